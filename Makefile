@@ -1,0 +1,119 @@
+# aegismon: build, run and test. See README.md.
+# Targets: all (default), run, test, unit, e2e, fuzz-smoke, install, clean.
+
+PREFIX    ?= /usr/local
+CC        ?= cc
+CLANG     ?= clang
+BPFTOOL   ?= $(shell PATH="$$PATH:/usr/sbin:/sbin" command -v bpftool)
+ARCH      := $(shell uname -m)
+BPF_ARCH  := $(subst x86_64,x86,$(subst aarch64,arm64,$(ARCH)))
+BUILD     := build
+VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	     -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+	     -Wno-format-truncation \
+	     -I$(BUILD) -Ibpf -Iuser
+# (bounded snprintf that cuts long paths is intended, hence no truncation warnings)
+LDFLAGS   ?=
+# libbpf, libelf and zlib linked statically: one binary for every distro.
+STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
+
+ifeq ($(SANITIZE),1)
+CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS   += -fsanitize=address,undefined
+endif
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+# Pure modules: no libbpf, unit-tested and fuzzed on their own.
+PURE_SRCS := user/escape.c user/json.c user/timefmt.c user/signals.c \
+	     user/causes.c user/agent.c user/procfs.c user/decode.c \
+	     user/correlate.c user/sink_json.c user/sink_text.c user/options.c
+BPF_USER_SRCS := user/loader.c user/trace.c user/main.c
+PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))
+USER_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/%.o,$(BPF_USER_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+E2E_HELPERS := $(BUILD)/tests/fake_agent
+
+.SECONDARY:
+.PHONY: all run test unit e2e fuzz-smoke fuzz install clean deps
+all: aegismon
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD):
+	@mkdir -p $(BUILD) $(BUILD)/tests $(BUILD)/fuzz
+
+# A committed vmlinux.h lets a build host without BTF build; generate it when missing.
+$(VMLINUX):
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BUILD)
+	$(CLANG) -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -g -O2 -Wall -Werror \
+		-I$(dir $(VMLINUX)) -Ibpf -c $< -o $@
+	llvm-strip -g $@ 2>/dev/null || true
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@
+
+$(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/events.h $(SKELS) | $(BUILD)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+aegismon: $(USER_OBJS)
+	$(CC) $(LDFLAGS) $^ $(STATIC_LIBS) -o $@
+
+# make run: the main job. Installs missing dependencies, builds, traces with the
+# embedded defaults until interrupted.
+run:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all
+	./aegismon trace
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(BUILD)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -lcmocka -o $@
+
+$(BUILD)/tests/fake_agent: tests/e2e/fake_agent.c | $(BUILD)
+	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< -lpthread -o $@
+
+unit: $(UNIT_BINS)
+	@tests/run_unit.sh $(UNIT_BINS)
+
+e2e: aegismon $(E2E_HELPERS)
+	@tests/e2e/run.sh
+
+# libFuzzer targets (clang). fuzz-smoke runs each briefly over its corpus.
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRCS) | $(BUILD)
+	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+		-I$(BUILD) -Ibpf -Iuser $^ -o $@
+
+fuzz-smoke: $(FUZZ_BINS)
+	@tests/fuzz/run.sh smoke $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run.sh long $(FUZZ_BINS)
+
+test:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all unit-bins e2e-bins fuzz-bins
+	@tests/run_all.sh
+
+.PHONY: unit-bins e2e-bins fuzz-bins
+unit-bins: $(UNIT_BINS)
+e2e-bins: aegismon $(E2E_HELPERS)
+fuzz-bins: $(FUZZ_BINS)
+
+install: aegismon
+	install -D -m 0755 aegismon $(DESTDIR)$(PREFIX)/sbin/aegismon
+
+clean:
+	rm -rf $(BUILD) aegismon

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The event ABI shared by the BPF programs and userspace.
+ *
+ * Every event starts with struct aegis_hdr; hdr.size is the size of the whole
+ * event so a reader can skip types it does not know. The header describes the
+ * subject: the agent process the event is about (for a signal, the target;
+ * the sender is in the payload). Types below AEGIS_EV_USER_BASE come from the
+ * kernel; the others are made by userspace (process scan at start, ticks) and
+ * go through the same correlator, so a recording replays exactly.
+ *
+ * Change only by appending fields or types, and bump AEGIS_ABI_VERSION.
+ */
+#ifndef AEGISMON_EVENTS_H
+#define AEGISMON_EVENTS_H
+
+#ifndef __VMLINUX_H__ /* userspace; BPF gets the types from vmlinux.h */
+#include <linux/types.h>
+#endif
+
+#define AEGIS_ABI_VERSION 1
+
+#define AEGIS_COMM_LEN 16
+#define AEGIS_PATH_LEN 256
+#define AEGIS_ARGS_LEN 128
+#define AEGIS_CHAIN_LEN 4
+
+enum aegis_event_type {
+	AEGIS_EV_EXEC = 1,       /* a process exec'd with an agent name */
+	AEGIS_EV_FORK = 2,       /* a tracked process forked a new process */
+	AEGIS_EV_EXIT = 3,       /* the last thread of a tracked process exited */
+	AEGIS_EV_SIGNAL = 4,     /* a signal was generated for a tracked process */
+	AEGIS_EV_OOM_VICTIM = 5, /* the OOM killer chose a victim (any process) */
+
+	AEGIS_EV_USER_BASE = 64,
+	AEGIS_EV_SEED = 64,      /* a process with an agent name found running at start */
+	AEGIS_EV_SEED_DONE = 65, /* the start-up scan is complete */
+	AEGIS_EV_TICK = 66,      /* time passes: lets the correlator diagnose silence */
+};
+
+/* Indexes of the per-CPU counters map. */
+enum aegis_counter {
+	AEGIS_CNT_RINGBUF_FULL = 0, /* events lost: reservation failed */
+	AEGIS_CNT_PIDSET_FULL = 1,  /* agent processes not tracked: pid set full */
+	AEGIS_CNT_EVENTS = 2,       /* events submitted */
+	AEGIS_CNT_MAX = 8,
+};
+
+/* Flags in aegis_exec.flags */
+#define AEGIS_EXEC_FILENAME_TRUNCATED 0x1
+
+/* Flags in aegis_exit.flags */
+#define AEGIS_EXIT_GROUP_DEAD 0x1
+
+/* Flags in aegis_oom.flags */
+#define AEGIS_OOM_TRACKED 0x1
+
+struct aegis_hdr {
+	__u16 type;
+	__u16 size;
+	__u32 cpu;
+	__u64 ts_ns; /* CLOCK_MONOTONIC, from bpf_ktime_get_ns() */
+	__u32 pid;   /* thread id */
+	__u32 tgid;  /* process id */
+	__u32 ppid;  /* process id of the real parent */
+	__u32 uid;
+	char comm[AEGIS_COMM_LEN];
+};
+
+struct aegis_exec {
+	struct aegis_hdr hdr;
+	__u32 old_pid;
+	__u32 flags;
+	char parent_comm[AEGIS_COMM_LEN];
+	char filename[AEGIS_PATH_LEN]; /* as passed to execve(); may be relative */
+};
+
+struct aegis_fork {
+	struct aegis_hdr hdr; /* the child */
+	char parent_comm[AEGIS_COMM_LEN];
+};
+
+struct aegis_exit {
+	struct aegis_hdr hdr;
+	__u32 exit_code; /* raw task->exit_code: status << 8 | 0x80 core | signal */
+	__u32 flags;
+	__u64 start_ns;  /* task->start_time, CLOCK_MONOTONIC */
+};
+
+struct aegis_proc_ref {
+	__u32 pid;
+	char comm[AEGIS_COMM_LEN];
+};
+
+struct aegis_signal {
+	struct aegis_hdr hdr; /* the target */
+	__s32 sig;
+	__s32 si_errno;
+	__s32 si_code;   /* SI_USER (0), SI_KERNEL (0x80), SI_TKILL (-6), fault codes > 0 */
+	__s32 result;    /* TRACE_SIGNAL_DELIVERED (0), IGNORED, ALREADY_PENDING, ... */
+	__u32 group;
+	__u32 sender_pid;
+	__u32 sender_tgid;
+	__u32 sender_uid;
+	char sender_comm[AEGIS_COMM_LEN];
+	char sender_args[AEGIS_ARGS_LEN]; /* NUL-separated argv prefix of the sender */
+	__u32 sender_args_len;
+	__u32 chain_len;
+	/* the sender's ancestors, nearest first */
+	struct aegis_proc_ref chain[AEGIS_CHAIN_LEN];
+};
+
+struct aegis_oom {
+	struct aegis_hdr hdr; /* the victim; comm may be empty before kernel 6.9 */
+	__u32 flags;
+	__u32 reserved;
+};
+
+#endif /* AEGISMON_EVENTS_H */

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install every build and test dependency of aegismon from Debian's archive.
+# A no-op when everything is present; safe to run repeatedly.
+set -euo pipefail
+
+packages=(
+	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+	libcmocka-dev pkg-config libclang-rt-dev
+	nftables iproute2 dnsmasq-base psmisc procps jq util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]}" >&2
+	echo "deps.sh: run as root (or: sudo apt-get install ${missing[*]})" >&2
+	exit 3
+fi
+
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,25 @@
+/* The stable cause codes of DESIGN.md, their severity and advice. */
+#ifndef AEGISMON_CAUSES_H
+#define AEGISMON_CAUSES_H
+
+enum severity { SEV_INFO, SEV_WARNING, SEV_CRITICAL };
+
+enum cause {
+	CAUSE_AGENT_NOT_RUNNING,
+	CAUSE_AGENT_CRASHED,
+	CAUSE_AGENT_KILLED,
+	CAUSE_AGENT_OOM_KILLED,
+	CAUSE_AGENT_EXITED,
+	CAUSE_AGENT_FLAPPING,
+	CAUSE_AGENT_IMPOSTOR,
+	CAUSE_COUNT
+};
+
+const char *cause_code(enum cause c);
+enum severity cause_severity(enum cause c);
+const char *cause_advice(enum cause c);
+const char *severity_name(enum severity s);
+/* -1 if unknown */
+int cause_from_code(const char *code);
+
+#endif

@@ -1,0 +1,738 @@
+/* Agent lifecycle correlation: why did an agent process die, and is it back? */
+#include "correlate.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "signals.h"
+
+#define NSEC 1000000000ULL
+#define PROC_SLOTS 1024       /* power of two; agent processes alive at once */
+#define MAX_DEFERRED 32       /* exits waiting for a late OOM event */
+#define MAX_DEDUP 128
+#define MAX_FLAP 32
+#define SIGKILL_NR 9
+
+struct proc {
+	uint32_t tgid; /* 0: free slot */
+	uint8_t ident; /* enum agent_identity */
+	int8_t core;   /* enum agent_core or CORE_NONE */
+	bool forked;   /* forked from an agent process, never exec'd */
+	bool counted;  /* counts as a running core process */
+	bool has_signal;
+	bool has_oom;
+	uint64_t start_ns;
+	char comm[AEGIS_COMM_LEN];
+	char exe[AEGIS_PATH_LEN];
+	struct aegis_signal last_signal; /* the last fatal-capable signal to it */
+	char sender_exe[AEGIS_PATH_LEN];
+	struct aegis_oom oom;
+};
+
+struct core_state {
+	unsigned running;
+	uint64_t deadline_ns;   /* agent_not_running at this time; 0 = none */
+	int last_death;         /* cause of the last death, -1 if none */
+	uint64_t last_exit_ns;
+	bool exited_once;
+	uint64_t restarts[MAX_FLAP];
+	unsigned nrestarts;     /* total, index = nrestarts % MAX_FLAP */
+	uint64_t flap_emitted_ns;
+	bool flap_emitted;
+};
+
+struct deferred_exit {
+	bool used;
+	struct ev exit;
+	struct proc proc; /* copy: the table slot is gone */
+	uint64_t until_ns;
+};
+
+struct dedup_entry {
+	bool used;
+	enum cause cause;
+	char key[AEGIS_PATH_LEN];
+	uint64_t first_ns, last_ns, last_emit_ns;
+	uint32_t count;
+	bool pending;
+	struct diagnosis held; /* the newest repeat, emitted when the interval ends */
+};
+
+struct correlator {
+	struct correlator_config cfg;
+	diag_fn fn;
+	void *ctx;
+	struct correlator_stats stats;
+	uint64_t now_ns;
+	bool seeded;
+	struct proc procs[PROC_SLOTS];
+	struct core_state cores[CORE_COUNT];
+	struct deferred_exit deferred[MAX_DEFERRED];
+	struct dedup_entry dedup[MAX_DEDUP];
+	struct diagnosis scratch; /* built here, no allocation per event */
+};
+
+void correlator_config_defaults(struct correlator_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->grace_ns = 30 * NSEC;
+	cfg->flap_window_ns = 300 * NSEC;
+	cfg->flap_count = 3;
+	cfg->dedup_ns = 10 * NSEC;
+	cfg->oom_wait_ns = NSEC / 2;
+}
+
+struct correlator *correlator_new(const struct correlator_config *cfg, diag_fn fn, void *ctx)
+{
+	struct correlator *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->cfg = *cfg;
+	if (c->cfg.flap_count < 2)
+		c->cfg.flap_count = 2;
+	if (c->cfg.flap_count > MAX_FLAP)
+		c->cfg.flap_count = MAX_FLAP;
+	c->fn = fn;
+	c->ctx = ctx;
+	for (int i = 0; i < CORE_COUNT; i++)
+		c->cores[i].last_death = -1;
+	return c;
+}
+
+void correlator_free(struct correlator *c)
+{
+	free(c);
+}
+
+const struct correlator_stats *correlator_stats(const struct correlator *c)
+{
+	return &c->stats;
+}
+
+/* ---- process table: open addressing, linear probing, backward-shift delete ---- */
+
+static unsigned slot_of(uint32_t tgid)
+{
+	return (tgid * 2654435761u) & (PROC_SLOTS - 1);
+}
+
+static struct proc *proc_find(struct correlator *c, uint32_t tgid)
+{
+	unsigned i = slot_of(tgid);
+
+	for (unsigned n = 0; n < PROC_SLOTS; n++, i = (i + 1) & (PROC_SLOTS - 1)) {
+		if (c->procs[i].tgid == tgid)
+			return &c->procs[i];
+		if (c->procs[i].tgid == 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+static struct proc *proc_insert(struct correlator *c, uint32_t tgid)
+{
+	unsigned i = slot_of(tgid);
+
+	for (unsigned n = 0; n < PROC_SLOTS; n++, i = (i + 1) & (PROC_SLOTS - 1)) {
+		struct proc *p = &c->procs[i];
+
+		if (p->tgid == tgid || p->tgid == 0) {
+			/* a reused pid starts clean */
+			memset(p, 0, sizeof(*p));
+			p->tgid = tgid;
+			p->core = CORE_NONE;
+			return p;
+		}
+	}
+	c->stats.table_full++;
+	return NULL;
+}
+
+static void proc_remove(struct correlator *c, struct proc *p)
+{
+	unsigned hole = (unsigned)(p - c->procs), i = hole;
+
+	memset(p, 0, sizeof(*p));
+	for (;;) {
+		unsigned home;
+
+		i = (i + 1) & (PROC_SLOTS - 1);
+		if (c->procs[i].tgid == 0)
+			return;
+		home = slot_of(c->procs[i].tgid);
+		/* move back if the hole lies cyclically between home and i */
+		if (((i - home) & (PROC_SLOTS - 1)) >= ((i - hole) & (PROC_SLOTS - 1))) {
+			c->procs[hole] = c->procs[i];
+			memset(&c->procs[i], 0, sizeof(c->procs[i]));
+			hole = i;
+		}
+	}
+}
+
+/* ---- diagnoses ---- */
+
+static const char *process_name(const struct proc *p)
+{
+	return p->core != CORE_NONE ? agent_core_name(p->core) : p->comm;
+}
+
+static struct diagnosis *diag_begin(struct correlator *c, enum cause cause, const struct proc *p)
+{
+	struct diagnosis *d = &c->scratch;
+
+	memset(d, 0, sizeof(*d));
+	d->cause = cause;
+	d->primary = true;
+	d->explained_by = -1;
+	d->ts_ns = c->now_ns;
+	d->exit_status = -1;
+	if (p) {
+		d->pid = p->tgid;
+		snprintf(d->process, sizeof(d->process), "%s", process_name(p));
+		memcpy(d->comm, p->comm, sizeof(d->comm));
+		memcpy(d->exe, p->exe, sizeof(d->exe));
+	}
+	return d;
+}
+
+static void diag_add_evidence(struct diagnosis *d, const struct ev *e)
+{
+	if (d->n_evidence < DIAG_MAX_EVIDENCE)
+		d->evidence[d->n_evidence++] = *e;
+}
+
+static void diag_add_signal(struct diagnosis *d, const struct proc *p)
+{
+	struct ev e;
+
+	memset(&e, 0, sizeof(e));
+	e.signal = p->last_signal;
+	memcpy(e.sender_exe, p->sender_exe, sizeof(e.sender_exe));
+	diag_add_evidence(d, &e);
+}
+
+static void diag_add_oom(struct diagnosis *d, const struct proc *p)
+{
+	struct ev e;
+
+	memset(&e, 0, sizeof(e));
+	e.oom = p->oom;
+	diag_add_evidence(d, &e);
+}
+
+static void deliver(struct correlator *c, struct diagnosis *d)
+{
+	d->events_lost = c->stats.events_lost;
+	c->stats.diagnoses++;
+	c->stats.any = true;
+	if (cause_severity(d->cause) > c->stats.worst)
+		c->stats.worst = cause_severity(d->cause);
+	c->fn(d, c->ctx);
+}
+
+static struct dedup_entry *dedup_get(struct correlator *c, enum cause cause, const char *key)
+{
+	struct dedup_entry *free_e = NULL, *oldest = NULL;
+
+	for (int i = 0; i < MAX_DEDUP; i++) {
+		struct dedup_entry *e = &c->dedup[i];
+
+		if (!e->used) {
+			if (!free_e)
+				free_e = e;
+			continue;
+		}
+		if (e->cause == cause && strcmp(e->key, key) == 0)
+			return e;
+		if (!e->pending && (!oldest || e->last_ns < oldest->last_ns))
+			oldest = e;
+	}
+	if (!free_e)
+		free_e = oldest; /* bounded: forget the stalest settled entry */
+	if (!free_e)
+		return NULL;
+	memset(free_e, 0, sizeof(*free_e));
+	free_e->used = true;
+	free_e->cause = cause;
+	snprintf(free_e->key, sizeof(free_e->key), "%s", key);
+	return free_e;
+}
+
+/* Emit now, or hold back a repeat that comes within the dedup interval. */
+static void emit(struct correlator *c, struct diagnosis *d, const char *key)
+{
+	struct dedup_entry *e = dedup_get(c, d->cause, key);
+
+	c->stats.occurrences[d->cause]++;
+	if (!e) { /* every entry holds a pending repeat: deliver unaggregated */
+		d->count = 1;
+		d->first_ns = d->last_ns = d->ts_ns;
+		deliver(c, d);
+		return;
+	}
+	if (e->count == 0)
+		e->first_ns = d->ts_ns;
+	e->count++;
+	e->last_ns = d->ts_ns;
+	d->count = e->count;
+	d->first_ns = e->first_ns;
+	d->last_ns = e->last_ns;
+	if (e->count > 1 && d->ts_ns - e->last_emit_ns < c->cfg.dedup_ns) {
+		e->held = *d;
+		e->pending = true;
+		return;
+	}
+	e->pending = false;
+	e->last_emit_ns = d->ts_ns;
+	deliver(c, d);
+}
+
+static void release_held(struct correlator *c, bool all)
+{
+	for (int i = 0; i < MAX_DEDUP; i++) {
+		struct dedup_entry *e = &c->dedup[i];
+
+		if (!e->used || !e->pending)
+			continue;
+		if (!all && c->now_ns - e->last_emit_ns < c->cfg.dedup_ns)
+			continue;
+		e->pending = false;
+		e->last_emit_ns = c->now_ns;
+		e->held.count = e->count;
+		e->held.first_ns = e->first_ns;
+		e->held.last_ns = e->last_ns;
+		deliver(c, &e->held);
+	}
+}
+
+/* ---- identity and core bookkeeping ---- */
+
+static bool counts_as_agent(const struct proc *p)
+{
+	return p->ident == IDENT_AGENT || p->ident == IDENT_UNVERIFIED;
+}
+
+static void report_impostor(struct correlator *c, const struct proc *p, const struct ev *e)
+{
+	struct diagnosis *d = diag_begin(c, CAUSE_AGENT_IMPOSTOR, p);
+	const struct agent_env *env = c->cfg.env;
+
+	snprintf(d->summary, sizeof(d->summary),
+		 "%s (pid %u) runs from %s, outside the agent root %s", p->comm, p->tgid,
+		 p->exe, env && env->nroots ? env->roots[0] : "?");
+	diag_add_evidence(d, e);
+	emit(c, d, p->exe);
+}
+
+static void core_started(struct correlator *c, struct proc *p)
+{
+	struct core_state *cs;
+
+	if (p->core == CORE_NONE || p->forked || !counts_as_agent(p))
+		return;
+	cs = &c->cores[p->core];
+	p->counted = true;
+	cs->running++;
+	cs->deadline_ns = 0;
+	if (!cs->exited_once || c->now_ns - cs->last_exit_ns > c->cfg.flap_window_ns)
+		return;
+
+	/* a restart: the previous instance exited within the window */
+	cs->restarts[cs->nrestarts % MAX_FLAP] = c->now_ns;
+	cs->nrestarts++;
+	if (cs->nrestarts >= c->cfg.flap_count) {
+		unsigned n = c->cfg.flap_count;
+		uint64_t oldest = cs->restarts[(cs->nrestarts - n) % MAX_FLAP];
+
+		if (c->now_ns - oldest <= c->cfg.flap_window_ns &&
+		    (!cs->flap_emitted || c->now_ns - cs->flap_emitted_ns > c->cfg.flap_window_ns)) {
+			struct diagnosis *d = diag_begin(c, CAUSE_AGENT_FLAPPING, p);
+
+			snprintf(d->summary, sizeof(d->summary),
+				 "%s restarted %u times within %llu s (now pid %u)%s%s",
+				 process_name(p), n,
+				 (unsigned long long)((c->now_ns - oldest + NSEC - 1) / NSEC), p->tgid,
+				 cs->last_death >= 0 ? "; last exit: " : "",
+				 cs->last_death >= 0 ? cause_code(cs->last_death) : "");
+			cs->flap_emitted = true;
+			cs->flap_emitted_ns = c->now_ns;
+			emit(c, d, process_name(p));
+		}
+	}
+}
+
+static struct proc *track(struct correlator *c, const struct ev *e, bool forked)
+{
+	struct proc *p = proc_insert(c, e->hdr.tgid);
+
+	if (!p)
+		return NULL;
+	memcpy(p->comm, e->hdr.comm, sizeof(p->comm));
+	memcpy(p->exe, e->exe, sizeof(p->exe));
+	p->forked = forked;
+	p->ident = (uint8_t)agent_identify(c->cfg.env, p->comm, p->exe);
+	p->core = (int8_t)agent_core_of_comm(p->comm);
+	p->start_ns = e->hdr.ts_ns;
+	return p;
+}
+
+/* ---- event handlers ---- */
+
+static void on_seed(struct correlator *c, const struct ev *e)
+{
+	struct proc *p = track(c, e, false);
+
+	if (!p)
+		return;
+	p->start_ns = e->seed.start_ns;
+	if (p->ident == IDENT_IMPOSTOR) {
+		report_impostor(c, p, e);
+		return;
+	}
+	core_started(c, p);
+}
+
+static void on_seed_done(struct correlator *c)
+{
+	const struct agent_env *env = c->cfg.env;
+	unsigned expected = (1u << CORE_COUNT) - 1;
+	struct diagnosis *d;
+
+	c->seeded = true;
+	if (!env || !env->install.found) {
+		d = diag_begin(c, CAUSE_AGENT_NOT_RUNNING, NULL);
+		snprintf(d->process, sizeof(d->process), "agent");
+		snprintf(d->summary, sizeof(d->summary),
+			 "the agent is not installed: no aegis_client or aegis_update under %s%s%s",
+			 env && env->nroots > 0 ? env->roots[0] : "/usr/local/aegis",
+			 env && env->nroots > 1 ? " or " : "",
+			 env && env->nroots > 1 ? env->roots[1] : "");
+		emit(c, d, "agent");
+		return;
+	}
+	/* expect the core processes whose binaries the install has */
+	expected = env->install.present_mask;
+	for (int i = 0; i < CORE_COUNT; i++) {
+		if (!(expected & (1u << i)) || c->cores[i].running)
+			continue;
+		d = diag_begin(c, CAUSE_AGENT_NOT_RUNNING, NULL);
+		snprintf(d->process, sizeof(d->process), "%s", agent_core_name(i));
+		if (env->install.major >= 0)
+			snprintf(d->summary, sizeof(d->summary),
+				 "%s is not running (agent root %s, version aegis_%d_%d)",
+				 agent_core_name(i), env->install.root, env->install.major,
+				 env->install.minor);
+		else
+			snprintf(d->summary, sizeof(d->summary),
+				 "%s is not running (agent root %s)", agent_core_name(i),
+				 env->install.root);
+		emit(c, d, agent_core_name(i));
+	}
+}
+
+static void on_exec(struct correlator *c, const struct ev *e)
+{
+	struct proc *old = proc_find(c, e->hdr.tgid), *p;
+
+	/* exec replaces the image in place: a counted process stays counted only
+	 * if it is still the same core process */
+	if (old) {
+		if (old->counted && c->cores[old->core].running)
+			c->cores[old->core].running--;
+		old->counted = false;
+	}
+	p = track(c, e, false);
+	if (!p)
+		return;
+	if (p->ident == IDENT_IMPOSTOR) {
+		report_impostor(c, p, e);
+		proc_remove(c, p); /* userspace also stops tracking it in the kernel */
+		return;
+	}
+	core_started(c, p);
+}
+
+static void on_fork(struct correlator *c, const struct ev *e)
+{
+	struct proc *parent = proc_find(c, e->hdr.ppid), *p;
+
+	p = track(c, e, true);
+	if (p && parent) {
+		memcpy(p->exe, parent->exe, sizeof(p->exe));
+		p->ident = parent->ident;
+	}
+}
+
+static void on_signal(struct correlator *c, const struct ev *e)
+{
+	struct proc *p = proc_find(c, e->hdr.tgid);
+
+	if (!p) {
+		struct ev seen = *e;
+
+		/* tracked by the kernel before we knew it (pid seeded late) */
+		seen.exe[0] = '\0';
+		p = track(c, &seen, false);
+		if (!p)
+			return;
+	}
+	/* SIGKILL from the OOM killer must not be overwritten by a later, weaker
+	 * signal; otherwise the newest signal is the one that explains an exit. */
+	if (p->has_signal && p->last_signal.sig == SIGKILL_NR && e->signal.sig != SIGKILL_NR)
+		return;
+	p->has_signal = true;
+	p->last_signal = e->signal;
+	memcpy(p->sender_exe, e->sender_exe, sizeof(p->sender_exe));
+}
+
+static void format_sender(char *buf, size_t len, const struct aegis_signal *s)
+{
+	size_t o;
+
+	o = (size_t)snprintf(buf, len, "pid %u (%s, uid %u)", s->sender_tgid, s->sender_comm,
+			     s->sender_uid);
+	for (unsigned i = 0; i < s->chain_len && i < AEGIS_CHAIN_LEN && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, " <- %s (%u)", s->chain[i].comm,
+				      s->chain[i].pid);
+}
+
+static void classify_exit(struct correlator *c, const struct ev *e, const struct proc *p)
+{
+	unsigned code = e->exit.exit_code;
+	int sig = (int)(code & 0x7f);
+	bool core_dumped = code & 0x80;
+	int status = (int)((code >> 8) & 0xff);
+	const struct aegis_signal *s = p->has_signal ? &p->last_signal : NULL;
+	char sigbuf[16], sender[256];
+	const char *signame = signal_name(sig, sigbuf, sizeof(sigbuf));
+	struct diagnosis *d;
+	enum cause cause;
+	bool sent_by_other = s && s->sig == sig && signal_code_from_user(s->si_code) &&
+			     s->sender_tgid != p->tgid;
+	uint64_t start = p->start_ns ? p->start_ns : e->exit.start_ns;
+
+	if (sig == 0)
+		cause = CAUSE_AGENT_EXITED;
+	else if (p->has_oom && sig == SIGKILL_NR)
+		cause = CAUSE_AGENT_OOM_KILLED;
+	else if (signal_is_fault(sig) && !sent_by_other)
+		cause = CAUSE_AGENT_CRASHED;
+	else
+		cause = CAUSE_AGENT_KILLED;
+
+	d = diag_begin(c, cause, p);
+	d->exit_status = sig ? -1 : status;
+	d->signal = sig;
+	d->core_dumped = core_dumped;
+	if (start && e->hdr.ts_ns > start)
+		d->uptime_ns = e->hdr.ts_ns - start;
+
+	switch (cause) {
+	case CAUSE_AGENT_EXITED:
+		snprintf(d->summary, sizeof(d->summary), "%s (pid %u) exited with code %d",
+			 process_name(p), p->tgid, status);
+		break;
+	case CAUSE_AGENT_OOM_KILLED:
+		if (s && s->sig == SIGKILL_NR)
+			snprintf(d->summary, sizeof(d->summary),
+				 "%s (pid %u) killed by the OOM killer (SIGKILL in the context of pid %u, %s)",
+				 process_name(p), p->tgid, s->sender_tgid, s->sender_comm);
+		else
+			snprintf(d->summary, sizeof(d->summary), "%s (pid %u) killed by the OOM killer",
+				 process_name(p), p->tgid);
+		diag_add_oom(d, p);
+		break;
+	case CAUSE_AGENT_CRASHED:
+		snprintf(d->summary, sizeof(d->summary), "%s (pid %u) crashed with %s%s",
+			 process_name(p), p->tgid, signame, core_dumped ? " (core dumped)" : "");
+		break;
+	default:
+		if (s && s->sig == sig && signal_code_from_user(s->si_code)) {
+			format_sender(sender, sizeof(sender), s);
+			snprintf(d->summary, sizeof(d->summary), "%s (pid %u) killed by %s from %s",
+				 process_name(p), p->tgid, signame, sender);
+		} else if (s && s->sig == sig) {
+			snprintf(d->summary, sizeof(d->summary),
+				 "%s (pid %u) killed by %s sent by the kernel (in the context of pid %u, %s)",
+				 process_name(p), p->tgid, signame, s->sender_tgid, s->sender_comm);
+		} else {
+			snprintf(d->summary, sizeof(d->summary),
+				 "%s (pid %u) killed by %s; the sender was not seen%s",
+				 process_name(p), p->tgid, signame,
+				 c->stats.events_lost ? " (events were lost)" : "");
+		}
+		break;
+	}
+	if (s && (s->sig == sig || cause == CAUSE_AGENT_OOM_KILLED))
+		diag_add_signal(d, p);
+	diag_add_evidence(d, e);
+
+	if (p->core != CORE_NONE && !p->forked)
+		c->cores[p->core].last_death = (int)cause;
+	emit(c, d, process_name(p));
+}
+
+static void finish_exit(struct correlator *c, const struct ev *e, const struct proc *p)
+{
+	/* normal exits of forked helpers are routine; their violent deaths are not */
+	if (!(p->forked && (e->exit.exit_code & 0x7f) == 0) && p->ident != IDENT_IMPOSTOR &&
+	    p->ident != IDENT_OTHER)
+		classify_exit(c, e, p);
+
+	if (p->counted) {
+		struct core_state *cs = &c->cores[p->core];
+
+		if (cs->running)
+			cs->running--;
+		cs->exited_once = true;
+		cs->last_exit_ns = e->hdr.ts_ns;
+		if (cs->running == 0)
+			cs->deadline_ns = e->hdr.ts_ns + c->cfg.grace_ns;
+	}
+}
+
+/* A SIGKILL from the kernel without its OOM event yet: the OOM killer sends the
+ * signal before it marks the victim, so give the mark a moment to arrive. */
+static bool should_defer(const struct correlator *c, const struct ev *e, const struct proc *p)
+{
+	return c->cfg.oom_wait_ns && (e->exit.exit_code & 0x7f) == SIGKILL_NR && !p->has_oom &&
+	       p->has_signal && p->last_signal.sig == SIGKILL_NR &&
+	       !signal_code_from_user(p->last_signal.si_code);
+}
+
+static void on_exit_ev(struct correlator *c, const struct ev *e)
+{
+	struct proc *p = proc_find(c, e->hdr.tgid), tmp;
+
+	if (!p) {
+		/* tracked in the kernel, unknown here: judge by its name */
+		struct ev seen = *e;
+
+		seen.exe[0] = '\0';
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.tgid = e->hdr.tgid;
+		memcpy(tmp.comm, e->hdr.comm, sizeof(tmp.comm));
+		tmp.ident = (uint8_t)agent_identify(c->cfg.env, tmp.comm, seen.exe);
+		tmp.core = (int8_t)agent_core_of_comm(tmp.comm);
+		p = &tmp;
+	}
+	if (should_defer(c, e, p)) {
+		for (int i = 0; i < MAX_DEFERRED; i++) {
+			struct deferred_exit *d = &c->deferred[i];
+
+			if (d->used)
+				continue;
+			d->used = true;
+			d->exit = *e;
+			d->proc = *p;
+			d->until_ns = e->hdr.ts_ns + c->cfg.oom_wait_ns;
+			if (p != &tmp)
+				proc_remove(c, p);
+			return;
+		}
+	}
+	finish_exit(c, e, p);
+	if (p != &tmp)
+		proc_remove(c, p);
+}
+
+static void on_oom(struct correlator *c, const struct ev *e)
+{
+	struct proc *p = proc_find(c, e->hdr.tgid);
+
+	if (p) {
+		p->has_oom = true;
+		p->oom = e->oom;
+		return;
+	}
+	for (int i = 0; i < MAX_DEFERRED; i++) {
+		struct deferred_exit *d = &c->deferred[i];
+
+		if (d->used && d->proc.tgid == e->hdr.tgid) {
+			d->proc.has_oom = true;
+			d->proc.oom = e->oom;
+			d->used = false;
+			finish_exit(c, &d->exit, &d->proc);
+			return;
+		}
+	}
+}
+
+static void on_time(struct correlator *c)
+{
+	for (int i = 0; i < MAX_DEFERRED; i++) {
+		struct deferred_exit *d = &c->deferred[i];
+
+		if (d->used && c->now_ns >= d->until_ns) {
+			d->used = false;
+			finish_exit(c, &d->exit, &d->proc);
+		}
+	}
+	for (int i = 0; i < CORE_COUNT; i++) {
+		struct core_state *cs = &c->cores[i];
+		struct diagnosis *d;
+
+		if (!cs->deadline_ns || c->now_ns < cs->deadline_ns || cs->running)
+			continue;
+		cs->deadline_ns = 0;
+		d = diag_begin(c, CAUSE_AGENT_NOT_RUNNING, NULL);
+		snprintf(d->process, sizeof(d->process), "%s", agent_core_name(i));
+		snprintf(d->summary, sizeof(d->summary),
+			 "%s is not running: not restarted within %llu s after it exited%s%s",
+			 agent_core_name(i), (unsigned long long)(c->cfg.grace_ns / NSEC),
+			 cs->last_death >= 0 ? " (" : "",
+			 cs->last_death >= 0 ? cause_code(cs->last_death) : "");
+		if (cs->last_death >= 0) {
+			size_t l = strlen(d->summary);
+
+			snprintf(d->summary + l, sizeof(d->summary) - l, ")");
+			d->primary = false;
+			d->explained_by = cs->last_death;
+		}
+		emit(c, d, agent_core_name(i));
+	}
+	release_held(c, false);
+}
+
+void correlator_feed(struct correlator *c, const struct ev *e)
+{
+	c->stats.events++;
+	/* time only moves forward: a late event from another CPU does not rewind it */
+	if (e->hdr.ts_ns > c->now_ns)
+		c->now_ns = e->hdr.ts_ns;
+
+	switch (e->hdr.type) {
+	case AEGIS_EV_SEED: on_seed(c, e); break;
+	case AEGIS_EV_SEED_DONE: on_seed_done(c); break;
+	case AEGIS_EV_EXEC: on_exec(c, e); break;
+	case AEGIS_EV_FORK: on_fork(c, e); break;
+	case AEGIS_EV_SIGNAL: on_signal(c, e); break;
+	case AEGIS_EV_EXIT: on_exit_ev(c, e); break;
+	case AEGIS_EV_OOM_VICTIM: on_oom(c, e); break;
+	case AEGIS_EV_TICK:
+		if (e->tick.events_lost > c->stats.events_lost)
+			c->stats.events_lost = e->tick.events_lost;
+		/* silence is judged on ticks only: kernel events stay cheap */
+		on_time(c);
+		break;
+	default: break;
+	}
+}
+
+void correlator_flush(struct correlator *c, uint64_t now_ns)
+{
+	if (now_ns > c->now_ns)
+		c->now_ns = now_ns;
+	for (int i = 0; i < MAX_DEFERRED; i++) {
+		struct deferred_exit *d = &c->deferred[i];
+
+		if (d->used) {
+			d->used = false;
+			finish_exit(c, &d->exit, &d->proc);
+		}
+	}
+	release_held(c, true);
+}

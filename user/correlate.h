@@ -1,0 +1,46 @@
+/*
+ * The correlator: events in, diagnoses out. Pure C, no BPF, no clock: time is
+ * the events' own, so live, unit tests and replay run the same logic.
+ */
+#ifndef AEGISMON_CORRELATE_H
+#define AEGISMON_CORRELATE_H
+
+#include <stdint.h>
+
+#include "agent.h"
+#include "diagnosis.h"
+#include "ev.h"
+
+struct correlator_config {
+	const struct agent_env *env;  /* roots and install, for identity */
+	uint64_t grace_ns;            /* exit without restart -> agent_not_running */
+	uint64_t flap_window_ns;      /* restarts counted within this window */
+	unsigned flap_count;          /* this many restarts -> agent_flapping */
+	uint64_t dedup_ns;            /* repeats of a diagnosis within this are aggregated */
+	uint64_t oom_wait_ns;         /* how long a kernel SIGKILL waits for its OOM event */
+};
+
+void correlator_config_defaults(struct correlator_config *cfg);
+
+typedef void (*diag_fn)(const struct diagnosis *d, void *ctx);
+
+struct correlator_stats {
+	uint64_t events;
+	uint64_t diagnoses;                  /* emitted */
+	uint64_t occurrences[CAUSE_COUNT];   /* including aggregated repeats */
+	uint64_t events_lost;
+	uint64_t table_full;                 /* processes not tracked: table full */
+	enum severity worst;
+	bool any;                            /* any diagnosis at all */
+};
+
+struct correlator;
+
+struct correlator *correlator_new(const struct correlator_config *cfg, diag_fn fn, void *ctx);
+void correlator_free(struct correlator *c);
+void correlator_feed(struct correlator *c, const struct ev *e);
+/* End of session: emit aggregated repeats still held back. */
+void correlator_flush(struct correlator *c, uint64_t now_ns);
+const struct correlator_stats *correlator_stats(const struct correlator *c);
+
+#endif

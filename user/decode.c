@@ -1,0 +1,75 @@
+/* Raw ring-buffer records to struct ev, defensively. */
+#include "ev.h"
+
+#include <string.h>
+
+static size_t type_size(unsigned type)
+{
+	switch (type) {
+	case AEGIS_EV_EXEC: return sizeof(struct aegis_exec);
+	case AEGIS_EV_FORK: return sizeof(struct aegis_fork);
+	case AEGIS_EV_EXIT: return sizeof(struct aegis_exit);
+	case AEGIS_EV_SIGNAL: return sizeof(struct aegis_signal);
+	case AEGIS_EV_OOM_VICTIM: return sizeof(struct aegis_oom);
+	case AEGIS_EV_SEED: return sizeof(struct aegis_seed);
+	case AEGIS_EV_SEED_DONE: return sizeof(struct aegis_hdr);
+	case AEGIS_EV_TICK: return sizeof(struct aegis_tick);
+	default: return 0;
+	}
+}
+
+const char *ev_type_name(unsigned type)
+{
+	switch (type) {
+	case AEGIS_EV_EXEC: return "exec";
+	case AEGIS_EV_FORK: return "fork";
+	case AEGIS_EV_EXIT: return "exit";
+	case AEGIS_EV_SIGNAL: return "signal";
+	case AEGIS_EV_OOM_VICTIM: return "oom_victim";
+	case AEGIS_EV_SEED: return "running";
+	case AEGIS_EV_SEED_DONE: return "scan_done";
+	case AEGIS_EV_TICK: return "tick";
+	default: return "unknown";
+	}
+}
+
+#define TERMINATE(arr) ((arr)[sizeof(arr) - 1] = '\0')
+
+int ev_decode(const void *data, size_t len, struct ev *out)
+{
+	struct aegis_hdr hdr;
+	size_t want;
+
+	if (!data || len < sizeof(hdr))
+		return -1;
+	memcpy(&hdr, data, sizeof(hdr));
+	want = type_size(hdr.type);
+	if (want == 0 || hdr.size < want || hdr.size > len)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	memcpy(out, data, want); /* newer producers may append: ignore the rest */
+	out->hdr.size = (__u16)want;
+
+	TERMINATE(out->hdr.comm);
+	switch (hdr.type) {
+	case AEGIS_EV_EXEC:
+		TERMINATE(out->exec.parent_comm);
+		TERMINATE(out->exec.filename);
+		break;
+	case AEGIS_EV_FORK:
+		TERMINATE(out->fork.parent_comm);
+		break;
+	case AEGIS_EV_SIGNAL:
+		TERMINATE(out->signal.sender_comm);
+		if (out->signal.sender_args_len > AEGIS_ARGS_LEN)
+			out->signal.sender_args_len = AEGIS_ARGS_LEN;
+		if (out->signal.chain_len > AEGIS_CHAIN_LEN)
+			out->signal.chain_len = AEGIS_CHAIN_LEN;
+		for (unsigned i = 0; i < AEGIS_CHAIN_LEN; i++)
+			TERMINATE(out->signal.chain[i].comm);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* A diagnosis: one cause, its subject, evidence and advice. */
+#ifndef AEGISMON_DIAGNOSIS_H
+#define AEGISMON_DIAGNOSIS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "causes.h"
+#include "ev.h"
+
+#define DIAG_MAX_EVIDENCE 4
+#define DIAG_SUMMARY_LEN 512
+
+struct diagnosis {
+	enum cause cause;
+	bool primary;
+	int explained_by;      /* cause that explains this one, or -1 */
+	uint64_t ts_ns;        /* event time it was made at */
+	uint64_t first_ns;     /* first occurrence (aggregated by cause + subject) */
+	uint64_t last_ns;
+	uint32_t count;
+	uint64_t events_lost;  /* events lost so far in the session */
+
+	/* subject: the agent process */
+	uint32_t pid;          /* 0 when the subject is a process name, not a pid */
+	char process[32];      /* AliYunDun, AliYunDunMonitor, ... */
+	char comm[AEGIS_COMM_LEN];
+	char exe[AEGIS_PATH_LEN];
+	int exit_status;       /* -1 if not applicable */
+	int signal;            /* 0 if none */
+	bool core_dumped;
+	uint64_t uptime_ns;    /* 0 if unknown */
+
+	char summary[DIAG_SUMMARY_LEN];
+	unsigned n_evidence;
+	struct ev evidence[DIAG_MAX_EVIDENCE];
+};
+
+#endif

@@ -1,0 +1,49 @@
+/* The events the correlator consumes: kernel events as decoded, plus what
+ * userspace learned at ingestion (executables), plus userspace-made events. */
+#ifndef AEGISMON_EV_H
+#define AEGISMON_EV_H
+
+#include <linux/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "events.h"
+
+/* A process with an agent name found by the scan at start. */
+struct aegis_seed {
+	struct aegis_hdr hdr;
+	__u64 start_ns; /* CLOCK_MONOTONIC, from /proc/<pid>/stat */
+};
+
+/* Time passes; carries the loss counter so diagnoses can say events were lost. */
+struct aegis_tick {
+	struct aegis_hdr hdr;
+	__u64 events_lost;
+};
+
+struct ev {
+	union {
+		struct aegis_hdr hdr;
+		struct aegis_exec exec;
+		struct aegis_fork fork;
+		struct aegis_exit exit;
+		struct aegis_signal signal;
+		struct aegis_oom oom;
+		struct aegis_seed seed;
+		struct aegis_tick tick;
+	};
+	char exe[AEGIS_PATH_LEN];        /* subject executable; "" if unknown */
+	char sender_exe[AEGIS_PATH_LEN]; /* signal sender executable; "" if unknown */
+};
+
+/*
+ * Decode one raw ring-buffer record into out. Checks the size against the
+ * type, zero-fills what the record does not carry and NUL-terminates every
+ * string. Returns 0, or -1 for a malformed or unknown record.
+ */
+int ev_decode(const void *data, size_t len, struct ev *out);
+
+/* Short name of an event type: "exec", "exit", ... */
+const char *ev_type_name(unsigned type);
+
+#endif

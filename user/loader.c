@@ -1,0 +1,236 @@
+/* libbpf glue: environment checks, load, per-program attach, ring buffer. */
+#include "loader.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "agent.h"
+#include "lifecycle.skel.h"
+#include "timefmt.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static bool verbose;
+
+void loader_set_verbose(bool v)
+{
+	verbose = v;
+}
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	if (level == LIBBPF_INFO && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static bool has_cap(const struct __user_cap_data_struct data[2], int cap)
+{
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+int loader_check_env(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) == 0 && !has_cap(data, CAP_SYS_ADMIN) &&
+	    !(has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON))) {
+		snprintf(err, errlen,
+			 "needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN) to load BPF "
+			 "programs: run it with sudo");
+		return 3;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		snprintf(err, errlen,
+			 "this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): "
+			 "aegismon needs CONFIG_DEBUG_INFO_BTF=y (kernel 5.4+ on most distros)");
+		return 3;
+	}
+	return 0;
+}
+
+static int fill_names(struct lifecycle_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.agent_names);
+
+	for (size_t i = 0; i < agent_comm_count; i++) {
+		char key[AEGIS_COMM_LEN] = { 0 };
+		__u8 one = 1;
+
+		strncpy(key, agent_comm_names[i], sizeof(key) - 1);
+		if (bpf_map_update_elem(fd, key, &one, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* The oom:mark_victim prototype: (task, uid) since 6.9, (int pid) before. */
+static bool mark_victim_takes_task(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	const struct btf_param *params;
+	bool task = true;
+	int id;
+
+	if (!btf)
+		return true;
+	id = btf__find_by_name_kind(btf, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
+	if (id > 0) {
+		t = btf__type_by_id(btf, id);
+		t = btf__type_by_id(btf, t->type); /* pointer */
+		t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
+		if (t && btf_is_func_proto(t) && btf_vlen(t) >= 2) {
+			params = btf_params(t);
+			/* params[0] is the void *data of every btf_trace_* */
+			task = btf_is_ptr(btf__type_by_id(btf, params[1].type));
+		}
+	}
+	btf__free(btf);
+	return task;
+}
+
+int loader_open(struct loader *l, unsigned ringbuf_kib, loader_event_fn fn, void *ctx,
+		char *err, size_t errlen)
+{
+	uint64_t t0 = clock_mono_ns();
+	struct bpf_program *prog;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	libbpf_set_print(print_libbpf);
+
+	l->skel = lifecycle_bpf__open();
+	if (!l->skel) {
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		return 3;
+	}
+	bpf_map__set_max_entries(l->skel->maps.events, ringbuf_kib * 1024);
+	if (mark_victim_takes_task())
+		bpf_program__set_autoload(l->skel->progs.on_mark_victim_pid, false);
+	else
+		bpf_program__set_autoload(l->skel->progs.on_mark_victim_task, false);
+
+	rc = lifecycle_bpf__load(l->skel);
+	if (rc) {
+		snprintf(err, errlen,
+			 "cannot load the BPF programs: %s%s", strerror(-rc),
+			 rc == -EPERM ? " (not permitted: run as root; lockdown or "
+					"kernel.unprivileged_bpf_disabled may forbid BPF)"
+				      : " (run with -v for the verifier log)");
+		loader_close(l);
+		return 3;
+	}
+	rc = fill_names(l->skel);
+	if (rc) {
+		snprintf(err, errlen, "cannot fill the agent name map: %s", strerror(-rc));
+		loader_close(l);
+		return 3;
+	}
+
+	/* attach one by one: a probe the kernel lacks is named, the rest run */
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+
+		if (!link) {
+			size_t o = strlen(l->failed_names);
+
+			snprintf(l->failed_names + o, sizeof(l->failed_names) - o, "%s%s",
+				 o ? ", " : "", bpf_program__name(prog));
+			l->failed++;
+			continue;
+		}
+		/* the skeleton destroys links it knows; keep ours on the same list */
+		for (int i = 0; i < l->skel->skeleton->prog_cnt; i++)
+			if (*l->skel->skeleton->progs[i].prog == prog)
+				*l->skel->skeleton->progs[i].link = link;
+		l->attached++;
+	}
+	if (l->attached == 0) {
+		snprintf(err, errlen, "no probe could be attached (%s)", l->failed_names);
+		loader_close(l);
+		return 3;
+	}
+
+	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), fn, ctx, NULL);
+	if (!l->rb) {
+		snprintf(err, errlen, "cannot set up the ring buffer: %s", strerror(errno));
+		loader_close(l);
+		return 3;
+	}
+	l->attach_ns = clock_mono_ns() - t0;
+	return 0;
+}
+
+void loader_close(struct loader *l)
+{
+	ring_buffer__free(l->rb);
+	l->rb = NULL;
+	lifecycle_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+int loader_epoll_fd(const struct loader *l)
+{
+	return ring_buffer__epoll_fd(l->rb);
+}
+
+int loader_consume(struct loader *l)
+{
+	return ring_buffer__consume(l->rb);
+}
+
+int loader_track(struct loader *l, uint32_t tgid)
+{
+	__u32 flags = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(l->skel->maps.agent_pids), &tgid, &flags, BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
+int loader_untrack(struct loader *l, uint32_t tgid)
+{
+	return bpf_map_delete_elem(bpf_map__fd(l->skel->maps.agent_pids), &tgid) ? -errno : 0;
+}
+
+uint64_t loader_counter(struct loader *l, enum aegis_counter idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u32 key = idx;
+	uint64_t sum = 0;
+
+	if (ncpu <= 0 || ncpu > 4096)
+		return 0;
+	{
+		__u64 vals[ncpu];
+
+		if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.counters), &key, vals))
+			return 0;
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i];
+	}
+	return sum;
+}

@@ -1,0 +1,49 @@
+/* Loading, attaching and talking to the BPF side. */
+#ifndef AEGISMON_LOADER_H
+#define AEGISMON_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/types.h>
+
+#include "events.h"
+
+struct lifecycle_bpf;
+struct ring_buffer;
+
+#define LOADER_MAX_PROGS 16
+
+typedef int (*loader_event_fn)(void *ctx, void *data, size_t size);
+
+struct loader {
+	struct lifecycle_bpf *skel;
+	struct ring_buffer *rb;
+	unsigned attached;
+	unsigned failed;
+	char failed_names[256];
+	uint64_t attach_ns; /* open to all attached */
+};
+
+/* Exit status 3 with a message when the host cannot run us: not root (no
+ * CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN), no kernel BTF, no BPF syscall. */
+int loader_check_env(char *err, size_t errlen);
+
+void loader_set_verbose(bool verbose);
+
+/* Open, load and attach. Returns 0, or 3 with err set (environment). */
+int loader_open(struct loader *l, unsigned ringbuf_kib, loader_event_fn fn, void *ctx,
+		char *err, size_t errlen);
+void loader_close(struct loader *l);
+
+int loader_epoll_fd(const struct loader *l);
+/* Consume what the ring buffer holds; returns events consumed or -errno. */
+int loader_consume(struct loader *l);
+
+int loader_track(struct loader *l, uint32_t tgid);
+int loader_untrack(struct loader *l, uint32_t tgid);
+/* Sum of a per-CPU counter. */
+uint64_t loader_counter(struct loader *l, enum aegis_counter idx);
+
+#endif

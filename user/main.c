@@ -1,0 +1,31 @@
+/* aegismon: why did the Alibaba Cloud Security Center agent go offline? */
+#include <stdio.h>
+#include <string.h>
+
+#include "events.h"
+#include "options.h"
+#include "trace.h"
+#include "version.h"
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd) {
+		usage_main(stderr);
+		return 2;
+	}
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage_main(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("aegismon %s (event ABI %d)\n", AEGISMON_VERSION, AEGIS_ABI_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "trace"))
+		return cmd_trace(argc - 1, argv + 1);
+	fprintf(stderr, "aegismon: unknown command '%s'\n", cmd);
+	usage_main(stderr);
+	return 2;
+}

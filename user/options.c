@@ -1,0 +1,189 @@
+/* Option parsing with getopt_long: strict numbers, bounded repeats. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void options_defaults(struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->grace_s = 30;
+	o->flap_window_s = 300;
+	o->flap_count = 3;
+	o->ringbuf_kib = 1024;
+	o->color = COLOR_AUTO;
+}
+
+void usage_main(void *out)
+{
+	fputs("usage: aegismon COMMAND [options]\n"
+	      "\n"
+	      "Tells why the Alibaba Cloud Security Center agent (AliYunDun) went offline.\n"
+	      "\n"
+	      "commands:\n"
+	      "  trace     trace the agent live and diagnose what happens to it\n"
+	      "  version   print the version\n"
+	      "\n"
+	      "'aegismon COMMAND --help' describes the options of a command.\n"
+	      "Exit status: 0 nothing wrong, 1 a problem was diagnosed, 2 usage error,\n"
+	      "3 the environment cannot support it (not root, no BPF, no BTF).\n",
+	      (FILE *)out);
+}
+
+void usage_trace(void *out)
+{
+	fputs("usage: aegismon trace [options]\n"
+	      "\n"
+	      "Attach the probes, print diagnoses as they happen, and a summary at the end.\n"
+	      "\n"
+	      "  -d, --duration SECONDS   stop after this long (default: until Ctrl-C/SIGTERM)\n"
+	      "  -j, --json               JSON lines instead of text\n"
+	      "  -e, --events             also print every raw event\n"
+	      "      --agent-root DIR     agent install root (repeatable; default\n"
+	      "                           /usr/local/aegis, then /opt/aegis)\n"
+	      "      --grace SECONDS      an agent process not back this long after its exit\n"
+	      "                           is agent_not_running (default 30)\n"
+	      "      --flap-count N       restarts that make agent_flapping (default 3)\n"
+	      "      --flap-window SECONDS  ... within this window (default 300)\n"
+	      "      --ringbuf-size KIB   kernel ring buffer size (default 1024)\n"
+	      "      --color WHEN         auto, always or never (default auto: on a tty)\n"
+	      "  -v, --verbose            libbpf and loader details on stderr\n"
+	      "  -h, --help               this text\n",
+	      (FILE *)out);
+}
+
+static int parse_seconds(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+enum {
+	OPT_AGENT_ROOT = 256,
+	OPT_GRACE,
+	OPT_FLAP_COUNT,
+	OPT_FLAP_WINDOW,
+	OPT_RINGBUF,
+	OPT_COLOR,
+};
+
+int options_parse_trace(int argc, char **argv, struct options *o, char *err, size_t errlen)
+{
+	static const struct option longopts[] = {
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "events", no_argument, NULL, 'e' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "agent-root", required_argument, NULL, OPT_AGENT_ROOT },
+		{ "grace", required_argument, NULL, OPT_GRACE },
+		{ "flap-count", required_argument, NULL, OPT_FLAP_COUNT },
+		{ "flap-window", required_argument, NULL, OPT_FLAP_WINDOW },
+		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:jevh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (parse_seconds(optarg, 0.001, 31536000, &o->duration_s)) {
+				snprintf(err, errlen, "--duration: '%s' is not a number of seconds > 0", optarg);
+				return 2;
+			}
+			break;
+		case 'j': o->json = true; break;
+		case 'e': o->events = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': usage_trace(stdout); return 1;
+		case OPT_AGENT_ROOT:
+			if (o->nroots >= AGENT_MAX_ROOTS) {
+				snprintf(err, errlen, "--agent-root: at most %d roots", AGENT_MAX_ROOTS);
+				return 2;
+			}
+			if (optarg[0] != '/') {
+				snprintf(err, errlen, "--agent-root: '%s' is not an absolute path", optarg);
+				return 2;
+			}
+			o->roots[o->nroots++] = optarg;
+			break;
+		case OPT_GRACE:
+			if (parse_seconds(optarg, 0, 86400, &o->grace_s)) {
+				snprintf(err, errlen, "--grace: '%s' is not a number of seconds (0-86400)", optarg);
+				return 2;
+			}
+			break;
+		case OPT_FLAP_COUNT:
+			if (parse_uint(optarg, 2, 32, &o->flap_count)) {
+				snprintf(err, errlen, "--flap-count: '%s' is not a number from 2 to 32", optarg);
+				return 2;
+			}
+			break;
+		case OPT_FLAP_WINDOW:
+			if (parse_seconds(optarg, 1, 86400, &o->flap_window_s)) {
+				snprintf(err, errlen, "--flap-window: '%s' is not a number of seconds (1-86400)", optarg);
+				return 2;
+			}
+			break;
+		case OPT_RINGBUF:
+			if (parse_uint(optarg, 64, 1048576, &o->ringbuf_kib) ||
+			    (o->ringbuf_kib & (o->ringbuf_kib - 1))) {
+				snprintf(err, errlen, "--ringbuf-size: '%s' is not a power of two from 64 to 1048576 KiB", optarg);
+				return 2;
+			}
+			break;
+		case OPT_COLOR:
+			if (!strcmp(optarg, "auto"))
+				o->color = COLOR_AUTO;
+			else if (!strcmp(optarg, "always"))
+				o->color = COLOR_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				o->color = COLOR_NEVER;
+			else {
+				snprintf(err, errlen, "--color: '%s' is not auto, always or never", optarg);
+				return 2;
+			}
+			break;
+		case ':':
+			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			return 2;
+		default:
+			snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	return 0;
+}

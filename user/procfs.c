@@ -1,0 +1,176 @@
+/* /proc readers. */
+#include "procfs.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int proc_parse_stat(const char *buf, size_t len, struct proc_stat *out)
+{
+	const char *open_paren, *close_paren = NULL, *p, *end = buf + len;
+	size_t clen;
+	int field;
+
+	memset(out, 0, sizeof(*out));
+	open_paren = memchr(buf, '(', len);
+	if (!open_paren)
+		return -1;
+	/* comm may contain ')' and spaces: the real end is the last ')' */
+	for (p = end; p > open_paren; p--)
+		if (p[-1] == ')') {
+			close_paren = p - 1;
+			break;
+		}
+	if (!close_paren)
+		return -1;
+	for (p = buf; p < open_paren && *p == ' '; p++)
+		;
+	if (p == open_paren || !isdigit((unsigned char)*p))
+		return -1;
+	out->pid = 0;
+	for (; p < open_paren && isdigit((unsigned char)*p); p++) {
+		out->pid = out->pid * 10 + (*p - '0');
+		if (out->pid > 0x3fffffff)
+			return -1;
+	}
+	clen = (size_t)(close_paren - open_paren - 1);
+	if (clen >= sizeof(out->comm))
+		clen = sizeof(out->comm) - 1;
+	memcpy(out->comm, open_paren + 1, clen);
+	out->comm[clen] = '\0';
+
+	/* fields after comm: 3 state, 4 ppid, ..., 22 starttime */
+	p = close_paren + 1;
+	for (field = 3; field <= 22; field++) {
+		char num[32];
+		size_t n = 0;
+
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end)
+			return -1;
+		while (p < end && *p != ' ' && *p != '\n' && n < sizeof(num) - 1)
+			num[n++] = *p++;
+		num[n] = '\0';
+		if (n == 0)
+			return -1;
+		if (field == 3) {
+			out->state = num[0];
+		} else if (field == 4) {
+			char *e;
+			long v = strtol(num, &e, 10);
+
+			if (*e || v < 0 || v > 0x3fffffff)
+				return -1;
+			out->ppid = (int)v;
+		} else if (field == 22) {
+			char *e;
+			unsigned long long v = strtoull(num, &e, 10);
+
+			if (*e)
+				return -1;
+			out->starttime_ticks = v;
+		}
+	}
+	return 0;
+}
+
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len);
+	close(fd);
+	return n;
+}
+
+int proc_read_exe(int pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, buf, len - 1);
+	if (n < 0) {
+		buf[0] = '\0';
+		return -1;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+int proc_read_stat(int pid, struct proc_stat *out)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	n = read_small(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return proc_parse_stat(buf, (size_t)n, out);
+}
+
+int proc_read_uid(int pid, uid_t *uid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (stat(path, &st))
+		return -1;
+	*uid = st.st_uid;
+	return 0;
+}
+
+int proc_read_cmdline(int pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	n = read_small(path, buf, len - 1);
+	if (n <= 0) {
+		buf[0] = '\0';
+		return -1;
+	}
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return 0;
+}
+
+int proc_for_each_pid(int (*fn)(int pid, void *ctx), void *ctx)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char *e;
+		long pid = strtol(de->d_name, &e, 10);
+
+		if (*e || pid <= 0)
+			continue;
+		rc = fn((int)pid, ctx);
+		if (rc)
+			break;
+	}
+	closedir(d);
+	return rc;
+}

@@ -1,0 +1,31 @@
+/* Reading processes from /proc. Parsers are pure and fuzzed. */
+#ifndef AEGISMON_PROCFS_H
+#define AEGISMON_PROCFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct proc_stat {
+	int pid;
+	char comm[16];
+	char state;
+	int ppid;
+	uint64_t starttime_ticks; /* field 22: clock ticks since boot */
+};
+
+/* Parse the text of /proc/<pid>/stat. 0 on success, -1 if malformed. */
+int proc_parse_stat(const char *buf, size_t len, struct proc_stat *out);
+
+/* readlink /proc/<pid>/exe; "" and -1 when gone or not permitted. */
+int proc_read_exe(int pid, char *buf, size_t len);
+int proc_read_stat(int pid, struct proc_stat *out);
+/* Owner uid of /proc/<pid> (the real uid of the process). */
+int proc_read_uid(int pid, uid_t *uid);
+/* Command line with NULs turned into spaces; "" if none. */
+int proc_read_cmdline(int pid, char *buf, size_t len);
+
+/* Call fn for every numeric entry of /proc; stops early if fn returns non-zero. */
+int proc_for_each_pid(int (*fn)(int pid, void *ctx), void *ctx);
+
+#endif

@@ -1,0 +1,20 @@
+/* Signal names and classes, independent of the C library. */
+#ifndef AEGISMON_SIGNALS_H
+#define AEGISMON_SIGNALS_H
+
+#include <stdbool.h>
+
+/* "SIGKILL", or "SIG37" style for unknown numbers (buffer owned by caller). */
+const char *signal_name(int sig, char *buf, unsigned len);
+/* A fault signal: the process crashed (SEGV, BUS, ILL, FPE, ABRT, SYS, TRAP). */
+bool signal_is_fault(int sig);
+/* si_code values */
+#define AEGIS_SI_USER 0
+#define AEGIS_SI_KERNEL 0x80
+#define AEGIS_SI_QUEUE (-1)
+#define AEGIS_SI_TKILL (-6)
+/* Sent by a process (kill, tgkill, sigqueue), not raised by the kernel. */
+bool signal_code_from_user(int si_code);
+const char *signal_result_name(int result);
+
+#endif

@@ -1,0 +1,38 @@
+/* Output renderers: JSON lines for machines, text lines for people. */
+#ifndef AEGISMON_SINK_H
+#define AEGISMON_SINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "correlate.h"
+#include "diagnosis.h"
+#include "ev.h"
+#include "json.h"
+#include "timefmt.h"
+
+struct session_summary {
+	uint64_t start_ns, end_ns;       /* CLOCK_MONOTONIC */
+	unsigned probes_attached;
+	unsigned probes_failed;
+	uint64_t events;                 /* events from the kernel */
+	const struct correlator_stats *stats;
+};
+
+/* The fields of an event, as JSON members (no braces): shared by the event
+ * line and by the evidence of a diagnosis. */
+void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev *e);
+
+void sink_json_event(FILE *f, const struct clockmap *cm, const struct ev *e);
+void sink_json_diagnosis(FILE *f, const struct clockmap *cm, const struct diagnosis *d);
+void sink_json_summary(FILE *f, const struct clockmap *cm, const struct session_summary *s);
+
+void sink_text_event(FILE *f, const struct clockmap *cm, const struct ev *e, bool color);
+void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagnosis *d, bool color);
+void sink_text_summary(FILE *f, const struct session_summary *s, bool color);
+
+/* 0 when nothing was diagnosed, 1 when a problem was (the exit status of trace). */
+int summary_exit_status(const struct session_summary *s);
+
+#endif

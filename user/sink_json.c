@@ -1,0 +1,225 @@
+/* JSON lines, as specified in DESIGN.md ("kind", "ts", ...). */
+#include "sink.h"
+
+#include <string.h>
+
+#include "signals.h"
+
+#define LINE_MAX_BYTES 32768
+
+static void put_ts(struct jw *w, const char *key, const struct clockmap *cm, uint64_t ns)
+{
+	char ts[RFC3339_LEN];
+
+	fmt_rfc3339(cm, ns, ts, sizeof(ts));
+	jw_kstr(w, key, ts);
+}
+
+static void put_signal(struct jw *w, int sig)
+{
+	char buf[16];
+
+	jw_kstr(w, "signal", signal_name(sig, buf, sizeof(buf)));
+	jw_kint(w, "signo", sig);
+}
+
+/* argv is NUL-separated: show it with spaces, escaped by the writer */
+static void put_args(struct jw *w, const char *key, const char *args, unsigned len)
+{
+	char buf[AEGIS_ARGS_LEN + 1];
+
+	if (len > AEGIS_ARGS_LEN)
+		len = AEGIS_ARGS_LEN;
+	memcpy(buf, args, len);
+	while (len > 0 && buf[len - 1] == '\0')
+		len--;
+	for (unsigned i = 0; i < len; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[len] = '\0';
+	jw_kstr(w, key, buf);
+}
+
+void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev *e)
+{
+	const struct aegis_hdr *h = &e->hdr;
+
+	put_ts(w, "ts", cm, h->ts_ns);
+	jw_kstr(w, "type", ev_type_name(h->type));
+	jw_kuint(w, "pid", h->tgid);
+	if (h->pid != h->tgid)
+		jw_kuint(w, "tid", h->pid);
+	if (h->type != AEGIS_EV_OOM_VICTIM) {
+		jw_kuint(w, "ppid", h->ppid);
+		jw_kuint(w, "uid", h->uid);
+	}
+	if (h->comm[0])
+		jw_kstrn(w, "comm", h->comm, sizeof(h->comm));
+	if (e->exe[0])
+		jw_kstrn(w, "exe", e->exe, sizeof(e->exe));
+
+	switch (h->type) {
+	case AEGIS_EV_EXEC:
+		jw_kstrn(w, "filename", e->exec.filename, sizeof(e->exec.filename));
+		jw_kstrn(w, "parent_comm", e->exec.parent_comm, sizeof(e->exec.parent_comm));
+		break;
+	case AEGIS_EV_FORK:
+		jw_kstrn(w, "parent_comm", e->fork.parent_comm, sizeof(e->fork.parent_comm));
+		break;
+	case AEGIS_EV_EXIT: {
+		unsigned code = e->exit.exit_code;
+
+		if (code & 0x7f) {
+			put_signal(w, (int)(code & 0x7f));
+			jw_kbool(w, "core_dumped", code & 0x80);
+		} else {
+			jw_kint(w, "exit_code", (code >> 8) & 0xff);
+		}
+		if (e->exit.start_ns && h->ts_ns > e->exit.start_ns)
+			jw_kuint(w, "uptime_ms", (h->ts_ns - e->exit.start_ns) / 1000000);
+		break;
+	}
+	case AEGIS_EV_SIGNAL: {
+		const struct aegis_signal *s = &e->signal;
+
+		put_signal(w, s->sig);
+		jw_kint(w, "si_code", s->si_code);
+		jw_kstr(w, "result", signal_result_name(s->result));
+		jw_kuint(w, "sender_pid", s->sender_tgid);
+		jw_kstrn(w, "sender_comm", s->sender_comm, sizeof(s->sender_comm));
+		jw_kuint(w, "sender_uid", s->sender_uid);
+		if (e->sender_exe[0])
+			jw_kstrn(w, "sender_exe", e->sender_exe, sizeof(e->sender_exe));
+		if (s->sender_args_len)
+			put_args(w, "sender_args", s->sender_args, s->sender_args_len);
+		jw_key(w, "sender_chain");
+		jw_arr_begin(w);
+		for (unsigned i = 0; i < s->chain_len && i < AEGIS_CHAIN_LEN; i++) {
+			jw_obj_begin(w);
+			jw_kuint(w, "pid", s->chain[i].pid);
+			jw_kstrn(w, "comm", s->chain[i].comm, sizeof(s->chain[i].comm));
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
+		break;
+	}
+	case AEGIS_EV_OOM_VICTIM:
+		jw_kbool(w, "tracked", e->oom.flags & AEGIS_OOM_TRACKED);
+		break;
+	case AEGIS_EV_SEED:
+		if (e->seed.start_ns && h->ts_ns > e->seed.start_ns)
+			jw_kuint(w, "uptime_ms", (h->ts_ns - e->seed.start_ns) / 1000000);
+		break;
+	case AEGIS_EV_TICK:
+		jw_kuint(w, "events_lost", e->tick.events_lost);
+		break;
+	default:
+		break;
+	}
+}
+
+static void write_line(FILE *f, struct jw *w)
+{
+	if (w->overflow) /* never emit a cut document: say so instead */
+		fputs("{\"kind\":\"error\",\"error\":\"output line too long\"}\n", f);
+	else
+		fprintf(f, "%s\n", jw_result(w));
+	fflush(f);
+}
+
+void sink_json_event(FILE *f, const struct clockmap *cm, const struct ev *e)
+{
+	char buf[LINE_MAX_BYTES];
+	struct jw w;
+
+	jw_init(&w, buf, sizeof(buf));
+	jw_obj_begin(&w);
+	jw_kstr(&w, "kind", "event");
+	json_event_fields(&w, cm, e);
+	jw_obj_end(&w);
+	write_line(f, &w);
+}
+
+void sink_json_diagnosis(FILE *f, const struct clockmap *cm, const struct diagnosis *d)
+{
+	char buf[LINE_MAX_BYTES];
+	struct jw w;
+
+	jw_init(&w, buf, sizeof(buf));
+	jw_obj_begin(&w);
+	jw_kstr(&w, "kind", "diagnosis");
+	put_ts(&w, "ts", cm, d->ts_ns);
+	jw_kstr(&w, "cause", cause_code(d->cause));
+	jw_kstr(&w, "severity", severity_name(cause_severity(d->cause)));
+	jw_kbool(&w, "primary", d->primary);
+	if (d->explained_by >= 0)
+		jw_kstr(&w, "explained_by", cause_code((enum cause)d->explained_by));
+	jw_kstr(&w, "summary", d->summary);
+	jw_kstr(&w, "advice", cause_advice(d->cause));
+	jw_kuint(&w, "count", d->count);
+	put_ts(&w, "first_seen", cm, d->first_ns);
+	put_ts(&w, "last_seen", cm, d->last_ns);
+
+	jw_key(&w, "subject");
+	jw_obj_begin(&w);
+	jw_kstr(&w, "process", d->process);
+	if (d->pid)
+		jw_kuint(&w, "pid", d->pid);
+	if (d->comm[0])
+		jw_kstrn(&w, "comm", d->comm, sizeof(d->comm));
+	if (d->exe[0])
+		jw_kstrn(&w, "exe", d->exe, sizeof(d->exe));
+	if (d->signal) {
+		put_signal(&w, d->signal);
+		jw_kbool(&w, "core_dumped", d->core_dumped);
+	}
+	if (d->exit_status >= 0)
+		jw_kint(&w, "exit_code", d->exit_status);
+	if (d->uptime_ns)
+		jw_kuint(&w, "uptime_ms", d->uptime_ns / 1000000);
+	jw_obj_end(&w);
+
+	jw_key(&w, "evidence");
+	jw_arr_begin(&w);
+	for (unsigned i = 0; i < d->n_evidence; i++) {
+		jw_obj_begin(&w);
+		json_event_fields(&w, cm, &d->evidence[i]);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	jw_kuint(&w, "events_lost", d->events_lost);
+	jw_obj_end(&w);
+	write_line(f, &w);
+}
+
+int summary_exit_status(const struct session_summary *s)
+{
+	return s->stats && s->stats->any ? 1 : 0;
+}
+
+void sink_json_summary(FILE *f, const struct clockmap *cm, const struct session_summary *s)
+{
+	char buf[LINE_MAX_BYTES];
+	struct jw w;
+	const struct correlator_stats *st = s->stats;
+
+	jw_init(&w, buf, sizeof(buf));
+	jw_obj_begin(&w);
+	jw_kstr(&w, "kind", "summary");
+	put_ts(&w, "ts", cm, s->end_ns);
+	jw_kstr(&w, "verdict", summary_exit_status(s) ? "fail" : "ok");
+	jw_kuint(&w, "duration_ms", (s->end_ns - s->start_ns) / 1000000);
+	jw_kuint(&w, "probes_attached", s->probes_attached);
+	jw_kuint(&w, "probes_failed", s->probes_failed);
+	jw_kuint(&w, "events", s->events);
+	jw_kuint(&w, "events_lost", st ? st->events_lost : 0);
+	jw_kuint(&w, "diagnoses", st ? st->diagnoses : 0);
+	jw_key(&w, "causes");
+	jw_obj_begin(&w);
+	for (int c = 0; st && c < CAUSE_COUNT; c++)
+		if (st->occurrences[c])
+			jw_kuint(&w, cause_code((enum cause)c), st->occurrences[c]);
+	jw_obj_end(&w);
+	jw_obj_end(&w);
+	write_line(f, &w);
+}

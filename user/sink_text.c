@@ -1,0 +1,147 @@
+/* Text lines for people. Every string from the kernel or /proc is escaped:
+ * a process name must not be able to drive the terminal. */
+#include "sink.h"
+
+#include <string.h>
+
+#include "escape.h"
+#include "signals.h"
+
+#define RED "\033[1;31m"
+#define YELLOW "\033[33m"
+#define CYAN "\033[36m"
+#define DIM "\033[2m"
+#define RESET "\033[0m"
+
+static const char *sev_color(enum severity s)
+{
+	return s == SEV_CRITICAL ? RED : s == SEV_WARNING ? YELLOW : CYAN;
+}
+
+static const char *sev_label(enum severity s)
+{
+	return s == SEV_CRITICAL ? "CRITICAL" : s == SEV_WARNING ? "WARNING " : "INFO    ";
+}
+
+#define ESC(buf, s) (escape_tty((buf), sizeof(buf), (s), sizeof(s)), (buf))
+
+void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagnosis *d, bool color)
+{
+	char when[32], summary[DIAG_SUMMARY_LEN * 4];
+	enum severity sev = cause_severity(d->cause);
+
+	fmt_clock(cm, d->ts_ns, when, sizeof(when));
+	escape_tty(summary, sizeof(summary), d->summary, sizeof(d->summary));
+	fprintf(f, "%s %s%s %s%s: %s", when, color ? sev_color(sev) : "", sev_label(sev),
+		cause_code(d->cause), color ? RESET : "", summary);
+	if (d->count > 1)
+		fprintf(f, " [x%u]", d->count);
+	fputc('\n', f);
+
+	for (unsigned i = 0; i < d->n_evidence; i++) {
+		const struct ev *e = &d->evidence[i];
+		char args[AEGIS_ARGS_LEN * 4 + 8], exe[AEGIS_PATH_LEN * 4], raw[AEGIS_ARGS_LEN + 1];
+
+		/* the sender matters when it is another process */
+		if (e->hdr.type != AEGIS_EV_SIGNAL || e->signal.sender_tgid == e->hdr.tgid)
+			continue;
+		unsigned len = e->signal.sender_args_len;
+
+		if (len > AEGIS_ARGS_LEN)
+			len = AEGIS_ARGS_LEN;
+		memcpy(raw, e->signal.sender_args, len);
+		raw[len] = '\0';
+		for (unsigned k = 0; k + 1 < len; k++)
+			if (raw[k] == '\0')
+				raw[k] = ' ';
+		escape_tty(args, sizeof(args), raw, sizeof(raw));
+		fprintf(f, "%13s sender: %s%s%s%s\n", "", args[0] ? args : "?",
+			e->sender_exe[0] ? " [" : "", e->sender_exe[0] ? ESC(exe, e->sender_exe) : "",
+			e->sender_exe[0] ? "]" : "");
+	}
+	if (d->exe[0]) {
+		char exe[AEGIS_PATH_LEN * 4];
+
+		fprintf(f, "%13s exe: %s\n", "", ESC(exe, d->exe));
+	}
+	fprintf(f, "%13s %sfix:%s %s\n", "", color ? DIM : "", color ? RESET : "",
+		cause_advice(d->cause));
+	if (d->events_lost)
+		fprintf(f, "%13s note: %llu events were lost before this diagnosis\n", "",
+			(unsigned long long)d->events_lost);
+	fflush(f);
+}
+
+void sink_text_event(FILE *f, const struct clockmap *cm, const struct ev *e, bool color)
+{
+	char when[32], comm[AEGIS_COMM_LEN * 4], detail[AEGIS_PATH_LEN * 4 + 128];
+	char sigbuf[16], tmp[AEGIS_PATH_LEN * 4];
+	const struct aegis_hdr *h = &e->hdr;
+
+	if (h->type == AEGIS_EV_TICK)
+		return;
+	fmt_clock(cm, h->ts_ns, when, sizeof(when));
+	ESC(comm, h->comm);
+	detail[0] = '\0';
+	switch (h->type) {
+	case AEGIS_EV_EXEC:
+	case AEGIS_EV_SEED:
+		snprintf(detail, sizeof(detail), "%s",
+			 e->exe[0] ? ESC(tmp, e->exe)
+				   : (h->type == AEGIS_EV_EXEC ? ESC(tmp, e->exec.filename) : "?"));
+		break;
+	case AEGIS_EV_FORK:
+		snprintf(detail, sizeof(detail), "from %s (%u)", ESC(tmp, e->fork.parent_comm),
+			 h->ppid);
+		break;
+	case AEGIS_EV_EXIT:
+		if (e->exit.exit_code & 0x7f)
+			snprintf(detail, sizeof(detail), "killed by %s%s",
+				 signal_name((int)(e->exit.exit_code & 0x7f), sigbuf, sizeof(sigbuf)),
+				 e->exit.exit_code & 0x80 ? " (core dumped)" : "");
+		else
+			snprintf(detail, sizeof(detail), "exit code %u",
+				 (e->exit.exit_code >> 8) & 0xff);
+		break;
+	case AEGIS_EV_SIGNAL:
+		snprintf(detail, sizeof(detail), "%s from %s (%u, uid %u): %s",
+			 signal_name(e->signal.sig, sigbuf, sizeof(sigbuf)),
+			 ESC(tmp, e->signal.sender_comm), e->signal.sender_tgid,
+			 e->signal.sender_uid, signal_result_name(e->signal.result));
+		break;
+	case AEGIS_EV_OOM_VICTIM:
+		snprintf(detail, sizeof(detail), "chosen by the OOM killer%s",
+			 e->oom.flags & AEGIS_OOM_TRACKED ? "" : " (not an agent process)");
+		break;
+	default:
+		break;
+	}
+	fprintf(f, "%s %s%-8s%s %s pid %u %s\n", when, color ? DIM : "", ev_type_name(h->type),
+		color ? RESET : "", comm[0] ? comm : "?", h->tgid, detail);
+	fflush(f);
+}
+
+void sink_text_summary(FILE *f, const struct session_summary *s, bool color)
+{
+	const struct correlator_stats *st = s->stats;
+	bool fail = summary_exit_status(s);
+	int first = 1;
+
+	fprintf(f, "aegismon: %.1f s, %u probes attached", (double)(s->end_ns - s->start_ns) / 1e9,
+		s->probes_attached);
+	if (s->probes_failed)
+		fprintf(f, " (%u failed)", s->probes_failed);
+	fprintf(f, ", %llu events, %llu lost, %llu diagnoses",
+		(unsigned long long)s->events, (unsigned long long)(st ? st->events_lost : 0),
+		(unsigned long long)(st ? st->diagnoses : 0));
+	for (int c = 0; st && c < CAUSE_COUNT; c++) {
+		if (!st->occurrences[c])
+			continue;
+		fprintf(f, "%s%s x%llu", first ? " (" : ", ", cause_code((enum cause)c),
+			(unsigned long long)st->occurrences[c]);
+		first = 0;
+	}
+	fprintf(f, "%s: %s%s%s\n", first ? "" : ")", color ? (fail ? RED : CYAN) : "",
+		fail ? "PROBLEM FOUND" : "no problem found", color ? RESET : "");
+	fflush(f);
+}

@@ -1,0 +1,328 @@
+/* aegismon trace: load, seed, one epoll loop, diagnoses until the end. */
+#include "trace.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "correlate.h"
+#include "ev.h"
+#include "loader.h"
+#include "options.h"
+#include "procfs.h"
+#include "sink.h"
+#include "timefmt.h"
+
+#define NSEC 1000000000ULL
+#define TICK_NS (NSEC / 4)
+
+struct session {
+	struct options opt;
+	struct agent_env env;
+	struct clockmap clock;
+	struct loader loader;
+	struct correlator *corr;
+	bool color;
+	uint64_t kernel_events;
+	uint64_t malformed;
+	long clk_tck;
+	struct ev scratch; /* decoded here: no allocation per event */
+};
+
+static void on_diagnosis(const struct diagnosis *d, void *ctx)
+{
+	struct session *s = ctx;
+
+	if (s->opt.json)
+		sink_json_diagnosis(stdout, &s->clock, d);
+	else
+		sink_text_diagnosis(stdout, &s->clock, d, s->color);
+}
+
+static void ingest(struct session *s, const struct ev *e)
+{
+	if (s->opt.events && e->hdr.type != AEGIS_EV_TICK && e->hdr.type != AEGIS_EV_SEED_DONE) {
+		if (s->opt.json)
+			sink_json_event(stdout, &s->clock, e);
+		else
+			sink_text_event(stdout, &s->clock, e, s->color);
+	}
+	correlator_feed(s->corr, e);
+}
+
+/* What the kernel cannot cheaply tell: the executables, read while the
+ * processes still exist. */
+static void enrich(struct session *s, struct ev *e)
+{
+	switch (e->hdr.type) {
+	case AEGIS_EV_EXEC:
+		if (proc_read_exe((int)e->hdr.tgid, e->exe, sizeof(e->exe)) &&
+		    e->exec.filename[0] == '/')
+			snprintf(e->exe, sizeof(e->exe), "%s", e->exec.filename);
+		if (agent_identify(&s->env, e->hdr.comm, e->exe) == IDENT_IMPOSTOR)
+			loader_untrack(&s->loader, e->hdr.tgid); /* no more events for it */
+		break;
+	case AEGIS_EV_SIGNAL:
+		proc_read_exe((int)e->signal.sender_tgid, e->sender_exe, sizeof(e->sender_exe));
+		break;
+	default:
+		break;
+	}
+}
+
+static int on_ring_event(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+
+	if (ev_decode(data, size, &s->scratch)) {
+		s->malformed++;
+		return 0;
+	}
+	s->kernel_events++;
+	enrich(s, &s->scratch);
+	ingest(s, &s->scratch);
+	return 0;
+}
+
+static int seed_one(int pid, void *ctx)
+{
+	struct session *s = ctx;
+	struct proc_stat st, again;
+	struct ev *e = &s->scratch;
+	uid_t uid = 0;
+
+	if (proc_read_stat(pid, &st) || !agent_is_comm(st.comm))
+		return 0;
+	/* track first, then confirm it is the same process: one that exits in
+	 * between must not leave a stale pid in the kernel set */
+	loader_track(&s->loader, (uint32_t)pid);
+	if (proc_read_stat(pid, &again) || again.starttime_ticks != st.starttime_ticks) {
+		loader_untrack(&s->loader, (uint32_t)pid);
+		return 0;
+	}
+	memset(e, 0, sizeof(*e));
+	e->hdr.type = AEGIS_EV_SEED;
+	e->hdr.size = sizeof(e->seed);
+	e->hdr.ts_ns = clock_mono_ns();
+	e->hdr.pid = e->hdr.tgid = (uint32_t)pid;
+	e->hdr.ppid = (uint32_t)st.ppid;
+	proc_read_uid(pid, &uid);
+	e->hdr.uid = uid;
+	memcpy(e->hdr.comm, st.comm, sizeof(e->hdr.comm));
+	e->seed.start_ns = st.starttime_ticks * (NSEC / (uint64_t)s->clk_tck);
+	proc_read_exe(pid, e->exe, sizeof(e->exe));
+	if (agent_identify(&s->env, e->hdr.comm, e->exe) == IDENT_IMPOSTOR)
+		loader_untrack(&s->loader, (uint32_t)pid);
+	ingest(s, e);
+	return 0;
+}
+
+static void feed_marker(struct session *s, unsigned type)
+{
+	struct ev *e = &s->scratch;
+
+	memset(e, 0, sizeof(*e));
+	e->hdr.type = (__u16)type;
+	e->hdr.size = type == AEGIS_EV_TICK ? sizeof(e->tick) : sizeof(e->hdr);
+	e->hdr.ts_ns = clock_mono_ns();
+	if (type == AEGIS_EV_TICK)
+		e->tick.events_lost = loader_counter(&s->loader, AEGIS_CNT_RINGBUF_FULL);
+	ingest(s, e);
+}
+
+static int setup_fds(int *sigfd, int *timerfd, int *epfd, int rbfd)
+{
+	struct itimerspec its = { { 0, TICK_NS }, { 0, TICK_NS } };
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	*sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	*timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	*epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (*sigfd < 0 || *timerfd < 0 || *epfd < 0)
+		return -errno;
+	if (timerfd_settime(*timerfd, 0, &its, NULL))
+		return -errno;
+	ev.data.fd = rbfd;
+	if (epoll_ctl(*epfd, EPOLL_CTL_ADD, rbfd, &ev))
+		return -errno;
+	ev.data.fd = *sigfd;
+	if (epoll_ctl(*epfd, EPOLL_CTL_ADD, *sigfd, &ev))
+		return -errno;
+	ev.data.fd = *timerfd;
+	if (epoll_ctl(*epfd, EPOLL_CTL_ADD, *timerfd, &ev))
+		return -errno;
+	return 0;
+}
+
+static int run_loop(struct session *s, uint64_t start_ns)
+{
+	int sigfd = -1, timerfd = -1, epfd = -1, rc;
+	int rbfd = loader_epoll_fd(&s->loader);
+	uint64_t end_ns = s->opt.duration_s > 0 ? start_ns + (uint64_t)(s->opt.duration_s * 1e9) : 0;
+	bool stop = false;
+
+	rc = setup_fds(&sigfd, &timerfd, &epfd, rbfd);
+	if (rc) {
+		fprintf(stderr, "aegismon: cannot set up the event loop: %s\n", strerror(-rc));
+		goto out;
+	}
+	while (!stop) {
+		struct epoll_event evs[4];
+		int n = epoll_wait(epfd, evs, 4, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			fprintf(stderr, "aegismon: epoll_wait: %s\n", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == rbfd) {
+				loader_consume(&s->loader);
+			} else if (fd == timerfd) {
+				uint64_t expirations;
+
+				if (read(timerfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+					fprintf(stderr, "aegismon: timerfd: %s\n", strerror(errno));
+				/* events first, then the tick that may judge their silence */
+				loader_consume(&s->loader);
+				feed_marker(s, AEGIS_EV_TICK);
+				if (end_ns && clock_mono_ns() >= end_ns)
+					stop = true;
+			} else if (fd == sigfd) {
+				struct signalfd_siginfo si;
+
+				while (read(sigfd, &si, sizeof(si)) == sizeof(si))
+					if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+						stop = true;
+			}
+		}
+	}
+out:
+	if (epfd >= 0)
+		close(epfd);
+	if (timerfd >= 0)
+		close(timerfd);
+	if (sigfd >= 0)
+		close(sigfd);
+	return rc;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	struct correlator_config cfg;
+	struct session_summary sum;
+	char err[512];
+	uint64_t start_ns;
+	int rc;
+
+	if (!s) {
+		fprintf(stderr, "aegismon: out of memory\n");
+		return 3;
+	}
+	options_defaults(&s->opt);
+	rc = options_parse_trace(argc, argv, &s->opt, err, sizeof(err));
+	if (rc) {
+		if (rc == 2)
+			fprintf(stderr, "aegismon trace: %s\nTry 'aegismon trace --help'.\n", err);
+		free(s);
+		return rc == 1 ? 0 : 2;
+	}
+	loader_set_verbose(s->opt.verbose);
+	rc = loader_check_env(err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "aegismon: %s\n", err);
+		free(s);
+		return rc;
+	}
+	s->clk_tck = sysconf(_SC_CLK_TCK);
+	if (s->clk_tck <= 0)
+		s->clk_tck = 100;
+	s->color = s->opt.color == COLOR_ALWAYS ||
+		   (s->opt.color == COLOR_AUTO && !s->opt.json && isatty(STDOUT_FILENO) &&
+		    !getenv("NO_COLOR"));
+	agent_env_init(&s->env, s->opt.roots, s->opt.nroots);
+	clockmap_init_now(&s->clock);
+
+	correlator_config_defaults(&cfg);
+	cfg.env = &s->env;
+	cfg.grace_ns = (uint64_t)(s->opt.grace_s * 1e9);
+	cfg.flap_window_ns = (uint64_t)(s->opt.flap_window_s * 1e9);
+	cfg.flap_count = s->opt.flap_count;
+	s->corr = correlator_new(&cfg, on_diagnosis, s);
+	if (!s->corr) {
+		fprintf(stderr, "aegismon: out of memory\n");
+		free(s);
+		return 3;
+	}
+
+	start_ns = clock_mono_ns();
+	rc = loader_open(&s->loader, s->opt.ringbuf_kib, on_ring_event, s, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "aegismon: %s\n", err);
+		correlator_free(s->corr);
+		free(s);
+		return rc;
+	}
+	fprintf(stderr, "aegismon: %u probes attached in %.1f ms", s->loader.attached,
+		(double)s->loader.attach_ns / 1e6);
+	if (s->loader.failed)
+		fprintf(stderr, "; %u failed to attach: %s", s->loader.failed,
+			s->loader.failed_names);
+	if (s->env.install.found)
+		fprintf(stderr, "; agent root %s", s->env.install.root);
+	else
+		fprintf(stderr, "; no agent install under %s%s%s", s->env.roots[0],
+			s->env.nroots > 1 ? " or " : "", s->env.nroots > 1 ? s->env.roots[1] : "");
+	fputc('\n', stderr);
+
+	/* attach first, then scan: a process started in between is seen by both,
+	 * and the correlator keys on the pid */
+	proc_for_each_pid(seed_one, s);
+	feed_marker(s, AEGIS_EV_SEED_DONE);
+
+	rc = run_loop(s, start_ns);
+
+	loader_consume(&s->loader);
+	feed_marker(s, AEGIS_EV_TICK);
+	correlator_flush(s->corr, clock_mono_ns());
+
+	memset(&sum, 0, sizeof(sum));
+	sum.start_ns = start_ns;
+	sum.end_ns = clock_mono_ns();
+	sum.probes_attached = s->loader.attached;
+	sum.probes_failed = s->loader.failed;
+	sum.events = s->kernel_events;
+	sum.stats = correlator_stats(s->corr);
+	if (s->opt.json)
+		sink_json_summary(stdout, &s->clock, &sum);
+	else
+		sink_text_summary(stderr, &sum, s->color);
+	if (s->malformed)
+		fprintf(stderr, "aegismon: %llu malformed events ignored\n",
+			(unsigned long long)s->malformed);
+
+	loader_close(&s->loader);
+	rc = rc ? 3 : summary_exit_status(&sum);
+	correlator_free(s->corr);
+	free(s);
+	return rc;
+}

@@ -1,0 +1,4 @@
+#ifndef AEGISMON_VERSION_H
+#define AEGISMON_VERSION_H
+#define AEGISMON_VERSION "0.1.0"
+#endif
