@@ -54,7 +54,9 @@ struct dedup_entry {
 	bool used;
 	enum cause cause;
 	char key[AEGIS_PATH_LEN];
-	uint64_t first_ns, last_ns, last_emit_ns;
+	uint64_t first_ns, last_ns;
+	uint64_t window_ns;     /* start of the current rate window */
+	uint32_t window_emits;  /* delivered in this window */
 	uint32_t count;
 	bool pending;
 	struct diagnosis held; /* the newest repeat, emitted when the interval ends */
@@ -81,6 +83,7 @@ void correlator_config_defaults(struct correlator_config *cfg)
 	cfg->flap_window_ns = 300 * NSEC;
 	cfg->flap_count = 3;
 	cfg->dedup_ns = 10 * NSEC;
+	cfg->dedup_burst = 3;
 	cfg->oom_wait_ns = NSEC / 2;
 }
 
@@ -91,6 +94,8 @@ struct correlator *correlator_new(const struct correlator_config *cfg, diag_fn f
 	if (!c)
 		return NULL;
 	c->cfg = *cfg;
+	if (c->cfg.dedup_burst < 1)
+		c->cfg.dedup_burst = 1;
 	if (c->cfg.flap_count < 2)
 		c->cfg.flap_count = 2;
 	if (c->cfg.flap_count > MAX_FLAP)
@@ -261,7 +266,9 @@ static struct dedup_entry *dedup_get(struct correlator *c, enum cause cause, con
 	return free_e;
 }
 
-/* Emit now, or hold back a repeat that comes within the dedup interval. */
+/* Emit now, or, past a small burst within the dedup interval, hold the repeat
+ * back and aggregate it: distinct deaths are reported at once, a restart loop
+ * does not flood the outputs. */
 static void emit(struct correlator *c, struct diagnosis *d, const char *key)
 {
 	struct dedup_entry *e = dedup_get(c, d->cause, key);
@@ -280,13 +287,17 @@ static void emit(struct correlator *c, struct diagnosis *d, const char *key)
 	d->count = e->count;
 	d->first_ns = e->first_ns;
 	d->last_ns = e->last_ns;
-	if (e->count > 1 && d->ts_ns - e->last_emit_ns < c->cfg.dedup_ns) {
+	if (e->window_emits == 0 || d->ts_ns - e->window_ns >= c->cfg.dedup_ns) {
+		e->window_ns = d->ts_ns;
+		e->window_emits = 0;
+	}
+	if (e->window_emits >= c->cfg.dedup_burst) {
 		e->held = *d;
 		e->pending = true;
 		return;
 	}
+	e->window_emits++;
 	e->pending = false;
-	e->last_emit_ns = d->ts_ns;
 	deliver(c, d);
 }
 
@@ -297,10 +308,11 @@ static void release_held(struct correlator *c, bool all)
 
 		if (!e->used || !e->pending)
 			continue;
-		if (!all && c->now_ns - e->last_emit_ns < c->cfg.dedup_ns)
+		if (!all && c->now_ns - e->window_ns < c->cfg.dedup_ns)
 			continue;
 		e->pending = false;
-		e->last_emit_ns = c->now_ns;
+		e->window_ns = c->now_ns;
+		e->window_emits = 1;
 		e->held.count = e->count;
 		e->held.first_ns = e->first_ns;
 		e->held.last_ns = e->last_ns;

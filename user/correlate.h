@@ -16,7 +16,8 @@ struct correlator_config {
 	uint64_t grace_ns;            /* exit without restart -> agent_not_running */
 	uint64_t flap_window_ns;      /* restarts counted within this window */
 	unsigned flap_count;          /* this many restarts -> agent_flapping */
-	uint64_t dedup_ns;            /* repeats of a diagnosis within this are aggregated */
+	uint64_t dedup_ns;            /* rate window for repeats of a diagnosis */
+	unsigned dedup_burst;         /* delivered at once per window; the rest aggregated */
 	uint64_t oom_wait_ns;         /* how long a kernel SIGKILL waits for its OOM event */
 };
 

@@ -1,0 +1,167 @@
+# shellcheck shell=bash
+# Shared rig for e2e tests: a temporary agent root with the stand-in agent,
+# aegismon trace in the background, bounded waits, JSON assertions, and a
+# cleanup that runs also when a test fails. Tests only start processes of
+# their own and stop them by pid.
+set -u
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+AEGISMON=$REPO/aegismon
+FAKE=$REPO/build/tests/fake_agent
+TEST_NAME=$(basename "$0" .sh)
+
+WORK=$(mktemp -d "/tmp/aegismon-e2e.$TEST_NAME.XXXXXX")
+ROOT=$WORK/aegis
+OUT=$WORK/trace.json
+ERR=$WORK/trace.err
+CLIENT_DIR=$ROOT/aegis_client/aegis_12_93
+PIDS=()
+CGROUPS=()
+TRACE_PID=
+
+fail() {
+	echo "FAIL [$TEST_NAME]: $*" >&2
+	if [ -s "$OUT" ]; then echo "--- trace output:" >&2; cat "$OUT" >&2; fi
+	if [ -s "$ERR" ]; then echo "--- trace stderr:" >&2; cat "$ERR" >&2; fi
+	exit 1
+}
+
+cleanup() {
+	local p cg
+	if [ -n "$TRACE_PID" ] && kill -0 "$TRACE_PID" 2>/dev/null; then
+		kill -TERM "$TRACE_PID" 2>/dev/null
+		wait "$TRACE_PID" 2>/dev/null
+	fi
+	for p in "${PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	for cg in "${CGROUPS[@]}"; do
+		# move stragglers out, then remove
+		if [ -f "$cg/cgroup.procs" ]; then
+			while read -r p; do kill -KILL "$p" 2>/dev/null; done < "$cg/cgroup.procs"
+		fi
+		for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.2; done
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" -eq 0 ] || fail "e2e tests load BPF programs and must run as root"
+[ -x "$AEGISMON" ] || fail "$AEGISMON not built (make)"
+[ -x "$FAKE" ] || fail "$FAKE not built (make e2e-bins)"
+
+# install the stand-in agent: install_agent AliYunDun AliYunDunUpdate ...
+install_agent() {
+	local name
+	mkdir -p "$CLIENT_DIR" "$ROOT/aegis_update"
+	for name in "$@"; do
+		case "$name" in
+		AliYunDunUpdate) install -m 0755 "$FAKE" "$ROOT/aegis_update/$name" ;;
+		*) install -m 0755 "$FAKE" "$CLIENT_DIR/$name" ;;
+		esac
+	done
+}
+
+agent_path() {
+	case "$1" in
+	AliYunDunUpdate) echo "$ROOT/aegis_update/$1" ;;
+	*) echo "$CLIENT_DIR/$1" ;;
+	esac
+}
+
+# start_agent NAME [ARGS...]: runs in the background; its pid is in $LAST_PID
+start_agent() {
+	local name=$1
+	shift
+	"$(agent_path "$name")" "$@" &
+	LAST_PID=$!
+	PIDS+=("$LAST_PID")
+}
+
+# start_trace [EXTRA OPTIONS...]: aegismon trace --json, waits until attached
+start_trace() {
+	"$AEGISMON" trace --json --events --agent-root "$ROOT" "$@" >"$OUT" 2>"$ERR" &
+	TRACE_PID=$!
+	wait_for 10 grep -q "probes attached" "$ERR" || fail "aegismon did not attach within 10 s"
+	if grep -q "failed to attach" "$ERR"; then fail "a probe failed to attach"; fi
+}
+
+# stop_trace: SIGINT, wait, exit status in $TRACE_RC
+stop_trace() {
+	kill -INT "$TRACE_PID"
+	wait "$TRACE_PID"
+	TRACE_RC=$?
+	TRACE_PID=
+	grep -q '"kind":"summary"' "$OUT" || fail "no summary line at the end of the trace"
+}
+
+# wait_for SECONDS CMD...: poll CMD every 50 ms until it succeeds or time runs out
+wait_for() {
+	local limit=$1 i
+	shift
+	for ((i = 0; i < limit * 20; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+has_diag() { # has_diag CAUSE [JQ-CONDITION]
+	jq -e -s --arg c "$1" "[.[] | select(.kind==\"diagnosis\" and .cause==\$c and (${2:-true}))] | length > 0" "$OUT" >/dev/null 2>&1
+}
+
+# wait_diag CAUSE [JQ-CONDITION] [SECONDS]
+wait_diag() {
+	wait_for "${3:-10}" has_diag "$1" "${2:-true}" || fail "no $1 diagnosis${2:+ with $2} within ${3:-10} s"
+}
+
+# diag CAUSE JQ-EXPR [JQ-CONDITION]: value of JQ-EXPR on the first matching diagnosis
+diag() {
+	jq -r -s --arg c "$1" "[.[] | select(.kind==\"diagnosis\" and .cause==\$c and (${3:-true}))][0] | $2" "$OUT"
+}
+
+count_diag() { # count_diag CAUSE [JQ-CONDITION]
+	jq -s --arg c "$1" "[.[] | select(.kind==\"diagnosis\" and .cause==\$c and (${2:-true}))] | length" "$OUT"
+}
+
+assert_eq() { # assert_eq ACTUAL EXPECTED WHAT
+	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+}
+
+assert_match() { # assert_match ACTUAL REGEX WHAT
+	[[ "$1" =~ $2 ]] || fail "$3: '$1' does not match /$2/"
+}
+
+# ms since the epoch, for the latency figures tests print (never asserted)
+now_ms() { date +%s%3N; }
+
+pass() {
+	echo "ok [$TEST_NAME] $*"
+	exit 0
+}
+
+# make_memcg NAME LIMIT_BYTES: a memory cgroup (v2 where the memory controller
+# is on the unified hierarchy, else v1), without swap; path in $CG
+make_memcg() {
+	local name=$1 limit=$2 base
+	if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		base=/sys/fs/cgroup
+		grep -qw memory "$base/cgroup.subtree_control" || echo +memory >"$base/cgroup.subtree_control"
+		CG=$base/$name
+		mkdir "$CG" || fail "cannot create cgroup $CG"
+		CGROUPS+=("$CG")
+		echo "$limit" >"$CG/memory.max"
+		[ -f "$CG/memory.swap.max" ] && echo 0 >"$CG/memory.swap.max"
+	elif [ -d /sys/fs/cgroup/memory ]; then
+		CG=/sys/fs/cgroup/memory/$name
+		mkdir "$CG" || fail "cannot create cgroup $CG"
+		CGROUPS+=("$CG")
+		echo "$limit" >"$CG/memory.limit_in_bytes"
+		[ -f "$CG/memory.memsw.limit_in_bytes" ] && echo "$limit" >"$CG/memory.memsw.limit_in_bytes"
+		echo 0 >"$CG/memory.swappiness" 2>/dev/null
+	else
+		fail "no memory cgroup controller on this host"
+	fi
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Run every tests/e2e/test_*.sh (each with its own temp root, cgroups and
+# cleanup), one at a time; print "e2e: N passed, N failed".
+set -u
+cd "$(dirname "$0")"
+passed=0 failed=0 failures=()
+if [ "$(id -u)" -ne 0 ]; then
+	echo "e2e tests load BPF and need root: run 'sudo make test'" >&2
+	echo "e2e: 0 passed, 1 failed"
+	exit 1
+fi
+for t in test_*.sh; do
+	[ -n "${E2E_ONLY:-}" ] && [[ "$t" != *"$E2E_ONLY"* ]] && continue
+	start=$(date +%s%N)
+	if timeout --kill-after=10 180 bash "$t"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failures+=("$t")
+	fi
+	echo "   ($t: $((($(date +%s%N) - start) / 1000000)) ms)"
+done
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Usage errors exit 2, a missing privilege exits 3, with a clear message.
+. "$(dirname "$0")/lib.sh"
+
+expect_rc() { # expect_rc RC REGEX-ON-STDERR CMD...
+	local want=$1 re=$2 rc
+	shift 2
+	"$@" >"$WORK/o" 2>"$WORK/e"
+	rc=$?
+	[ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want: $(cat "$WORK/e")"
+	[[ "$(cat "$WORK/e")" =~ $re ]] || fail "'$*' stderr does not match /$re/: $(cat "$WORK/e")"
+}
+expect_rc 2 "usage" "$AEGISMON"
+expect_rc 2 "unknown command 'frobnicate'" "$AEGISMON" frobnicate
+expect_rc 2 "unknown option '--bogus'" "$AEGISMON" trace --bogus
+expect_rc 2 "--duration: 'abc'" "$AEGISMON" trace --duration abc
+expect_rc 2 "--duration: '-1'" "$AEGISMON" trace --duration -1
+expect_rc 2 "needs a value" "$AEGISMON" trace --duration
+expect_rc 2 "not an absolute path" "$AEGISMON" trace --agent-root relative/dir
+expect_rc 2 "--flap-count" "$AEGISMON" trace --flap-count 1
+expect_rc 2 "power of two" "$AEGISMON" trace --ringbuf-size 1000
+expect_rc 2 "--color" "$AEGISMON" trace --color purple
+expect_rc 2 "unexpected argument" "$AEGISMON" trace extra
+expect_rc 0 "" "$AEGISMON" version
+expect_rc 0 "" "$AEGISMON" trace --help
+grep -q -- "--duration" "$WORK/o" || fail "trace --help does not list --duration"
+# not root: exit 3 and say what is missing
+expect_rc 3 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$AEGISMON" trace --duration 1
+pass "usage errors and privilege check"
