@@ -14,7 +14,7 @@ static const struct cause_info table[CAUSE_COUNT] = {
 		"agent_not_running", SEV_CRITICAL,
 		"Start the agent the way the host does: 'systemctl restart aegis' or "
 		"'/etc/init.d/aegis start'; without either, run AliYunDun from the highest "
-		"aegis_client/aegis_<major>_<minor> directory ('aegismon restart'). If it does "
+		"aegis_client/aegis_<major>_<minor> directory. If it does "
 		"not stay up, see the diagnosis that explains its exit, or reinstall it from "
 		"the Security Center console." },
 	[CAUSE_AGENT_CRASHED] = {

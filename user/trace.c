@@ -2,6 +2,7 @@
 #include "trace.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,6 +283,8 @@ int cmd_trace(int argc, char **argv)
 		free(s);
 		return rc;
 	}
+	/* loading parsed the kernel BTF (megabytes): give that heap back */
+	malloc_trim(0);
 	fprintf(stderr, "aegismon: %u probes attached in %.1f ms", s->loader.attached,
 		(double)s->loader.attach_ns / 1e6);
 	if (s->loader.failed)
