@@ -31,6 +31,9 @@ enum aegis_event_type {
 	AEGIS_EV_EXIT = 3,       /* the last thread of a tracked process exited */
 	AEGIS_EV_SIGNAL = 4,     /* a signal was generated for a tracked process */
 	AEGIS_EV_OOM_VICTIM = 5, /* the OOM killer chose a victim (any process) */
+	AEGIS_EV_CONNECT = 6,    /* connect() to an endpoint, or by an agent process, returned */
+	AEGIS_EV_TCP_STATE = 7,  /* a watched TCP socket changed state */
+	AEGIS_EV_NF_DROP = 8,    /* netfilter dropped a packet touching an endpoint or port 53 */
 
 	AEGIS_EV_USER_BASE = 64,
 	AEGIS_EV_SEED = 64,      /* a process with an agent name found running at start */
@@ -43,6 +46,7 @@ enum aegis_counter {
 	AEGIS_CNT_RINGBUF_FULL = 0, /* events lost: reservation failed */
 	AEGIS_CNT_PIDSET_FULL = 1,  /* agent processes not tracked: pid set full */
 	AEGIS_CNT_EVENTS = 2,       /* events submitted */
+	AEGIS_CNT_SOCKS_FULL = 3,   /* TCP sockets not watched: socket map full */
 	AEGIS_CNT_MAX = 8,
 };
 
@@ -54,6 +58,24 @@ enum aegis_counter {
 
 /* Flags in aegis_oom.flags */
 #define AEGIS_OOM_TRACKED 0x1
+
+/* Flags in aegis_connect.flags, aegis_tcp.flags, aegis_drop.flags */
+#define AEGIS_NET_ENDPOINT 0x1    /* the remote address is in the endpoint set */
+#define AEGIS_NET_AGENT 0x2       /* the process is a tracked agent process */
+#define AEGIS_NET_RST 0x4         /* tcp: a RST was received */
+#define AEGIS_NET_INGRESS 0x8     /* drop: the packet was arriving */
+#define AEGIS_NET_OWNER 0x10      /* drop: owner_* name the socket's process */
+
+/* Addresses are in network order; IPv4 uses the first 4 bytes. */
+struct aegis_tuple {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport; /* host order */
+	__u16 dport; /* host order */
+	__u16 family; /* AF_INET (2) or AF_INET6 (10) */
+	__u8 proto;   /* IPPROTO_TCP (6), IPPROTO_UDP (17), 0 unknown */
+	__u8 pad;
+};
 
 struct aegis_hdr {
 	__u16 type;
@@ -114,6 +136,43 @@ struct aegis_oom {
 	struct aegis_hdr hdr; /* the victim; comm may be empty before kernel 6.9 */
 	__u32 flags;
 	__u32 reserved;
+};
+
+struct aegis_connect {
+	struct aegis_hdr hdr; /* the calling process */
+	struct aegis_tuple tuple; /* daddr/dport from the sockaddr; saddr unknown */
+	__s32 ret;        /* 0 or -errno (-EINPROGRESS for a non-blocking start) */
+	__u32 flags;
+	__u32 netns;      /* network namespace inode of the caller */
+	__u32 fd;
+	__u64 duration_ns; /* time spent in connect() */
+};
+
+struct aegis_tcp {
+	struct aegis_hdr hdr; /* the socket's process, recorded at connect */
+	struct aegis_tuple tuple;
+	__u8 oldstate;
+	__u8 newstate;
+	__u16 syn_retries;  /* SYNs retransmitted */
+	__s32 sk_err;
+	__s32 sk_err_soft;
+	__u32 flags;
+	__u32 netns;
+	__u64 sock_id;     /* the socket's kernel address, to tie events together */
+	__u64 since_ns;    /* when the connect began */
+};
+
+struct aegis_drop {
+	struct aegis_hdr hdr; /* current task: often unrelated (softirq) */
+	struct aegis_tuple tuple; /* as in the packet */
+	__u64 location;    /* kernel address that freed the packet */
+	__u32 reason;      /* enum skb_drop_reason of this kernel */
+	__u32 flags;
+	__u32 netns;
+	__u32 ifindex;
+	__u32 owner_tgid;  /* with AEGIS_NET_OWNER: the socket's process */
+	char owner_comm[AEGIS_COMM_LEN];
+	__u64 sock_id;
 };
 
 #endif /* AEGISMON_EVENTS_H */

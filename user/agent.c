@@ -117,6 +117,15 @@ static bool is_regular(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static bool is_dir(const char *dir, const char *name)
+{
+	char path[AGENT_PATH_MAX * 2];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static bool scan_root(const char *root, struct agent_install *inst)
 {
 	char dir[AGENT_PATH_MAX + 32], path[AGENT_PATH_MAX * 2];
@@ -136,6 +145,8 @@ static bool scan_root(const char *root, struct agent_install *inst)
 				continue;
 			if (inst->major >= 0 &&
 			    agent_version_cmp(ma, mi, inst->major, inst->minor) <= 0)
+				continue;
+			if (!is_dir(dir, de->d_name)) /* a stray file is no version */
 				continue;
 			inst->major = ma;
 			inst->minor = mi;

@@ -7,6 +7,7 @@ struct cause_info {
 	const char *code;
 	enum severity severity;
 	const char *advice;
+	unsigned burst; /* 0: the default of 3 */
 };
 
 static const struct cause_info table[CAUSE_COUNT] = {
@@ -51,11 +52,58 @@ static const struct cause_info table[CAUSE_COUNT] = {
 		"Malware hides under the agent's names: inspect the executable, its parent "
 		"and how it was started (cron, systemd units, /etc/rc.local) before anything "
 		"else." },
+	[CAUSE_CONNECT_BLOCKED_LOCAL] = {
+		"connect_blocked_local", SEV_CRITICAL,
+		"This host's own firewall (netfilter: nftables, iptables, firewalld, ufw) drops "
+		"the traffic to the Security Center endpoint. Remove or narrow the rule named "
+		"here, or allow outbound TCP 80 and 443 to 100.100.0.0/16, 106.11.0.0/16 and "
+		"100.103.0.0/16. Check for malware that adds such rules.", 1 },
+	[CAUSE_CONNECT_BLOCKED_POLICY] = {
+		"connect_blocked_policy", SEV_CRITICAL,
+		"connect() was refused on this host without a firewall drop: an LSM (SELinux, "
+		"AppArmor), a cgroup BPF program or a seccomp filter denied it. Third-party "
+		"security software (SafeDog, Yunsuo, ...) does this: allow the agent in it or "
+		"remove it, as the official procedure says.", 1 },
+	[CAUSE_CONNECT_TIMEOUT] = {
+		"connect_timeout", SEV_CRITICAL,
+		"The endpoint never answered and nothing on this host dropped the packets: the "
+		"path is blocked outside the host. Check the security group and network ACL "
+		"outbound rules (TCP 80 and 443 to the Aegis CIDRs), the cloud firewall, the "
+		"route table and NAT/EIP of the VPC; use jsrv2 without a public address.", 1 },
+	[CAUSE_CONNECT_REFUSED] = {
+		"connect_refused", SEV_CRITICAL,
+		"The endpoint address answered with a reset: nothing listens there. The name "
+		"probably resolves to a wrong address (check /etc/hosts and DNS), or a proxy or "
+		"middlebox rejects the connection.", 1 },
+	[CAUSE_CONNECT_UNREACHABLE] = {
+		"connect_unreachable", SEV_CRITICAL,
+		"There is no route to the endpoint (or a router said it is unreachable). Check "
+		"the routing table ('ip route get ADDRESS'), the default gateway and the VPC "
+		"route table.", 1 },
+	[CAUSE_CONNECTION_RESET] = {
+		"connection_reset", SEV_WARNING,
+		"An established connection to the endpoint was reset. Isolated resets are "
+		"normal; repeated ones point to a proxy, a middlebox or an idle timeout on the "
+		"path.", 1 },
+	[CAUSE_ENDPOINT_SINKHOLED] = {
+		"endpoint_sinkholed", SEV_CRITICAL,
+		"The agent connects to a sink (0.0.0.0 or loopback) instead of an Aegis endpoint: "
+		"its server name resolves there. Remove the Aegis names from /etc/hosts (malware "
+		"pins them to 0.0.0.0) and check the DNS answers.", 1 },
+	[CAUSE_AGENT_ONLINE] = {
+		"agent_online", SEV_INFO,
+		"The agent reaches its endpoint again. The console shows it online within a few "
+		"minutes.", 1 },
 };
 
 const char *cause_code(enum cause c)
 {
 	return (unsigned)c < CAUSE_COUNT ? table[c].code : "unknown";
+}
+
+unsigned cause_burst(enum cause c)
+{
+	return (unsigned)c < CAUSE_COUNT && table[c].burst ? table[c].burst : 3;
 }
 
 enum severity cause_severity(enum cause c)

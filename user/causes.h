@@ -12,10 +12,21 @@ enum cause {
 	CAUSE_AGENT_EXITED,
 	CAUSE_AGENT_FLAPPING,
 	CAUSE_AGENT_IMPOSTOR,
+	CAUSE_CONNECT_BLOCKED_LOCAL,
+	CAUSE_CONNECT_BLOCKED_POLICY,
+	CAUSE_CONNECT_TIMEOUT,
+	CAUSE_CONNECT_REFUSED,
+	CAUSE_CONNECT_UNREACHABLE,
+	CAUSE_CONNECTION_RESET,
+	CAUSE_ENDPOINT_SINKHOLED,
+	CAUSE_AGENT_ONLINE,
 	CAUSE_COUNT
 };
 
 const char *cause_code(enum cause c);
+/* Repeats delivered at once per dedup window before the rest is aggregated:
+ * each death matters, a retry storm does not. */
+unsigned cause_burst(enum cause c);
 enum severity cause_severity(enum cause c);
 const char *cause_advice(enum cause c);
 const char *severity_name(enum severity s);

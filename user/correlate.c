@@ -6,75 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "correlate_int.h"
 #include "signals.h"
-
-#define NSEC 1000000000ULL
-#define PROC_SLOTS 1024       /* power of two; agent processes alive at once */
-#define MAX_DEFERRED 32       /* exits waiting for a late OOM event */
-#define MAX_DEDUP 128
-#define MAX_FLAP 32
-#define SIGKILL_NR 9
-
-struct proc {
-	uint32_t tgid; /* 0: free slot */
-	uint8_t ident; /* enum agent_identity */
-	int8_t core;   /* enum agent_core or CORE_NONE */
-	bool forked;   /* forked from an agent process, never exec'd */
-	bool counted;  /* counts as a running core process */
-	bool has_signal;
-	bool has_oom;
-	uint64_t start_ns;
-	char comm[AEGIS_COMM_LEN];
-	char exe[AEGIS_PATH_LEN];
-	struct aegis_signal last_signal; /* the last fatal-capable signal to it */
-	char sender_exe[AEGIS_PATH_LEN];
-	struct aegis_oom oom;
-};
-
-struct core_state {
-	unsigned running;
-	uint64_t deadline_ns;   /* agent_not_running at this time; 0 = none */
-	int last_death;         /* cause of the last death, -1 if none */
-	uint64_t last_exit_ns;
-	bool exited_once;
-	uint64_t restarts[MAX_FLAP];
-	unsigned nrestarts;     /* total, index = nrestarts % MAX_FLAP */
-	uint64_t flap_emitted_ns;
-	bool flap_emitted;
-};
-
-struct deferred_exit {
-	bool used;
-	struct ev exit;
-	struct proc proc; /* copy: the table slot is gone */
-	uint64_t until_ns;
-};
-
-struct dedup_entry {
-	bool used;
-	enum cause cause;
-	char key[AEGIS_PATH_LEN];
-	uint64_t first_ns, last_ns;
-	uint64_t window_ns;     /* start of the current rate window */
-	uint32_t window_emits;  /* delivered in this window */
-	uint32_t count;
-	bool pending;
-	struct diagnosis held; /* the newest repeat, emitted when the interval ends */
-};
-
-struct correlator {
-	struct correlator_config cfg;
-	diag_fn fn;
-	void *ctx;
-	struct correlator_stats stats;
-	uint64_t now_ns;
-	bool seeded;
-	struct proc procs[PROC_SLOTS];
-	struct core_state cores[CORE_COUNT];
-	struct deferred_exit deferred[MAX_DEFERRED];
-	struct dedup_entry dedup[MAX_DEDUP];
-	struct diagnosis scratch; /* built here, no allocation per event */
-};
 
 void correlator_config_defaults(struct correlator_config *cfg)
 {
@@ -83,7 +16,7 @@ void correlator_config_defaults(struct correlator_config *cfg)
 	cfg->flap_window_ns = 300 * NSEC;
 	cfg->flap_count = 3;
 	cfg->dedup_ns = 10 * NSEC;
-	cfg->dedup_burst = 3;
+	cfg->net_window_ns = 120 * NSEC;
 	cfg->oom_wait_ns = NSEC / 2;
 }
 
@@ -94,8 +27,6 @@ struct correlator *correlator_new(const struct correlator_config *cfg, diag_fn f
 	if (!c)
 		return NULL;
 	c->cfg = *cfg;
-	if (c->cfg.dedup_burst < 1)
-		c->cfg.dedup_burst = 1;
 	if (c->cfg.flap_count < 2)
 		c->cfg.flap_count = 2;
 	if (c->cfg.flap_count > MAX_FLAP)
@@ -124,7 +55,7 @@ static unsigned slot_of(uint32_t tgid)
 	return (tgid * 2654435761u) & (PROC_SLOTS - 1);
 }
 
-static struct proc *proc_find(struct correlator *c, uint32_t tgid)
+struct proc *proc_find(struct correlator *c, uint32_t tgid)
 {
 	unsigned i = slot_of(tgid);
 
@@ -179,12 +110,12 @@ static void proc_remove(struct correlator *c, struct proc *p)
 
 /* ---- diagnoses ---- */
 
-static const char *process_name(const struct proc *p)
+const char *process_name(const struct proc *p)
 {
 	return p->core != CORE_NONE ? agent_core_name(p->core) : p->comm;
 }
 
-static struct diagnosis *diag_begin(struct correlator *c, enum cause cause, const struct proc *p)
+struct diagnosis *diag_begin(struct correlator *c, enum cause cause, const struct proc *p)
 {
 	struct diagnosis *d = &c->scratch;
 
@@ -203,7 +134,7 @@ static struct diagnosis *diag_begin(struct correlator *c, enum cause cause, cons
 	return d;
 }
 
-static void diag_add_evidence(struct diagnosis *d, const struct ev *e)
+void diag_add_evidence(struct diagnosis *d, const struct ev *e)
 {
 	if (d->n_evidence < DIAG_MAX_EVIDENCE)
 		d->evidence[d->n_evidence++] = *e;
@@ -269,7 +200,7 @@ static struct dedup_entry *dedup_get(struct correlator *c, enum cause cause, con
 /* Emit now, or, past a small burst within the dedup interval, hold the repeat
  * back and aggregate it: distinct deaths are reported at once, a restart loop
  * does not flood the outputs. */
-static void emit(struct correlator *c, struct diagnosis *d, const char *key)
+void emit(struct correlator *c, struct diagnosis *d, const char *key)
 {
 	struct dedup_entry *e = dedup_get(c, d->cause, key);
 
@@ -291,7 +222,7 @@ static void emit(struct correlator *c, struct diagnosis *d, const char *key)
 		e->window_ns = d->ts_ns;
 		e->window_emits = 0;
 	}
-	if (e->window_emits >= c->cfg.dedup_burst) {
+	if (e->window_emits >= cause_burst(d->cause)) {
 		e->held = *d;
 		e->pending = true;
 		return;
@@ -339,6 +270,24 @@ static void report_impostor(struct correlator *c, const struct proc *p, const st
 	emit(c, d, p->exe);
 }
 
+/* The kernel stops tracking an impostor, but events it queued before that
+ * (signal, fork, exit) still arrive: remember the pid so they are not judged
+ * by the agent name they carry. */
+static uint32_t *ignored_slot(struct correlator *c, uint32_t tgid)
+{
+	for (int i = 0; tgid && i < MAX_IGNORED; i++)
+		if (c->ignored[i] == tgid)
+			return &c->ignored[i];
+	return NULL;
+}
+
+static void drop_impostor(struct correlator *c, struct proc *p)
+{
+	if (!ignored_slot(c, p->tgid))
+		c->ignored[c->nignored++ % MAX_IGNORED] = p->tgid;
+	proc_remove(c, p);
+}
+
 static void core_started(struct correlator *c, struct proc *p)
 {
 	struct core_state *cs;
@@ -379,7 +328,10 @@ static void core_started(struct correlator *c, struct proc *p)
 static struct proc *track(struct correlator *c, const struct ev *e, bool forked)
 {
 	struct proc *p = proc_insert(c, e->hdr.tgid);
+	uint32_t *ign = ignored_slot(c, e->hdr.tgid);
 
+	if (ign) /* a new process under a pid once an impostor's */
+		*ign = 0;
 	if (!p)
 		return NULL;
 	memcpy(p->comm, e->hdr.comm, sizeof(p->comm));
@@ -402,6 +354,7 @@ static void on_seed(struct correlator *c, const struct ev *e)
 	p->start_ns = e->seed.start_ns;
 	if (p->ident == IDENT_IMPOSTOR) {
 		report_impostor(c, p, e);
+		drop_impostor(c, p); /* userspace also stops tracking it in the kernel */
 		return;
 	}
 	core_started(c, p);
@@ -461,7 +414,7 @@ static void on_exec(struct correlator *c, const struct ev *e)
 		return;
 	if (p->ident == IDENT_IMPOSTOR) {
 		report_impostor(c, p, e);
-		proc_remove(c, p); /* userspace also stops tracking it in the kernel */
+		drop_impostor(c, p); /* userspace also stops tracking it in the kernel */
 		return;
 	}
 	core_started(c, p);
@@ -470,11 +423,16 @@ static void on_exec(struct correlator *c, const struct ev *e)
 static void on_fork(struct correlator *c, const struct ev *e)
 {
 	struct proc *parent = proc_find(c, e->hdr.ppid), *p;
+	bool from_impostor = !parent && ignored_slot(c, e->hdr.ppid);
 
 	p = track(c, e, true);
 	if (p && parent) {
 		memcpy(p->exe, parent->exe, sizeof(p->exe));
 		p->ident = parent->ident;
+	} else if (p && from_impostor) {
+		/* forked before the impostor was untracked: the kernel tracks the
+		 * child until it exits, and it is no agent either */
+		p->ident = IDENT_IMPOSTOR;
 	}
 }
 
@@ -482,6 +440,8 @@ static void on_signal(struct correlator *c, const struct ev *e)
 {
 	struct proc *p = proc_find(c, e->hdr.tgid);
 
+	if (!p && ignored_slot(c, e->hdr.tgid))
+		return; /* an impostor's, queued before it was untracked */
 	if (!p) {
 		struct ev seen = *e;
 
@@ -618,7 +578,12 @@ static bool should_defer(const struct correlator *c, const struct ev *e, const s
 static void on_exit_ev(struct correlator *c, const struct ev *e)
 {
 	struct proc *p = proc_find(c, e->hdr.tgid), tmp;
+	uint32_t *ign = p ? NULL : ignored_slot(c, e->hdr.tgid);
 
+	if (ign) { /* an impostor's last event: the pid is free for reuse */
+		*ign = 0;
+		return;
+	}
 	if (!p) {
 		/* tracked in the kernel, unknown here: judge by its name */
 		struct ev seen = *e;
@@ -724,6 +689,9 @@ void correlator_feed(struct correlator *c, const struct ev *e)
 	case AEGIS_EV_SIGNAL: on_signal(c, e); break;
 	case AEGIS_EV_EXIT: on_exit_ev(c, e); break;
 	case AEGIS_EV_OOM_VICTIM: on_oom(c, e); break;
+	case AEGIS_EV_CONNECT: net_on_connect(c, e); break;
+	case AEGIS_EV_TCP_STATE: net_on_tcp(c, e); break;
+	case AEGIS_EV_NF_DROP: net_on_drop(c, e); break;
 	case AEGIS_EV_TICK:
 		if (e->tick.events_lost > c->stats.events_lost)
 			c->stats.events_lost = e->tick.events_lost;

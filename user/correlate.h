@@ -9,15 +9,17 @@
 
 #include "agent.h"
 #include "diagnosis.h"
+#include "endpoints.h"
 #include "ev.h"
 
 struct correlator_config {
 	const struct agent_env *env;  /* roots and install, for identity */
+	const struct endpoint_set *endpoints; /* NULL: the defaults */
 	uint64_t grace_ns;            /* exit without restart -> agent_not_running */
 	uint64_t flap_window_ns;      /* restarts counted within this window */
 	unsigned flap_count;          /* this many restarts -> agent_flapping */
 	uint64_t dedup_ns;            /* rate window for repeats of a diagnosis */
-	unsigned dedup_burst;         /* delivered at once per window; the rest aggregated */
+	uint64_t net_window_ns;       /* a drop explains failures to the same peer this long */
 	uint64_t oom_wait_ns;         /* how long a kernel SIGKILL waits for its OOM event */
 };
 

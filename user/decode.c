@@ -11,6 +11,9 @@ static size_t type_size(unsigned type)
 	case AEGIS_EV_EXIT: return sizeof(struct aegis_exit);
 	case AEGIS_EV_SIGNAL: return sizeof(struct aegis_signal);
 	case AEGIS_EV_OOM_VICTIM: return sizeof(struct aegis_oom);
+	case AEGIS_EV_CONNECT: return sizeof(struct aegis_connect);
+	case AEGIS_EV_TCP_STATE: return sizeof(struct aegis_tcp);
+	case AEGIS_EV_NF_DROP: return sizeof(struct aegis_drop);
 	case AEGIS_EV_SEED: return sizeof(struct aegis_seed);
 	case AEGIS_EV_SEED_DONE: return sizeof(struct aegis_hdr);
 	case AEGIS_EV_TICK: return sizeof(struct aegis_tick);
@@ -26,6 +29,9 @@ const char *ev_type_name(unsigned type)
 	case AEGIS_EV_EXIT: return "exit";
 	case AEGIS_EV_SIGNAL: return "signal";
 	case AEGIS_EV_OOM_VICTIM: return "oom_victim";
+	case AEGIS_EV_CONNECT: return "connect";
+	case AEGIS_EV_TCP_STATE: return "tcp_state";
+	case AEGIS_EV_NF_DROP: return "nf_drop";
 	case AEGIS_EV_SEED: return "running";
 	case AEGIS_EV_SEED_DONE: return "scan_done";
 	case AEGIS_EV_TICK: return "tick";
@@ -67,6 +73,9 @@ int ev_decode(const void *data, size_t len, struct ev *out)
 			out->signal.chain_len = AEGIS_CHAIN_LEN;
 		for (unsigned i = 0; i < AEGIS_CHAIN_LEN; i++)
 			TERMINATE(out->signal.chain[i].comm);
+		break;
+	case AEGIS_EV_NF_DROP:
+		TERMINATE(out->drop.owner_comm);
 		break;
 	default:
 		break;

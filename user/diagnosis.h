@@ -30,6 +30,12 @@ struct diagnosis {
 	int signal;            /* 0 if none */
 	bool core_dumped;
 	uint64_t uptime_ns;    /* 0 if unknown */
+	/* network subject: the remote endpoint */
+	bool has_peer;
+	struct aegis_tuple peer; /* daddr/dport = the remote side; proto */
+	int err;               /* errno of the failure, 0 if none */
+	uint32_t packets;      /* packets dropped, for connect_blocked_local */
+	char hook[16];         /* OUTPUT / INPUT, for local drops */
 
 	char summary[DIAG_SUMMARY_LEN];
 	unsigned n_evidence;

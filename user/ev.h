@@ -29,6 +29,9 @@ struct ev {
 		struct aegis_exit exit;
 		struct aegis_signal signal;
 		struct aegis_oom oom;
+		struct aegis_connect connect;
+		struct aegis_tcp tcp;
+		struct aegis_drop drop;
 		struct aegis_seed seed;
 		struct aegis_tick tick;
 	};

@@ -94,6 +94,12 @@ static void put_escaped(struct jw *w, const char *str, size_t maxlen)
 		} else if (n > 1) {
 			put(w, str + i, n);
 			i += n;
+		} else if (c == 0xc2 && avail >= 2 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f) {
+			/* a C1 control is valid UTF-8 (utf8_seq_len refuses it for
+			 * terminals): escape the code point, not its two bytes */
+			snprintf(esc, sizeof(esc), "\\u%04x", s[i + 1]);
+			put(w, esc, 6);
+			i += 2;
 		} else {
 			snprintf(esc, sizeof(esc), "\\u%04x", c);
 			put(w, esc, 6);

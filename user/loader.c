@@ -6,6 +6,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -14,7 +17,9 @@
 #include <bpf/libbpf.h>
 
 #include "agent.h"
+#include "endpoints.h"
 #include "lifecycle.skel.h"
+#include "netpath.skel.h"
 #include "timefmt.h"
 
 #ifndef CAP_PERFMON
@@ -108,11 +113,104 @@ static bool mark_victim_takes_task(void)
 	return task;
 }
 
-int loader_open(struct loader *l, unsigned ringbuf_kib, loader_event_fn fn, void *ctx,
-		char *err, size_t errlen)
+/* Syscall tracepoints are found through tracefs; mount it where libbpf looks
+ * if nobody has (a host without it mounted is common). */
+static void ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (stat("/sys/kernel/debug/tracing/events", &st) == 0 ||
+	    stat("/sys/kernel/tracing/events", &st) == 0)
+		return;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) && verbose)
+		fprintf(stderr, "aegismon: cannot mount tracefs: %s\n", strerror(errno));
+}
+
+static void attach_all(struct loader *l, struct bpf_object *obj, struct bpf_object_skeleton *sk)
+{
+	struct bpf_program *prog;
+
+	/* one by one: a probe the kernel lacks is named, the rest run */
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			size_t o = strlen(l->failed_names);
+
+			snprintf(l->failed_names + o, sizeof(l->failed_names) - o, "%s%s",
+				 o ? ", " : "", bpf_program__name(prog));
+			l->failed++;
+			continue;
+		}
+		/* the skeleton destroys the links it knows: keep ours on its list */
+		for (int i = 0; i < sk->prog_cnt; i++)
+			if (*sk->progs[i].prog == prog)
+				*sk->progs[i].link = link;
+		l->attached++;
+	}
+}
+
+static int fill_endpoints(struct loader *l, const struct endpoint_set *eps)
+{
+	int fd = bpf_map__fd(l->net->maps.endpoint_ports);
+
+	for (int i = 0; i < eps->ncidrs; i++) {
+		int rc = loader_add_endpoint(l, eps->cidrs[i].family, eps->cidrs[i].addr,
+					     eps->cidrs[i].prefixlen);
+		if (rc)
+			return rc;
+	}
+	for (int i = 0; i < eps->nports; i++) {
+		__u16 port = eps->ports[i];
+		__u8 one = 1;
+
+		if (bpf_map_update_elem(fd, &port, &one, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr, unsigned prefixlen)
+{
+	struct {
+		__u32 prefixlen;
+		__u8 addr[16];
+	} key;
+	__u32 val = 1;
+	int fd;
+
+	memset(&key, 0, sizeof(key));
+	key.prefixlen = prefixlen;
+	memcpy(key.addr, addr, family == AF_INET6 ? 16 : 4);
+	fd = family == AF_INET6 ? bpf_map__fd(l->net->maps.endpoints_v6)
+				: bpf_map__fd(l->net->maps.endpoints_v4);
+	return bpf_map_update_elem(fd, &key, &val, BPF_ANY) ? -errno : 0;
+}
+
+static int reuse_shared_maps(struct loader *l)
+{
+	struct {
+		struct bpf_map *dst, *src;
+	} shared[] = {
+		{ l->net->maps.events, l->skel->maps.events },
+		{ l->net->maps.counters, l->skel->maps.counters },
+		{ l->net->maps.agent_pids, l->skel->maps.agent_pids },
+		{ l->net->maps.agent_names, l->skel->maps.agent_names },
+	};
+
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (bpf_map__reuse_fd(shared[i].dst, bpf_map__fd(shared[i].src)))
+			return -errno;
+	return 0;
+}
+
+int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_set *eps,
+		loader_event_fn fn, void *ctx, char *err, size_t errlen)
 {
 	uint64_t t0 = clock_mono_ns();
-	struct bpf_program *prog;
 	int rc;
 
 	memset(l, 0, sizeof(*l));
@@ -146,28 +244,19 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, loader_event_fn fn, void
 		return 3;
 	}
 
-	/* attach one by one: a probe the kernel lacks is named, the rest run */
-	bpf_object__for_each_program(prog, l->skel->obj) {
-		struct bpf_link *link;
-
-		if (!bpf_program__autoload(prog))
-			continue;
-		link = bpf_program__attach(prog);
-
-		if (!link) {
-			size_t o = strlen(l->failed_names);
-
-			snprintf(l->failed_names + o, sizeof(l->failed_names) - o, "%s%s",
-				 o ? ", " : "", bpf_program__name(prog));
-			l->failed++;
-			continue;
-		}
-		/* the skeleton destroys links it knows; keep ours on the same list */
-		for (int i = 0; i < l->skel->skeleton->prog_cnt; i++)
-			if (*l->skel->skeleton->progs[i].prog == prog)
-				*l->skel->skeleton->progs[i].link = link;
-		l->attached++;
+	/* the network family shares the ring buffer, counters and pid set */
+	l->net = netpath_bpf__open();
+	if (!l->net || (rc = reuse_shared_maps(l)) != 0 ||
+	    (rc = netpath_bpf__load(l->net)) != 0 || (rc = fill_endpoints(l, eps)) != 0) {
+		snprintf(err, errlen, "cannot load the network probes: %s%s",
+			 strerror(rc ? -rc : errno), " (run with -v for the verifier log)");
+		loader_close(l);
+		return 3;
 	}
+
+	ensure_tracefs();
+	attach_all(l, l->skel->obj, l->skel->skeleton);
+	attach_all(l, l->net->obj, l->net->skeleton);
 	if (l->attached == 0) {
 		snprintf(err, errlen, "no probe could be attached (%s)", l->failed_names);
 		loader_close(l);
@@ -188,6 +277,8 @@ void loader_close(struct loader *l)
 {
 	ring_buffer__free(l->rb);
 	l->rb = NULL;
+	netpath_bpf__destroy(l->net);
+	l->net = NULL;
 	lifecycle_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

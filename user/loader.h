@@ -11,14 +11,17 @@
 #include "events.h"
 
 struct lifecycle_bpf;
+struct netpath_bpf;
 struct ring_buffer;
+struct endpoint_set;
 
 #define LOADER_MAX_PROGS 16
 
 typedef int (*loader_event_fn)(void *ctx, void *data, size_t size);
 
 struct loader {
-	struct lifecycle_bpf *skel;
+	struct lifecycle_bpf *skel;   /* owns the shared maps */
+	struct netpath_bpf *net;
 	struct ring_buffer *rb;
 	unsigned attached;
 	unsigned failed;
@@ -33,8 +36,8 @@ int loader_check_env(char *err, size_t errlen);
 void loader_set_verbose(bool verbose);
 
 /* Open, load and attach. Returns 0, or 3 with err set (environment). */
-int loader_open(struct loader *l, unsigned ringbuf_kib, loader_event_fn fn, void *ctx,
-		char *err, size_t errlen);
+int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_set *eps,
+		loader_event_fn fn, void *ctx, char *err, size_t errlen);
 void loader_close(struct loader *l);
 
 int loader_epoll_fd(const struct loader *l);
@@ -43,6 +46,8 @@ int loader_consume(struct loader *l);
 
 int loader_track(struct loader *l, uint32_t tgid);
 int loader_untrack(struct loader *l, uint32_t tgid);
+/* Add one address (a learned endpoint) or a CIDR to the kernel endpoint set. */
+int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr, unsigned prefixlen);
 /* Sum of a per-CPU counter. */
 uint64_t loader_counter(struct loader *l, enum aegis_counter idx);
 

@@ -16,6 +16,7 @@ void options_defaults(struct options *o)
 	o->flap_count = 3;
 	o->ringbuf_kib = 1024;
 	o->color = COLOR_AUTO;
+	endpoints_defaults(&o->endpoints);
 }
 
 void usage_main(void *out)
@@ -45,6 +46,8 @@ void usage_trace(void *out)
 	      "  -e, --events             also print every raw event\n"
 	      "      --agent-root DIR     agent install root (repeatable; default\n"
 	      "                           /usr/local/aegis, then /opt/aegis)\n"
+	      "      --endpoint CIDR      Aegis endpoint addresses (repeatable; replaces the\n"
+	      "                           defaults 100.100.0.0/16, 106.11.0.0/16, 100.103.0.0/16)\n"
 	      "      --grace SECONDS      an agent process not back this long after its exit\n"
 	      "                           is agent_not_running (default 30)\n"
 	      "      --flap-count N       restarts that make agent_flapping (default 3)\n"
@@ -91,6 +94,7 @@ enum {
 	OPT_FLAP_WINDOW,
 	OPT_RINGBUF,
 	OPT_COLOR,
+	OPT_ENDPOINT,
 };
 
 int options_parse_trace(int argc, char **argv, struct options *o, char *err, size_t errlen)
@@ -107,6 +111,7 @@ int options_parse_trace(int argc, char **argv, struct options *o, char *err, siz
 		{ "flap-window", required_argument, NULL, OPT_FLAP_WINDOW },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -173,6 +178,24 @@ int options_parse_trace(int argc, char **argv, struct options *o, char *err, siz
 				return 2;
 			}
 			break;
+		case OPT_ENDPOINT: {
+			char why[160];
+
+			if (!o->endpoints_given) { /* the first --endpoint replaces the defaults */
+				o->endpoints.ncidrs = 0;
+				o->endpoints_given = true;
+			}
+			if (o->endpoints.ncidrs >= ENDPOINT_MAX_CIDRS) {
+				snprintf(err, errlen, "--endpoint: at most %d CIDRs", ENDPOINT_MAX_CIDRS);
+				return 2;
+			}
+			if (cidr_parse(optarg, &o->endpoints.cidrs[o->endpoints.ncidrs], why, sizeof(why))) {
+				snprintf(err, errlen, "--endpoint: %s", why);
+				return 2;
+			}
+			o->endpoints.ncidrs++;
+			break;
+		}
 		case ':':
 			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 			return 2;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "agent.h"
+#include "endpoints.h"
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
@@ -21,6 +22,8 @@ struct options {
 	unsigned flap_count;
 	unsigned ringbuf_kib;
 	enum color_mode color;
+	struct endpoint_set endpoints; /* defaults, or the --endpoint CIDRs */
+	bool endpoints_given;
 };
 
 void options_defaults(struct options *o);

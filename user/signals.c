@@ -50,3 +50,35 @@ const char *signal_result_name(int result)
 	default: return "unknown";
 	}
 }
+
+const char *errno_name(int err, char *buf, unsigned len)
+{
+	switch (err) {
+	case 0: return "OK";
+	case 1: return "EPERM";
+	case 11: return "EAGAIN";
+	case 13: return "EACCES";
+	case 99: return "EADDRNOTAVAIL";
+	case 101: return "ENETUNREACH";
+	case 104: return "ECONNRESET";
+	case 110: return "ETIMEDOUT";
+	case 111: return "ECONNREFUSED";
+	case 113: return "EHOSTUNREACH";
+	case 114: return "EALREADY";
+	case 115: return "EINPROGRESS";
+	default:
+		snprintf(buf, len, "E%d", err);
+		return buf;
+	}
+}
+
+const char *tcp_state_name(int state)
+{
+	static const char *const states[] = {
+		"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+		"TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+		"NEW_SYN_RECV",
+	};
+
+	return state >= 0 && state < (int)(sizeof(states) / sizeof(states[0])) ? states[state] : "?";
+}

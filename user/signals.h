@@ -16,5 +16,9 @@ bool signal_is_fault(int sig);
 /* Sent by a process (kill, tgkill, sigqueue), not raised by the kernel. */
 bool signal_code_from_user(int si_code);
 const char *signal_result_name(int result);
+/* "ECONNREFUSED" for 111, "E<n>" style otherwise (buffer owned by caller). */
+const char *errno_name(int err, char *buf, unsigned len);
+/* "SYN_SENT" for 2 ... */
+const char *tcp_state_name(int state);
 
 #endif

@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+#include <sys/socket.h>
+
+#include "endpoints.h"
 #include "signals.h"
 
 #define LINE_MAX_BYTES 32768
@@ -38,6 +41,36 @@ static void put_args(struct jw *w, const char *key, const char *args, unsigned l
 			buf[i] = ' ';
 	buf[len] = '\0';
 	jw_kstr(w, key, buf);
+}
+
+static void put_addr(struct jw *w, const char *key, unsigned family, const __u8 *addr)
+{
+	char buf[64];
+
+	jw_kstr(w, key, addr_str(family == 10 ? AF_INET6 : AF_INET, addr, buf, sizeof(buf)));
+}
+
+static const char *proto_name(unsigned proto)
+{
+	return proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 0 ? "unknown" : "other";
+}
+
+static void put_tuple(struct jw *w, const struct aegis_tuple *t, bool with_source)
+{
+	if (with_source) {
+		put_addr(w, "saddr", t->family, t->saddr);
+		jw_kuint(w, "sport", t->sport);
+	}
+	put_addr(w, "daddr", t->family, t->daddr);
+	jw_kuint(w, "dport", t->dport);
+	jw_kstr(w, "proto", proto_name(t->proto));
+}
+
+static void put_errno(struct jw *w, const char *key, int err)
+{
+	char buf[16];
+
+	jw_kstr(w, key, errno_name(err, buf, sizeof(buf)));
 }
 
 void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev *e)
@@ -106,6 +139,49 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 	case AEGIS_EV_OOM_VICTIM:
 		jw_kbool(w, "tracked", e->oom.flags & AEGIS_OOM_TRACKED);
 		break;
+	case AEGIS_EV_CONNECT: {
+		const struct aegis_connect *c = &e->connect;
+
+		put_tuple(w, &c->tuple, false);
+		put_errno(w, "errno", c->ret < 0 ? -c->ret : 0);
+		jw_kuint(w, "duration_us", c->duration_ns / 1000);
+		jw_kbool(w, "endpoint", c->flags & AEGIS_NET_ENDPOINT);
+		jw_kuint(w, "netns", c->netns);
+		break;
+	}
+	case AEGIS_EV_TCP_STATE: {
+		const struct aegis_tcp *t = &e->tcp;
+
+		put_tuple(w, &t->tuple, true);
+		jw_kstr(w, "oldstate", tcp_state_name(t->oldstate));
+		jw_kstr(w, "newstate", tcp_state_name(t->newstate));
+		if (t->sk_err || t->sk_err_soft)
+			put_errno(w, "errno", t->sk_err ? t->sk_err : t->sk_err_soft);
+		jw_kuint(w, "syn_retries", t->syn_retries);
+		jw_kbool(w, "rst", t->flags & AEGIS_NET_RST);
+		jw_kbool(w, "endpoint", t->flags & AEGIS_NET_ENDPOINT);
+		jw_kuint(w, "netns", t->netns);
+		break;
+	}
+	case AEGIS_EV_NF_DROP: {
+		const struct aegis_drop *d = &e->drop;
+		char loc[24];
+
+		put_tuple(w, &d->tuple, true);
+		jw_kstr(w, "direction", d->flags & AEGIS_NET_INGRESS ? "ingress" : "egress");
+		jw_kstr(w, "hook", d->flags & AEGIS_NET_INGRESS ? "INPUT" : "OUTPUT");
+		jw_kstr(w, "reason", "NETFILTER_DROP");
+		snprintf(loc, sizeof(loc), "0x%llx", (unsigned long long)d->location);
+		jw_kstr(w, "location", loc);
+		jw_kuint(w, "netns", d->netns);
+		if (d->ifindex)
+			jw_kuint(w, "ifindex", d->ifindex);
+		if (d->flags & AEGIS_NET_OWNER) {
+			jw_kuint(w, "owner_pid", d->owner_tgid);
+			jw_kstrn(w, "owner_comm", d->owner_comm, sizeof(d->owner_comm));
+		}
+		break;
+	}
 	case AEGIS_EV_SEED:
 		if (e->seed.start_ns && h->ts_ns > e->seed.start_ns)
 			jw_kuint(w, "uptime_ms", (h->ts_ns - e->seed.start_ns) / 1000000);
@@ -177,6 +253,15 @@ void sink_json_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 		jw_kint(&w, "exit_code", d->exit_status);
 	if (d->uptime_ns)
 		jw_kuint(&w, "uptime_ms", d->uptime_ns / 1000000);
+	if (d->has_peer) {
+		put_tuple(&w, &d->peer, false);
+		if (d->err)
+			put_errno(&w, "errno", d->err);
+		if (d->hook[0])
+			jw_kstr(&w, "hook", d->hook);
+		if (d->packets)
+			jw_kuint(&w, "packets", d->packets);
+	}
 	jw_obj_end(&w);
 
 	jw_key(&w, "evidence");

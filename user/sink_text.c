@@ -4,6 +4,9 @@
 
 #include <string.h>
 
+#include <sys/socket.h>
+
+#include "endpoints.h"
 #include "escape.h"
 #include "signals.h"
 
@@ -109,6 +112,36 @@ void sink_text_event(FILE *f, const struct clockmap *cm, const struct ev *e, boo
 			 ESC(tmp, e->signal.sender_comm), e->signal.sender_tgid,
 			 e->signal.sender_uid, signal_result_name(e->signal.result));
 		break;
+	case AEGIS_EV_CONNECT: {
+		char a[64], eb[16];
+		int err = e->connect.ret < 0 ? -e->connect.ret : 0;
+
+		snprintf(detail, sizeof(detail), "-> %s:%u %s",
+			 addr_str(e->connect.tuple.family == 10 ? AF_INET6 : AF_INET,
+				  e->connect.tuple.daddr, a, sizeof(a)),
+			 e->connect.tuple.dport, errno_name(err, eb, sizeof(eb)));
+		break;
+	}
+	case AEGIS_EV_TCP_STATE: {
+		char a[64];
+
+		snprintf(detail, sizeof(detail), "-> %s:%u %s -> %s%s",
+			 addr_str(e->tcp.tuple.family == 10 ? AF_INET6 : AF_INET, e->tcp.tuple.daddr,
+				  a, sizeof(a)),
+			 e->tcp.tuple.dport, tcp_state_name(e->tcp.oldstate),
+			 tcp_state_name(e->tcp.newstate), e->tcp.flags & AEGIS_NET_RST ? " (RST)" : "");
+		break;
+	}
+	case AEGIS_EV_NF_DROP: {
+		char a[64], b[64];
+		unsigned fam = e->drop.tuple.family == 10 ? AF_INET6 : AF_INET;
+
+		snprintf(detail, sizeof(detail), "netfilter dropped %s:%u -> %s:%u (%s)",
+			 addr_str(fam, e->drop.tuple.saddr, a, sizeof(a)), e->drop.tuple.sport,
+			 addr_str(fam, e->drop.tuple.daddr, b, sizeof(b)), e->drop.tuple.dport,
+			 e->drop.flags & AEGIS_NET_INGRESS ? "ingress" : "egress");
+		break;
+	}
 	case AEGIS_EV_OOM_VICTIM:
 		snprintf(detail, sizeof(detail), "chosen by the OOM killer%s",
 			 e->oom.flags & AEGIS_OOM_TRACKED ? "" : " (not an agent process)");

@@ -265,6 +265,7 @@ int cmd_trace(int argc, char **argv)
 
 	correlator_config_defaults(&cfg);
 	cfg.env = &s->env;
+	cfg.endpoints = &s->opt.endpoints;
 	cfg.grace_ns = (uint64_t)(s->opt.grace_s * 1e9);
 	cfg.flap_window_ns = (uint64_t)(s->opt.flap_window_s * 1e9);
 	cfg.flap_count = s->opt.flap_count;
@@ -276,7 +277,8 @@ int cmd_trace(int argc, char **argv)
 	}
 
 	start_ns = clock_mono_ns();
-	rc = loader_open(&s->loader, s->opt.ringbuf_kib, on_ring_event, s, err, sizeof(err));
+	rc = loader_open(&s->loader, s->opt.ringbuf_kib, &s->opt.endpoints, on_ring_event, s, err,
+			 sizeof(err));
 	if (rc) {
 		fprintf(stderr, "aegismon: %s\n", err);
 		correlator_free(s->corr);

@@ -8,8 +8,18 @@
  *   fake_agent abort [MS]         abort() (SIGABRT raised by itself)
  *   fake_agent oom                allocate and touch memory until killed
  *   fake_agent threads            start worker threads, then stay up
+ *   fake_agent connect ADDR PORT [COUNT] [GAP_MS]
+ *                                 blocking TCP connects, one line of result each;
+ *                                 a successful one is held until the peer closes
+ *   fake_agent udp ADDR PORT      connect a UDP socket and send one datagram
+ *   fake_agent serve ADDR PORT reset|hold
+ *                                 (as the far end) accept, then reset or hold
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +41,97 @@ static void *worker(void *arg)
 	for (;;)
 		pause();
 	return NULL;
+}
+
+static socklen_t make_addr(const char *addr, const char *port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((unsigned short)atoi(port));
+		return sizeof(*in4);
+	}
+	if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((unsigned short)atoi(port));
+		return sizeof(*in6);
+	}
+	fprintf(stderr, "bad address %s\n", addr);
+	exit(2);
+}
+
+static int do_connect(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(argv[2], argv[3], &ss);
+	int count = argc > 4 ? atoi(argv[4]) : 1;
+	long gap = argc > 5 ? atol(argv[5]) : 200;
+
+	for (int i = 0; i < count; i++) {
+		int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+
+		if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
+			char buf[256];
+
+			printf("connected\n");
+			fflush(stdout);
+			while (read(fd, buf, sizeof(buf)) > 0)
+				;
+			printf("closed: %s\n", strerror(errno));
+		} else {
+			printf("failed: %s\n", strerror(errno));
+		}
+		fflush(stdout);
+		close(fd);
+		if (i + 1 < count)
+			sleep_ms(gap);
+	}
+	return 0;
+}
+
+static int do_udp(char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(argv[2], argv[3], &ss);
+	int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+
+	if (connect(fd, (struct sockaddr *)&ss, len) || send(fd, "aegis", 5, 0) < 0)
+		printf("failed: %s\n", strerror(errno));
+	else
+		printf("sent\n");
+	return 0;
+}
+
+static int do_serve(char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(argv[2], argv[3], &ss);
+	int one = 1, fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	int reset = !strcmp(argv[4], "reset");
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 16)) {
+		perror("serve");
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		int c = accept(fd, NULL, NULL);
+
+		if (c < 0)
+			continue;
+		if (reset) {
+			struct linger lg = { 1, 0 }; /* close with RST */
+
+			sleep_ms(200);
+			setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+			close(c);
+		}
+	}
 }
 
 int main(int argc, char **argv)
@@ -65,6 +166,12 @@ int main(int argc, char **argv)
 				memset(b, 0xa5, sz);
 		}
 	}
+	if (!strcmp(mode, "connect") && argc > 3)
+		return do_connect(argc, argv);
+	if (!strcmp(mode, "udp") && argc > 3)
+		return do_udp(argv);
+	if (!strcmp(mode, "serve") && argc > 4)
+		return do_serve(argv);
 	if (!strcmp(mode, "threads")) {
 		pthread_t t;
 

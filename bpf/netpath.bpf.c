@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Network path to the Aegis endpoints: connect() results, the fate of TCP
+ * connections, and packets netfilter drops.
+ *
+ * Watched: connects to an endpoint (LPM trie of CIDRs plus learned IPs) on a
+ * configured port, and every connect of a tracked agent process. A watched TCP
+ * socket is remembered at CLOSE -> SYN_SENT, which runs in the connecting
+ * process, so later transitions in softirq or timer context are attributed to
+ * that process. Unrelated sockets and packets cost one or two map lookups.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "maps.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define EINPROGRESS 115
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE 7
+#define MAX_SOCKS 16384
+
+struct endpoint_v4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct endpoint_v6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct endpoint_v4_key);
+	__type(value, __u32);
+} endpoints_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct endpoint_v6_key);
+	__type(value, __u32);
+} endpoints_v6 SEC(".maps");
+
+/* Ports of the endpoints (host order). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u16);
+	__type(value, __u8);
+} endpoint_ports SEC(".maps");
+
+/* connect() in progress, keyed by pid_tgid: sys_enter to sys_exit. */
+struct pending_connect {
+	struct aegis_tuple tuple;
+	__u64 start_ns;
+	__u32 flags;
+	__u32 fd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct pending_connect);
+} pending_connects SEC(".maps");
+
+/* Watched TCP sockets, keyed by the sock address. */
+struct watched_sock {
+	__u32 pid;
+	__u32 tgid;
+	__u32 uid;
+	__u32 flags;
+	__u64 since_ns;
+	__u32 syn_retries; /* 32 bits: BPF atomics need 32/64 */
+	__u32 pad;
+	char comm[AEGIS_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_SOCKS);
+	__type(key, __u64);
+	__type(value, struct watched_sock);
+} watched_socks SEC(".maps");
+
+static __always_inline bool is_tracked(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&agent_pids, &tgid) != NULL;
+}
+
+/* Is addr (family, network order) in the endpoint set? */
+static __always_inline bool is_endpoint(__u16 family, const __u8 *addr)
+{
+	if (family == AF_INET) {
+		struct endpoint_v4_key k = { .prefixlen = 32 };
+
+		__builtin_memcpy(k.addr, addr, 4);
+		return bpf_map_lookup_elem(&endpoints_v4, &k) != NULL;
+	}
+	if (family == AF_INET6) {
+		struct endpoint_v6_key k = { .prefixlen = 128 };
+
+		__builtin_memcpy(k.addr, addr, 16);
+		return bpf_map_lookup_elem(&endpoints_v6, &k) != NULL;
+	}
+	return false;
+}
+
+static __always_inline bool is_endpoint_port(__u16 port)
+{
+	return bpf_map_lookup_elem(&endpoint_ports, &port) != NULL;
+}
+
+static __always_inline __u32 current_netns(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+}
+
+static __always_inline __u32 sock_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline void fill_hdr_raw(struct aegis_hdr *hdr, __u32 type, __u32 size)
+{
+	hdr->type = type;
+	hdr->size = size;
+	hdr->cpu = bpf_get_smp_processor_id();
+	hdr->ts_ns = bpf_ktime_get_ns();
+}
+
+/* ---- connect() ---- */
+
+struct sockaddr_any {
+	__u16 family;
+	__u16 port; /* network order */
+	union {
+		__u8 v4[4];
+		struct {
+			__u32 flowinfo;
+			__u8 v6[16];
+		};
+	};
+};
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int on_connect_enter(struct syscall_trace_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_connect pc = {};
+	struct sockaddr_any sa = {};
+	const void *uaddr = (const void *)ctx->args[1];
+	bool agent = is_tracked(id >> 32);
+	__u16 port;
+
+	if (bpf_probe_read_user(&sa, sizeof(sa), uaddr))
+		return 0;
+	if (sa.family != AF_INET && sa.family != AF_INET6)
+		return 0;
+	port = __builtin_bswap16(sa.port);
+	pc.tuple.family = sa.family;
+	pc.tuple.dport = port;
+	if (sa.family == AF_INET)
+		__builtin_memcpy(pc.tuple.daddr, sa.v4, 4);
+	else
+		__builtin_memcpy(pc.tuple.daddr, sa.v6, 16);
+	if (is_endpoint_port(port) && is_endpoint(sa.family, pc.tuple.daddr))
+		pc.flags |= AEGIS_NET_ENDPOINT;
+	if (agent)
+		pc.flags |= AEGIS_NET_AGENT;
+	if (!pc.flags)
+		return 0;
+	pc.start_ns = bpf_ktime_get_ns();
+	pc.fd = (__u32)ctx->args[0];
+	bpf_map_update_elem(&pending_connects, &id, &pc, BPF_ANY);
+	return 0;
+}
+
+/* The protocol of the socket behind fd, read from the task's file table. */
+static __always_inline __u8 fd_protocol(__u32 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd & 0xffff]) || !file)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock)
+		return 0;
+	return (__u8)BPF_CORE_READ(sock, sk, sk_protocol);
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int on_connect_exit(struct syscall_trace_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_connect *pc = bpf_map_lookup_elem(&pending_connects, &id);
+	struct aegis_connect *ev;
+	struct task_struct *task;
+
+	if (!pc)
+		return 0;
+	task = (struct task_struct *)bpf_get_current_task();
+	ev = reserve_event(AEGIS_EV_CONNECT, sizeof(*ev), task);
+	if (ev) {
+		ev->tuple = pc->tuple;
+		ev->tuple.proto = fd_protocol(pc->fd);
+		ev->ret = (__s32)ctx->ret;
+		ev->flags = pc->flags;
+		ev->netns = current_netns();
+		ev->fd = pc->fd;
+		ev->duration_ns = ev->hdr.ts_ns - pc->start_ns;
+		submit_event(ev);
+	}
+	bpf_map_delete_elem(&pending_connects, &id);
+	return 0;
+}
+
+/* ---- TCP state ---- */
+
+static __always_inline void sock_tuple(const struct sock *sk, struct aegis_tuple *t)
+{
+	t->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	t->proto = IPPROTO_TCP;
+	t->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	t->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (t->family == AF_INET) {
+		__be32 src = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__be32 dst = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(t->saddr, &src, 4);
+		__builtin_memcpy(t->daddr, &dst, 4);
+	} else {
+		struct in6_addr src6 = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
+		struct in6_addr dst6 = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+
+		__builtin_memcpy(t->saddr, &src6, 16);
+		__builtin_memcpy(t->daddr, &dst6, 16);
+	}
+}
+
+static __always_inline void watch_new_connect(const struct sock *sk)
+{
+	__u64 id = bpf_get_current_pid_tgid(), key = (__u64)sk;
+	struct watched_sock ws = {};
+	struct aegis_tuple t = {};
+	struct aegis_tcp *ev;
+
+	sock_tuple(sk, &t);
+	if (t.family != AF_INET && t.family != AF_INET6)
+		return;
+	if (is_tracked(id >> 32))
+		ws.flags |= AEGIS_NET_AGENT;
+	if (is_endpoint_port(t.dport) && is_endpoint(t.family, t.daddr))
+		ws.flags |= AEGIS_NET_ENDPOINT;
+	if (!ws.flags)
+		return;
+	ws.pid = (__u32)id;
+	ws.tgid = id >> 32;
+	ws.uid = (__u32)bpf_get_current_uid_gid();
+	ws.since_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(ws.comm, sizeof(ws.comm));
+	if (bpf_map_update_elem(&watched_socks, &key, &ws, BPF_ANY)) {
+		count(AEGIS_CNT_SOCKS_FULL);
+		return;
+	}
+	/* the attempt itself: lets a drop be tied to it before any failure */
+	ev = reserve_event(AEGIS_EV_TCP_STATE, sizeof(*ev),
+			   (struct task_struct *)bpf_get_current_task());
+	if (!ev)
+		return;
+	ev->tuple = t;
+	ev->oldstate = TCP_CLOSE;
+	ev->newstate = TCP_SYN_SENT;
+	ev->syn_retries = 0;
+	ev->sk_err = 0;
+	ev->sk_err_soft = 0;
+	ev->flags = ws.flags;
+	ev->netns = sock_netns(sk);
+	ev->sock_id = key;
+	ev->since_ns = ws.since_ns;
+	submit_event(ev);
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(on_sock_set_state, const struct sock *sk, int oldstate, int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct watched_sock *ws;
+	struct aegis_tcp *ev;
+
+	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
+		if (BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP)
+			watch_new_connect(sk);
+		return 0;
+	}
+	/* report the outcome of a connect, and the end of an established one */
+	if (!(oldstate == TCP_SYN_SENT || newstate == TCP_CLOSE ||
+	      (oldstate == TCP_ESTABLISHED)))
+		return 0;
+	ws = bpf_map_lookup_elem(&watched_socks, &key);
+	if (!ws)
+		return 0;
+	/* ESTABLISHED -> FIN_WAIT/CLOSE_WAIT is an orderly close: only its CLOSE matters */
+	if (oldstate == TCP_ESTABLISHED && newstate != TCP_CLOSE)
+		return 0;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count(AEGIS_CNT_RINGBUF_FULL);
+	} else {
+		fill_hdr_raw(&ev->hdr, AEGIS_EV_TCP_STATE, sizeof(*ev));
+		ev->hdr.pid = ws->pid;
+		ev->hdr.tgid = ws->tgid;
+		ev->hdr.ppid = 0;
+		ev->hdr.uid = ws->uid;
+		__builtin_memcpy(ev->hdr.comm, ws->comm, sizeof(ev->hdr.comm));
+		sock_tuple(sk, &ev->tuple);
+		ev->oldstate = oldstate;
+		ev->newstate = newstate;
+		ev->syn_retries = (__u16)ws->syn_retries;
+		ev->sk_err = BPF_CORE_READ(sk, sk_err);
+		ev->sk_err_soft = BPF_CORE_READ(sk, sk_err_soft);
+		ev->flags = ws->flags;
+		ev->netns = sock_netns(sk);
+		ev->sock_id = key;
+		ev->since_ns = ws->since_ns;
+		submit_event(ev);
+	}
+	if (newstate == TCP_CLOSE)
+		bpf_map_delete_elem(&watched_socks, &key);
+	return 0;
+}
+
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(on_tcp_retransmit, const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct watched_sock *ws = bpf_map_lookup_elem(&watched_socks, &key);
+
+	if (ws && BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_SYN_SENT)
+		__sync_fetch_and_add(&ws->syn_retries, 1);
+	return 0;
+}
+
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(on_tcp_receive_reset, struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct watched_sock *ws = bpf_map_lookup_elem(&watched_socks, &key);
+
+	if (ws)
+		ws->flags |= AEGIS_NET_RST;
+	return 0;
+}
+
+/* ---- netfilter drops ---- */
+
+struct ipv4_hdr {
+	__u8 ver_ihl;
+	__u8 tos;
+	__u16 tot_len;
+	__u16 id;
+	__u16 frag_off;
+	__u8 ttl;
+	__u8 protocol;
+	__u16 check;
+	__u8 saddr[4];
+	__u8 daddr[4];
+};
+
+struct ipv6_hdr {
+	__u32 ver_tc_flow;
+	__u16 payload_len;
+	__u8 nexthdr;
+	__u8 hop_limit;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+static __always_inline int parse_packet(struct sk_buff *skb, struct aegis_tuple *t)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u8 version = 0;
+	__u32 l4off;
+	__u16 ports[2];
+
+	if (bpf_probe_read_kernel(&version, 1, head + nh))
+		return -1;
+	version >>= 4;
+	if (version == 4) {
+		struct ipv4_hdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return -1;
+		t->family = AF_INET;
+		t->proto = ip.protocol;
+		__builtin_memcpy(t->saddr, ip.saddr, 4);
+		__builtin_memcpy(t->daddr, ip.daddr, 4);
+		if (ip.frag_off & __builtin_bswap16(0x1fff)) /* not the first fragment */
+			return 0;
+		l4off = nh + (ip.ver_ihl & 0x0f) * 4;
+	} else if (version == 6) {
+		struct ipv6_hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return -1;
+		t->family = AF_INET6;
+		t->proto = ip6.nexthdr; /* extension headers: ports stay 0 */
+		__builtin_memcpy(t->saddr, ip6.saddr, 16);
+		__builtin_memcpy(t->daddr, ip6.daddr, 16);
+		l4off = nh + sizeof(ip6);
+	} else {
+		return -1;
+	}
+	if (t->proto != IPPROTO_TCP && t->proto != IPPROTO_UDP)
+		return 0;
+	if (bpf_probe_read_kernel(ports, sizeof(ports), head + l4off))
+		return 0;
+	t->sport = __builtin_bswap16(ports[0]);
+	t->dport = __builtin_bswap16(ports[1]);
+	return 0;
+}
+
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	struct aegis_tuple t = {};
+	struct watched_sock *ws = NULL;
+	struct aegis_drop *ev;
+	struct sock *sk;
+	struct net_device *dev;
+	__u64 sock_key;
+	__u32 flags = 0;
+
+	/* the enum is not UAPI: its value comes from this kernel's BTF */
+	if (!bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP) ||
+	    reason != bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP))
+		return 0;
+	if (parse_packet(skb, &t))
+		return 0;
+
+	sk = BPF_CORE_READ(skb, sk);
+	sock_key = (__u64)sk;
+	if (sk)
+		ws = bpf_map_lookup_elem(&watched_socks, &sock_key);
+	if (is_endpoint(t.family, t.daddr) || is_endpoint(t.family, t.saddr))
+		flags |= AEGIS_NET_ENDPOINT;
+	if (!ws && !(flags & AEGIS_NET_ENDPOINT) && t.sport != 53 && t.dport != 53)
+		return 0;
+
+	ev = reserve_event(AEGIS_EV_NF_DROP, sizeof(*ev), (struct task_struct *)bpf_get_current_task());
+	if (!ev)
+		return 0;
+	ev->tuple = t;
+	ev->location = (__u64)location;
+	ev->reason = reason;
+	dev = BPF_CORE_READ(skb, dev);
+	ev->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	/* a drop belongs to the namespace of its socket, else of its device */
+	if (sk)
+		ev->netns = sock_netns(sk);
+	else if (dev)
+		ev->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	else
+		ev->netns = current_netns();
+	/* arriving: it has a device and is not addressed from the local socket */
+	if (dev && !(sk && t.sport == BPF_CORE_READ(sk, __sk_common.skc_num)))
+		flags |= AEGIS_NET_INGRESS;
+	ev->sock_id = sock_key;
+	ev->owner_tgid = 0;
+	__builtin_memset(ev->owner_comm, 0, sizeof(ev->owner_comm));
+	if (ws) {
+		flags |= AEGIS_NET_OWNER | (ws->flags & AEGIS_NET_AGENT);
+		ev->owner_tgid = ws->tgid;
+		__builtin_memcpy(ev->owner_comm, ws->comm, sizeof(ev->owner_comm));
+	}
+	ev->flags = flags;
+	submit_event(ev);
+	return 0;
+}

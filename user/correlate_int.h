@@ -1,0 +1,114 @@
+/* Internal to the correlator modules (correlate.c: lifecycle, correlate_net.c:
+ * network). Not part of the public surface. */
+#ifndef AEGISMON_CORRELATE_INT_H
+#define AEGISMON_CORRELATE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "correlate.h"
+
+#define NSEC 1000000000ULL
+#define PROC_SLOTS 1024       /* power of two; agent processes alive at once */
+#define MAX_DEFERRED 32       /* exits waiting for a late OOM event */
+#define MAX_DEDUP 128
+#define MAX_FLAP 32
+#define MAX_IGNORED 64        /* dropped impostors whose events may be in flight */
+#define SIGKILL_NR 9
+
+struct proc {
+	uint32_t tgid; /* 0: free slot */
+	uint8_t ident; /* enum agent_identity */
+	int8_t core;   /* enum agent_core or CORE_NONE */
+	bool forked;   /* forked from an agent process, never exec'd */
+	bool counted;  /* counts as a running core process */
+	bool has_signal;
+	bool has_oom;
+	uint64_t start_ns;
+	char comm[AEGIS_COMM_LEN];
+	char exe[AEGIS_PATH_LEN];
+	struct aegis_signal last_signal; /* the last fatal-capable signal to it */
+	char sender_exe[AEGIS_PATH_LEN];
+	struct aegis_oom oom;
+};
+
+struct core_state {
+	unsigned running;
+	uint64_t deadline_ns;   /* agent_not_running at this time; 0 = none */
+	int last_death;         /* cause of the last death, -1 if none */
+	uint64_t last_exit_ns;
+	bool exited_once;
+	uint64_t restarts[MAX_FLAP];
+	unsigned nrestarts;     /* total, index = nrestarts % MAX_FLAP */
+	uint64_t flap_emitted_ns;
+	bool flap_emitted;
+};
+
+struct deferred_exit {
+	bool used;
+	struct ev exit;
+	struct proc proc; /* copy: the table slot is gone */
+	uint64_t until_ns;
+};
+
+struct dedup_entry {
+	bool used;
+	enum cause cause;
+	char key[AEGIS_PATH_LEN];
+	uint64_t first_ns, last_ns;
+	uint64_t window_ns;     /* start of the current rate window */
+	uint32_t window_emits;  /* delivered in this window */
+	uint32_t count;
+	bool pending;
+	struct diagnosis held; /* the newest repeat, emitted when the interval ends */
+};
+
+#define NET_SLOTS 256 /* remote endpoints remembered (attempts, drops) */
+
+/* What we know about one remote endpoint seen from one network namespace. */
+struct net_peer {
+	bool used;
+	uint32_t netns;
+	struct aegis_tuple key;   /* family, daddr, dport of the remote side */
+	uint64_t last_attempt_ns; /* connect began */
+	uint32_t attempt_tgid;
+	char attempt_comm[AEGIS_COMM_LEN];
+	bool attempt_agent;
+	uint64_t last_drop_ns;    /* a local netfilter drop */
+	uint32_t drops;
+	struct ev drop;           /* the first drop of the current run */
+	uint64_t last_tcp_fail_ns; /* a TCP-level failure already reported */
+	int failed_cause;         /* last failure cause, -1 none: for agent_online */
+	uint64_t last_used_ns;
+};
+
+struct correlator {
+	struct correlator_config cfg;
+	diag_fn fn;
+	void *ctx;
+	struct correlator_stats stats;
+	uint64_t now_ns;
+	bool seeded;
+	struct proc procs[PROC_SLOTS];
+	struct core_state cores[CORE_COUNT];
+	struct deferred_exit deferred[MAX_DEFERRED];
+	struct dedup_entry dedup[MAX_DEDUP];
+	uint32_t ignored[MAX_IGNORED]; /* ring of impostor tgids, 0 = empty */
+	unsigned nignored;
+	struct net_peer peers[NET_SLOTS];
+	struct diagnosis scratch; /* built here, no allocation per event */
+};
+
+
+struct diagnosis *diag_begin(struct correlator *c, enum cause cause, const struct proc *p);
+void diag_add_evidence(struct diagnosis *d, const struct ev *e);
+/* Deliver or aggregate by (cause, key). */
+void emit(struct correlator *c, struct diagnosis *d, const char *key);
+const char *process_name(const struct proc *p);
+struct proc *proc_find(struct correlator *c, uint32_t tgid);
+
+void net_on_connect(struct correlator *c, const struct ev *e);
+void net_on_tcp(struct correlator *c, const struct ev *e);
+void net_on_drop(struct correlator *c, const struct ev *e);
+
+#endif

@@ -1,0 +1,344 @@
+/* Network correlation: how a connection to an Aegis endpoint failed, and where. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "correlate_int.h"
+#include "endpoints.h"
+#include "signals.h"
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE 7
+#define DUP_WINDOW_NS (2 * NSEC) /* a syscall error right after the TCP failure is the same one */
+
+/* The remote side of a tuple as seen from the local socket. */
+static void remote_of(const struct aegis_tuple *t, bool ingress, struct aegis_tuple *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = t->family;
+	out->proto = t->proto;
+	memcpy(out->daddr, ingress ? t->saddr : t->daddr, 16);
+	out->dport = ingress ? t->sport : t->dport;
+	memcpy(out->saddr, ingress ? t->daddr : t->saddr, 16);
+	out->sport = ingress ? t->dport : t->sport;
+}
+
+static bool same_peer(const struct net_peer *p, uint32_t netns, const struct aegis_tuple *r)
+{
+	size_t alen = r->family == AF_INET6 ? 16 : 4;
+
+	return p->used && p->netns == netns && p->key.family == r->family &&
+	       p->key.dport == r->dport && !memcmp(p->key.daddr, r->daddr, alen);
+}
+
+/* Find the peer, or take a free or the least recently used slot. */
+static struct net_peer *peer_get(struct correlator *c, uint32_t netns, const struct aegis_tuple *r,
+				 bool create)
+{
+	struct net_peer *lru = NULL;
+
+	for (int i = 0; i < NET_SLOTS; i++) {
+		struct net_peer *p = &c->peers[i];
+
+		if (same_peer(p, netns, r)) {
+			p->last_used_ns = c->now_ns;
+			return p;
+		}
+		if (!lru || !p->used || (lru->used && p->last_used_ns < lru->last_used_ns))
+			lru = p;
+	}
+	if (!create || !lru)
+		return NULL;
+	memset(lru, 0, sizeof(*lru));
+	lru->used = true;
+	lru->netns = netns;
+	lru->key.family = r->family;
+	lru->key.dport = r->dport;
+	memcpy(lru->key.daddr, r->daddr, 16);
+	lru->failed_cause = -1;
+	lru->last_used_ns = c->now_ns;
+	return lru;
+}
+
+static bool recent(const struct correlator *c, uint64_t ts)
+{
+	return ts && c->now_ns - ts <= c->cfg.net_window_ns;
+}
+
+static const char *proto_name(unsigned proto)
+{
+	return proto == 6 ? "tcp" : proto == 17 ? "udp" : "ip";
+}
+
+/* A diagnosis about a process and a remote endpoint. */
+static struct diagnosis *net_diag(struct correlator *c, enum cause cause, const struct ev *e,
+				  const struct aegis_tuple *remote, int err)
+{
+	struct proc *p = proc_find(c, e->hdr.tgid);
+	struct diagnosis *d = diag_begin(c, cause, p);
+
+	if (!p) {
+		d->pid = e->hdr.tgid;
+		memcpy(d->comm, e->hdr.comm, sizeof(d->comm));
+		snprintf(d->process, sizeof(d->process), "%s", e->hdr.comm);
+		memcpy(d->exe, e->exe, sizeof(d->exe));
+	}
+	d->has_peer = true;
+	d->peer = *remote;
+	d->err = err;
+	return d;
+}
+
+static void describe_peer(const struct diagnosis *d, char *buf, size_t len)
+{
+	char a[64];
+
+	if (d->peer.family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u/%s", addr_str(AF_INET6, d->peer.daddr, a, sizeof(a)),
+			 d->peer.dport, proto_name(d->peer.proto));
+	else
+		snprintf(buf, len, "%s:%u/%s", addr_str(AF_INET, d->peer.daddr, a, sizeof(a)),
+			 d->peer.dport, proto_name(d->peer.proto));
+}
+
+static void report_local_drop(struct correlator *c, struct net_peer *peer, const struct ev *failure,
+			      const struct aegis_tuple *remote, int err)
+{
+	const struct ev *who = failure ? failure : &peer->drop;
+	struct diagnosis *d;
+	char where[96], eb[16];
+	struct ev owner;
+
+	if (!failure) {
+		/* the drop ran in softirq: name the process that made the attempt */
+		owner = peer->drop;
+		owner.hdr.tgid = peer->attempt_tgid;
+		memcpy(owner.hdr.comm, peer->attempt_comm, sizeof(owner.hdr.comm));
+		if (peer->drop.drop.flags & AEGIS_NET_OWNER) {
+			owner.hdr.tgid = peer->drop.drop.owner_tgid;
+			memcpy(owner.hdr.comm, peer->drop.drop.owner_comm, sizeof(owner.hdr.comm));
+		}
+		owner.exe[0] = '\0';
+		who = &owner;
+	}
+	d = net_diag(c, CAUSE_CONNECT_BLOCKED_LOCAL, who, remote, err);
+	d->packets = peer->drops;
+	snprintf(d->hook, sizeof(d->hook), "%s",
+		 peer->drop.drop.flags & AEGIS_NET_INGRESS ? "INPUT" : "OUTPUT");
+	describe_peer(d, where, sizeof(where));
+	snprintf(d->summary, sizeof(d->summary),
+		 "%s (pid %u) -> %s: dropped by this host's netfilter (%s, %s packets)%s%s",
+		 d->process, d->pid, where, d->hook,
+		 peer->drop.drop.flags & AEGIS_NET_INGRESS ? "replies" : "outgoing",
+		 err ? "; connect failed with " : "", err ? errno_name(err, eb, sizeof(eb)) : "");
+	diag_add_evidence(d, &peer->drop);
+	if (failure)
+		diag_add_evidence(d, failure);
+	peer->failed_cause = CAUSE_CONNECT_BLOCKED_LOCAL;
+	emit(c, d, where);
+}
+
+/* Classify a failed connection attempt; a local drop explains it first. */
+static void report_failure(struct correlator *c, const struct ev *e, const struct aegis_tuple *remote,
+			   uint32_t netns, int err, unsigned syn_retries, bool rst)
+{
+	struct net_peer *peer = peer_get(c, netns, remote, true);
+	struct diagnosis *d;
+	enum cause cause;
+	char where[96], eb[16];
+
+	if (peer && recent(c, peer->last_drop_ns)) {
+		report_local_drop(c, peer, e, remote, err);
+		return;
+	}
+	if (err == EPERM || err == EACCES)
+		cause = CAUSE_CONNECT_BLOCKED_POLICY;
+	else if (err == ECONNREFUSED || rst)
+		cause = CAUSE_CONNECT_REFUSED;
+	else if (err == EHOSTUNREACH || err == ENETUNREACH)
+		cause = CAUSE_CONNECT_UNREACHABLE;
+	else if (err == ETIMEDOUT || (err == 0 && syn_retries > 0))
+		cause = CAUSE_CONNECT_TIMEOUT;
+	else
+		return; /* cancelled by the application, or an errno that says nothing of the path */
+
+	d = net_diag(c, cause, e, remote, err ? err : ETIMEDOUT);
+	describe_peer(d, where, sizeof(where));
+	switch (cause) {
+	case CAUSE_CONNECT_BLOCKED_POLICY:
+		snprintf(d->summary, sizeof(d->summary),
+			 "%s (pid %u) -> %s: connect() failed with %s and netfilter dropped nothing "
+			 "(LSM, cgroup BPF or seccomp)", d->process, d->pid, where, errno_name(err, eb, sizeof(eb)));
+		break;
+	case CAUSE_CONNECT_REFUSED:
+		snprintf(d->summary, sizeof(d->summary), "%s (pid %u) -> %s: refused (RST)",
+			 d->process, d->pid, where);
+		break;
+	case CAUSE_CONNECT_UNREACHABLE:
+		snprintf(d->summary, sizeof(d->summary), "%s (pid %u) -> %s: unreachable (%s)",
+			 d->process, d->pid, where, errno_name(err, eb, sizeof(eb)));
+		break;
+	default:
+		snprintf(d->summary, sizeof(d->summary),
+			 "%s (pid %u) -> %s: no answer after %u SYN retransmissions (ETIMEDOUT), "
+			 "nothing dropped on this host", d->process, d->pid, where, syn_retries);
+		break;
+	}
+	diag_add_evidence(d, e);
+	if (peer)
+		peer->failed_cause = (int)cause;
+	emit(c, d, where);
+}
+
+static void report_sinkhole(struct correlator *c, const struct ev *e, const struct aegis_tuple *remote)
+{
+	struct diagnosis *d = net_diag(c, CAUSE_ENDPOINT_SINKHOLED, e, remote, 0);
+	char where[96];
+
+	describe_peer(d, where, sizeof(where));
+	snprintf(d->summary, sizeof(d->summary),
+		 "%s (pid %u) connects to %s, a sink instead of an Aegis endpoint", d->process,
+		 d->pid, where);
+	diag_add_evidence(d, e);
+	emit(c, d, where);
+}
+
+static void note_attempt(struct correlator *c, const struct ev *e, const struct aegis_tuple *remote,
+			 uint32_t netns, bool agent)
+{
+	struct net_peer *peer = peer_get(c, netns, remote, true);
+
+	if (!peer)
+		return;
+	peer->last_attempt_ns = e->hdr.ts_ns;
+	peer->attempt_tgid = e->hdr.tgid;
+	peer->attempt_agent = agent;
+	memcpy(peer->attempt_comm, e->hdr.comm, sizeof(peer->attempt_comm));
+}
+
+static bool is_endpoint_port(const struct correlator *c, uint16_t port)
+{
+	if (c->cfg.endpoints)
+		return endpoints_port(c->cfg.endpoints, port);
+	return port == 80 || port == 443 || port == 8080;
+}
+
+void net_on_connect(struct correlator *c, const struct ev *e)
+{
+	const struct aegis_connect *cn = &e->connect;
+	struct aegis_tuple remote = cn->tuple;
+	bool agent = cn->flags & AEGIS_NET_AGENT;
+	int err = cn->ret < 0 ? -cn->ret : 0;
+	struct net_peer *peer;
+
+	/* a TCP sinkhole was seen at SYN_SENT already; UDP only shows here */
+	if (agent && addr_is_sink(remote.family, remote.daddr) && is_endpoint_port(c, remote.dport)) {
+		if (cn->tuple.proto != 6)
+			report_sinkhole(c, e, &remote);
+		return;
+	}
+	if (err == 0 || err == EINPROGRESS || err == EALREADY) {
+		note_attempt(c, e, &remote, cn->netns, agent);
+		return;
+	}
+	/* TCP already told us about this failure at SYN_SENT -> CLOSE */
+	peer = peer_get(c, cn->netns, &remote, false);
+	if (peer && peer->last_tcp_fail_ns && c->now_ns - peer->last_tcp_fail_ns <= DUP_WINDOW_NS)
+		return;
+	note_attempt(c, e, &remote, cn->netns, agent);
+	report_failure(c, e, &remote, cn->netns, err, 0, false);
+}
+
+static void report_online(struct correlator *c, const struct ev *e, struct net_peer *peer,
+			  const struct aegis_tuple *remote)
+{
+	struct diagnosis *d = net_diag(c, CAUSE_AGENT_ONLINE, e, remote, 0);
+	char where[96];
+
+	describe_peer(d, where, sizeof(where));
+	snprintf(d->summary, sizeof(d->summary), "%s (pid %u) connected to %s again (after %s)",
+		 d->process, d->pid, where, cause_code((enum cause)peer->failed_cause));
+	d->explained_by = -1;
+	diag_add_evidence(d, e);
+	peer->failed_cause = -1;
+	emit(c, d, where);
+}
+
+void net_on_tcp(struct correlator *c, const struct ev *e)
+{
+	const struct aegis_tcp *t = &e->tcp;
+	struct aegis_tuple remote;
+	struct net_peer *peer;
+	bool rst = t->flags & AEGIS_NET_RST;
+	int err = t->sk_err ? t->sk_err : t->sk_err_soft;
+
+	remote_of(&t->tuple, false, &remote);
+	if (t->oldstate == TCP_CLOSE && t->newstate == TCP_SYN_SENT) {
+		if ((t->flags & AEGIS_NET_AGENT) && addr_is_sink(remote.family, remote.daddr) &&
+		    is_endpoint_port(c, remote.dport))
+			report_sinkhole(c, e, &remote);
+		note_attempt(c, e, &remote, t->netns, t->flags & AEGIS_NET_AGENT);
+		return;
+	}
+	/* what happens to a connection to a sink is explained by the sinkhole */
+	if ((t->flags & AEGIS_NET_AGENT) && addr_is_sink(remote.family, remote.daddr) &&
+	    is_endpoint_port(c, remote.dport))
+		return;
+	peer = peer_get(c, t->netns, &remote, true);
+	if (t->oldstate == TCP_SYN_SENT && t->newstate == TCP_ESTABLISHED) {
+		if (peer && peer->failed_cause >= 0 && (t->flags & AEGIS_NET_AGENT))
+			report_online(c, e, peer, &remote);
+		else if (peer)
+			peer->failed_cause = -1;
+		return;
+	}
+	if (t->oldstate == TCP_SYN_SENT && t->newstate == TCP_CLOSE) {
+		if (peer)
+			peer->last_tcp_fail_ns = c->now_ns;
+		report_failure(c, e, &remote, t->netns, err, t->syn_retries, rst);
+		return;
+	}
+	if (t->oldstate == TCP_ESTABLISHED && t->newstate == TCP_CLOSE && rst) {
+		struct diagnosis *d = net_diag(c, CAUSE_CONNECTION_RESET, e, &remote, ECONNRESET);
+		char where[96];
+
+		describe_peer(d, where, sizeof(where));
+		snprintf(d->summary, sizeof(d->summary),
+			 "%s (pid %u) -> %s: established connection reset by the peer", d->process,
+			 d->pid, where);
+		diag_add_evidence(d, e);
+		emit(c, d, where);
+	}
+}
+
+void net_on_drop(struct correlator *c, const struct ev *e)
+{
+	const struct aegis_drop *dr = &e->drop;
+	bool ingress = dr->flags & AEGIS_NET_INGRESS;
+	struct aegis_tuple remote;
+	struct net_peer *peer;
+	bool local;
+
+	remote_of(&dr->tuple, ingress, &remote);
+	if (remote.dport == 53 || (!ingress && dr->tuple.sport == 53))
+		return; /* DNS is the DNS path's business */
+	peer = peer_get(c, dr->netns, &remote, dr->flags & AEGIS_NET_OWNER);
+	/* only a drop in the namespace that made the attempt is a local drop; one
+	 * in another namespace (a container, the far end of a test) is not */
+	local = peer && ((dr->flags & AEGIS_NET_OWNER) || recent(c, peer->last_attempt_ns));
+	if (!local)
+		return;
+	if (!recent(c, peer->last_drop_ns)) {
+		peer->drops = 0;
+		peer->drop = *e;
+	}
+	if (dr->flags & AEGIS_NET_OWNER) {
+		peer->attempt_tgid = dr->owner_tgid;
+		memcpy(peer->attempt_comm, dr->owner_comm, sizeof(peer->attempt_comm));
+	}
+	peer->last_drop_ns = c->now_ns;
+	peer->drops++;
+	report_local_drop(c, peer, NULL, &remote, 0);
+}

@@ -1,0 +1,124 @@
+/* Endpoint CIDRs and ports. */
+#include "endpoints.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static const char *const default_cidrs[] = { "100.100.0.0/16", "106.11.0.0/16", "100.103.0.0/16" };
+static const uint16_t default_ports[] = { 80, 443, 8080 };
+
+void endpoints_defaults(struct endpoint_set *s)
+{
+	char err[64];
+
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < sizeof(default_cidrs) / sizeof(default_cidrs[0]); i++)
+		if (cidr_parse(default_cidrs[i], &s->cidrs[s->ncidrs], err, sizeof(err)) == 0)
+			s->ncidrs++;
+	for (size_t i = 0; i < sizeof(default_ports) / sizeof(default_ports[0]); i++)
+		s->ports[s->nports++] = default_ports[i];
+}
+
+int cidr_parse(const char *text, struct cidr *out, char *err, size_t errlen)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	char *slash;
+	unsigned max;
+	size_t len = strlen(text);
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || len >= sizeof(buf)) {
+		snprintf(err, errlen, "'%s' is not an address or CIDR", text);
+		return -1;
+	}
+	memcpy(buf, text, len + 1);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (inet_pton(AF_INET, buf, out->addr) == 1) {
+		out->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+		out->family = AF_INET6;
+		max = 128;
+	} else {
+		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", buf);
+		return -1;
+	}
+	out->prefixlen = max;
+	if (slash) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(slash + 1, &end, 10);
+		if (slash[1] < '0' || slash[1] > '9' || *end || errno || v < 0 || v > (long)max) {
+			snprintf(err, errlen, "'%s': prefix length must be 0-%u", text, max);
+			return -1;
+		}
+		out->prefixlen = (unsigned)v;
+	}
+	/* clear host bits so the trie key is canonical */
+	for (unsigned bit = out->prefixlen; bit < max; bit++)
+		out->addr[bit / 8] &= (unsigned char)~(0x80u >> (bit % 8));
+	return 0;
+}
+
+bool cidr_contains(const struct cidr *c, int family, const unsigned char *addr)
+{
+	unsigned full = c->prefixlen / 8, rest = c->prefixlen % 8;
+
+	if (c->family != family)
+		return false;
+	if (memcmp(c->addr, addr, full))
+		return false;
+	if (rest) {
+		unsigned char mask = (unsigned char)(0xff << (8 - rest));
+
+		return (c->addr[full] & mask) == (addr[full] & mask);
+	}
+	return true;
+}
+
+bool endpoints_contains(const struct endpoint_set *s, int family, const unsigned char *addr)
+{
+	for (int i = 0; i < s->ncidrs; i++)
+		if (cidr_contains(&s->cidrs[i], family, addr))
+			return true;
+	return false;
+}
+
+bool endpoints_port(const struct endpoint_set *s, uint16_t port)
+{
+	for (int i = 0; i < s->nports; i++)
+		if (s->ports[i] == port)
+			return true;
+	return false;
+}
+
+bool addr_is_sink(int family, const unsigned char *addr)
+{
+	static const unsigned char zero[16], loop6[16] = { [15] = 1 };
+
+	if (family == AF_INET)
+		return memcmp(addr, zero, 4) == 0 || addr[0] == 127;
+	if (family == AF_INET6) {
+		/* ::, ::1, and IPv4-mapped 0.0.0.0 / 127.x */
+		if (!memcmp(addr, zero, 16) || !memcmp(addr, loop6, 16))
+			return true;
+		if (!memcmp(addr, zero, 10) && addr[10] == 0xff && addr[11] == 0xff)
+			return addr_is_sink(AF_INET, addr + 12);
+	}
+	return false;
+}
+
+const char *addr_str(int family, const unsigned char *addr, char *buf, size_t len)
+{
+	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
