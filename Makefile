@@ -41,7 +41,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-E2E_HELPERS := $(BUILD)/tests/fake_agent
+E2E_HELPERS := $(BUILD)/tests/fake_agent $(BUILD)/tests/deny_connect
 
 .SECONDARY:
 .PHONY: all run test unit e2e fuzz-smoke fuzz install clean deps
@@ -84,6 +84,9 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(BUILD)
 
 $(BUILD)/tests/fake_agent: tests/e2e/fake_agent.c | $(BUILD)
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< -lpthread -o $@
+
+$(BUILD)/tests/deny_connect: tests/e2e/deny_connect.c | $(BUILD)
+	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< $(STATIC_LIBS) -o $@
 
 unit: $(UNIT_BINS)
 	@tests/run_unit.sh $(UNIT_BINS)

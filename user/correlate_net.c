@@ -137,6 +137,8 @@ static void report_local_drop(struct correlator *c, struct net_peer *peer, const
 	if (failure)
 		diag_add_evidence(d, failure);
 	peer->failed_cause = CAUSE_CONNECT_BLOCKED_LOCAL;
+	/* OUTPUT and INPUT drops are different rules: aggregate them apart */
+	snprintf(where + strlen(where), sizeof(where) - strlen(where), " %s", d->hook);
 	emit(c, d, where);
 }
 
@@ -330,10 +332,9 @@ void net_on_drop(struct correlator *c, const struct ev *e)
 	local = peer && ((dr->flags & AEGIS_NET_OWNER) || recent(c, peer->last_attempt_ns));
 	if (!local)
 		return;
-	if (!recent(c, peer->last_drop_ns)) {
+	if (!recent(c, peer->last_drop_ns))
 		peer->drops = 0;
-		peer->drop = *e;
-	}
+	peer->drop = *e; /* the latest: a rule may have changed direction */
 	if (dr->flags & AEGIS_NET_OWNER) {
 		peer->attempt_tgid = dr->owner_tgid;
 		memcpy(peer->attempt_comm, dr->owner_comm, sizeof(peer->attempt_comm));

@@ -35,6 +35,8 @@ int proc_parse_stat(const char *buf, size_t len, struct proc_stat *out)
 		return -1;
 	out->pid = 0;
 	for (; p < open_paren && isdigit((unsigned char)*p); p++) {
+		if (out->pid > 0x3fffffff / 10) /* checked before it can overflow */
+			return -1;
 		out->pid = out->pid * 10 + (*p - '0');
 		if (out->pid > 0x3fffffff)
 			return -1;

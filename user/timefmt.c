@@ -31,8 +31,12 @@ void clockmap_init_now(struct clockmap *cm)
 
 static void split(const struct clockmap *cm, uint64_t mono_ns, time_t *sec, int *msec)
 {
-	int64_t real = (int64_t)mono_ns + cm->mono_to_real_ns;
+	int64_t real;
 
+	/* event times come from recordings too: clamp instead of overflowing */
+	if (mono_ns > INT64_MAX ||
+	    __builtin_add_overflow((int64_t)mono_ns, cm->mono_to_real_ns, &real))
+		real = INT64_MAX;
 	if (real < 0)
 		real = 0;
 	*sec = (time_t)(real / NSEC);

@@ -28,6 +28,7 @@ fail() {
 
 cleanup() {
 	local p cg
+	declare -F net_cleanup >/dev/null && net_cleanup
 	if [ -n "$TRACE_PID" ] && kill -0 "$TRACE_PID" 2>/dev/null; then
 		kill -TERM "$TRACE_PID" 2>/dev/null
 		wait "$TRACE_PID" 2>/dev/null
@@ -164,4 +165,80 @@ make_memcg() {
 	else
 		fail "no memory cgroup controller on this host"
 	fi
+}
+
+# ---- network rig ----
+# Two namespaces made by the test: the client (where the stand-in agent runs)
+# at 192.0.2.1 and the server ("the endpoint") at 100.100.77.2, inside the
+# default Aegis CIDR 100.100.0.0/16, joined by one veth pair. Neither has a
+# default route; net_rig refuses to go on if a route could leave them.
+SERVER_IP=100.100.77.2
+CLIENT_IP=192.0.2.1
+NETNS=()
+
+net_cleanup() {
+	local ns
+	for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+}
+
+net_rig() {
+	CNS=aegc-$$
+	SNS=aegs-$$
+	ip netns add "$CNS" || fail "cannot create namespace $CNS"
+	NETNS+=("$CNS")
+	ip netns add "$SNS" || fail "cannot create namespace $SNS"
+	NETNS+=("$SNS")
+	ip link add "vc$$" netns "$CNS" type veth peer name "vs$$" netns "$SNS" || fail "cannot create veth"
+	ip -n "$CNS" link set lo up
+	ip -n "$SNS" link set lo up
+	ip -n "$CNS" addr add "$CLIENT_IP/24" dev "vc$$"
+	ip -n "$SNS" addr add "$SERVER_IP/24" dev "vs$$"
+	ip -n "$CNS" link set "vc$$" up
+	ip -n "$SNS" link set "vs$$" up
+	ip -n "$CNS" route add "$SERVER_IP/32" dev "vc$$"
+	ip -n "$SNS" route add "$CLIENT_IP/32" dev "vs$$"
+	# short protocol timeouts in the client: a SYN timeout in about 3 s
+	ip netns exec "$CNS" sysctl -qw net.ipv4.tcp_syn_retries=1
+	net_check_isolated
+}
+
+# the safety check: no default route, and the endpoint only via our veth
+net_check_isolated() {
+	local ns
+	for ns in "$CNS" "$SNS"; do
+		[ -z "$(ip -n "$ns" route show default)" ] || fail "namespace $ns has a default route"
+		[ -z "$(ip -n "$ns" -6 route show default)" ] || fail "namespace $ns has an IPv6 default route"
+	done
+	ip -n "$CNS" route get "$SERVER_IP" | grep -q "dev vc$$" || fail "the endpoint is not reached through the test veth"
+	[ "$(ip -n "$CNS" -o link show | grep -vc -e ' lo:' -e "vc$$")" = 0 ] || fail "unexpected links in $CNS"
+}
+
+# in_client CMD...: run in the client namespace (background with &)
+# nsenter execs in place (ip netns exec forks), so $! is the program itself
+in_client() { nsenter --net="/run/netns/$CNS" "$@"; }
+in_server() { nsenter --net="/run/netns/$SNS" "$@"; }
+
+# start_server reset|hold [PORT]: a listener at the endpoint address
+start_server() {
+	nsenter --net="/run/netns/$SNS" "$FAKE" serve "$SERVER_IP" "${2:-80}" "$1" >"$WORK/server.out" 2>&1 &
+	PIDS+=("$!")
+	wait_for 5 grep -q listening "$WORK/server.out" || fail "server did not start"
+}
+
+# client_agent ARGS...: the stand-in AliYunDun in the client namespace; output in $WORK/agent.out
+client_agent() {
+	# nsenter directly, not through a function: $! must be the agent's pid
+	nsenter --net="/run/netns/$CNS" "$(agent_path AliYunDun)" "$@" >>"$WORK/agent.out" 2>&1 &
+	LAST_PID=$!
+	PIDS+=("$LAST_PID")
+}
+
+# make_cg2 NAME: a cgroup v2 directory (on the unified mount of a hybrid host); path in $CG2
+make_cg2() {
+	local base
+	base=$(findmnt -n -t cgroup2 -o TARGET | head -1)
+	[ -n "$base" ] || fail "no cgroup v2 mount"
+	CG2=$base/$1
+	mkdir "$CG2" || fail "cannot create cgroup $CG2"
+	CGROUPS+=("$CG2")
 }

@@ -1,0 +1,43 @@
+/*
+ * Test helper: attach to a cgroup v2 directory a cgroup/connect4 program that
+ * refuses every IPv4 connect() with EPERM, the way third-party security
+ * software does without netfilter. Legacy attach: it stays until the cgroup
+ * is removed, so the helper can exit.
+ *
+ *   deny_connect CGROUP_DIR
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+
+int main(int argc, char **argv)
+{
+	/* r0 = 0 (deny); exit */
+	struct bpf_insn prog[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_CGROUP_INET4_CONNECT);
+	int pfd, cfd;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: deny_connect CGROUP_DIR\n");
+		return 2;
+	}
+	pfd = bpf_prog_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "deny_connect4", "GPL", prog, 2, &opts);
+	if (pfd < 0) {
+		fprintf(stderr, "deny_connect: load: %s\n", strerror(-pfd));
+		return 1;
+	}
+	cfd = open(argv[1], O_RDONLY | O_DIRECTORY);
+	if (cfd < 0 || bpf_prog_attach(pfd, cfd, BPF_CGROUP_INET4_CONNECT, 0)) {
+		fprintf(stderr, "deny_connect: attach to %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# connect_timeout: the far end (the server namespace, standing for a security
+# group) drops the SYNs silently. Its drops happen in another namespace, so
+# they must not be taken for a local drop.
+. "$(dirname "$0")/lib.sh"
+
+install_agent AliYunDun
+net_rig
+in_server nft add table inet sg || fail "nft in the server namespace"
+in_server nft add chain inet sg in '{ type filter hook input priority 0; }'
+in_server nft add rule inet sg in tcp dport 80 drop
+start_server hold
+start_trace --grace 60
+client_agent connect "$SERVER_IP" 80 1
+pid=$LAST_PID
+wait_diag connect_timeout ".subject.pid==$pid" 20
+c=".subject.pid==$pid"
+assert_eq "$(diag connect_timeout .subject.errno "$c")" ETIMEDOUT "errno"
+assert_eq "$(diag connect_timeout '.evidence[0].syn_retries >= 1' "$c")" true "SYN retransmissions counted"
+assert_match "$(diag connect_timeout .summary "$c")" "no answer after [0-9]+ SYN retransmissions" "summary"
+assert_match "$(diag connect_timeout .advice "$c")" "security group" "advice names the security group"
+[ "$(count_diag connect_blocked_local)" = 0 ] || fail "a remote drop was taken for a local one"
+stop_trace
+pass "timeout with a remote silent drop"

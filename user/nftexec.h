@@ -1,0 +1,27 @@
+/* Read the nftables ruleset of a network namespace by running the nft binary. */
+#ifndef AEGISMON_NFTEXEC_H
+#define AEGISMON_NFTEXEC_H
+
+#include <stddef.h>
+
+#define NFT_OUTPUT_MAX (4u << 20)  /* bytes of one nft listing we accept */
+#define NFT_TIMEOUT_MS 2000        /* per nft run, then SIGKILL */
+
+/*
+ * Run `nft -j list ruleset` and then `nft -a list ruleset` (no shell, empty environment,
+ * stdin and stderr on /dev/null), inside the network namespace netns_fd if it is >= 0.
+ * On success returns 0 and gives two NUL-terminated malloc'd buffers (lengths without the
+ * NUL) that the caller frees. On failure returns -errno and leaves the outputs NULL/0:
+ * -ENOENT no nft binary, -ETIMEDOUT a run took too long, -EFBIG output over the cap,
+ * -EIO nft failed, or the errno of setns/exec in the child (-EBADF, -EINVAL, -EPERM...).
+ */
+int nft_ruleset_read(int netns_fd, char **json, size_t *jlen, char **text, size_t *tlen);
+
+/*
+ * The runner behind it, exposed for tests: execve path with argv {"nft", mode, "list",
+ * "ruleset"} under the same rules, capturing stdout. Same returns; *out is NULL on failure.
+ */
+int nft_exec_capture(const char *path, const char *mode, int netns_fd, unsigned timeout_ms,
+		     char **out, size_t *len);
+
+#endif
