@@ -30,7 +30,7 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
 # Pure modules: no libbpf, unit-tested and fuzzed on their own.
-PURE_SRCS := user/endpoints.c user/correlate_net.c user/escape.c user/json.c user/timefmt.c user/signals.c \
+PURE_SRCS := user/kallsyms.c user/endpoints.c user/correlate_net.c user/escape.c user/json.c user/timefmt.c user/signals.c \
 	     user/causes.c user/agent.c user/procfs.c user/decode.c \
 	     user/correlate.c user/sink_json.c user/sink_text.c user/options.c
 BPF_USER_SRCS := user/loader.c user/trace.c user/main.c
@@ -120,3 +120,20 @@ install: aegismon
 
 clean:
 	rm -rf $(BUILD) aegismon
+
+# make bench: overhead and throughput figures (tests/bench/run.sh writes tests/bench/results.md).
+BENCH_BINS := $(BUILD)/bench/connect_storm $(BUILD)/bench/fork_storm $(BUILD)/bench/empty_probes
+BENCH_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror
+.PHONY: bench
+bench: aegismon $(BENCH_BINS)
+	@tests/bench/run.sh
+$(BUILD)/bench/%_storm: tests/bench/%_storm.c tests/bench/storm.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) $< -o $@
+$(BUILD)/bench/empty.bpf.o: tests/bench/empty.bpf.c $(VMLINUX)
+	@mkdir -p $(dir $@)
+	$(CLANG) -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -g -O2 -Wall -Werror -I$(dir $(VMLINUX)) -c $< -o $@
+$(BUILD)/bench/empty.skel.h: $(BUILD)/bench/empty.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@
+$(BUILD)/bench/empty_probes: tests/bench/empty_probes.c $(BUILD)/bench/empty.skel.h
+	$(CC) $(BENCH_CFLAGS) -I$(BUILD)/bench $< $(STATIC_LIBS) -o $@
