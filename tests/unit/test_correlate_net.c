@@ -1,0 +1,345 @@
+/*
+ * Network correlation: connect results, TCP fate and netfilter drops in,
+ * network causes out. Event time only.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "correlate.h"
+
+#define S 1000000000ULL
+#define MS 1000000ULL
+#define MAX_DIAGS 32
+#define NS_CLIENT 4026532001u
+#define NS_OTHER 4026532002u
+#define AGENT_PID 4242
+
+struct net_fixture {
+	struct agent_env env;
+	struct correlator_config cfg;
+	struct correlator *c;
+	unsigned n;
+	struct diagnosis d[MAX_DIAGS];
+};
+
+static void collect(const struct diagnosis *d, void *ctx)
+{
+	struct net_fixture *f = ctx;
+
+	if (f->n < MAX_DIAGS)
+		f->d[f->n++] = *d;
+}
+
+static int setup(void **state)
+{
+	struct net_fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->env.nroots = 1;
+	snprintf(f->env.roots[0], sizeof(f->env.roots[0]), "/usr/local/aegis");
+	correlator_config_defaults(&f->cfg);
+	f->cfg.env = &f->env;
+	f->c = correlator_new(&f->cfg, collect, f);
+	*state = f;
+	return f->c ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct net_fixture *f = *state;
+
+	correlator_free(f->c);
+	free(f);
+	return 0;
+}
+
+static void tuple(struct aegis_tuple *t, const char *src, uint16_t sport, const char *dst,
+		  uint16_t dport, uint8_t proto)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = AF_INET;
+	t->proto = proto;
+	inet_pton(AF_INET, src, t->saddr);
+	inet_pton(AF_INET, dst, t->daddr);
+	t->sport = sport;
+	t->dport = dport;
+}
+
+static struct ev base(unsigned type, size_t size, uint64_t ts)
+{
+	struct ev e;
+
+	memset(&e, 0, sizeof(e));
+	e.hdr.type = (__u16)type;
+	e.hdr.size = (__u16)size;
+	e.hdr.ts_ns = ts;
+	e.hdr.pid = e.hdr.tgid = AGENT_PID;
+	snprintf(e.hdr.comm, sizeof(e.hdr.comm), "AliYunDun");
+	return e;
+}
+
+static void tcp(struct net_fixture *f, uint64_t ts, int from, int to, int err, unsigned retries,
+		unsigned flags, uint32_t netns)
+{
+	struct ev e = base(AEGIS_EV_TCP_STATE, sizeof(e.tcp), ts);
+
+	tuple(&e.tcp.tuple, "192.0.2.1", 40000, "100.100.77.2", 80, 6);
+	e.tcp.oldstate = (uint8_t)from;
+	e.tcp.newstate = (uint8_t)to;
+	e.tcp.sk_err = err;
+	e.tcp.syn_retries = (uint16_t)retries;
+	e.tcp.flags = flags | AEGIS_NET_AGENT | AEGIS_NET_ENDPOINT;
+	e.tcp.netns = netns;
+	correlator_feed(f->c, &e);
+}
+
+static void connect_ret(struct net_fixture *f, uint64_t ts, const char *dst, uint16_t port, int ret,
+			uint8_t proto)
+{
+	struct ev e = base(AEGIS_EV_CONNECT, sizeof(e.connect), ts);
+
+	tuple(&e.connect.tuple, "0.0.0.0", 0, dst, port, proto);
+	e.connect.ret = ret;
+	e.connect.flags = AEGIS_NET_AGENT | AEGIS_NET_ENDPOINT;
+	e.connect.netns = NS_CLIENT;
+	correlator_feed(f->c, &e);
+}
+
+static void drop(struct net_fixture *f, uint64_t ts, bool ingress, uint32_t netns, bool owner)
+{
+	struct ev e = base(AEGIS_EV_NF_DROP, sizeof(e.drop), ts);
+
+	e.hdr.tgid = e.hdr.pid = 0; /* softirq: not the agent */
+	snprintf(e.hdr.comm, sizeof(e.hdr.comm), "swapper/0");
+	if (ingress)
+		tuple(&e.drop.tuple, "100.100.77.2", 80, "192.0.2.1", 40000, 6);
+	else
+		tuple(&e.drop.tuple, "192.0.2.1", 40000, "100.100.77.2", 80, 6);
+	e.drop.flags = AEGIS_NET_ENDPOINT | (ingress ? AEGIS_NET_INGRESS : 0);
+	if (owner) {
+		e.drop.flags |= AEGIS_NET_OWNER;
+		e.drop.owner_tgid = AGENT_PID;
+		snprintf(e.drop.owner_comm, sizeof(e.drop.owner_comm), "AliYunDun");
+	}
+	e.drop.netns = netns;
+	correlator_feed(f->c, &e);
+}
+
+static void tick(struct net_fixture *f, uint64_t ts)
+{
+	struct ev e = base(AEGIS_EV_TICK, sizeof(e.tick), ts);
+
+	correlator_feed(f->c, &e);
+}
+
+static const struct diagnosis *only(struct net_fixture *f, enum cause c)
+{
+	const struct diagnosis *found = NULL;
+
+	for (unsigned i = 0; i < f->n; i++)
+		if (f->d[i].cause == c) {
+			assert_null(found);
+			found = &f->d[i];
+		}
+	assert_non_null(found);
+	return found;
+}
+
+static unsigned count(struct net_fixture *f, enum cause c)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < f->n; i++)
+		n += f->d[i].cause == c;
+	return n;
+}
+
+enum { EST = 1, SYN_SENT = 2, CLOSE = 7 };
+
+static void test_refused(void **state)
+{
+	struct net_fixture *f = *state;
+	const struct diagnosis *d;
+
+	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	tcp(f, 1 * S + MS, SYN_SENT, CLOSE, ECONNREFUSED, 0, AEGIS_NET_RST, NS_CLIENT);
+	/* the syscall's own ECONNREFUSED is the same failure, not a second one */
+	connect_ret(f, 1 * S + 2 * MS, "100.100.77.2", 80, -ECONNREFUSED, 6);
+	d = only(f, CAUSE_CONNECT_REFUSED);
+	assert_int_equal(d->pid, AGENT_PID);
+	assert_int_equal(d->peer.dport, 80);
+	assert_int_equal(d->err, ECONNREFUSED);
+	assert_non_null(strstr(d->summary, "100.100.77.2:80/tcp: refused"));
+	assert_int_equal(f->n, 1);
+}
+
+static void test_timeout_without_drop(void **state)
+{
+	struct net_fixture *f = *state;
+	const struct diagnosis *d;
+
+	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	tcp(f, 4 * S, SYN_SENT, CLOSE, ETIMEDOUT, 2, 0, NS_CLIENT);
+	d = only(f, CAUSE_CONNECT_TIMEOUT);
+	assert_non_null(strstr(d->summary, "2 SYN retransmissions"));
+}
+
+static void test_local_drop_first_then_timeout(void **state)
+{
+	struct net_fixture *f = *state;
+	const struct diagnosis *d;
+
+	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	drop(f, 1 * S + MS, false, NS_CLIENT, true);
+	d = only(f, CAUSE_CONNECT_BLOCKED_LOCAL);
+	assert_string_equal(d->hook, "OUTPUT");
+	assert_int_equal(d->pid, AGENT_PID);
+	assert_int_equal(d->evidence[0].hdr.type, AEGIS_EV_NF_DROP);
+	/* the timeout that follows is explained by the drop, not a timeout */
+	tcp(f, 4 * S, SYN_SENT, CLOSE, ETIMEDOUT, 2, 0, NS_CLIENT);
+	assert_int_equal(count(f, CAUSE_CONNECT_TIMEOUT), 0);
+	tick(f, 20 * S);
+	assert_int_equal(count(f, CAUSE_CONNECT_BLOCKED_LOCAL), 2);
+	assert_int_equal(f->d[f->n - 1].count, 2);
+}
+
+static void test_drop_in_other_namespace_is_not_local(void **state)
+{
+	struct net_fixture *f = *state;
+
+	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	drop(f, 1 * S + MS, false, NS_OTHER, false);
+	tcp(f, 4 * S, SYN_SENT, CLOSE, ETIMEDOUT, 1, 0, NS_CLIENT);
+	assert_int_equal(count(f, CAUSE_CONNECT_BLOCKED_LOCAL), 0);
+	only(f, CAUSE_CONNECT_TIMEOUT);
+}
+
+static void test_ingress_drop_of_synack(void **state)
+{
+	struct net_fixture *f = *state;
+	const struct diagnosis *d;
+
+	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	drop(f, 1 * S + MS, true, NS_CLIENT, false);
+	d = only(f, CAUSE_CONNECT_BLOCKED_LOCAL);
+	assert_string_equal(d->hook, "INPUT");
+	assert_int_equal(d->pid, AGENT_PID); /* from the attempt, not the softirq */
+}
+
+static void test_drop_without_attempt_is_ignored(void **state)
+{
+	struct net_fixture *f = *state;
+
+	drop(f, 1 * S, false, NS_CLIENT, false);
+	assert_int_equal(f->n, 0);
+}
+
+static void test_policy_eperm(void **state)
+{
+	struct net_fixture *f = *state;
+	const struct diagnosis *d;
+
+	connect_ret(f, 1 * S, "100.100.77.2", 80, -EPERM, 6);
+	d = only(f, CAUSE_CONNECT_BLOCKED_POLICY);
+	assert_int_equal(d->err, EPERM);
+}
+
+static void test_unreachable(void **state)
+{
+	struct net_fixture *f = *state;
+
+	connect_ret(f, 1 * S, "100.100.77.2", 80, -ENETUNREACH, 6);
+	assert_int_equal(only(f, CAUSE_CONNECT_UNREACHABLE)->err, ENETUNREACH);
+}
+
+static void test_reset_after_established_then_online(void **state)
+{
+	struct net_fixture *f = *state;
+
+	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	tcp(f, 1 * S + MS, SYN_SENT, EST, 0, 0, 0, NS_CLIENT);
+	assert_int_equal(f->n, 0); /* a first success is not a recovery */
+	tcp(f, 2 * S, EST, CLOSE, ECONNRESET, 0, AEGIS_NET_RST, NS_CLIENT);
+	only(f, CAUSE_CONNECTION_RESET);
+	/* an orderly close is nothing */
+	tcp(f, 3 * S, EST, CLOSE, 0, 0, 0, NS_CLIENT);
+	assert_int_equal(f->n, 1);
+}
+
+static void test_online_after_failure(void **state)
+{
+	struct net_fixture *f = *state;
+	const struct diagnosis *d;
+
+	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	tcp(f, 1 * S + MS, SYN_SENT, CLOSE, ECONNREFUSED, 0, AEGIS_NET_RST, NS_CLIENT);
+	tcp(f, 5 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	tcp(f, 5 * S + MS, SYN_SENT, EST, 0, 0, 0, NS_CLIENT);
+	d = only(f, CAUSE_AGENT_ONLINE);
+	assert_non_null(strstr(d->summary, "after connect_refused"));
+}
+
+static void test_sinkhole_tcp_and_udp(void **state)
+{
+	struct net_fixture *f = *state;
+	struct ev e = base(AEGIS_EV_TCP_STATE, sizeof(e.tcp), 1 * S);
+
+	tuple(&e.tcp.tuple, "127.0.0.1", 40000, "127.0.0.1", 80, 6);
+	e.tcp.oldstate = CLOSE;
+	e.tcp.newstate = SYN_SENT;
+	e.tcp.flags = AEGIS_NET_AGENT;
+	e.tcp.netns = NS_CLIENT;
+	correlator_feed(f->c, &e);
+	e.hdr.ts_ns += MS;
+	e.tcp.oldstate = SYN_SENT;
+	e.tcp.newstate = CLOSE;
+	e.tcp.sk_err = ECONNREFUSED;
+	correlator_feed(f->c, &e);
+	assert_int_equal(count(f, CAUSE_ENDPOINT_SINKHOLED), 1);
+	assert_int_equal(count(f, CAUSE_CONNECT_REFUSED), 0); /* explained by the sinkhole */
+	connect_ret(f, 2 * S, "0.0.0.0", 443, 0, 17);
+	assert_int_equal(count(f, CAUSE_ENDPOINT_SINKHOLED), 2);
+	/* not an endpoint port: a local service, not a sinkhole */
+	connect_ret(f, 3 * S, "127.0.0.1", 5432, 0, 17);
+	assert_int_equal(count(f, CAUSE_ENDPOINT_SINKHOLED), 2);
+}
+
+static void test_cancelled_connect_is_nothing(void **state)
+{
+	struct net_fixture *f = *state;
+
+	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	tcp(f, 1 * S + MS, SYN_SENT, CLOSE, 0, 0, 0, NS_CLIENT);
+	assert_int_equal(f->n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout_without_drop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_drop_first_then_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_in_other_namespace_is_not_local, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ingress_drop_of_synack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_without_attempt_is_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_eperm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_after_established_then_online, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_online_after_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sinkhole_tcp_and_udp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancelled_connect_is_nothing, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("correlate_net", tests, NULL, NULL);
+}
