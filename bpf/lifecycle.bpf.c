@@ -78,11 +78,13 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 
 	bpf_get_current_comm(name.comm, sizeof(name.comm));
 	if (!bpf_map_lookup_elem(&agent_names, &name)) {
-		/* a tracked process (say, a forked agent child) became something else */
-		bpf_map_delete_elem(&agent_pids, &tgid);
-		return 0;
+		/* a tracked process (say, a forked agent child) became something
+		 * else: untrack it, and tell userspace so it forgets it too */
+		if (bpf_map_delete_elem(&agent_pids, &tgid))
+			return 0;
+	} else {
+		track(tgid);
 	}
-	track(tgid);
 
 	ev = reserve_event(AEGIS_EV_EXEC, sizeof(*ev), task);
 	if (!ev)

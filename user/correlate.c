@@ -409,6 +409,16 @@ static void on_exec(struct correlator *c, const struct ev *e)
 			c->cores[old->core].running--;
 		old->counted = false;
 	}
+	if (!agent_is_comm(e->hdr.comm)) {
+		/* a tracked process became another program: forget it, as the
+		 * kernel did (its running core process, if any, is gone) */
+		if (old) {
+			if (old->core != CORE_NONE && !old->forked && c->cores[old->core].running == 0)
+				c->cores[old->core].deadline_ns = e->hdr.ts_ns + c->cfg.grace_ns;
+			proc_remove(c, old);
+		}
+		return;
+	}
 	p = track(c, e, false);
 	if (!p)
 		return;

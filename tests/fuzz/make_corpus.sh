@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# Regenerate the seed corpora in tests/fuzz/corpus/<target>/ from the event ABI
+# (bpf/events.h, user/ev.h), so the seeds follow the structs if they change.
+# The records are built by a small C program compiled on the spot.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+CC=${CC:-cc}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+cat >"$tmp/gen.c" <<'EOF'
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ev.h"
+
+#define S 1000000000ULL
+#define ROOT "/usr/local/aegis"
+#define CHUNK offsetof(struct ev, exe) /* as fuzz_correlate.c */
+
+static const char *dir;
+
+static void put(const char *target, const char *name, const void *p, size_t n)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, target, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(p, 1, n, f) != n || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static struct ev mk(unsigned type, size_t size, uint64_t ts, uint32_t tgid, const char *comm)
+{
+	struct ev e;
+
+	memset(&e, 0, sizeof(e));
+	e.hdr.type = (__u16)type;
+	e.hdr.size = (__u16)size;
+	e.hdr.ts_ns = ts;
+	e.hdr.pid = e.hdr.tgid = tgid;
+	e.hdr.ppid = 1;
+	snprintf(e.hdr.comm, sizeof(e.hdr.comm), "%s", comm);
+	return e;
+}
+
+static struct ev sig(uint64_t ts, uint32_t tgid, int signo, int code, uint32_t from,
+		     const char *from_comm)
+{
+	struct ev e = mk(AEGIS_EV_SIGNAL, sizeof(e.signal), ts, tgid, "AliYunDun");
+
+	e.signal.sig = signo;
+	e.signal.si_code = code;
+	e.signal.sender_pid = e.signal.sender_tgid = from;
+	snprintf(e.signal.sender_comm, sizeof(e.signal.sender_comm), "%s", from_comm);
+	memcpy(e.signal.sender_args, "kill\0-9\0" "4242", 12);
+	e.signal.sender_args_len = 12;
+	e.signal.chain_len = 2;
+	e.signal.chain[0].pid = 700;
+	strcpy(e.signal.chain[0].comm, "bash");
+	e.signal.chain[1].pid = 600;
+	strcpy(e.signal.chain[1].comm, "sshd");
+	return e;
+}
+
+/* ---- decode: one record per type, some with trailing exe bytes ---- */
+static void decode_corpus(void)
+{
+	struct ev e;
+	unsigned char buf[sizeof(struct ev)];
+
+	e = mk(AEGIS_EV_EXEC, sizeof(e.exec), S, 4242, "AliYunDun");
+	strcpy(e.exec.filename, ROOT "/aegis_client/aegis_12_93/AliYunDun");
+	strcpy(e.exec.parent_comm, "systemd");
+	put("decode", "exec", &e, sizeof(e.exec));
+	/* trailing bytes: the fuzz target turns them into exe / sender_exe */
+	memcpy(buf, &e, sizeof(e.exec));
+	memcpy(buf + sizeof(e.exec), "/tmp/\xe4\xb8\xad\x1b[31m\xff", 14);
+	put("decode", "exec_exe", buf, sizeof(e.exec) + 14);
+
+	e = mk(AEGIS_EV_FORK, sizeof(e.fork), S, 4243, "AliYunDun");
+	strcpy(e.fork.parent_comm, "AliYunDun");
+	put("decode", "fork", &e, sizeof(e.fork));
+
+	e = mk(AEGIS_EV_EXIT, sizeof(e.exit), 2 * S, 4242, "AliYunDun");
+	e.exit.exit_code = 0x80 | 11;
+	e.exit.start_ns = S;
+	put("decode", "exit_segv", &e, sizeof(e.exit));
+	e.exit.exit_code = 3 << 8;
+	put("decode", "exit_code", &e, sizeof(e.exit));
+
+	e = sig(2 * S, 4242, 9, 0, 777, "killall");
+	put("decode", "signal", &e, sizeof(e.signal));
+	memcpy(buf, &e, sizeof(e.signal));
+	memcpy(buf + sizeof(e.signal), "\0/usr/bin/killall", 17);
+	put("decode", "signal_exe", buf, sizeof(e.signal) + 17);
+
+	e = mk(AEGIS_EV_OOM_VICTIM, sizeof(e.oom), 2 * S, 4242, "");
+	e.oom.flags = AEGIS_OOM_TRACKED;
+	put("decode", "oom", &e, sizeof(e.oom));
+
+	e = mk(AEGIS_EV_CONNECT, sizeof(e.connect), 2 * S, 4242, "AliYunDun");
+	e.connect.tuple.family = 2;
+	e.connect.tuple.proto = 6;
+	e.connect.tuple.dport = 443;
+	memcpy(e.connect.tuple.daddr, "\x64\x64\x1e\x19", 4);
+	e.connect.ret = -110;
+	put("decode", "connect", &e, sizeof(e.connect));
+
+	e = mk(AEGIS_EV_TCP_STATE, sizeof(e.tcp), 2 * S, 4242, "AliYunDun");
+	e.tcp.tuple.family = 10;
+	e.tcp.tuple.dport = 80;
+	e.tcp.oldstate = 2;
+	e.tcp.newstate = 7;
+	put("decode", "tcp", &e, sizeof(e.tcp));
+
+	e = mk(AEGIS_EV_NF_DROP, sizeof(e.drop), 2 * S, 0, "swapper/0");
+	e.drop.tuple.family = 2;
+	e.drop.tuple.proto = 17;
+	e.drop.tuple.dport = 53;
+	strcpy(e.drop.owner_comm, "AliYunDun");
+	put("decode", "drop", &e, sizeof(e.drop));
+
+	e = mk(AEGIS_EV_SEED, sizeof(e.seed), 2 * S, 4242, "AliYunDunUpdate");
+	e.seed.start_ns = S;
+	put("decode", "seed", &e, sizeof(e.seed));
+	e = mk(AEGIS_EV_SEED_DONE, sizeof(e.hdr), 2 * S, 0, "");
+	put("decode", "seed_done", &e, sizeof(e.hdr));
+	e = mk(AEGIS_EV_TICK, sizeof(e.tick), 3 * S, 0, "");
+	e.tick.events_lost = 5;
+	put("decode", "tick", &e, sizeof(e.tick));
+}
+
+/* ---- correlate: a config byte, then CHUNK-sized records ---- */
+static unsigned char scen[64 * sizeof(struct ev)];
+static size_t scen_len;
+
+static void begin(unsigned char conf)
+{
+	memset(scen, 0, sizeof(scen));
+	scen[0] = conf;
+	scen_len = 1;
+}
+
+static void add(const struct ev *e)
+{
+	memcpy(scen + scen_len, e, CHUNK); /* zero padding past hdr.size */
+	scen_len += CHUNK;
+}
+
+static void add_exec(uint64_t ts, uint32_t tgid, const char *comm, unsigned exe_sel)
+{
+	struct ev e = mk(AEGIS_EV_EXEC, sizeof(e.exec), ts, tgid, comm);
+
+	e.hdr.cpu = exe_sel; /* fuzz_correlate.c: low bits pick the executable */
+	add(&e);
+}
+
+static void add_exit(uint64_t ts, uint32_t tgid, const char *comm, unsigned code)
+{
+	struct ev e = mk(AEGIS_EV_EXIT, sizeof(e.exit), ts, tgid, comm);
+
+	e.exit.exit_code = code;
+	add(&e);
+}
+
+static void add_tick(uint64_t ts, uint64_t lost)
+{
+	struct ev e = mk(AEGIS_EV_TICK, sizeof(e.tick), ts, 0, "");
+
+	e.tick.events_lost = lost;
+	add(&e);
+}
+
+static void add_seed(uint64_t ts, uint32_t tgid, const char *comm)
+{
+	struct ev e = mk(AEGIS_EV_SEED, sizeof(e.seed), ts, tgid, comm);
+
+	e.hdr.cpu = 1;
+	e.seed.start_ns = 1;
+	add(&e);
+}
+
+static void done(const char *name)
+{
+	put("correlate", name, scen, scen_len);
+}
+
+static void correlate_corpus(void)
+{
+	struct ev e;
+
+	/* installed, all three binaries, short timers */
+	const unsigned char conf = 1 | 2 | (7 << 2) | 0x20;
+
+	begin(conf);
+	add_seed(S, 100, "AliYunDun");
+	add_seed(S, 101, "AliYunDunUpdate");
+	e = mk(AEGIS_EV_SEED_DONE, sizeof(e.hdr), S, 0, "");
+	add(&e);
+	add_tick(2 * S, 0);
+	done("seed");
+
+	begin(conf);
+	add_exec(S, 4242, "AliYunDun", 1);
+	e = sig(2 * S, 4242, 9, 0, 777, "killall");
+	add(&e);
+	add_exit(2 * S + 1, 4242, "AliYunDun", 9);
+	add_tick(10 * S, 3);
+	done("killed");
+
+	begin(conf);
+	add_exec(S, 4242, "AliYunDun", 1);
+	e = sig(2 * S, 4242, 9, 0x80, 999, "stress");
+	add(&e);
+	add_exit(2 * S + 1, 4242, "AliYunDun", 9);
+	e = mk(AEGIS_EV_OOM_VICTIM, sizeof(e.oom), 2 * S + 2, 4242, "");
+	add(&e);
+	add_tick(3 * S, 0);
+	done("oom_late");
+
+	begin(conf);
+	add_exec(S, 4242, "AliYunDun", 1);
+	e = sig(2 * S, 4242, 11, 1, 4242, "AliYunDun");
+	add(&e);
+	add_exit(2 * S + 1, 4242, "AliYunDun", 0x80 | 11);
+	done("crash");
+
+	begin(conf);
+	for (unsigned i = 0; i < 6; i++) {
+		add_exec(S + i * S, 200 + i, "AliYunDun", 0);
+		add_exit(S + i * S + S / 2, 200 + i, "AliYunDun", 1 << 8);
+	}
+	add_tick(30 * S, 0);
+	done("flapping");
+
+	begin(conf);
+	add_exec(S, 300, "AliYunDun", 2); /* outside the root */
+	e = mk(AEGIS_EV_FORK, sizeof(e.fork), S + 1, 301, "AliYunDun");
+	e.hdr.ppid = 300;
+	add(&e);
+	add_exit(2 * S, 301, "AliYunDun", 9);
+	add_exit(2 * S, 300, "AliYunDun", 0);
+	done("impostor");
+
+	/* the network path: attempt, local drop, SYN timeout, then back online */
+	begin(conf);
+	add_exec(S, 4242, "AliYunDun", 1);
+	e = mk(AEGIS_EV_TCP_STATE, sizeof(e.tcp), 2 * S, 4242, "AliYunDun");
+	e.tcp.tuple.family = 2;
+	e.tcp.tuple.proto = 6;
+	e.tcp.tuple.sport = 40000;
+	e.tcp.tuple.dport = 443;
+	memcpy(e.tcp.tuple.daddr, "\x64\x64\x1e\x19", 4);
+	e.tcp.flags = AEGIS_NET_AGENT | AEGIS_NET_ENDPOINT;
+	e.tcp.oldstate = 7; /* CLOSE -> SYN_SENT */
+	e.tcp.newstate = 2;
+	add(&e);
+	{
+		struct ev d = mk(AEGIS_EV_NF_DROP, sizeof(d.drop), 2 * S + 1, 4242, "AliYunDun");
+
+		d.drop.tuple = e.tcp.tuple;
+		d.drop.flags = AEGIS_NET_ENDPOINT | AEGIS_NET_OWNER;
+		d.drop.owner_tgid = 4242;
+		strcpy(d.drop.owner_comm, "AliYunDun");
+		add(&d);
+	}
+	e.hdr.ts_ns = 5 * S;
+	e.tcp.oldstate = 2; /* SYN_SENT -> CLOSE after retries */
+	e.tcp.newstate = 7;
+	e.tcp.syn_retries = 3;
+	e.tcp.sk_err = 110;
+	add(&e);
+	e.hdr.ts_ns = 9 * S;
+	e.tcp.oldstate = 2; /* SYN_SENT -> ESTABLISHED */
+	e.tcp.newstate = 1;
+	e.tcp.sk_err = 0;
+	add(&e);
+	add_tick(10 * S, 0);
+	done("network");
+
+	begin(conf);
+	e = mk(AEGIS_EV_CONNECT, sizeof(e.connect), 2 * S, 4242, "AliYunDun");
+	e.connect.tuple.family = 2;
+	e.connect.tuple.proto = 6;
+	e.connect.tuple.dport = 80;
+	memcpy(e.connect.tuple.daddr, "\x6a\x0b\x01\x02", 4);
+	e.connect.flags = AEGIS_NET_AGENT | AEGIS_NET_ENDPOINT;
+	e.connect.ret = -1; /* EPERM */
+	add(&e);
+	e.connect.ret = -111; /* ECONNREFUSED */
+	e.hdr.ts_ns = 3 * S;
+	add(&e);
+	e.connect.tuple.proto = 17; /* to a sink */
+	memset(e.connect.tuple.daddr, 0, sizeof(e.connect.tuple.daddr));
+	e.connect.ret = 0;
+	add(&e);
+	done("connect");
+
+	begin(0); /* not installed */
+	e = mk(AEGIS_EV_SEED_DONE, sizeof(e.hdr), S, 0, "");
+	add(&e);
+	done("not_installed");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2)
+		return 2;
+	dir = argv[1];
+	decode_corpus();
+	correlate_corpus();
+	return 0;
+}
+EOF
+
+"$CC" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$top/bpf" -I"$top/user" \
+	"$tmp/gen.c" -o "$tmp/gen"
+# generated seeds are overwritten; regress-* files (past findings) are kept
+for t in decode procstat correlate; do
+	mkdir -p "$here/corpus/$t"
+done
+"$tmp/gen" "$here/corpus"
+
+# procstat: text lines as /proc/<pid>/stat has them, and some that are not
+tail=' S 1 1234 1234 0 -1 4194560 1000 0 0 0 10 20 0 0 20 0 1 0 98765 123456789 456 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0 0 0 0 0 0 0 0 0'
+p="$here/corpus/procstat"
+printf '4242 (AliYunDun)%s\n' "$tail" >"$p/plain"
+printf '7 (a b) c)%s\n' "$tail" >"$p/parens"
+printf '8 (x) S 99 (y)%s\n' "$tail" >"$p/imitation"
+printf '9 ()%s\n' "$tail" >"$p/empty_comm"
+printf '12 (x) S 1 2 3\n' >"$p/short"
+printf '99999999999 (x)%s\n' "$tail" >"$p/big_pid"
+echo "corpus: $(find "$here/corpus" -type f | wc -l) files in $here/corpus"
