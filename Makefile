@@ -18,7 +18,7 @@ CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 # (bounded snprintf that cuts long paths is intended, hence no truncation warnings)
 LDFLAGS   ?=
 # libbpf, libelf and zlib linked statically: one binary for every distro.
-STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
+STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -ljansson -Wl,-Bdynamic
 
 ifeq ($(SANITIZE),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -29,10 +29,11 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
-# Pure modules: no libbpf, unit-tested and fuzzed on their own.
+# Modules without libbpf: unit-tested and fuzzed on their own.
 PURE_SRCS := user/kallsyms.c user/endpoints.c user/correlate_net.c user/escape.c user/json.c user/timefmt.c user/signals.c \
 	     user/causes.c user/agent.c user/procfs.c user/decode.c \
-	     user/correlate.c user/sink_json.c user/sink_text.c user/options.c
+	     user/correlate.c user/sink_json.c user/sink_text.c user/options.c \
+	     user/nftrules.c user/nftexec.c user/netns.c user/enrich.c
 BPF_USER_SRCS := user/loader.c user/trace.c user/main.c
 PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))
 USER_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/%.o,$(BPF_USER_SRCS))
@@ -80,7 +81,7 @@ run:
 	./aegismon trace
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(BUILD)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ -lcmocka -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -Wl,-Bstatic -ljansson -Wl,-Bdynamic -lcmocka -o $@
 
 $(BUILD)/tests/fake_agent: tests/e2e/fake_agent.c | $(BUILD)
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< -lpthread -o $@
@@ -97,7 +98,7 @@ e2e: aegismon $(E2E_HELPERS)
 # libFuzzer targets (clang). fuzz-smoke runs each briefly over its corpus.
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRCS) | $(BUILD)
 	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		-I$(BUILD) -Ibpf -Iuser $^ -o $@
+		-I$(BUILD) -Ibpf -Iuser $^ -ljansson -o $@
 
 fuzz-smoke: $(FUZZ_BINS)
 	@tests/fuzz/run.sh smoke $(FUZZ_BINS)
@@ -122,7 +123,8 @@ clean:
 	rm -rf $(BUILD) aegismon
 
 # make bench: overhead and throughput figures (tests/bench/run.sh writes tests/bench/results.md).
-BENCH_BINS := $(BUILD)/bench/connect_storm $(BUILD)/bench/fork_storm $(BUILD)/bench/empty_probes
+BENCH_BINS := $(BUILD)/bench/connect_storm $(BUILD)/bench/fork_storm $(BUILD)/bench/empty_probes \
+	      $(BUILD)/bench/bpf_stats
 BENCH_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror
 .PHONY: bench
 bench: aegismon $(BENCH_BINS)
@@ -137,3 +139,6 @@ $(BUILD)/bench/empty.skel.h: $(BUILD)/bench/empty.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 $(BUILD)/bench/empty_probes: tests/bench/empty_probes.c $(BUILD)/bench/empty.skel.h
 	$(CC) $(BENCH_CFLAGS) -I$(BUILD)/bench $< $(STATIC_LIBS) -o $@
+$(BUILD)/bench/bpf_stats: tests/bench/bpf_stats.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) $< $(STATIC_LIBS) -o $@

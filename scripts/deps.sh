@@ -5,8 +5,8 @@ set -euo pipefail
 
 packages=(
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libcmocka-dev pkg-config libclang-rt-dev
-	nftables iproute2 dnsmasq-base psmisc procps jq util-linux
+	libcmocka-dev libjansson-dev pkg-config libclang-rt-dev
+	nftables iproute2 dnsmasq-base psmisc procps jq util-linux bpftrace libbpf-tools
 )
 
 missing=()

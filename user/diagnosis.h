@@ -7,9 +7,11 @@
 
 #include "causes.h"
 #include "ev.h"
+#include "nftrules.h"
 
 #define DIAG_MAX_EVIDENCE 4
 #define DIAG_SUMMARY_LEN 512
+#define DIAG_MAX_RULES 4
 
 struct diagnosis {
 	enum cause cause;
@@ -36,6 +38,10 @@ struct diagnosis {
 	int err;               /* errno of the failure, 0 if none */
 	uint32_t packets;      /* packets dropped, for connect_blocked_local */
 	char hook[16];         /* OUTPUT / INPUT, for local drops */
+	/* filled from the live host (enrich.c), not by the correlator */
+	char drop_symbol[96];  /* kernel function that dropped: nf_hook_slow+0x9b */
+	unsigned nrules;       /* nftables rules that match the dropped packet */
+	struct nft_rule_match rules[DIAG_MAX_RULES];
 
 	char summary[DIAG_SUMMARY_LEN];
 	unsigned n_evidence;

@@ -116,46 +116,46 @@ static int grow(char **buf, size_t *cap)
 	return 0;
 }
 
-/* Read fd to EOF before the deadline, at most NFT_OUTPUT_MAX bytes. */
-static int read_capped(int fd, int64_t deadline, char **out, size_t *outlen)
+/* Wait for data and read once: bytes read, 0 at EOF, or -errno (-ETIMEDOUT at the deadline). */
+static ssize_t read_some(int fd, int64_t deadline, char *dst, size_t room)
 {
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	int rc = 0;
-
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int64_t left = deadline - now_ms();
 		ssize_t got;
+		int rc;
 
-		if (left <= 0) {
-			rc = -ETIMEDOUT;
-			break;
-		}
+		if (left <= 0)
+			return -ETIMEDOUT;
 		rc = poll(&p, 1, (int)left);
 		if (rc < 0 && errno == EINTR)
 			continue;
-		if (rc <= 0) {
-			rc = rc < 0 ? -errno : -ETIMEDOUT;
-			break;
-		}
-		if (cap - n < 2 && (rc = grow(&buf, &cap)) < 0)
-			break;
-		got = read(fd, buf + n, cap - n - 1);
+		if (rc <= 0)
+			return rc < 0 ? -errno : -ETIMEDOUT;
+		got = read(fd, dst, room);
 		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (got <= 0) {
-			rc = got < 0 ? -errno : 0;
-			break;
-		}
-		n += (size_t)got;
-		if (n > NFT_OUTPUT_MAX) {
-			rc = -EFBIG;
-			break;
-		}
+		return got < 0 ? -errno : got;
 	}
-	if (rc == 0 && !buf)
-		rc = grow(&buf, &cap);
+}
+
+/* Read fd to EOF before the deadline, at most NFT_OUTPUT_MAX bytes; NUL-terminated. */
+static int read_capped(int fd, int64_t deadline, char **out, size_t *outlen)
+{
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	ssize_t got;
+	int rc;
+
+	do {
+		if (cap - n < 2 && (rc = grow(&buf, &cap)) < 0)
+			break;
+		got = read_some(fd, deadline, buf + n, cap - n - 1);
+		rc = got < 0 ? (int)got : 0;
+		n += got > 0 ? (size_t)got : 0;
+		if (n > NFT_OUTPUT_MAX)
+			rc = -EFBIG;
+	} while (got > 0 && rc == 0);
 	if (rc < 0) {
 		free(buf);
 		return rc;
@@ -230,6 +230,8 @@ int nft_exec_capture(const char *path, const char *mode, int netns_fd, unsigned 
 	int op[2], ep[2], rc;
 	pid_t pid;
 
+	if (!path || !mode || !out || !len)
+		return -EINVAL;
 	*out = NULL;
 	*len = 0;
 	if (pipe2(op, O_CLOEXEC) < 0)

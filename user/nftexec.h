@@ -8,12 +8,14 @@
 #define NFT_TIMEOUT_MS 2000        /* per nft run, then SIGKILL */
 
 /*
- * Run `nft -j list ruleset` and then `nft -a list ruleset` (no shell, empty environment,
+ * Run `nft -j list ruleset` and then `nft -a list ruleset` (no shell, environment just LC_ALL=C,
  * stdin and stderr on /dev/null), inside the network namespace netns_fd if it is >= 0.
  * On success returns 0 and gives two NUL-terminated malloc'd buffers (lengths without the
  * NUL) that the caller frees. On failure returns -errno and leaves the outputs NULL/0:
  * -ENOENT no nft binary, -ETIMEDOUT a run took too long, -EFBIG output over the cap,
  * -EIO nft failed, or the errno of setns/exec in the child (-EBADF, -EINVAL, -EPERM...).
+ * Blocks up to NFT_TIMEOUT_MS per run (two runs). The child is reaped by pid: the caller
+ * must not reap children it did not start (waitpid(-1)) meanwhile.
  */
 int nft_ruleset_read(int netns_fd, char **json, size_t *jlen, char **text, size_t *tlen);
 

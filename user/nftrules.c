@@ -268,6 +268,7 @@ static enum key_state key_of(const struct nft_tuple *t, const json_t *e, struct 
 	enum key_state st = K_OK, s;
 	size_t i;
 
+	memset(k, 0, sizeof(*k));
 	k->n = 1;
 	if (!cat)
 		return key_one(t, e, &k->v[0]);
@@ -662,12 +663,16 @@ static uint64_t rule_handle(const json_t *rule)
 	return h > 0 ? (uint64_t)h : 0;
 }
 
-static bool already_seen(struct ctx *c, const struct chain_ix *ch, uint64_t handle)
+/* Reached again from the same base chain (two jumps): one entry, certain if either path is. */
+static bool already_seen(struct ctx *c, const struct chain_ix *ch, uint64_t handle,
+			 bool certain)
 {
 	for (int i = 0; i < c->n; i++)
 		if (c->seen[i].chain == ch && c->seen[i].base == c->base &&
-		    c->seen[i].handle == handle)
+		    c->seen[i].handle == handle) {
+			c->out[i].certain |= certain && !c->base_unc;
 			return true;
+		}
 	return false;
 }
 
@@ -694,7 +699,7 @@ static void record(struct ctx *c, const struct chain_ix *ch, uint64_t handle,
 {
 	struct nft_rule_match *m;
 
-	if (c->n >= c->max || already_seen(c, ch, handle) || !grow_seen(c))
+	if (already_seen(c, ch, handle, certain) || c->n >= c->max || !grow_seen(c))
 		return;
 	c->seen[c->n] = (struct seen){ ch, c->base, handle };
 	m = &c->out[c->n++];
@@ -1086,9 +1091,9 @@ static const char *scan_code(const char *s, const char *e, int *opens, int *clos
 			quoted = !quoted;
 		else if (!quoted && *s == '#')
 			break;
-		else if (!quoted && *s == '{')
+		else if (!quoted && *s == '{' && *opens < 100000)
 			(*opens)++;
-		else if (!quoted && *s == '}')
+		else if (!quoted && *s == '}' && *closes < 100000)
 			(*closes)++;
 	}
 	return s;
@@ -1171,10 +1176,11 @@ static void txt_header(struct txt_pos *p, const char *s, const char *code_end)
 		    !next_word(&s, code_end, p->table, sizeof(p->table)))
 			p->family[0] = p->table[0] = '\0';
 	} else if (p->depth == 1) {
-		const char *name = s + 5;
-
-		p->in_chain = starts_word(s, code_end, "chain") &&
-			      next_word(&name, code_end, p->chain, sizeof(p->chain));
+		p->in_chain = false;   /* a set, map, flowtable... block */
+		if (starts_word(s, code_end, "chain")) {
+			s += 5;
+			p->in_chain = next_word(&s, code_end, p->chain, sizeof(p->chain));
+		}
 	}
 }
 

@@ -34,8 +34,18 @@ struct nft_rule_match {
  * Parse `nft -j list ruleset` output (json, len) and return up to max rules whose verdict is
  * drop or reject (a chain's policy drop is reported with handle 0 and text "policy drop") in
  * base chains whose hook fits t->dir and whose match expressions the tuple satisfies.
- * Jumps and gotos are followed (depth 8). Returns the count, or -1 if the JSON is malformed
- * (or t is NULL, or max < 0). Never crashes on any input.
+ * Tables of family ip, ip6, inet and netdev are read; jumps and gotos are followed (depth 8).
+ *
+ * Results come in packet order (hook, then chain priority). A base chain is walked until a
+ * certain accept, drop or reject; with a known direction a certain drop also ends the walk
+ * of base chains later on the packet's path. certain is false when the rule's expressions,
+ * or those of the jump that led to it, could not all be evaluated (ct, interfaces, marks,
+ * xt matches...), for chains bound to a device (ingress/egress), and for a policy drop
+ * when an earlier rule that may have decided the packet could not be evaluated.
+ *
+ * Returns the count, or -1 if the JSON is malformed (also: t NULL or invalid, max < 0,
+ * out of memory). Never crashes on any input; work is bounded, and a pathological ruleset
+ * that exhausts the bound yields what was found until then.
  */
 int nft_rules_match(const char *json, size_t len, const struct nft_tuple *t,
 		    struct nft_rule_match *out, int max);

@@ -264,6 +264,28 @@ void sink_json_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 	}
 	jw_obj_end(&w);
 
+	if (d->drop_symbol[0])
+		jw_kstr(&w, "drop_location", d->drop_symbol);
+	if (d->nrules) {
+		jw_key(&w, "rules");
+		jw_arr_begin(&w);
+		for (unsigned i = 0; i < d->nrules && i < DIAG_MAX_RULES; i++) {
+			const struct nft_rule_match *r = &d->rules[i];
+
+			jw_obj_begin(&w);
+			jw_kstr(&w, "family", r->family);
+			jw_kstr(&w, "table", r->table);
+			jw_kstr(&w, "chain", r->chain);
+			jw_kstr(&w, "hook", r->hook);
+			jw_kuint(&w, "handle", r->handle);
+			jw_kstr(&w, "verdict", r->verdict);
+			if (r->text[0])
+				jw_kstr(&w, "rule", r->text);
+			jw_kbool(&w, "certain", r->certain);
+			jw_obj_end(&w);
+		}
+		jw_arr_end(&w);
+	}
 	jw_key(&w, "evidence");
 	jw_arr_begin(&w);
 	for (unsigned i = 0; i < d->n_evidence; i++) {

@@ -62,6 +62,16 @@ void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 			e->sender_exe[0] ? " [" : "", e->sender_exe[0] ? ESC(exe, e->sender_exe) : "",
 			e->sender_exe[0] ? "]" : "");
 	}
+	for (unsigned i = 0; i < d->nrules && i < DIAG_MAX_RULES; i++) {
+		const struct nft_rule_match *r = &d->rules[i];
+		char text[sizeof(r->text) * 4], tbl[sizeof(r->table) * 4], ch[sizeof(r->chain) * 4];
+
+		fprintf(f, "%13s rule: %s %s %s (hook %s) handle %llu: %s%s\n", "", r->family,
+			ESC(tbl, r->table), ESC(ch, r->chain), r->hook, (unsigned long long)r->handle,
+			r->text[0] ? ESC(text, r->text) : r->verdict, r->certain ? "" : " (probable)");
+	}
+	if (d->drop_symbol[0])
+		fprintf(f, "%13s dropped in: %s\n", "", d->drop_symbol);
 	if (d->exe[0]) {
 		char exe[AEGIS_PATH_LEN * 4];
 

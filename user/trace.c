@@ -14,6 +14,7 @@
 
 #include "agent.h"
 #include "correlate.h"
+#include "enrich.h"
 #include "ev.h"
 #include "loader.h"
 #include "options.h"
@@ -35,11 +36,16 @@ struct session {
 	uint64_t malformed;
 	long clk_tck;
 	struct ev scratch; /* decoded here: no allocation per event */
+	struct diagnosis enriched;
 };
 
-static void on_diagnosis(const struct diagnosis *d, void *ctx)
+static void on_diagnosis(const struct diagnosis *diag, void *ctx)
 {
 	struct session *s = ctx;
+	struct diagnosis *d = &s->enriched;
+
+	*d = *diag;
+	enrich_diagnosis(d);
 
 	if (s->opt.json)
 		sink_json_diagnosis(stdout, &s->clock, d);

@@ -23,6 +23,15 @@ assert_eq "$(diag connect_blocked_local .subject.hook "$c")" OUTPUT "hook"
 assert_eq "$(diag connect_blocked_local .subject.daddr "$c")" "$SERVER_IP" "daddr"
 assert_eq "$(diag connect_blocked_local '.evidence[0].type' "$c")" nf_drop "drop evidence"
 assert_eq "$(diag connect_blocked_local '.evidence[0].reason' "$c")" NETFILTER_DROP "drop reason"
+# the rule that dropped it is named: table, chain, handle, text
+handle=$(in_client nft -a list chain inet aegistest out | sed -n 's/.*tcp dport 80 drop # handle \([0-9]*\).*/\1/p')
+[ -n "$handle" ] || fail "cannot read the rule handle back from nft"
+assert_eq "$(diag connect_blocked_local '.rules[0].table' "$c")" aegistest "rule table"
+assert_eq "$(diag connect_blocked_local '.rules[0].chain' "$c")" out "rule chain"
+assert_eq "$(diag connect_blocked_local '.rules[0].handle' "$c")" "$handle" "rule handle"
+assert_eq "$(diag connect_blocked_local '.rules[0].verdict' "$c")" drop "rule verdict"
+assert_match "$(diag connect_blocked_local '.rules[0].rule' "$c")" "ip daddr 100.100.0.0/16 tcp dport 80 drop" "rule text"
+assert_match "$(diag connect_blocked_local .drop_location "$c")" "^[A-Za-z0-9_.]+\\+0x[0-9a-f]+$" "drop location symbol"
 kill "$pid" 2>/dev/null
 
 # (2) UDP in OUTPUT
@@ -40,6 +49,9 @@ client_agent connect "$SERVER_IP" 80 1
 ipid=$LAST_PID
 wait_diag connect_blocked_local ".subject.pid==$ipid and .subject.hook==\"INPUT\"" 10
 assert_eq "$(diag connect_blocked_local '.evidence[0].direction' ".subject.pid==$ipid")" ingress "direction"
+ihandle=$(in_client nft -a list chain inet aegistest in | sed -n 's/.*tcp sport 80 drop # handle \([0-9]*\).*/\1/p')
+assert_eq "$(diag connect_blocked_local '.rules[0].handle' ".subject.pid==$ipid")" "$ihandle" "INPUT rule handle"
+assert_eq "$(diag connect_blocked_local '.rules[0].hook' ".subject.pid==$ipid")" input "INPUT rule hook"
 stop_trace
 [ "$(count_diag connect_timeout)" = 0 ] || fail "a local drop was reported as a timeout"
 pass "local drops in OUTPUT (tcp, udp) and INPUT"
