@@ -83,6 +83,7 @@ start_agent() {
 
 # start_trace [EXTRA OPTIONS...]: aegismon trace --json, waits until attached
 start_trace() {
+	: >"$ERR"
 	"$AEGISMON" trace --json --events --agent-root "$ROOT" "$@" >"$OUT" 2>"$ERR" &
 	TRACE_PID=$!
 	wait_for 10 grep -q "probes attached" "$ERR" || fail "aegismon did not attach within 10 s"
