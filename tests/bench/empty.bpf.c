@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The floor of aegismon's overhead: programs that do nothing, on the same hooks
+ * and with the same program types (raw_tp for the sched/signal/oom/sock/tcp/skb
+ * tracepoints, classic tracepoints for the connect syscalls). What aegismon
+ * costs above this is its own filtering work; this much is the price of the
+ * hooks themselves.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+SEC("raw_tp/sched_process_exec")
+int empty_exec(void *ctx) { return 0; }
+
+SEC("raw_tp/sched_process_fork")
+int empty_fork(void *ctx) { return 0; }
+
+SEC("raw_tp/sched_process_exit")
+int empty_exit(void *ctx) { return 0; }
+
+SEC("raw_tp/signal_generate")
+int empty_signal_generate(void *ctx) { return 0; }
+
+SEC("raw_tp/mark_victim")
+int empty_mark_victim(void *ctx) { return 0; }
+
+SEC("raw_tp/inet_sock_set_state")
+int empty_sock_set_state(void *ctx) { return 0; }
+
+SEC("raw_tp/tcp_retransmit_skb")
+int empty_tcp_retransmit(void *ctx) { return 0; }
+
+SEC("raw_tp/tcp_receive_reset")
+int empty_tcp_receive_reset(void *ctx) { return 0; }
+
+SEC("raw_tp/kfree_skb")
+int empty_kfree_skb(void *ctx) { return 0; }
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int empty_connect_enter(void *ctx) { return 0; }
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int empty_connect_exit(void *ctx) { return 0; }

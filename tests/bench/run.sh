@@ -1,0 +1,575 @@
+#!/usr/bin/env bash
+# make bench: what aegismon costs the host, measured against no tracer, an
+# "empty BPF programs" floor, bpftrace and libbpf-tools, all in the same run.
+#
+#  1. unrelated connect() storm     (a) none (b) aegismon (c) empty programs (d) bpftrace (e) tcpstates
+#  2. fork/exit storm               same, (e) exitsnoop
+#  3. agent connect storm           aegismon events/s delivered and events lost, 1 and 2 processes
+#  4. idle daemon                   CPU%, RSS, start to attached, binary size
+#  5. per-probe cost                BPF run-time statistics of aegismon's and the
+#                                   empty programs during one more run of each storm
+#
+# The machine is noisy (2 vCPUs shared with whatever else runs), so the
+# configurations alternate with no-tracer runs: A B A C A D A E A, the tracer
+# order rotating from round to round, and each tracer run is compared with the
+# mean of the two no-tracer runs around it (same round, seconds apart). The
+# table gives the median and the min-max of those ratios over the rounds.
+# The bench runs at BENCH_NICE (-10) so that background load perturbs it less.
+# Prints a markdown table and writes tests/bench/results.md.
+#
+# Environment: BENCH_ROUNDS (6), BENCH_SECONDS per storm run (2),
+# BENCH_IDLE_SECONDS (30), BENCH_AGENT_REPS (3), BENCH_JOBS storm processes
+# (nproc), BENCH_NICE (-10; 0 to leave the priority alone), BENCH_BPFTRACE
+# (bpftrace), BENCH_LIBBPF_TOOLS_DIR (where tcpstates and exitsnoop are; default:
+# PATH, /usr/sbin, the files of the libbpf-tools package).
+# Only 127.0.0.1 is used. Every process started here is stopped by its pid.
+set -uo pipefail
+
+cd "$(dirname "$0")/../.." || exit 1
+ROUNDS=${BENCH_ROUNDS:-6}
+SECS=${BENCH_SECONDS:-2}
+IDLE_SECS=${BENCH_IDLE_SECONDS:-30}
+AGENT_REPS=${BENCH_AGENT_REPS:-3}
+JOBS=${BENCH_JOBS:-$(nproc)}
+NICE=${BENCH_NICE:--10}
+B=build/bench
+RESULTS=tests/bench/results.md
+BT_SCRIPT=tests/bench/filter.bt
+AEGISMON=./aegismon
+BPFTRACE=${BENCH_BPFTRACE:-bpftrace}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: needs root (BPF)" >&2
+	exit 3
+fi
+for f in "$AEGISMON" $B/connect_storm $B/fork_storm $B/empty_probes $B/bpf_stats; do
+	if [ ! -x "$f" ]; then
+		echo "bench: $f is missing: run 'make bench'" >&2
+		exit 3
+	fi
+done
+
+if [ "$NICE" != 0 ]; then
+	renice -n "$NICE" -p $$ >/dev/null || echo "bench: cannot renice to $NICE" >&2
+fi
+TMP=$(mktemp -d /tmp/aegismon-bench.XXXXXX) || exit 1
+declare -A LIVE # background pids this script started and has not reaped yet
+
+# track_pid: remember the pid of the job just started
+track_pid() { LIVE[$1]=1; }
+
+# stop_pid PID: SIGTERM, then SIGKILL after 5 s; reaps it. Only pids of LIVE:
+# a reaped pid may belong to someone else by now.
+stop_pid() {
+	local pid=$1 i
+	[ -n "${LIVE[$pid]:-}" ] || return 0
+	unset "LIVE[$pid]"
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+cleanup() {
+	local p
+	for p in "${!LIVE[@]}"; do
+		stop_pid "$p"
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+
+log() { echo "bench: $*" >&2; }
+now_s() { date +%s.%N; }
+
+# ---------- environment ----------
+
+if [ ! -d /sys/kernel/tracing/events ]; then
+	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null ||
+		log "tracefs is not mounted and cannot be: classic tracepoints will fail"
+fi
+BPFTOOL=$(PATH="$PATH:/usr/sbin:/sbin" command -v bpftool || true)
+
+# A port on 127.0.0.1 where connect() is refused: the storm reports 0 errors.
+PORT=
+for p in 1 9 7 13 37 79 1023 47001; do
+	out=$($B/connect_storm -d 0.1 -j 1 -p "$p" 2>/dev/null) || continue
+	if [ "$(awk '{print $7}' <<<"$out")" = 0 ]; then
+		PORT=$p
+		break
+	fi
+done
+if [ -z "$PORT" ]; then
+	log "no closed port found on 127.0.0.1"
+	exit 1
+fi
+
+# A libbpf-tools binary (an ELF file, not a bcc python script of the same name).
+find_tool() {
+	local name=$1 c cands
+	if [ -n "${BENCH_LIBBPF_TOOLS_DIR:-}" ]; then
+		cands=("$BENCH_LIBBPF_TOOLS_DIR/$name")
+	else
+		cands=($(command -v "$name" 2>/dev/null) /usr/sbin/"$name"
+		       $(dpkg -L libbpf-tools 2>/dev/null | grep "/$name\$"))
+	fi
+	for c in "${cands[@]}"; do
+		if [ -x "$c" ] && [ "$(head -c 4 "$c" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; then
+			echo "$c"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# ---------- tracers ----------
+
+# wait_line FILE PATTERN TIMEOUT_S PID: until the file has the pattern.
+wait_line() {
+	local file=$1 pat=$2 timeout=$3 pid=$4 i
+	for ((i = 0; i < timeout * 20; i++)); do
+		grep -q -- "$pat" "$file" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_attached PID N TIMEOUT_S: until bpftool lists N perf attachments of PID.
+wait_attached() {
+	local pid=$1 want=$2 timeout=$3 i n
+	[ -n "$BPFTOOL" ] || { sleep 1; return 0; }
+	for ((i = 0; i < timeout * 10; i++)); do
+		n=$("$BPFTOOL" perf show 2>/dev/null | awk -v p="$pid" '$1 == "pid" && $2 == p' | wc -l)
+		[ "$n" -ge "$want" ] && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# attached_count FILE: N of "N probes attached" (11 when the line has no number)
+attached_count() { grep -o '[0-9]* probes attached' "$1" 2>/dev/null | awk '{ n = $1 } END { print n ? n : 11 }'; }
+
+# last non-empty line of a file, for n/a reasons
+last_line() { grep -v '^[[:space:]]*$' "$1" 2>/dev/null | grep -v RLIMIT_MEMLOCK | tail -1 | cut -c1-120; }
+
+declare -A NA # "cfg kind" -> why it could not run
+TPID=
+# start_tracer CFG KIND: sets TPID; returns 1 and fills NA when it cannot run.
+start_tracer() {
+	local cfg=$1 kind=$2 name tool err=$TMP/tracer.err
+	TPID=
+	: >"$err"
+	case $cfg in
+	none)
+		return 0 ;;
+	aegismon)
+		"$AEGISMON" trace --json >"$TMP/tracer.out" 2>"$err" &
+		TPID=$!
+		track_pid "$TPID"
+		if ! wait_line "$err" "probes attached" 15 "$TPID" ||
+			! wait_attached "$TPID" "$(attached_count "$err")" 5; then
+			NA["$cfg $kind"]="aegismon did not attach: $(last_line "$err")"
+			stop_pid "$TPID"
+			return 1
+		fi ;;
+	empty)
+		$B/empty_probes 2>"$err" &
+		TPID=$!
+		track_pid "$TPID"
+		if ! wait_line "$err" "probes attached" 15 "$TPID" ||
+			! wait_attached "$TPID" "$(attached_count "$err")" 5; then
+			NA["$cfg $kind"]="empty_probes did not attach: $(last_line "$err")"
+			stop_pid "$TPID"
+			return 1
+		fi ;;
+	bpftrace)
+		if ! command -v "$BPFTRACE" >/dev/null; then
+			NA["$cfg $kind"]="$BPFTRACE not installed (Debian package bpftrace)"
+			return 1
+		fi
+		"$BPFTRACE" "$BT_SCRIPT" >"$TMP/tracer.out" 2>"$err" &
+		TPID=$!
+		track_pid "$TPID"
+		# "Attaching N probes..." comes before the attaching: count them
+		if ! wait_line "$TMP/tracer.out" "Attaching" 30 "$TPID" ||
+			! wait_attached "$TPID" "$(grep -c '^tracepoint:' "$BT_SCRIPT")" 10; then
+			NA["$cfg $kind"]="bpftrace did not attach: $(last_line "$err")"
+			stop_pid "$TPID"
+			return 1
+		fi ;;
+	libbpf-tools)
+		if [ "$kind" = connect ]; then name=tcpstates; else name=exitsnoop; fi
+		if ! tool=$(find_tool "$name"); then
+			NA["$cfg $kind"]="libbpf-tools $name not found (Debian package libbpf-tools)"
+			return 1
+		fi
+		"$tool" >/dev/null 2>"$err" &
+		TPID=$!
+		track_pid "$TPID"
+		if ! wait_attached "$TPID" 1 10; then
+			NA["$cfg $kind"]="$(basename "$tool") did not attach: $(last_line "$err")"
+			stop_pid "$TPID"
+			return 1
+		fi
+		sleep 0.5 ;; # and the settle below: "give it a second"
+	esac
+	sleep 0.5 # let the tracer finish its start-up work (aegismon scans /proc)
+	return 0
+}
+
+tracer_label() {
+	case $1-$2 in
+	none-*) echo "(a) no tracer" ;;
+	aegismon-*) echo "(b) aegismon trace" ;;
+	empty-*) echo "(c) empty BPF programs" ;;
+	bpftrace-*) echo "(d) bpftrace" ;;
+	libbpf-tools-connect) echo "(e) libbpf-tools tcpstates" ;;
+	libbpf-tools-fork) echo "(e) libbpf-tools exitsnoop" ;;
+	esac
+}
+
+# storm KIND ROUND CFG: one measurement, appended to raw.tsv with its place in
+# the sequence (the ratios pair each tracer run with its neighbours).
+RAW=$TMP/raw.tsv
+: >"$RAW"
+SEQ=0
+storm() {
+	local kind=$1 round=$2 cfg=$3 out
+	local args=(-d "$SECS" -j "$JOBS")
+	[ "$kind" = connect ] && args+=(-p "$PORT")
+	out=$($B/${kind}_storm "${args[@]}" 2>&1)
+	if [ -n "$TPID" ] && ! kill -0 "$TPID" 2>/dev/null; then
+		NA["$cfg $kind"]="the tracer died during the run: $(last_line "$TMP/tracer.err")"
+		return 1
+	fi
+	if ! [[ "$out" =~ ^[0-9]+\ ops/s ]]; then
+		log "$kind storm under $cfg failed: $(head -c 200 <<<"$out")"
+		return 1
+	fi
+	# ops/s, ops per CPU-second of the storm processes
+	SEQ=$((SEQ + 1))
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$round" "$cfg" \
+		"$(awk '{print $1}' <<<"$out")" "$(awk '{print $9}' <<<"$out")" "$SEQ" >>"$RAW"
+	printf '  round %d %-8s %-13s %8s ops/s\n' "$round" "$kind" "$cfg" "$(awk '{print $1}' <<<"$out")" >&2
+}
+
+# ---------- 1, 2: storms ----------
+
+CFGS=(none aegismon empty bpftrace libbpf-tools)
+TRACERS=(aegismon empty bpftrace libbpf-tools)
+T_START=$(now_s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+log "closed port 127.0.0.1:$PORT, $JOBS storm processes, $ROUNDS rounds, ${SECS} s runs, nice $NICE, load $LOAD_START"
+
+# run_cfg ROUND CFG: the connect storm then the fork storm under one tracer
+# (libbpf-tools: tcpstates for the first, exitsnoop for the second).
+run_cfg() {
+	local r=$1 cfg=$2 kind
+	for kind in connect fork; do
+		[ -n "${NA["$cfg $kind"]:-}" ] && continue
+		if [ "$kind" = connect ] || [ "$cfg" = libbpf-tools ] || [ -z "$TPID" ]; then
+			[ -n "$TPID" ] && stop_pid "$TPID"
+			TPID=
+			start_tracer "$cfg" "$kind" || { TPID=; continue; }
+		fi
+		storm "$kind" "$r" "$cfg"
+	done
+	[ -n "$TPID" ] && stop_pid "$TPID"
+	TPID=
+}
+
+run_cfg 1 none
+for ((r = 1; r <= ROUNDS; r++)); do
+	for ((k = 0; k < ${#TRACERS[@]}; k++)); do
+		run_cfg "$r" "${TRACERS[$(((k + r - 1) % ${#TRACERS[@]}))]}"
+		run_cfg "$r" none
+	done
+done
+
+# ---------- 5: per-probe cost ----------
+# One more run of each storm under aegismon and under the empty programs with
+# the kernel's BPF run-time statistics on (held by bpf_stats, off when it exits):
+# runs per storm op and ns per run of every program. This is the programs' own
+# time; the hook dispatch and the syscall tracing slow path are not in it.
+
+PROBES=$TMP/probes.tsv # tracer hook type name kind runs ns
+: >"$PROBES"
+STORM_OPS=$TMP/storm_ops.tsv # tracer kind ops cpu_ns_per_op
+: >"$STORM_OPS"
+prog_snapshot() { # ids... -> "id name run_cnt run_time_ns" lines
+	"$BPFTOOL" prog show -j 2>/dev/null | jq -r --arg ids " $* " \
+		'.[] | .id as $i | select($ids | contains(" \($i) ")) | "\(.id) \(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"'
+}
+if [ -z "$BPFTOOL" ] || ! command -v jq >/dev/null; then
+	NA[probes]="needs bpftool and jq"
+else
+	for tracer in aegismon empty; do
+		start_tracer "$tracer" connect || { TPID=; NA[probes]=${NA["$tracer connect"]}; break; }
+		"$BPFTOOL" perf show 2>/dev/null | awk -v p="$TPID" '$1 == "pid" && $2 == p { print $6, $7, $8 }' >"$TMP/hooks"
+		$B/bpf_stats 2>"$TMP/stats.err" &
+		spid=$!
+		track_pid "$spid"
+		if ! wait_line "$TMP/stats.err" "bpf_stats: on" 5 "$spid"; then
+			NA[probes]="cannot enable BPF statistics: $(last_line "$TMP/stats.err")"
+			stop_pid "$spid"
+			stop_pid "$TPID"
+			TPID=
+			break
+		fi
+		ids=$(awk '{ print $1 }' "$TMP/hooks" | tr '\n' ' ')
+		prog_snapshot $ids >"$TMP/snap0"
+		for kind in connect fork; do
+			args=(-d "$SECS" -j "$JOBS")
+			[ "$kind" = connect ] && args+=(-p "$PORT")
+			out=$($B/${kind}_storm "${args[@]}")
+			prog_snapshot $ids >"$TMP/snap1"
+			awk -v t="$tracer" -v k="$kind" '{ printf "%s\t%s\t%s\t%.0f\n", t, k, $11, ($9 > 0 ? 1e9 / $9 : 0) }' \
+				<<<"$out" >>"$STORM_OPS"
+			# join: hooks (id type hook) with the deltas of the two snapshots
+			awk -v t="$tracer" -v k="$kind" '
+				FILENAME == ARGV[1] { type[$1] = $2; hook[$1] = $3; next }
+				FILENAME == ARGV[2] { cnt0[$1] = $3; ns0[$1] = $4; next }
+				{ printf "%s\t%s\t%s\t%s\t%s\t%d\t%d\n", t, hook[$1], type[$1], $2, k, $3 - cnt0[$1], $4 - ns0[$1] }' \
+				"$TMP/hooks" "$TMP/snap0" "$TMP/snap1" >>"$PROBES"
+			cp "$TMP/snap1" "$TMP/snap0"
+		done
+		stop_pid "$spid"
+		stop_pid "$TPID"
+		TPID=
+	done
+fi
+
+# ---------- 3: agent-related storm ----------
+
+AGENT_ROOT=$TMP/agent
+AGENT_BIN=$AGENT_ROOT/aegis_client/aegis_12_93/AliYunDun
+mkdir -p "$(dirname "$AGENT_BIN")"
+cp $B/connect_storm "$AGENT_BIN"
+AGENT_TSV=$TMP/agent.tsv
+: >"$AGENT_TSV"
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+for ((r = 1; r <= AGENT_REPS; r++)); do
+	for j in 1 2; do
+		"$AEGISMON" trace --json --agent-root "$AGENT_ROOT" --endpoint 127.0.0.0/8 \
+			>"$TMP/agent.out" 2>"$TMP/agent.err" &
+		apid=$!
+		track_pid "$apid"
+		if ! wait_line "$TMP/agent.err" "probes attached" 15 "$apid"; then
+			NA["agent $j"]="aegismon did not attach: $(last_line "$TMP/agent.err")"
+			stop_pid "$apid"
+			continue
+		fi
+		sleep 0.5
+		c0=$(cpu_ticks "$apid")
+		out=$("$AGENT_BIN" -d "$SECS" -j "$j" -p "$PORT")
+		sleep 0.5 # let it drain the ring buffer
+		c1=$(cpu_ticks "$apid")
+		stop_pid "$apid"
+		sum=$(grep '"kind":"summary"' "$TMP/agent.out" | tail -1)
+		if [ -z "$sum" ]; then
+			NA["agent $j"]="no summary from aegismon: $(last_line "$TMP/agent.err")"
+			continue
+		fi
+		events=$(jq -r .events <<<"$sum")
+		lost=$(jq -r .events_lost <<<"$sum")
+		cpu=$(awk -v d=$((c1 - c0)) -v t="$CLK_TCK" -v s="$SECS" 'BEGIN { printf "%.0f", d / t / (s + 0.5) * 100 }')
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$j" "$r" "$(awk -v e="$events" -v s="$SECS" 'BEGIN { printf "%.0f", e / s }')" \
+			"$lost" "$(awk '{print $1}' <<<"$out")" "$cpu" >>"$AGENT_TSV"
+		log "agent storm -j $j: $events events, $lost lost, agent $(awk '{print $1}' <<<"$out") connects/s, aegismon ${cpu}% CPU"
+	done
+done
+
+# ---------- 4: idle daemon, start-up, size ----------
+
+ATTACH_MS=()
+for i in 1 2 3 4 5; do
+	"$AEGISMON" trace --json --duration 0.3 >/dev/null 2>"$TMP/start.err" &
+	spid=$!
+	track_pid "$spid"
+	wait "$spid" 2>/dev/null
+	unset "LIVE[$spid]"
+	ms=$(grep -o 'attached in [0-9.]* ms' "$TMP/start.err" | awk '{print $3}')
+	[ -n "$ms" ] && ATTACH_MS+=("$ms")
+done
+
+IDLE_CPU=n/a IDLE_RSS=n/a IDLE_EVENTS=n/a
+"$AEGISMON" trace --json >"$TMP/idle.out" 2>"$TMP/idle.err" &
+ipid=$!
+track_pid "$ipid"
+if wait_line "$TMP/idle.err" "probes attached" 15 "$ipid"; then
+	sleep 1 # the start-up scan of /proc is not idle time
+	c0=$(cpu_ticks "$ipid")
+	t0=$(now_s)
+	sleep "$IDLE_SECS"
+	c1=$(cpu_ticks "$ipid")
+	t1=$(now_s)
+	IDLE_RSS=$(awk '/VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$ipid/status")
+	IDLE_CPU=$(awk -v d=$((c1 - c0)) -v t="$CLK_TCK" -v a="$t0" -v b="$t1" \
+		'BEGIN { printf "%.3f%% (%d ticks in %.1f s)", d / t / (b - a) * 100, d, b - a }')
+	stop_pid "$ipid"
+	IDLE_EVENTS=$(grep '"kind":"summary"' "$TMP/idle.out" | jq -r .events)
+else
+	stop_pid "$ipid"
+fi
+BIN_SIZE=$(stat -c %s "$AEGISMON")
+
+# ---------- report ----------
+
+# stats: numbers on stdin -> "median min max" (nothing when empty)
+stats() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) exit
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		print m, v[1], v[NR] }'
+}
+
+# ratios KIND CFG COLUMN: each run of CFG divided by the mean of the no-tracer
+# runs just before and just after it
+ratios() {
+	awk -F'\t' -v k="$1" -v c="$2" -v col="$3" '
+		$1 != k { next }
+		$3 == "none" { nb++; bseq[nb] = $6; bval[nb] = $col }
+		$3 == c { nv++; vseq[nv] = $6; vval[nv] = $col }
+		END {
+			for (i = 1; i <= nv; i++) {
+				before = after = 0
+				for (j = 1; j <= nb; j++) {
+					if (bseq[j] < vseq[i]) before = bval[j]
+					else if (bseq[j] > vseq[i] && !after) after = bval[j]
+				}
+				if (before > 0 && after > 0) base = (before + after) / 2
+				else base = before + after
+				if (base > 0) print vval[i] / base
+			}
+		}' "$RAW"
+}
+
+TABLE=$TMP/table.md
+{
+	echo "| workload | configuration | ops/s median | ratio to no tracer: median | min-max | n | CPU-normalized ratio: median (min-max) |"
+	echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+	for kind in connect fork; do
+		if [ "$kind" = connect ]; then wl="1. connect() to 127.0.0.1:$PORT (refused), $JOBS procs"; else wl="2. fork + exit + wait, $JOBS procs"; fi
+		for cfg in "${CFGS[@]}"; do
+			label=$(tracer_label "$cfg" "$kind")
+			read -r ops _ <<<"$(awk -F'\t' -v k=$kind -v c="$cfg" '$1 == k && $3 == c { print $4 }' "$RAW" | stats)"
+			n=$(awk -F'\t' -v k=$kind -v c="$cfg" '$1 == k && $3 == c' "$RAW" | wc -l)
+			if [ -z "${ops:-}" ]; then
+				echo "| $wl | $label | n/a | n/a | ${NA["$cfg $kind"]:-no run} | 0 | |"
+				continue
+			fi
+			if [ "$cfg" = none ]; then
+				read -r _ omin omax <<<"$(awk -F'\t' -v k=$kind '$1 == k && $3 == "none" { print $4 }' "$RAW" | stats)"
+				echo "| $wl | $label | $(printf '%.0f' "$ops") | 1 | ops/s $(printf '%.0f-%.0f' "$omin" "$omax") | $n | 1 |"
+				continue
+			fi
+			read -r m lo hi <<<"$(ratios $kind "$cfg" 4 | stats)"
+			read -r cm clo chi <<<"$(ratios $kind "$cfg" 5 | stats)"
+			note=${NA["$cfg $kind"]:+ (${NA["$cfg $kind"]})}
+			echo "| $wl | $label$note | $(printf '%.0f' "$ops") | $(printf '%.3f' "$m") | $(printf '%.3f-%.3f' "$lo" "$hi") | $n | $(printf '%.3f (%.3f-%.3f)' "$cm" "$clo" "$chi") |"
+		done
+	done
+	echo
+	echo "| figure | value | budget |"
+	echo "| --- | --- | --- |"
+	for j in 1 2; do
+		read -r em elo ehi <<<"$(awk -F'\t' -v j=$j '$1 == j { print $3 }' "$AGENT_TSV" | stats)"
+		if [ -z "${em:-}" ]; then
+			echo "| 3. agent connect storm, $j proc: events/s delivered | n/a: ${NA["agent $j"]:-no run} | >= 200k/s, 0 lost |"
+			continue
+		fi
+		lost=$(awk -F'\t' -v j=$j '$1 == j { s += $4 } END { print s + 0 }' "$AGENT_TSV")
+		read -r om _ <<<"$(awk -F'\t' -v j=$j '$1 == j { print $5 }' "$AGENT_TSV" | stats)"
+		read -r cm _ <<<"$(awk -F'\t' -v j=$j '$1 == j { print $6 }' "$AGENT_TSV" | stats)"
+		n=$(awk -F'\t' -v j=$j '$1 == j' "$AGENT_TSV" | wc -l)
+		echo "| 3. agent connect storm, $j proc: events/s delivered (median, min-max of $n) | $(printf '%.0f (%.0f-%.0f)' "$em" "$elo" "$ehi"); events_lost $lost in total; agent $(printf '%.0f' "$om") connects/s; aegismon ${cm}% CPU | >= 200k/s, 0 lost |"
+	done
+	read -r am alo ahi <<<"$(printf '%s\n' "${ATTACH_MS[@]}" | stats)"
+	echo "| 4. idle daemon, ${IDLE_SECS} s: CPU (utime+stime) | $IDLE_CPU; $IDLE_EVENTS events | < 0.1% of a core |"
+	echo "| 4. idle daemon: RSS (VmRSS) | $IDLE_RSS | < 10 MiB |"
+	if [ -n "${am:-}" ]; then
+		echo "| 4. start to all probes attached (median of ${#ATTACH_MS[@]}, min-max) | $(printf '%.1f ms (%.1f-%.1f)' "$am" "$alo" "$ahi") | < 150 ms |"
+	else
+		echo "| 4. start to all probes attached | n/a | < 150 ms |"
+	fi
+	echo "| 4. binary size | $BIN_SIZE bytes ($(awk -v s="$BIN_SIZE" 'BEGIN { printf "%.0f", s / 1024 }') KiB) | - |"
+	echo
+	if [ -n "${NA[probes]:-}" ] || [ ! -s "$PROBES" ]; then
+		echo "5. per-probe cost: n/a (${NA[probes]:-no data})"
+	else
+		echo "| 5. hook (type) | aegismon program | runs per connect | ns/run aegismon | ns/run empty | runs per fork | ns/run aegismon | ns/run empty |"
+		echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+		awk -F'\t' '
+			FILENAME == ARGV[1] { ops[$1, $2] = $3; cpu[$1, $2] = $4; next }
+			{
+				key = $2
+				if (!(key in seen)) { seen[key] = 1; order[++n] = key; type[key] = $3 }
+				if ($1 == "aegismon") name[key] = $4
+				runs[$1, key, $5] = $6; ns[$1, key, $5] = $7
+				total[$1, $5] += $7
+			}
+			function per(t, k, kind) { return ops[t, kind] > 0 ? runs[t, k, kind] / ops[t, kind] : 0 }
+			function tot(t, kind) { return ops[t, kind] > 0 ? total[t, kind] / ops[t, kind] : 0 }
+			function nsrun(t, k, kind) { return runs[t, k, kind] > 0 ? sprintf("%.0f", ns[t, k, kind] / runs[t, k, kind]) : "-" }
+			END {
+				for (i = 1; i <= n; i++) {
+					k = order[i]
+					printf "| %s (%s) | %s | %.2f | %s | %s | %.2f | %s | %s |\n", k, type[k], name[k],
+						per("aegismon", k, "connect"), nsrun("aegismon", k, "connect"), nsrun("empty", k, "connect"),
+						per("aegismon", k, "fork"), nsrun("aegismon", k, "fork"), nsrun("empty", k, "fork")
+				}
+				printf "| **all programs, ns per storm op** | | | **%.0f** | **%.0f** | | **%.0f** | **%.0f** |\n",
+					tot("aegismon", "connect"), tot("empty", "connect"), tot("aegismon", "fork"), tot("empty", "fork")
+				print ""
+				for (j = 1; j <= 2; j++) {
+					kind = j == 1 ? "connect" : "fork"
+					c = cpu["aegismon", kind]
+					if (c > 0)
+						printf "%s op: %.0f ns of CPU with aegismon attached; its programs take %.0f ns of it, %.0f ns more than the empty ones (%.1f%%).\n",
+							kind, c, tot("aegismon", kind), tot("aegismon", kind) - tot("empty", kind),
+							(tot("aegismon", kind) - tot("empty", kind)) / c * 100
+				}
+			}' "$STORM_OPS" "$PROBES"
+	fi
+} >"$TABLE"
+
+ELAPSED=$(awk -v a="$T_START" -v b="$(now_s)" 'BEGIN { printf "%.0f", b - a }')
+{
+	echo "# aegismon bench results"
+	echo
+	echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), kernel $(uname -r), $(nproc) CPUs, $(git describe --always --dirty 2>/dev/null || echo '?'),"
+	echo "$ROUNDS rounds, ${SECS} s per storm run, no-tracer runs between tracer runs (A B A C A D A E A, order"
+	echo "rotating per round), nice $NICE, load average at start $LOAD_START, bench time ${ELAPSED} s."
+	echo "Generated by \`make bench\` (tests/bench/run.sh)."
+	echo
+	echo "Ratios are to the mean of the no-tracer runs just before and after (1.000 = no cost). The CPU-normalized ratio"
+	echo "divides ops by the CPU time of the storm processes (utime+stime), which is less sensitive to other"
+	echo "load on the machine; it does not include the tracer's own user-space CPU."
+	echo
+	cat "$TABLE"
+	echo
+	echo "<details><summary>raw measurements</summary>"
+	echo
+	echo '```'
+	echo "# storm round configuration ops/s ops/cpu-s seq"
+	cat "$RAW"
+	echo "# agent storm: procs rep events/s lost connects/s aegismon-cpu%"
+	cat "$AGENT_TSV"
+	echo "# start to attached (ms): ${ATTACH_MS[*]}"
+	echo '```'
+	echo
+	echo "</details>"
+} >"$RESULTS"
+
+cat "$TABLE"
+log "wrote $RESULTS in ${ELAPSED} s"
