@@ -34,6 +34,8 @@ enum aegis_event_type {
 	AEGIS_EV_CONNECT = 6,    /* connect() to an endpoint, or by an agent process, returned */
 	AEGIS_EV_TCP_STATE = 7,  /* a watched TCP socket changed state */
 	AEGIS_EV_NF_DROP = 8,    /* netfilter dropped a packet touching an endpoint or port 53 */
+	AEGIS_EV_DNS = 9,        /* a DNS message for a watched name, either direction */
+	AEGIS_EV_SOCK_ERROR = 10, /* an ICMP error reached a DNS socket (port 53 peer) */
 
 	AEGIS_EV_USER_BASE = 64,
 	AEGIS_EV_SEED = 64,      /* a process with an agent name found running at start */
@@ -47,6 +49,8 @@ enum aegis_counter {
 	AEGIS_CNT_PIDSET_FULL = 1,  /* agent processes not tracked: pid set full */
 	AEGIS_CNT_EVENTS = 2,       /* events submitted */
 	AEGIS_CNT_SOCKS_FULL = 3,   /* TCP sockets not watched: socket map full */
+	AEGIS_CNT_DNS_SEEN = 4,     /* DNS packets inspected */
+	AEGIS_CNT_DNS_OTHER = 5,    /* DNS packets for names not watched (not sent up) */
 	AEGIS_CNT_MAX = 8,
 };
 
@@ -173,6 +177,27 @@ struct aegis_drop {
 	__u32 owner_tgid;  /* with AEGIS_NET_OWNER: the socket's process */
 	char owner_comm[AEGIS_COMM_LEN];
 	__u64 sock_id;
+};
+
+#define AEGIS_DNS_PAYLOAD 512
+#define AEGIS_DNS_DOMAIN_LEN 64
+#define AEGIS_DNS_MAX_DOMAINS 8
+
+struct aegis_dns {
+	struct aegis_hdr hdr; /* pid/comm only for queries sent (process context) */
+	struct aegis_tuple tuple;
+	__u32 flags;       /* AEGIS_NET_INGRESS for arriving messages */
+	__u32 len;         /* bytes of the DNS message captured in data */
+	__u32 wire_len;    /* bytes of the DNS message on the wire */
+	__u32 reserved;
+	__u8 data[AEGIS_DNS_PAYLOAD]; /* the DNS message (after the TCP length prefix) */
+};
+
+struct aegis_sockerr {
+	struct aegis_hdr hdr; /* current task: not meaningful (softirq) */
+	struct aegis_tuple tuple;
+	__s32 err;
+	__u32 netns;
 };
 
 #endif /* AEGISMON_EVENTS_H */

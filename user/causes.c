@@ -94,6 +94,36 @@ static const struct cause_info table[CAUSE_COUNT] = {
 		"agent_online", SEV_INFO,
 		"The agent reaches its endpoint again. The console shows it online within a few "
 		"minutes.", 1 },
+	[CAUSE_DNS_NXDOMAIN] = {
+		"dns_nxdomain", SEV_CRITICAL,
+		"The nameserver says the Aegis name does not exist. The resolver is wrong for "
+		"this network (a private zone or split-horizon DNS without the aegis records, or "
+		"a filtering DNS): use the VPC's default nameservers (100.100.2.136, "
+		"100.100.2.138) or add the records, then check /etc/resolv.conf.", 1 },
+	[CAUSE_DNS_SERVFAIL] = {
+		"dns_servfail", SEV_CRITICAL,
+		"The nameserver failed to resolve the Aegis name (its upstream is down or "
+		"unreachable, or DNSSEC validation failed). Check the nameserver named here and "
+		"its forwarders, or switch to the VPC's default nameservers.", 1 },
+	[CAUSE_DNS_REFUSED] = {
+		"dns_refused", SEV_CRITICAL,
+		"The nameserver refuses to answer this host (an ACL, or a server that only "
+		"serves its own zones). Use a nameserver that resolves public names for this "
+		"host, such as the VPC's default ones.", 1 },
+	[CAUSE_DNS_TIMEOUT] = {
+		"dns_timeout", SEV_CRITICAL,
+		"The nameserver never answered. Check that it is up and that security groups, "
+		"network ACLs and firewalls allow UDP and TCP 53 to it; the official procedure "
+		"starts with 'can the server resolve jsrv.aegis.aliyun.com?'.", 1 },
+	[CAUSE_DNS_UNREACHABLE] = {
+		"dns_unreachable", SEV_CRITICAL,
+		"The nameserver's address or port is unreachable (ICMP unreachable or "
+		"connection refused): nothing listens on port 53 there, or no route leads to "
+		"it. Fix /etc/resolv.conf or the nameserver.", 1 },
+	[CAUSE_DNS_BLOCKED_LOCAL] = {
+		"dns_blocked_local", SEV_CRITICAL,
+		"This host's own firewall drops DNS traffic (port 53). Remove the rule or allow "
+		"UDP and TCP 53 to the nameservers of /etc/resolv.conf.", 1 },
 };
 
 const char *cause_code(enum cause c)

@@ -17,6 +17,7 @@ void correlator_config_defaults(struct correlator_config *cfg)
 	cfg->flap_count = 3;
 	cfg->dedup_ns = 10 * NSEC;
 	cfg->net_window_ns = 120 * NSEC;
+	cfg->dns_timeout_ns = 5 * NSEC;
 	cfg->oom_wait_ns = NSEC / 2;
 }
 
@@ -125,6 +126,7 @@ struct diagnosis *diag_begin(struct correlator *c, enum cause cause, const struc
 	d->explained_by = -1;
 	d->ts_ns = c->now_ns;
 	d->exit_status = -1;
+	d->rcode = -1;
 	if (p) {
 		d->pid = p->tgid;
 		snprintf(d->process, sizeof(d->process), "%s", process_name(p));
@@ -701,11 +703,17 @@ void correlator_feed(struct correlator *c, const struct ev *e)
 	case AEGIS_EV_OOM_VICTIM: on_oom(c, e); break;
 	case AEGIS_EV_CONNECT: net_on_connect(c, e); break;
 	case AEGIS_EV_TCP_STATE: net_on_tcp(c, e); break;
-	case AEGIS_EV_NF_DROP: net_on_drop(c, e); break;
+	case AEGIS_EV_NF_DROP:
+		if (!dns_on_drop(c, e))
+			net_on_drop(c, e);
+		break;
+	case AEGIS_EV_DNS: dns_on_message(c, e); break;
+	case AEGIS_EV_SOCK_ERROR: dns_on_sockerr(c, e); break;
 	case AEGIS_EV_TICK:
 		if (e->tick.events_lost > c->stats.events_lost)
 			c->stats.events_lost = e->tick.events_lost;
 		/* silence is judged on ticks only: kernel events stay cheap */
+		dns_on_tick(c);
 		on_time(c);
 		break;
 	default: break;

@@ -20,6 +20,11 @@ struct correlator_config {
 	unsigned flap_count;          /* this many restarts -> agent_flapping */
 	uint64_t dedup_ns;            /* rate window for repeats of a diagnosis */
 	uint64_t net_window_ns;       /* a drop explains failures to the same peer this long */
+	const struct domain_set *domains; /* watched DNS suffixes; NULL: the defaults */
+	uint64_t dns_timeout_ns;      /* a watched query unanswered this long */
+	/* An Aegis name resolved to addr: the kernel endpoint set should learn it. */
+	void (*learn)(void *ctx, int family, const uint8_t *addr, uint32_t ttl, const char *qname);
+	void *learn_ctx;
 	uint64_t oom_wait_ns;         /* how long a kernel SIGKILL waits for its OOM event */
 };
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "correlate.h"
+#include "dns.h"
 
 #define NSEC 1000000000ULL
 #define PROC_SLOTS 1024       /* power of two; agent processes alive at once */
@@ -82,6 +83,27 @@ struct net_peer {
 	uint64_t last_used_ns;
 };
 
+#define DNS_PENDING 256 /* watched queries awaiting an answer */
+#define DNS_NAMES 128   /* learned address -> name, for attribution */
+
+struct dns_pending {
+	bool used;
+	uint64_t ts_ns;
+	struct aegis_tuple tuple; /* as the query left: client -> server */
+	uint16_t id;
+	uint16_t qtype;
+	uint32_t tgid;
+	char comm[AEGIS_COMM_LEN];
+	char qname[DNS_NAME_MAX];
+};
+
+struct dns_name {
+	int family;
+	uint8_t addr[16];
+	uint64_t last_ns;
+	char qname[DNS_NAME_MAX];
+};
+
 struct correlator {
 	struct correlator_config cfg;
 	diag_fn fn;
@@ -96,6 +118,9 @@ struct correlator {
 	uint32_t ignored[MAX_IGNORED]; /* ring of impostor tgids, 0 = empty */
 	unsigned nignored;
 	struct net_peer peers[NET_SLOTS];
+	struct dns_pending dns_pending[DNS_PENDING];
+	struct dns_name dns_names[DNS_NAMES];
+	struct dns_msg dns_msg; /* parsed here: no allocation per message */
 	struct diagnosis scratch; /* built here, no allocation per event */
 };
 
@@ -110,5 +135,13 @@ struct proc *proc_find(struct correlator *c, uint32_t tgid);
 void net_on_connect(struct correlator *c, const struct ev *e);
 void net_on_tcp(struct correlator *c, const struct ev *e);
 void net_on_drop(struct correlator *c, const struct ev *e);
+
+void dns_on_message(struct correlator *c, const struct ev *e);
+void dns_on_sockerr(struct correlator *c, const struct ev *e);
+/* A netfilter drop on port 53; true if it was taken as a DNS matter. */
+bool dns_on_drop(struct correlator *c, const struct ev *e);
+void dns_on_tick(struct correlator *c);
+/* The name a remote address was learned from, or NULL. */
+const char *dns_name_of(const struct correlator *c, int family, const uint8_t *addr);
 
 #endif

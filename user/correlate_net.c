@@ -88,6 +88,12 @@ static struct diagnosis *net_diag(struct correlator *c, enum cause cause, const 
 	d->has_peer = true;
 	d->peer = *remote;
 	d->err = err;
+	{
+		const char *name = dns_name_of(c, remote->family, remote->daddr);
+
+		if (name)
+			snprintf(d->qname, sizeof(d->qname), "%s", name);
+	}
 	return d;
 }
 
@@ -95,7 +101,11 @@ static void describe_peer(const struct diagnosis *d, char *buf, size_t len)
 {
 	char a[64];
 
-	if (d->peer.family == AF_INET6)
+	if (d->qname[0])
+		snprintf(buf, len, "%s (%s):%u/%s", d->qname,
+			 addr_str(d->peer.family, d->peer.daddr, a, sizeof(a)), d->peer.dport,
+			 proto_name(d->peer.proto));
+	else if (d->peer.family == AF_INET6)
 		snprintf(buf, len, "[%s]:%u/%s", addr_str(AF_INET6, d->peer.daddr, a, sizeof(a)),
 			 d->peer.dport, proto_name(d->peer.proto));
 	else

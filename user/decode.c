@@ -14,6 +14,8 @@ static size_t type_size(unsigned type)
 	case AEGIS_EV_CONNECT: return sizeof(struct aegis_connect);
 	case AEGIS_EV_TCP_STATE: return sizeof(struct aegis_tcp);
 	case AEGIS_EV_NF_DROP: return sizeof(struct aegis_drop);
+	case AEGIS_EV_DNS: return sizeof(struct aegis_dns);
+	case AEGIS_EV_SOCK_ERROR: return sizeof(struct aegis_sockerr);
 	case AEGIS_EV_SEED: return sizeof(struct aegis_seed);
 	case AEGIS_EV_SEED_DONE: return sizeof(struct aegis_hdr);
 	case AEGIS_EV_TICK: return sizeof(struct aegis_tick);
@@ -32,6 +34,8 @@ const char *ev_type_name(unsigned type)
 	case AEGIS_EV_CONNECT: return "connect";
 	case AEGIS_EV_TCP_STATE: return "tcp_state";
 	case AEGIS_EV_NF_DROP: return "nf_drop";
+	case AEGIS_EV_DNS: return "dns";
+	case AEGIS_EV_SOCK_ERROR: return "sock_error";
 	case AEGIS_EV_SEED: return "running";
 	case AEGIS_EV_SEED_DONE: return "scan_done";
 	case AEGIS_EV_TICK: return "tick";
@@ -76,6 +80,10 @@ int ev_decode(const void *data, size_t len, struct ev *out)
 		break;
 	case AEGIS_EV_NF_DROP:
 		TERMINATE(out->drop.owner_comm);
+		break;
+	case AEGIS_EV_DNS:
+		if (out->dns.len > AEGIS_DNS_PAYLOAD)
+			out->dns.len = AEGIS_DNS_PAYLOAD;
 		break;
 	default:
 		break;

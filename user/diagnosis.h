@@ -8,6 +8,7 @@
 #include "causes.h"
 #include "ev.h"
 #include "nftrules.h"
+#include "dns.h"
 
 #define DIAG_MAX_EVIDENCE 4
 #define DIAG_SUMMARY_LEN 512
@@ -38,6 +39,10 @@ struct diagnosis {
 	int err;               /* errno of the failure, 0 if none */
 	uint32_t packets;      /* packets dropped, for connect_blocked_local */
 	char hook[16];         /* OUTPUT / INPUT, for local drops */
+	char qname[DNS_NAME_MAX]; /* the Aegis name (DNS causes; a connect to a learned address) */
+	uint16_t qtype;
+	int rcode;             /* -1 if none */
+	bool is_dns;           /* peer is the nameserver */
 	/* filled from the live host (enrich.c), not by the correlator */
 	char drop_symbol[96];  /* kernel function that dropped: nf_hook_slow+0x9b */
 	unsigned nrules;       /* nftables rules that match the dropped packet */

@@ -1,6 +1,8 @@
 /* Endpoint CIDRs and ports. */
 #include "endpoints.h"
 
+#include "dns.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -121,4 +123,48 @@ const char *addr_str(int family, const unsigned char *addr, char *buf, size_t le
 	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 	return buf;
+}
+
+void domains_defaults(struct domain_set *s)
+{
+	static const char *const defaults[] = { "aegis.aliyun.com", "aegis.aliyuncs.com",
+						"aegis.alicdn.com" };
+	char err[64];
+
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		domains_add(s, defaults[i], err, sizeof(err));
+}
+
+int domains_add(struct domain_set *s, const char *suffix, char *err, size_t errlen)
+{
+	size_t len = strlen(suffix);
+
+	if (s->n >= DOMAIN_MAX) {
+		snprintf(err, errlen, "at most %d domains", DOMAIN_MAX);
+		return -1;
+	}
+	if (len == 0 || len >= DOMAIN_LEN || dns_suffix_hash(suffix) == 0) {
+		snprintf(err, errlen, "'%s' is not a domain of 1-4 labels", suffix);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		char c = suffix[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '.' || c == '_')) {
+			snprintf(err, errlen, "'%s' is not a domain of 1-4 labels", suffix);
+			return -1;
+		}
+	}
+	snprintf(s->names[s->n++], DOMAIN_LEN, "%s", suffix);
+	return 0;
+}
+
+const char *domains_match(const struct domain_set *s, const char *name)
+{
+	for (int i = 0; i < s->n; i++)
+		if (dns_name_under(name, s->names[i]))
+			return s->names[i];
+	return NULL;
 }

@@ -8,6 +8,8 @@
 
 #define ENDPOINT_MAX_CIDRS 64
 #define ENDPOINT_MAX_PORTS 16
+#define DOMAIN_MAX 8
+#define DOMAIN_LEN 128
 
 struct cidr {
 	int family;               /* AF_INET or AF_INET6 */
@@ -21,6 +23,19 @@ struct endpoint_set {
 	int nports;
 	uint16_t ports[ENDPOINT_MAX_PORTS];
 };
+
+/* Aegis domain suffixes: names under them are watched in DNS. */
+struct domain_set {
+	int n;
+	char names[DOMAIN_MAX][DOMAIN_LEN];
+};
+
+/* aegis.aliyun.com, aegis.aliyuncs.com, aegis.alicdn.com */
+void domains_defaults(struct domain_set *s);
+/* Add a suffix: 1-4 labels of 1-63 characters. 0, or -1 with a reason. */
+int domains_add(struct domain_set *s, const char *suffix, char *err, size_t errlen);
+/* The watched suffix name falls under, or NULL. */
+const char *domains_match(const struct domain_set *s, const char *name);
 
 /* Defaults from the official documentation: 100.100.0.0/16, 106.11.0.0/16,
  * 100.103.0.0/16; ports 80, 443, 8080. */

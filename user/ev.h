@@ -32,6 +32,8 @@ struct ev {
 		struct aegis_connect connect;
 		struct aegis_tcp tcp;
 		struct aegis_drop drop;
+		struct aegis_dns dns;
+		struct aegis_sockerr sockerr;
 		struct aegis_seed seed;
 		struct aegis_tick tick;
 	};

@@ -2,6 +2,8 @@
 #include "loader.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <mntent.h>
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +22,8 @@
 #include "endpoints.h"
 #include "lifecycle.skel.h"
 #include "netpath.skel.h"
+#include "dns.skel.h"
+#include "dns.h"
 #include "timefmt.h"
 
 #ifndef CAP_PERFMON
@@ -134,7 +138,7 @@ static void attach_all(struct loader *l, struct bpf_object *obj, struct bpf_obje
 	bpf_object__for_each_program(prog, obj) {
 		struct bpf_link *link;
 
-		if (!bpf_program__autoload(prog))
+		if (!bpf_program__autoload(prog) || !bpf_program__autoattach(prog))
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link) {
@@ -190,6 +194,68 @@ int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr,
 	return bpf_map_update_elem(fd, &key, &val, BPF_ANY) ? -errno : 0;
 }
 
+/* The cgroup v2 root: every socket of every process lives below it, in any
+ * network namespace, so the DNS programs attached there see all DNS. */
+static int open_cgroup2_root(struct loader *l)
+{
+	struct mntent *m;
+	FILE *f = setmntent("/proc/self/mounts", "re");
+
+	if (!f)
+		return -1;
+	while ((m = getmntent(f))) {
+		if (strcmp(m->mnt_type, "cgroup2") == 0) {
+			snprintf(l->cgroup_path, sizeof(l->cgroup_path), "%s", m->mnt_dir);
+			break;
+		}
+	}
+	endmntent(f);
+	if (!l->cgroup_path[0])
+		return -1;
+	return open(l->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static int fill_domains(struct loader *l, const struct domain_set *doms)
+{
+	int fd = bpf_map__fd(l->dns->maps.dns_suffixes);
+
+	for (int i = 0; i < doms->n; i++) {
+		__u64 h = dns_suffix_hash(doms->names[i]);
+		__u8 one = 1;
+
+		if (h && bpf_map_update_elem(fd, &h, &one, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static void attach_dns(struct loader *l)
+{
+	struct bpf_program *cg_progs[] = { l->dns->progs.dns_egress, l->dns->progs.dns_ingress };
+
+	for (size_t i = 0; i < sizeof(cg_progs) / sizeof(cg_progs[0]); i++) {
+		struct bpf_link *link = l->cgroup_fd >= 0
+						? bpf_program__attach_cgroup(cg_progs[i], l->cgroup_fd)
+						: NULL;
+		size_t o = strlen(l->failed_names);
+
+		if (!link) {
+			snprintf(l->failed_names + o, sizeof(l->failed_names) - o, "%s%s%s",
+				 o ? ", " : "", bpf_program__name(cg_progs[i]),
+				 l->cgroup_fd < 0 ? " (no cgroup v2 mount)" : "");
+			l->failed++;
+			continue;
+		}
+		for (int k = 0; k < l->dns->skeleton->prog_cnt; k++)
+			if (*l->dns->skeleton->progs[k].prog == cg_progs[i])
+				*l->dns->skeleton->progs[k].link = link;
+		l->attached++;
+	}
+	/* the rest (raw tracepoints) attach the usual way */
+	bpf_program__set_autoattach(l->dns->progs.dns_egress, false);
+	bpf_program__set_autoattach(l->dns->progs.dns_ingress, false);
+}
+
 static int reuse_shared_maps(struct loader *l)
 {
 	struct {
@@ -204,16 +270,22 @@ static int reuse_shared_maps(struct loader *l)
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
 		if (bpf_map__reuse_fd(shared[i].dst, bpf_map__fd(shared[i].src)))
 			return -errno;
+	if (bpf_map__reuse_fd(l->dns->maps.events, bpf_map__fd(l->skel->maps.events)) ||
+	    bpf_map__reuse_fd(l->dns->maps.counters, bpf_map__fd(l->skel->maps.counters)) ||
+	    bpf_map__reuse_fd(l->dns->maps.agent_pids, bpf_map__fd(l->skel->maps.agent_pids)) ||
+	    bpf_map__reuse_fd(l->dns->maps.agent_names, bpf_map__fd(l->skel->maps.agent_names)))
+		return -errno;
 	return 0;
 }
 
 int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_set *eps,
-		loader_event_fn fn, void *ctx, char *err, size_t errlen)
+		const struct domain_set *doms, loader_event_fn fn, void *ctx, char *err, size_t errlen)
 {
 	uint64_t t0 = clock_mono_ns();
 	int rc;
 
 	memset(l, 0, sizeof(*l));
+	l->cgroup_fd = -1;
 	libbpf_set_print(print_libbpf);
 
 	l->skel = lifecycle_bpf__open();
@@ -246,8 +318,10 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 
 	/* the network family shares the ring buffer, counters and pid set */
 	l->net = netpath_bpf__open();
-	if (!l->net || (rc = reuse_shared_maps(l)) != 0 ||
-	    (rc = netpath_bpf__load(l->net)) != 0 || (rc = fill_endpoints(l, eps)) != 0) {
+	l->dns = dns_bpf__open();
+	if (!l->net || !l->dns || (rc = reuse_shared_maps(l)) != 0 ||
+	    (rc = netpath_bpf__load(l->net)) != 0 || (rc = fill_endpoints(l, eps)) != 0 ||
+	    (rc = dns_bpf__load(l->dns)) != 0 || (rc = fill_domains(l, doms)) != 0) {
 		snprintf(err, errlen, "cannot load the network probes: %s%s",
 			 strerror(rc ? -rc : errno), " (run with -v for the verifier log)");
 		loader_close(l);
@@ -257,6 +331,9 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 	ensure_tracefs();
 	attach_all(l, l->skel->obj, l->skel->skeleton);
 	attach_all(l, l->net->obj, l->net->skeleton);
+	l->cgroup_fd = open_cgroup2_root(l);
+	attach_dns(l);
+	attach_all(l, l->dns->obj, l->dns->skeleton);
 	if (l->attached == 0) {
 		snprintf(err, errlen, "no probe could be attached (%s)", l->failed_names);
 		loader_close(l);
@@ -279,6 +356,11 @@ void loader_close(struct loader *l)
 	l->rb = NULL;
 	netpath_bpf__destroy(l->net);
 	l->net = NULL;
+	dns_bpf__destroy(l->dns);
+	l->dns = NULL;
+	if (l->cgroup_fd >= 0)
+		close(l->cgroup_fd);
+	l->cgroup_fd = -1;
 	lifecycle_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

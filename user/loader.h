@@ -12,6 +12,8 @@
 
 struct lifecycle_bpf;
 struct netpath_bpf;
+struct dns_bpf;
+struct domain_set;
 struct ring_buffer;
 struct endpoint_set;
 
@@ -22,6 +24,9 @@ typedef int (*loader_event_fn)(void *ctx, void *data, size_t size);
 struct loader {
 	struct lifecycle_bpf *skel;   /* owns the shared maps */
 	struct netpath_bpf *net;
+	struct dns_bpf *dns;
+	int cgroup_fd;              /* cgroup v2 root the DNS programs are attached to */
+	char cgroup_path[256];
 	struct ring_buffer *rb;
 	unsigned attached;
 	unsigned failed;
@@ -37,7 +42,7 @@ void loader_set_verbose(bool verbose);
 
 /* Open, load and attach. Returns 0, or 3 with err set (environment). */
 int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_set *eps,
-		loader_event_fn fn, void *ctx, char *err, size_t errlen);
+		const struct domain_set *doms, loader_event_fn fn, void *ctx, char *err, size_t errlen);
 void loader_close(struct loader *l);
 
 int loader_epoll_fd(const struct loader *l);

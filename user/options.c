@@ -17,6 +17,8 @@ void options_defaults(struct options *o)
 	o->ringbuf_kib = 1024;
 	o->color = COLOR_AUTO;
 	endpoints_defaults(&o->endpoints);
+	domains_defaults(&o->domains);
+	o->dns_timeout_s = 5;
 }
 
 void usage_main(void *out)
@@ -48,6 +50,10 @@ void usage_trace(void *out)
 	      "                           /usr/local/aegis, then /opt/aegis)\n"
 	      "      --endpoint CIDR      Aegis endpoint addresses (repeatable; replaces the\n"
 	      "                           defaults 100.100.0.0/16, 106.11.0.0/16, 100.103.0.0/16)\n"
+	      "      --domain SUFFIX      Aegis domain suffix watched in DNS (repeatable; replaces\n"
+	      "                           aegis.aliyun.com, aegis.aliyuncs.com, aegis.alicdn.com)\n"
+	      "      --dns-timeout SECONDS  a watched query unanswered this long is dns_timeout\n"
+	      "                           (default 5, the glibc resolver's)\n"
 	      "      --grace SECONDS      an agent process not back this long after its exit\n"
 	      "                           is agent_not_running (default 30)\n"
 	      "      --flap-count N       restarts that make agent_flapping (default 3)\n"
@@ -95,6 +101,8 @@ enum {
 	OPT_RINGBUF,
 	OPT_COLOR,
 	OPT_ENDPOINT,
+	OPT_DOMAIN,
+	OPT_DNS_TIMEOUT,
 };
 
 int options_parse_trace(int argc, char **argv, struct options *o, char *err, size_t errlen)
@@ -112,6 +120,8 @@ int options_parse_trace(int argc, char **argv, struct options *o, char *err, siz
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
+		{ "domain", required_argument, NULL, OPT_DOMAIN },
+		{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -196,6 +206,25 @@ int options_parse_trace(int argc, char **argv, struct options *o, char *err, siz
 			o->endpoints.ncidrs++;
 			break;
 		}
+		case OPT_DOMAIN: {
+			char why[160];
+
+			if (!o->domains_given) { /* the first --domain replaces the defaults */
+				o->domains.n = 0;
+				o->domains_given = true;
+			}
+			if (domains_add(&o->domains, optarg, why, sizeof(why))) {
+				snprintf(err, errlen, "--domain: %s", why);
+				return 2;
+			}
+			break;
+		}
+		case OPT_DNS_TIMEOUT:
+			if (parse_seconds(optarg, 0.1, 600, &o->dns_timeout_s)) {
+				snprintf(err, errlen, "--dns-timeout: '%s' is not a number of seconds (0.1-600)", optarg);
+				return 2;
+			}
+			break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 			return 2;

@@ -24,6 +24,9 @@ struct options {
 	enum color_mode color;
 	struct endpoint_set endpoints; /* defaults, or the --endpoint CIDRs */
 	bool endpoints_given;
+	struct domain_set domains;     /* defaults, or the --domain suffixes */
+	bool domains_given;
+	double dns_timeout_s;
 };
 
 void options_defaults(struct options *o);

@@ -5,6 +5,7 @@
 
 #include <sys/socket.h>
 
+#include "dns.h"
 #include "endpoints.h"
 #include "signals.h"
 
@@ -163,6 +164,43 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 		jw_kuint(w, "netns", t->netns);
 		break;
 	}
+	case AEGIS_EV_DNS: {
+		const struct aegis_dns *d = &e->dns;
+		struct dns_msg m;
+		char tb[16];
+
+		put_tuple(w, &d->tuple, true);
+		jw_kstr(w, "direction", d->flags & AEGIS_NET_INGRESS ? "ingress" : "egress");
+		if (dns_parse(d->data, d->len < AEGIS_DNS_PAYLOAD ? d->len : AEGIS_DNS_PAYLOAD, &m) == 0) {
+			jw_kuint(w, "id", m.id);
+			jw_kbool(w, "response", m.qr);
+			jw_kstr(w, "qname", m.qname);
+			jw_kstr(w, "qtype", dns_type_name(m.qtype, tb, sizeof(tb)));
+			if (m.qr) {
+				jw_kstr(w, "rcode", dns_rcode_name(m.rcode));
+				jw_kbool(w, "tc", m.tc);
+				jw_key(w, "answers");
+				jw_arr_begin(w);
+				for (unsigned i = 0; i < m.nanswers; i++) {
+					char a[64];
+
+					if (m.answers[i].family)
+						jw_str(w, addr_str(m.answers[i].family, m.answers[i].addr, a, sizeof(a)));
+					else
+						jw_str(w, m.answers[i].target);
+				}
+				jw_arr_end(w);
+			}
+		} else {
+			jw_kbool(w, "malformed", true);
+		}
+		break;
+	}
+	case AEGIS_EV_SOCK_ERROR:
+		put_tuple(w, &e->sockerr.tuple, true);
+		put_errno(w, "errno", e->sockerr.err);
+		jw_kuint(w, "netns", e->sockerr.netns);
+		break;
 	case AEGIS_EV_NF_DROP: {
 		const struct aegis_drop *d = &e->drop;
 		char loc[24];
@@ -253,6 +291,17 @@ void sink_json_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 		jw_kint(&w, "exit_code", d->exit_status);
 	if (d->uptime_ns)
 		jw_kuint(&w, "uptime_ms", d->uptime_ns / 1000000);
+	if (d->qname[0])
+		jw_kstr(&w, "qname", d->qname);
+	if (d->is_dns) {
+		char a[64], tb[16];
+
+		jw_kstr(&w, "server", addr_str(d->peer.family == 10 ? AF_INET6 : AF_INET, d->peer.daddr, a, sizeof(a)));
+		if (d->qtype)
+			jw_kstr(&w, "qtype", dns_type_name(d->qtype, tb, sizeof(tb)));
+		if (d->rcode >= 0)
+			jw_kstr(&w, "rcode", dns_rcode_name((unsigned)d->rcode));
+	}
 	if (d->has_peer) {
 		put_tuple(&w, &d->peer, false);
 		if (d->err)

@@ -6,6 +6,7 @@
 
 #include <sys/socket.h>
 
+#include "dns.h"
 #include "endpoints.h"
 #include "escape.h"
 #include "signals.h"
@@ -150,6 +151,18 @@ void sink_text_event(FILE *f, const struct clockmap *cm, const struct ev *e, boo
 			 addr_str(fam, e->drop.tuple.saddr, a, sizeof(a)), e->drop.tuple.sport,
 			 addr_str(fam, e->drop.tuple.daddr, b, sizeof(b)), e->drop.tuple.dport,
 			 e->drop.flags & AEGIS_NET_INGRESS ? "ingress" : "egress");
+		break;
+	}
+	case AEGIS_EV_DNS: {
+		struct dns_msg m;
+		char q[DNS_NAME_MAX * 4], tb[16];
+
+		if (dns_parse(e->dns.data, e->dns.len < AEGIS_DNS_PAYLOAD ? e->dns.len : AEGIS_DNS_PAYLOAD, &m))
+			snprintf(detail, sizeof(detail), "malformed DNS message");
+		else
+			snprintf(detail, sizeof(detail), "%s %s %s%s%s", m.qr ? "answer" : "query",
+				 dns_type_name(m.qtype, tb, sizeof(tb)), ESC(q, m.qname),
+				 m.qr ? " " : "", m.qr ? dns_rcode_name(m.rcode) : "");
 		break;
 	}
 	case AEGIS_EV_OOM_VICTIM:

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -51,6 +52,17 @@ static void on_diagnosis(const struct diagnosis *diag, void *ctx)
 		sink_json_diagnosis(stdout, &s->clock, d);
 	else
 		sink_text_diagnosis(stdout, &s->clock, d, s->color);
+}
+
+/* An Aegis name resolved: connects to that address are endpoint connects now. */
+static void learn_endpoint(void *ctx, int family, const uint8_t *addr, uint32_t ttl, const char *qname)
+{
+	struct session *s = ctx;
+
+	(void)ttl; /* learned entries stay for the session; the trie is bounded */
+	(void)qname;
+	if (s->loader.net)
+		loader_add_endpoint(&s->loader, family, addr, family == AF_INET6 ? 128 : 32);
 }
 
 static void ingest(struct session *s, const struct ev *e)
@@ -272,6 +284,10 @@ int cmd_trace(int argc, char **argv)
 	correlator_config_defaults(&cfg);
 	cfg.env = &s->env;
 	cfg.endpoints = &s->opt.endpoints;
+	cfg.domains = &s->opt.domains;
+	cfg.dns_timeout_ns = (uint64_t)(s->opt.dns_timeout_s * 1e9);
+	cfg.learn = learn_endpoint;
+	cfg.learn_ctx = s;
 	cfg.grace_ns = (uint64_t)(s->opt.grace_s * 1e9);
 	cfg.flap_window_ns = (uint64_t)(s->opt.flap_window_s * 1e9);
 	cfg.flap_count = s->opt.flap_count;
@@ -283,8 +299,8 @@ int cmd_trace(int argc, char **argv)
 	}
 
 	start_ns = clock_mono_ns();
-	rc = loader_open(&s->loader, s->opt.ringbuf_kib, &s->opt.endpoints, on_ring_event, s, err,
-			 sizeof(err));
+	rc = loader_open(&s->loader, s->opt.ringbuf_kib, &s->opt.endpoints, &s->opt.domains,
+			 on_ring_event, s, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "aegismon: %s\n", err);
 		correlator_free(s->corr);

@@ -12,10 +12,16 @@
  *                                 blocking TCP connects, one line of result each;
  *                                 a successful one is held until the peer closes
  *   fake_agent udp ADDR PORT      connect a UDP socket and send one datagram
+ *   fake_agent dns SERVER NAME    one raw UDP query (type A) to SERVER:53, print the rcode
+ *   fake_agent resolve NAME [PORT] getaddrinfo(NAME), then connect to the first address
+ *   fake_agent dnsserve ADDR PORT RCODE
+ *                                 (as a broken upstream) answer every query with RCODE
  *   fake_agent serve ADDR PORT reset|hold
  *                                 (as the far end) accept, then reset or hold
  */
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/time.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -134,6 +140,106 @@ static int do_serve(char **argv)
 	}
 }
 
+/* A resolver-independent query: what a static or Go binary does. */
+static int do_dns(char **argv)
+{
+	unsigned char q[512], r[512];
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(argv[2], "53", &ss);
+	struct timeval tv = { 2, 0 };
+	size_t o = 12;
+	const char *p = argv[3];
+	int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	ssize_t n;
+
+	memset(q, 0, sizeof(q));
+	q[0] = 0x4a;
+	q[1] = 0x17;
+	q[2] = 0x01; /* RD */
+	q[5] = 1;
+	while (*p && o < 400) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+
+		q[o++] = (unsigned char)l;
+		memcpy(q + o, p, l);
+		o += l;
+		p += l + (dot ? 1 : 0);
+	}
+	q[o++] = 0;
+	q[o++] = 0;
+	q[o++] = 1; /* A */
+	q[o++] = 0;
+	q[o++] = 1; /* IN */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&ss, len) || send(fd, q, o, 0) < 0) {
+		printf("failed: %s\n", strerror(errno));
+		return 0;
+	}
+	n = recv(fd, r, sizeof(r), 0);
+	if (n < 12)
+		printf("failed: %s\n", n < 0 ? strerror(errno) : "short answer");
+	else
+		printf("rcode %d answers %d\n", r[3] & 0x0f, r[7]);
+	return 0;
+}
+
+static int do_dnsserve(char **argv)
+{
+	struct sockaddr_storage ss, peer;
+	socklen_t len = make_addr(argv[2], argv[3], &ss), plen;
+	int fd = socket(ss.ss_family, SOCK_DGRAM, 0), rcode = atoi(argv[4]);
+	unsigned char buf[512];
+
+	if (bind(fd, (struct sockaddr *)&ss, len)) {
+		perror("dnsserve");
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		ssize_t n;
+
+		plen = sizeof(peer);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &plen);
+		if (n < 12)
+			continue;
+		buf[2] |= 0x80;                          /* QR */
+		buf[3] = (unsigned char)(0x80 | (rcode & 0x0f)); /* RA, RCODE */
+		buf[6] = buf[7] = buf[8] = buf[9] = buf[10] = buf[11] = 0;
+		sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&peer, plen);
+	}
+}
+
+static int do_resolve(int argc, char **argv)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res;
+	char port[8] = "80", a[64];
+	int rc;
+
+	if (argc > 3)
+		snprintf(port, sizeof(port), "%s", argv[3]);
+	rc = getaddrinfo(argv[2], port, &hints, &res);
+	if (rc) {
+		printf("failed: %s\n", gai_strerror(rc));
+		return 0;
+	}
+	inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr, a, sizeof(a));
+	printf("resolved %s\n", a);
+	fflush(stdout);
+	{
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (connect(fd, res->ai_addr, res->ai_addrlen))
+			printf("failed: %s\n", strerror(errno));
+		else
+			printf("connected\n");
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "run";
@@ -170,6 +276,12 @@ int main(int argc, char **argv)
 		return do_connect(argc, argv);
 	if (!strcmp(mode, "udp") && argc > 3)
 		return do_udp(argv);
+	if (!strcmp(mode, "dns") && argc > 3)
+		return do_dns(argv);
+	if (!strcmp(mode, "dnsserve") && argc > 4)
+		return do_dnsserve(argv);
+	if (!strcmp(mode, "resolve") && argc > 2)
+		return do_resolve(argc, argv);
 	if (!strcmp(mode, "serve") && argc > 4)
 		return do_serve(argv);
 	if (!strcmp(mode, "threads")) {

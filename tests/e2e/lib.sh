@@ -176,10 +176,12 @@ make_memcg() {
 SERVER_IP=100.100.77.2
 CLIENT_IP=192.0.2.1
 NETNS=()
+NETNS_ETC=()
 
 net_cleanup() {
 	local ns
 	for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	for ns in "${NETNS_ETC[@]}"; do rm -rf "$ns"; done
 }
 
 net_rig() {
@@ -242,4 +244,34 @@ make_cg2() {
 	CG2=$base/$1
 	mkdir "$CG2" || fail "cannot create cgroup $CG2"
 	CGROUPS+=("$CG2")
+}
+
+# ---- DNS rig ----
+# dnsmasq in the server namespace at $SERVER_IP:53 with the Aegis names this
+# test needs; a broken upstream (SERVFAIL) on 127.0.0.1:5399 behind it; the
+# client's resolv.conf in /etc/netns/$CNS (used by `ip netns exec`).
+start_dnsmasq() {
+	nsenter --net="/run/netns/$SNS" "$FAKE" dnsserve 127.0.0.1 5399 2 >"$WORK/upstream.out" 2>&1 &
+	PIDS+=("$!")
+	wait_for 5 grep -q listening "$WORK/upstream.out" || fail "broken upstream did not start"
+	nsenter --net="/run/netns/$SNS" dnsmasq --keep-in-foreground --no-resolv --no-hosts \
+		--bind-interfaces --listen-address="$SERVER_IP" --port=53 --user=root \
+		--pid-file="$WORK/dnsmasq.pid" --log-facility="$WORK/dnsmasq.log" \
+		--address=/jsrv.aegis.aliyun.com/"$SERVER_IP" \
+		--address=/sink.aegis.aliyun.com/0.0.0.0 \
+		--address=/nx.aegis.aliyun.com/ \
+		--server=/sf.aegis.aliyun.com/127.0.0.1#5399 &
+	PIDS+=("$!")
+	wait_for 5 nsenter --net="/run/netns/$CNS" "$FAKE" dns "$SERVER_IP" jsrv.aegis.aliyun.com \
+		>/dev/null || fail "dnsmasq did not start"
+	mkdir -p "/etc/netns/$CNS"
+	NETNS_ETC+=("/etc/netns/$CNS")
+	printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$SERVER_IP" >"/etc/netns/$CNS/resolv.conf"
+}
+
+# the agent, resolving through glibc with the namespace's resolv.conf
+client_resolve() {
+	ip netns exec "$CNS" "$(agent_path AliYunDun)" resolve "$@" >>"$WORK/agent.out" 2>&1 &
+	LAST_PID=$!
+	PIDS+=("$LAST_PID")
 }

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * DNS on the wire, for every process whatever its resolver (glibc, musl,
+ * static and Go binaries, systemd-resolved, dnsmasq): cgroup_skb programs on
+ * the cgroup v2 root see every socket's packets in every network namespace,
+ * including namespaces created later. Only port 53 is inspected, and only
+ * messages whose question is under a watched domain go to userspace.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "maps.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define DNS_PORT 53
+#define DNS_HDR 12
+#define MAX_LABELS 64
+
+/* Watched domains as hashes of their last 1-4 labels (FNV-1a over each
+ * lowercased label, then over the label hashes), filled by userspace with the
+ * same function (user/dns.c). A hash match is checked again in userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u8);
+} dns_suffixes SEC(".maps");
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+#define MAX_NAME_BYTES 256
+
+/* An index into data[] the verifier can bound: the mask is done in asm so the
+ * compiler cannot drop it after its own range checks. */
+static __always_inline __u32 bound_idx(__u32 i)
+{
+	asm volatile("%0 &= 511" : "+r"(i));
+	return i;
+}
+
+struct l4_info {
+	struct aegis_tuple t;
+	__u32 payload_off;
+	__u32 payload_len;
+};
+
+static __always_inline int parse_l3l4(struct __sk_buff *skb, struct l4_info *li)
+{
+	__u8 ports[4];
+	__u32 l4;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		__u8 iph[20];
+
+		if (bpf_skb_load_bytes(skb, 0, iph, sizeof(iph)))
+			return -1;
+		if (iph[6] & 0x3f || iph[7]) /* fragments: not a whole DNS message */
+			return -1;
+		li->t.family = AF_INET;
+		li->t.proto = iph[9];
+		__builtin_memcpy(li->t.saddr, &iph[12], 4);
+		__builtin_memcpy(li->t.daddr, &iph[16], 4);
+		l4 = (iph[0] & 0x0f) * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		__u8 ip6h[40];
+
+		if (bpf_skb_load_bytes(skb, 0, ip6h, sizeof(ip6h)))
+			return -1;
+		li->t.family = AF_INET6;
+		li->t.proto = ip6h[6];
+		__builtin_memcpy(li->t.saddr, &ip6h[8], 16);
+		__builtin_memcpy(li->t.daddr, &ip6h[24], 16);
+		l4 = 40;
+	} else {
+		return -1;
+	}
+	if (li->t.proto != IPPROTO_UDP && li->t.proto != IPPROTO_TCP)
+		return -1;
+	if (bpf_skb_load_bytes(skb, l4, ports, sizeof(ports)))
+		return -1;
+	li->t.sport = (ports[0] << 8) | ports[1];
+	li->t.dport = (ports[2] << 8) | ports[3];
+	if (li->t.sport != DNS_PORT && li->t.dport != DNS_PORT)
+		return -1;
+	if (li->t.proto == IPPROTO_UDP) {
+		li->payload_off = l4 + 8;
+	} else {
+		__u8 doff;
+
+		if (bpf_skb_load_bytes(skb, l4 + 12, &doff, 1))
+			return -1;
+		/* skip the 2-byte length prefix of DNS over TCP */
+		li->payload_off = l4 + (doff >> 4) * 4 + 2;
+	}
+	if (skb->len <= li->payload_off + DNS_HDR)
+		return -1; /* no DNS message here (a bare ACK, say) */
+	li->payload_len = skb->len - li->payload_off;
+	return 0;
+}
+
+/* The message is assembled here, then copied to the ring buffer only when
+ * its question is watched: most DNS traffic never reaches userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct aegis_dns);
+} dns_scratch SEC(".maps");
+
+struct name_walk {
+	const __u8 *data;
+	__u32 len;
+	__u32 remaining;
+	__u32 nlabels;
+	__u32 done; /* 1 end of name, 2 malformed */
+	__u64 h;
+	__u64 lh[4];
+};
+
+/* One byte of the question name per call: bpf_loop keeps the verifier's work
+ * to one pass over this function. */
+static long walk_byte(__u32 i, struct name_walk *w)
+{
+	__u32 pos = DNS_HDR + i;
+	__u8 c;
+
+	if (pos >= w->len) {
+		w->done = 2;
+		return 1;
+	}
+	c = w->data[bound_idx(pos)];
+	if (w->remaining == 0) {
+		if (i > 0) {
+			w->lh[w->nlabels & 3] = w->h;
+			w->nlabels++;
+		}
+		if (c == 0) {
+			w->done = 1;
+			return 1;
+		}
+		if (c & 0xc0) { /* no compression in a question name */
+			w->done = 2;
+			return 1;
+		}
+		w->remaining = c;
+		w->h = FNV_OFFSET;
+		return 0;
+	}
+	if (c >= 'A' && c <= 'Z')
+		c |= 0x20; /* resolvers randomize case */
+	w->h = (w->h ^ c) * FNV_PRIME;
+	w->remaining--;
+	return 0;
+}
+
+/* Is the question name (at data[12]) under a watched domain? */
+static __always_inline bool watched_question(const __u8 *data, __u32 len)
+{
+	struct name_walk w = { .data = data, .len = len, .h = FNV_OFFSET };
+	__u32 k, j;
+
+	bpf_loop(MAX_NAME_BYTES, walk_byte, &w, 0);
+	if (w.done != 1)
+		return false;
+	for (k = 1; k <= 4; k++) {
+		__u64 sh = FNV_OFFSET;
+
+		if (k > w.nlabels)
+			break;
+		for (j = 0; j < k; j++)
+			sh = (sh ^ w.lh[(w.nlabels - k + j) & 3]) * FNV_PRIME;
+		if (bpf_map_lookup_elem(&dns_suffixes, &sh))
+			return true;
+	}
+	return false;
+}
+
+static __always_inline int inspect(struct __sk_buff *skb, bool ingress)
+{
+	struct l4_info li = {};
+	struct aegis_dns *ev;
+	__u32 n, zero = 0;
+
+	if (parse_l3l4(skb, &li))
+		return 1;
+	count(AEGIS_CNT_DNS_SEEN);
+	ev = bpf_map_lookup_elem(&dns_scratch, &zero);
+	if (!ev)
+		return 1;
+	n = li.payload_len;
+	if (n < DNS_HDR + 1)
+		return 1;
+	/* clamp to the buffer in asm, where the compiler cannot fold it away
+	 * before the verifier sees the length it bounds */
+	asm volatile("if %0 <= 512 goto +1; %0 = 512; if %0 > 12 goto +1; %0 = 13" : "+r"(n));
+	if (bpf_skb_load_bytes(skb, li.payload_off, ev->data, n) ||
+	    !watched_question(ev->data, n)) {
+		count(AEGIS_CNT_DNS_OTHER);
+		return 1;
+	}
+	ev->hdr.type = AEGIS_EV_DNS;
+	ev->hdr.size = sizeof(*ev);
+	ev->hdr.cpu = bpf_get_smp_processor_id();
+	ev->hdr.ts_ns = bpf_ktime_get_ns();
+	ev->hdr.ppid = 0;
+	ev->hdr.uid = bpf_get_socket_uid(skb);
+	if (!ingress) {
+		/* a query leaves in the sending process's context */
+		__u64 id = bpf_get_current_pid_tgid();
+
+		ev->hdr.pid = (__u32)id;
+		ev->hdr.tgid = id >> 32;
+		bpf_get_current_comm(ev->hdr.comm, sizeof(ev->hdr.comm));
+	} else {
+		ev->hdr.pid = 0;
+		ev->hdr.tgid = 0;
+		__builtin_memset(ev->hdr.comm, 0, sizeof(ev->hdr.comm));
+	}
+	ev->tuple = li.t;
+	ev->flags = ingress ? AEGIS_NET_INGRESS : 0;
+	ev->len = n;
+	ev->wire_len = li.payload_len;
+	ev->reserved = 0;
+	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
+		count(AEGIS_CNT_RINGBUF_FULL);
+	else
+		count(AEGIS_CNT_EVENTS);
+	return 1;
+}
+
+SEC("cgroup_skb/egress")
+int dns_egress(struct __sk_buff *skb)
+{
+	return inspect(skb, false);
+}
+
+SEC("cgroup_skb/ingress")
+int dns_ingress(struct __sk_buff *skb)
+{
+	return inspect(skb, true);
+}
+
+/* An ICMP error (port or host unreachable) reached a socket talking to port
+ * 53: the nameserver is unreachable. UDP sockets never change TCP state, so
+ * this is the one tracepoint that shows it. */
+SEC("raw_tp/inet_sk_error_report")
+int BPF_PROG(on_sk_error_report, const struct sock *sk)
+{
+	struct aegis_sockerr *ev;
+	__u16 dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	__u16 family;
+	__be32 src, dst;
+
+	if (dport != DNS_PORT)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	ev = reserve_event(AEGIS_EV_SOCK_ERROR, sizeof(*ev),
+			   (struct task_struct *)bpf_get_current_task());
+	if (!ev)
+		return 0;
+	__builtin_memset(&ev->tuple, 0, sizeof(ev->tuple));
+	ev->tuple.family = family;
+	ev->tuple.proto = BPF_CORE_READ(sk, sk_protocol);
+	ev->tuple.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	ev->tuple.dport = dport;
+	if (family == AF_INET) {
+		src = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		dst = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(ev->tuple.saddr, &src, 4);
+		__builtin_memcpy(ev->tuple.daddr, &dst, 4);
+	} else {
+		struct in6_addr s6 = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
+		struct in6_addr d6 = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+
+		__builtin_memcpy(ev->tuple.saddr, &s6, 16);
+		__builtin_memcpy(ev->tuple.daddr, &d6, 16);
+	}
+	ev->err = BPF_CORE_READ(sk, sk_err);
+	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	submit_event(ev);
+	return 0;
+}
