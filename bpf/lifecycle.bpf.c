@@ -79,8 +79,9 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	bpf_get_current_comm(name.comm, sizeof(name.comm));
 	if (!bpf_map_lookup_elem(&agent_names, &name)) {
 		/* a tracked process (say, a forked agent child) became something
-		 * else: untrack it, and tell userspace so it forgets it too */
-		if (bpf_map_delete_elem(&agent_pids, &tgid))
+		 * else: untrack it, and tell userspace so it forgets it too. Look
+		 * before deleting: a delete takes the map's lock on every exec. */
+		if (!is_tracked(tgid) || bpf_map_delete_elem(&agent_pids, &tgid))
 			return 0;
 	} else {
 		track(tgid);

@@ -262,11 +262,15 @@ static __always_inline void watch_new_connect(const struct sock *sk)
 	struct aegis_tuple t = {};
 	struct aegis_tcp *ev;
 
+	/* cheap tests first: most sockets on a host are neither */
+	if (is_tracked(id >> 32))
+		ws.flags |= AEGIS_NET_AGENT;
+	t.dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (!ws.flags && !is_endpoint_port(t.dport))
+		return;
 	sock_tuple(sk, &t);
 	if (t.family != AF_INET && t.family != AF_INET6)
 		return;
-	if (is_tracked(id >> 32))
-		ws.flags |= AEGIS_NET_AGENT;
 	if (is_endpoint_port(t.dport) && is_endpoint(t.family, t.daddr))
 		ws.flags |= AEGIS_NET_ENDPOINT;
 	if (!ws.flags)
