@@ -94,7 +94,25 @@ static int fill_names(struct lifecycle_bpf *skel)
 /* The oom:mark_victim prototype: (task, uid) since 6.9, (int pid) before. */
 static bool mark_victim_takes_task(void)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	static const char *const formats[] = { "/sys/kernel/tracing/events/oom/mark_victim/format",
+					       "/sys/kernel/debug/tracing/events/oom/mark_victim/format" };
+	struct btf *btf;
+	char buf[2048];
+
+	/* the tracefs format gained comm with the (task, uid) prototype in 6.9:
+	 * reading it is far cheaper than parsing the kernel BTF once more */
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		FILE *f = fopen(formats[i], "re");
+		size_t n;
+
+		if (!f)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		return strstr(buf, "char[] comm") != NULL;
+	}
+	btf = btf__load_vmlinux_btf();
 	const struct btf_type *t;
 	const struct btf_param *params;
 	bool task = true;
@@ -294,6 +312,7 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 		return 3;
 	}
 	bpf_map__set_max_entries(l->skel->maps.events, ringbuf_kib * 1024);
+	ensure_tracefs();
 	if (mark_victim_takes_task())
 		bpf_program__set_autoload(l->skel->progs.on_mark_victim_pid, false);
 	else
@@ -328,7 +347,6 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 		return 3;
 	}
 
-	ensure_tracefs();
 	attach_all(l, l->skel->obj, l->skel->skeleton);
 	attach_all(l, l->net->obj, l->net->skeleton);
 	l->cgroup_fd = open_cgroup2_root(l);
