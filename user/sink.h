@@ -17,6 +17,10 @@ struct session_summary {
 	unsigned probes_attached;
 	unsigned probes_failed;
 	uint64_t events;                 /* events from the kernel */
+	uint64_t pidset_full;            /* agent processes the kernel could not track */
+	uint64_t socks_full;             /* TCP sockets the kernel could not watch */
+	uint64_t dns_seen;               /* DNS packets inspected in the kernel */
+	uint64_t dns_other;              /* ... of them about names not watched */
 	const struct correlator_stats *stats;
 };
 

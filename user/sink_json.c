@@ -370,6 +370,12 @@ void sink_json_summary(FILE *f, const struct clockmap *cm, const struct session_
 	jw_kuint(&w, "events", s->events);
 	jw_kuint(&w, "events_lost", st ? st->events_lost : 0);
 	jw_kuint(&w, "diagnoses", st ? st->diagnoses : 0);
+	jw_kuint(&w, "dns_packets", s->dns_seen);
+	jw_kuint(&w, "dns_other_names", s->dns_other);
+	if (s->pidset_full)
+		jw_kuint(&w, "untracked_agent_processes", s->pidset_full);
+	if (s->socks_full)
+		jw_kuint(&w, "unwatched_sockets", s->socks_full);
 	jw_key(&w, "causes");
 	jw_obj_begin(&w);
 	for (int c = 0; st && c < CAUSE_COUNT; c++)

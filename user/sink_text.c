@@ -187,9 +187,13 @@ void sink_text_summary(FILE *f, const struct session_summary *s, bool color)
 		s->probes_attached);
 	if (s->probes_failed)
 		fprintf(f, " (%u failed)", s->probes_failed);
-	fprintf(f, ", %llu events, %llu lost, %llu diagnoses",
+	fprintf(f, ", %llu events, %llu lost, %llu DNS packets (%llu for other names), %llu diagnoses",
 		(unsigned long long)s->events, (unsigned long long)(st ? st->events_lost : 0),
+		(unsigned long long)s->dns_seen, (unsigned long long)s->dns_other,
 		(unsigned long long)(st ? st->diagnoses : 0));
+	if (s->pidset_full || s->socks_full)
+		fprintf(f, ", %llu agent processes and %llu sockets not tracked (maps full)",
+			(unsigned long long)s->pidset_full, (unsigned long long)s->socks_full);
 	for (int c = 0; st && c < CAUSE_COUNT; c++) {
 		if (!st->occurrences[c])
 			continue;

@@ -339,6 +339,10 @@ int cmd_trace(int argc, char **argv)
 	sum.probes_failed = s->loader.failed;
 	sum.events = s->kernel_events;
 	sum.stats = correlator_stats(s->corr);
+	sum.pidset_full = loader_counter(&s->loader, AEGIS_CNT_PIDSET_FULL);
+	sum.socks_full = loader_counter(&s->loader, AEGIS_CNT_SOCKS_FULL);
+	sum.dns_seen = loader_counter(&s->loader, AEGIS_CNT_DNS_SEEN);
+	sum.dns_other = loader_counter(&s->loader, AEGIS_CNT_DNS_OTHER);
 	if (s->opt.json)
 		sink_json_summary(stdout, &s->clock, &sum);
 	else
