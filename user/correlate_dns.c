@@ -28,7 +28,10 @@ static void server_str(const struct aegis_tuple *server_side, char *buf, size_t 
 {
 	char a[64];
 
-	snprintf(buf, len, "%s:%u/%s", addr_str(server_side->family, server_side->daddr, a, sizeof(a)),
+	bool v6 = server_side->family == AF_INET6;
+
+	snprintf(buf, len, "%s%s%s:%u/%s", v6 ? "[" : "",
+		 addr_str(server_side->family, server_side->daddr, a, sizeof(a)), v6 ? "]" : "",
 		 server_side->dport, server_side->proto == 6 ? "tcp" : "udp");
 }
 
@@ -73,6 +76,10 @@ static void pending_add(struct correlator *c, const struct ev *e, const struct d
 {
 	struct dns_pending *slot = NULL;
 
+	/* a retransmission (same socket, same id) is the same lookup: its
+	 * timeout runs from the first try, and one answer ends it */
+	if (pending_find(c, &e->dns.tuple, m->id))
+		return;
 	for (int i = 0; i < DNS_PENDING; i++) {
 		struct dns_pending *p = &c->dns_pending[i];
 

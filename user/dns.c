@@ -51,17 +51,26 @@ static int read_name(const uint8_t *buf, size_t len, size_t *off, char *out, siz
 		pos++;
 		if (l == 0)
 			break;
-		if (pos + l > len || (wire += l + 1u) > 255)
+		/* 255 octets at most, the root label included (RFC 1035 2.3.4) */
+		if (pos + l > len || (wire += l + 1u) > 254)
 			return -1;
-		if (o && o + 1 < outlen)
+		/* a presentation that does not fit (escapes take 4 characters) is
+		 * refused: cut, it could read as another name */
+		if (o) {
+			if (o + 1 >= outlen)
+				return -1;
 			out[o++] = '.';
+		}
 		for (unsigned i = 0; i < l; i++) {
 			uint8_t c = buf[pos + i];
 
 			if (c > 0x20 && c < 0x7f && c != '.' && c != '\\') {
-				if (o + 1 < outlen)
-					out[o++] = (char)tolower(c);
-			} else if (o + 4 < outlen) {
+				if (o + 1 >= outlen)
+					return -1;
+				out[o++] = (char)tolower(c);
+			} else {
+				if (o + 4 >= outlen)
+					return -1;
 				snprintf(out + o, 5, "\\%03u", c);
 				o += 4;
 			}
@@ -109,7 +118,9 @@ static void parse_records(const uint8_t *buf, size_t len, size_t off, struct dns
 			if (type == DNS_T_CNAME) {
 				size_t t = off;
 
-				if (read_name(buf, len, &t, a->target, sizeof(a->target)) == 0)
+				/* the target lies within the record's rdata */
+				if (read_name(buf, len, &t, a->target, sizeof(a->target)) == 0 &&
+				    t <= off + rdlen)
 					m->nanswers++;
 			} else {
 				a->family = type == DNS_T_A ? AF_INET : AF_INET6;

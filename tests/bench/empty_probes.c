@@ -6,10 +6,14 @@
  *
  *     empty_probes [-v] [HOOK...]
  *
- * With HOOKs (tracepoint names: sys_enter_connect, kfree_skb, ...) only those
- * programs are loaded: the cost of one hook at a time.
+ * With HOOKs (tracepoint names: sys_enter_connect, kfree_skb, ...; egress and
+ * ingress for the cgroup_skb programs) only those programs are loaded: the
+ * cost of one hook at a time. The cgroup_skb programs go on the cgroup v2
+ * root, as aegismon's DNS programs do.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <mntent.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,8 +55,33 @@ static int wanted(const struct bpf_program *prog, char **hooks, int nhooks)
 	return 0;
 }
 
+/* The cgroup v2 root (a cgroup2 mount), or -1. */
+static int open_cgroup2_root(void)
+{
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	int fd = -1;
+
+	if (!f)
+		return -1;
+	while ((m = getmntent(f)))
+		if (strcmp(m->mnt_type, "cgroup2") == 0) {
+			fd = open(m->mnt_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			break;
+		}
+	endmntent(f);
+	return fd;
+}
+
+static int is_cgroup_skb(const struct bpf_program *prog)
+{
+	return bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SKB;
+}
+
 int main(int argc, char **argv)
 {
+	struct bpf_link *cg_links[2] = { NULL, NULL };
+	int cg_fd = -1, ncg = 0;
 	struct empty_bpf *skel;
 	struct bpf_program *prog;
 	sigset_t set;
@@ -86,6 +115,8 @@ int main(int argc, char **argv)
 		} else {
 			n++;
 		}
+		if (is_cgroup_skb(prog))
+			bpf_program__set_autoattach(prog, false); /* below, on the root */
 	}
 	if (!n) {
 		fprintf(stderr, "empty_probes: no program matches\n");
@@ -102,8 +133,28 @@ int main(int argc, char **argv)
 		empty_bpf__destroy(skel);
 		return 3;
 	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (!is_cgroup_skb(prog) || !bpf_program__autoload(prog))
+			continue;
+		if (cg_fd < 0)
+			cg_fd = open_cgroup2_root();
+		cg_links[ncg] = cg_fd >= 0 ? bpf_program__attach_cgroup(prog, cg_fd) : NULL;
+		if (!cg_links[ncg]) {
+			fprintf(stderr, "empty_probes: %s: cannot attach to the cgroup v2 root%s\n",
+				bpf_program__name(prog), cg_fd < 0 ? " (no cgroup2 mount)" : "");
+			for (int i = 0; i < ncg; i++)
+				bpf_link__destroy(cg_links[i]);
+			empty_bpf__destroy(skel);
+			return 3;
+		}
+		ncg++;
+	}
 	fprintf(stderr, "empty_probes: %d probes attached in %.1f ms\n", n, now_ms() - t0);
 	sigwait(&set, &sig);
+	for (int i = 0; i < ncg; i++)
+		bpf_link__destroy(cg_links[i]);
+	if (cg_fd >= 0)
+		close(cg_fd);
 	empty_bpf__destroy(skel);
 	return 0;
 }

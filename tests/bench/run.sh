@@ -4,6 +4,10 @@
 #
 #  1. unrelated connect() storm     (a) none (b) aegismon (c) empty programs (d) bpftrace (e) tcpstates
 #  2. fork/exit storm               same, (e) exitsnoop
+#  2b. unrelated DNS storm          (a) (b) (c): UDP queries for www.example.com and
+#                                   their answers on 127.0.0.1:53 in a private network
+#                                   namespace (dns_storm), through aegismon's cgroup_skb
+#                                   DNS programs and their in-kernel name filter
 #  3. agent connect storm           aegismon events/s delivered and events lost, 1 and 2 processes
 #  4. idle daemon                   CPU%, RSS, start to attached, binary size
 #  5. per-probe cost                BPF run-time statistics of aegismon's and the
@@ -22,7 +26,8 @@
 # (nproc), BENCH_NICE (-10; 0 to leave the priority alone), BENCH_BPFTRACE
 # (bpftrace), BENCH_LIBBPF_TOOLS_DIR (where tcpstates and exitsnoop are; default:
 # PATH, /usr/sbin, the files of the libbpf-tools package).
-# Only 127.0.0.1 is used. Every process started here is stopped by its pid.
+# Only 127.0.0.1 is used (the DNS storm: 127.0.0.x in a network namespace of
+# its own). Every process started here is stopped by its pid.
 set -uo pipefail
 
 cd "$(dirname "$0")/../.." || exit 1
@@ -48,6 +53,7 @@ for f in "$AEGISMON" $B/connect_storm $B/fork_storm $B/empty_probes $B/bpf_stats
 		exit 3
 	fi
 done
+KINDS=(connect fork dns)
 
 if [ "$NICE" != 0 ]; then
 	renice -n "$NICE" -p $$ >/dev/null || echo "bench: cannot renice to $NICE" >&2
@@ -141,12 +147,26 @@ wait_line() {
 	return 1
 }
 
-# wait_attached PID N TIMEOUT_S: until bpftool lists N perf attachments of PID.
+# cgroup_links PID: "prog_id cgroup_skb hook" for each cgroup BPF link PID
+# holds (bpftool perf show does not list those: the DNS programs)
+cgroup_links() {
+	local pid=$1 fd
+	for fd in /proc/"$pid"/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = "anon_inode:bpf_link" ] || continue
+		awk '/^link_type:/ { t = $2 } /^prog_id:/ { id = $2 } /^attach_type:/ { a = $2 }
+			END { if (t == "cgroup") print id, "cgroup_skb", (a == 0 ? "cgroup_inet_ingress" : a == 1 ? "cgroup_inet_egress" : "cgroup_" a) }' \
+			"/proc/$pid/fdinfo/${fd##*/}" 2>/dev/null
+	done
+}
+
+# wait_attached PID N TIMEOUT_S: until PID has N attachments (perf ones as
+# bpftool lists them, plus cgroup links).
 wait_attached() {
 	local pid=$1 want=$2 timeout=$3 i n
 	[ -n "$BPFTOOL" ] || { sleep 1; return 0; }
 	for ((i = 0; i < timeout * 10; i++)); do
-		n=$("$BPFTOOL" perf show 2>/dev/null | awk -v p="$pid" '$1 == "pid" && $2 == p' | wc -l)
+		n=$(( $("$BPFTOOL" perf show 2>/dev/null | awk -v p="$pid" '$1 == "pid" && $2 == p' | wc -l) +
+			$(cgroup_links "$pid" | wc -l) ))
 		[ "$n" -ge "$want" ] && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.1
@@ -233,6 +253,7 @@ tracer_label() {
 	bpftrace-*) echo "(d) bpftrace" ;;
 	libbpf-tools-connect) echo "(e) libbpf-tools tcpstates" ;;
 	libbpf-tools-fork) echo "(e) libbpf-tools exitsnoop" ;;
+	libbpf-tools-dns) echo "(e) libbpf-tools" ;;
 	esac
 }
 
@@ -265,16 +286,33 @@ storm() {
 
 CFGS=(none aegismon empty bpftrace libbpf-tools)
 TRACERS=(aegismon empty bpftrace libbpf-tools)
+
+# The DNS storm needs its binary and a network namespace of its own.
+DNS_NA=
+if [ ! -x $B/dns_storm ]; then
+	DNS_NA="$B/dns_storm is missing: run 'make bench'"
+elif ! out=$($B/dns_storm -d 0.2 -j 1 2>&1) || [ "$(awk '{print $7}' <<<"$out")" != 0 ]; then
+	DNS_NA="dns_storm does not run: $(head -1 <<<"$out" | cut -c1-120)"
+fi
+if [ -n "$DNS_NA" ]; then
+	log "no DNS storm: $DNS_NA"
+	for c in none aegismon empty; do NA["$c dns"]=$DNS_NA; done
+fi
+
 T_START=$(now_s)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "closed port 127.0.0.1:$PORT, $JOBS storm processes, $ROUNDS rounds, ${SECS} s runs, nice $NICE, load $LOAD_START"
 
-# run_cfg ROUND CFG: the connect storm then the fork storm under one tracer
-# (libbpf-tools: tcpstates for the first, exitsnoop for the second).
+# run_cfg ROUND CFG: the connect storm, the fork storm, the DNS storm under
+# one tracer (libbpf-tools: tcpstates for the first, exitsnoop for the second;
+# the DNS storm runs under none, aegismon and the empty programs only).
 run_cfg() {
 	local r=$1 cfg=$2 kind
-	for kind in connect fork; do
+	for kind in "${KINDS[@]}"; do
 		[ -n "${NA["$cfg $kind"]:-}" ] && continue
+		if [ "$kind" = dns ] && [ "$cfg" != none ] && [ "$cfg" != aegismon ] && [ "$cfg" != empty ]; then
+			continue
+		fi
 		if [ "$kind" = connect ] || [ "$cfg" = libbpf-tools ] || [ -z "$TPID" ]; then
 			[ -n "$TPID" ] && stop_pid "$TPID"
 			TPID=
@@ -314,6 +352,7 @@ else
 	for tracer in aegismon empty; do
 		start_tracer "$tracer" connect || { TPID=; NA[probes]=${NA["$tracer connect"]}; break; }
 		"$BPFTOOL" perf show 2>/dev/null | awk -v p="$TPID" '$1 == "pid" && $2 == p { print $6, $7, $8 }' >"$TMP/hooks"
+		cgroup_links "$TPID" >>"$TMP/hooks"
 		$B/bpf_stats 2>"$TMP/stats.err" &
 		spid=$!
 		track_pid "$spid"
@@ -326,7 +365,8 @@ else
 		fi
 		ids=$(awk '{ print $1 }' "$TMP/hooks" | tr '\n' ' ')
 		prog_snapshot $ids >"$TMP/snap0"
-		for kind in connect fork; do
+		for kind in "${KINDS[@]}"; do
+			[ -n "${NA["none $kind"]:-}" ] && continue
 			args=(-d "$SECS" -j "$JOBS")
 			[ "$kind" = connect ] && args+=(-p "$PORT")
 			out=$($B/${kind}_storm "${args[@]}")
@@ -458,9 +498,16 @@ TABLE=$TMP/table.md
 {
 	echo "| workload | configuration | ops/s median | ratio to no tracer: median | min-max | n | CPU-normalized ratio: median (min-max) |"
 	echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
-	for kind in connect fork; do
-		if [ "$kind" = connect ]; then wl="1. connect() to 127.0.0.1:$PORT (refused), $JOBS procs"; else wl="2. fork + exit + wait, $JOBS procs"; fi
+	for kind in "${KINDS[@]}"; do
+		case $kind in
+		connect) wl="1. connect() to 127.0.0.1:$PORT (refused), $JOBS procs" ;;
+		fork) wl="2. fork + exit + wait, $JOBS procs" ;;
+		dns) wl="2b. DNS query + answer, UDP 127.0.0.x:53 (www.example.com, not watched; private netns), $JOBS procs" ;;
+		esac
 		for cfg in "${CFGS[@]}"; do
+			if [ "$kind" = dns ] && [ "$cfg" != none ] && [ "$cfg" != aegismon ] && [ "$cfg" != empty ]; then
+				continue
+			fi
 			label=$(tracer_label "$cfg" "$kind")
 			read -r ops _ <<<"$(awk -F'\t' -v k=$kind -v c="$cfg" '$1 == k && $3 == c { print $4 }' "$RAW" | stats)"
 			n=$(awk -F'\t' -v k=$kind -v c="$cfg" '$1 == k && $3 == c' "$RAW" | wc -l)
@@ -482,6 +529,13 @@ TABLE=$TMP/table.md
 	echo
 	echo "| figure | value | budget |"
 	echo "| --- | --- | --- |"
+	read -r dm dlo dhi <<<"$(ratios dns aegismon 4 | stats)"
+	read -r em _ <<<"$(ratios dns empty 4 | stats)"
+	if [ -n "${dm:-}" ]; then
+		echo "| 2b. DNS storm (non-Aegis names): aegismon throughput ratio to no tracer, median (min-max) | $(printf '%.3f (%.3f-%.3f)' "$dm" "$dlo" "$dhi"); empty programs $(if [ -n "${em:-}" ]; then printf '%.3f' "$em"; else echo n/a; fi) | >= 0.97 |"
+	else
+		echo "| 2b. DNS storm (non-Aegis names): aegismon throughput ratio to no tracer | n/a: ${NA["aegismon dns"]:-no run} | >= 0.97 |"
+	fi
 	for j in 1 2; do
 		read -r em elo ehi <<<"$(awk -F'\t' -v j=$j '$1 == j { print $3 }' "$AGENT_TSV" | stats)"
 		if [ -z "${em:-}" ]; then
@@ -507,8 +561,8 @@ TABLE=$TMP/table.md
 	if [ -n "${NA[probes]:-}" ] || [ ! -s "$PROBES" ]; then
 		echo "5. per-probe cost: n/a (${NA[probes]:-no data})"
 	else
-		echo "| 5. hook (type) | aegismon program | runs per connect | ns/run aegismon | ns/run empty | runs per fork | ns/run aegismon | ns/run empty |"
-		echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+		echo "| 5. hook (type) | aegismon program | runs per connect | ns/run aegismon | ns/run empty | runs per fork | ns/run aegismon | ns/run empty | runs per DNS op | ns/run aegismon | ns/run empty |"
+		echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 		awk -F'\t' '
 			FILENAME == ARGV[1] { ops[$1, $2] = $3; cpu[$1, $2] = $4; next }
 			{
@@ -524,15 +578,17 @@ TABLE=$TMP/table.md
 			END {
 				for (i = 1; i <= n; i++) {
 					k = order[i]
-					printf "| %s (%s) | %s | %.2f | %s | %s | %.2f | %s | %s |\n", k, type[k], name[k],
+					printf "| %s (%s) | %s | %.2f | %s | %s | %.2f | %s | %s | %.2f | %s | %s |\n", k, type[k], name[k],
 						per("aegismon", k, "connect"), nsrun("aegismon", k, "connect"), nsrun("empty", k, "connect"),
-						per("aegismon", k, "fork"), nsrun("aegismon", k, "fork"), nsrun("empty", k, "fork")
+						per("aegismon", k, "fork"), nsrun("aegismon", k, "fork"), nsrun("empty", k, "fork"),
+						per("aegismon", k, "dns"), nsrun("aegismon", k, "dns"), nsrun("empty", k, "dns")
 				}
-				printf "| **all programs, ns per storm op** | | | **%.0f** | **%.0f** | | **%.0f** | **%.0f** |\n",
-					tot("aegismon", "connect"), tot("empty", "connect"), tot("aegismon", "fork"), tot("empty", "fork")
+				printf "| **all programs, ns per storm op** | | | **%.0f** | **%.0f** | | **%.0f** | **%.0f** | | **%.0f** | **%.0f** |\n",
+					tot("aegismon", "connect"), tot("empty", "connect"), tot("aegismon", "fork"), tot("empty", "fork"),
+					tot("aegismon", "dns"), tot("empty", "dns")
 				print ""
-				for (j = 1; j <= 2; j++) {
-					kind = j == 1 ? "connect" : "fork"
+				for (j = 1; j <= 3; j++) {
+					kind = j == 1 ? "connect" : j == 2 ? "fork" : "dns"
 					c = cpu["aegismon", kind]
 					if (c > 0)
 						printf "%s op: %.0f ns of CPU with aegismon attached; its programs take %.0f ns of it, %.0f ns more than the empty ones (%.1f%%).\n",

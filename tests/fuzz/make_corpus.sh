@@ -16,6 +16,7 @@ cat >"$tmp/gen.c" <<'EOF'
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns.h"
 #include "ev.h"
 
 #define S 1000000000ULL
@@ -310,6 +311,191 @@ static void correlate_corpus(void)
 	done("not_installed");
 }
 
+/* ---- dns: DNS messages as captured (fuzz_dns.c) ---- */
+static unsigned char msg[AEGIS_DNS_PAYLOAD];
+static size_t mlen;
+
+static void m8(unsigned v)
+{
+	if (mlen < sizeof(msg))
+		msg[mlen++] = (unsigned char)v;
+}
+
+static void m16(unsigned v)
+{
+	m8(v >> 8);
+	m8(v);
+}
+
+static void mbytes(const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		m8(((const unsigned char *)p)[i]);
+}
+
+static void count_up(int field) /* 6 AN, 8 NS, 10 AR */
+{
+	unsigned v = (unsigned)(msg[field] << 8 | msg[field + 1]) + 1;
+
+	msg[field] = (unsigned char)(v >> 8);
+	msg[field + 1] = (unsigned char)v;
+}
+
+/* A query, or a response (QR, RA, rcode) to it, for name. */
+static void dns_start(uint16_t id, const char *name, uint16_t qtype, int response, unsigned rcode)
+{
+	memset(msg, 0, sizeof(msg));
+	mlen = dns_build_query(msg, sizeof(msg), id, name, qtype);
+	if (!mlen) {
+		fprintf(stderr, "gen: cannot encode %s\n", name);
+		exit(1);
+	}
+	if (response) {
+		msg[2] |= 0x80;
+		msg[3] = (unsigned char)(0x80 | rcode);
+	}
+}
+
+/* A record: owner is a pointer to owner_off (12 = the question name). */
+static void dns_rr(int field, unsigned owner_off, unsigned type, uint32_t ttl, const void *rd,
+		   unsigned rdlen)
+{
+	m16(0xc000 | owner_off);
+	m16(type);
+	m16(1);
+	m16(ttl >> 16);
+	m16(ttl & 0xffff);
+	m16(rdlen);
+	mbytes(rd, rdlen);
+	count_up(field);
+}
+
+static void dns_opt(unsigned udp_size)
+{
+	m8(0);
+	m16(DNS_T_OPT);
+	m16(udp_size);
+	m16(0);
+	m16(0);
+	m16(0);
+	count_up(10);
+}
+
+static void dns_put(const char *name)
+{
+	put("dns", name, msg, mlen);
+}
+
+static void dns_corpus(void)
+{
+	static const unsigned char a1[4] = { 100, 100, 30, 25 }, a2[4] = { 106, 11, 68, 13 },
+				   zero[4] = { 0 }, loop[4] = { 127, 0, 0, 1 };
+	static const unsigned char a6[16] = { 0x24, 0x08, 0x40, 0x00, 0x02, 0x00, [15] = 0x25 };
+	static const unsigned char cookie[] = { 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+	unsigned char rd[64];
+	size_t t1;
+
+	dns_start(0x1234, "jsrv.aegis.aliyun.com", DNS_T_A, 0, 0);
+	dns_put("query_a");
+	dns_start(0x1235, "update.aegis.aliyun.com", DNS_T_AAAA, 0, 0);
+	m8(0);
+	m16(DNS_T_OPT);
+	m16(1232);
+	m16(0);
+	m16(0);
+	m16(sizeof(cookie));
+	mbytes(cookie, sizeof(cookie));
+	count_up(10);
+	dns_put("query_aaaa_edns_cookie");
+
+	dns_start(0x1234, "jsrv.aegis.aliyun.com", DNS_T_A, 1, 0);
+	dns_rr(6, 12, DNS_T_A, 300, a1, 4);
+	dns_rr(6, 12, DNS_T_A, 300, a2, 4);
+	dns_opt(4096);
+	dns_put("answer_a");
+
+	dns_start(0x1235, "update.aegis.aliyun.com", DNS_T_AAAA, 1, 0);
+	dns_rr(6, 12, DNS_T_AAAA, 60, a6, 16);
+	dns_put("answer_aaaa");
+
+	/* CNAME chain with compression: jsrv -> edge.<aegis.aliyun.com> -> cdn.example.net */
+	dns_start(0x2000, "JSRV.Aegis.Aliyun.com", DNS_T_A, 1, 0);
+	t1 = mlen + 12;
+	memcpy(rd, "\x04" "edge\xc0\x11", 7);
+	dns_rr(6, 12, DNS_T_CNAME, 600, rd, 7);
+	memcpy(rd, "\x03" "cdn\x07" "example\x03" "net\x00", 17);
+	dns_rr(6, (unsigned)t1, DNS_T_CNAME, 60, rd, 17);
+	dns_rr(6, (unsigned)(t1 + 7 + 12), DNS_T_A, 30, a2, 4);
+	dns_put("answer_cname_chain");
+
+	/* NXDOMAIN with an SOA in the authority section */
+	/* owner "aegis.aliyun.com" (offset 15); ns1 and hostmaster point at "aliyun.com" (21) */
+	dns_start(0x3000, "nx.aegis.aliyun.com", DNS_T_A, 1, 3);
+	{
+		static const unsigned char soa[] = "\x03" "ns1\xc0\x15" "\x0a" "hostmaster\xc0\x15"
+			"\x00\x00\x0e\x10\x00\x00\x0e\x10\x00\x00\x0e\x10\x00\x00\x0e\x10\x00\x00\x0e\x10";
+
+		dns_rr(8, 15, 6, 600, soa, sizeof(soa) - 1);
+	}
+	dns_opt(1232);
+	dns_put("nxdomain_soa");
+
+	dns_start(0x3001, "jsrv.aegis.aliyuncs.com", DNS_T_A, 1, 2);
+	dns_put("servfail");
+	dns_start(0x3002, "jsrv.aegis.alicdn.com", DNS_T_A, 1, 5);
+	dns_put("refused");
+	dns_start(0x3003, "jsrv.aegis.aliyun.com", DNS_T_A, 1, 0);
+	msg[2] |= 0x02; /* TC */
+	dns_put("truncated_tc");
+
+	dns_start(0x4000, "jsrv.aegis.aliyun.com", DNS_T_A, 1, 0);
+	dns_rr(6, 12, DNS_T_A, 60, zero, 4);
+	dns_put("sinkhole_zero");
+	dns_start(0x4001, "jsrv.aegis.aliyun.com", DNS_T_A, 1, 0);
+	dns_rr(6, 12, DNS_T_A, 60, loop, 4);
+	dns_rr(6, 12, DNS_T_A, 60, a1, 4);
+	dns_put("sinkhole_loopback");
+
+	/* names under the fuzz target's one-label domain "a" */
+	dns_start(0x5000, "x.a", DNS_T_A, 0, 0);
+	dns_put("short_query");
+	dns_start(0x5000, "x.a", DNS_T_A, 1, 0);
+	dns_rr(6, 12, DNS_T_A, 5, a1, 4);
+	dns_put("short_answer");
+
+	/* hostile */
+	dns_start(0x6000, "jsrv.aegis.aliyun.com", DNS_T_A, 1, 0);
+	dns_rr(6, 12, DNS_T_A, 300, a1, 4);
+	dns_rr(6, 12, DNS_T_A, 300, a2, 4);
+	mlen -= 3; /* the capture ends inside the second record */
+	dns_put("cut_in_answer");
+	dns_start(0x6001, "jsrv.aegis.aliyun.com", DNS_T_A, 1, 0);
+	t1 = mlen;
+	dns_rr(6, 12, DNS_T_A, 300, a1, 4);
+	msg[t1] = (unsigned char)(0xc0 | t1 >> 8); /* owner points at itself */
+	msg[t1 + 1] = (unsigned char)t1;
+	dns_put("pointer_loop_owner");
+	memset(msg, 0, sizeof(msg));
+	memcpy(msg, "\x00\x01\x81\x80\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c\x00\x01\x00\x01", 18);
+	mlen = 18;
+	dns_put("pointer_loop_question");
+	memcpy(msg + 12, "\x41" "a\x00\x00\x01\x00\x01", 7);
+	mlen = 19;
+	dns_put("label_0x40");
+	{
+		static const char q[] = "\x03" "a\x00" "B" "\x02\x7f\xff" "\x05" "aegis" "\x06" "aliyun"
+					"\x03" "com" "\x00\x00\x01\x00\x01";
+
+		memcpy(msg + 12, q, sizeof(q) - 1);
+		mlen = 12 + sizeof(q) - 1;
+		dns_put("escapes");
+	}
+	dns_start(0x6002, "jsrv.aegis.aliyun.com", DNS_T_A, 1, 0);
+	dns_rr(6, 12, DNS_T_A, 300, a1, 4);
+	msg[mlen - 5] = 200; /* rdlength past the end */
+	dns_put("rdlength_lie");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -317,14 +503,15 @@ int main(int argc, char **argv)
 	dir = argv[1];
 	decode_corpus();
 	correlate_corpus();
+	dns_corpus();
 	return 0;
 }
 EOF
 
 "$CC" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$top/bpf" -I"$top/user" \
-	"$tmp/gen.c" -o "$tmp/gen"
+	"$tmp/gen.c" "$top/user/dns.c" -o "$tmp/gen"
 # generated seeds are overwritten; regress-* files (past findings) are kept
-for t in decode procstat correlate; do
+for t in decode procstat correlate dns; do
 	mkdir -p "$here/corpus/$t"
 done
 "$tmp/gen" "$here/corpus"

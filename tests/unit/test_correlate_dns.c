@@ -1,0 +1,825 @@
+/*
+ * DNS correlation: AEGIS_EV_DNS events carrying real DNS messages (built with
+ * dns_build_query and a small response builder), ICMP errors on DNS sockets,
+ * netfilter drops on port 53, ticks. Event time only.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "correlate.h"
+#include "dns.h"
+
+#define S 1000000000ULL
+#define MS 1000000ULL
+#define MAX_DIAGS 32
+#define MAX_LEARNED 16
+#define AGENT_PID 4242
+#define CLIENT "192.0.2.1"
+#define SERVER "198.51.100.53"
+#define CPORT 40000
+#define NAME "jsrv.aegis.aliyun.com"
+
+struct learned {
+	int family;
+	uint8_t addr[16];
+	uint32_t ttl;
+	char qname[DNS_NAME_MAX];
+};
+
+struct dns_fixture {
+	struct agent_env env;
+	struct domain_set domains;
+	struct correlator_config cfg;
+	struct correlator *c;
+	unsigned n;
+	struct diagnosis d[MAX_DIAGS];
+	unsigned nlearned;
+	struct learned learned[MAX_LEARNED];
+};
+
+static void collect(const struct diagnosis *d, void *ctx)
+{
+	struct dns_fixture *f = ctx;
+
+	if (f->n < MAX_DIAGS)
+		f->d[f->n++] = *d;
+}
+
+static void learn(void *ctx, int family, const uint8_t *addr, uint32_t ttl, const char *qname)
+{
+	struct dns_fixture *f = ctx;
+	struct learned *l;
+
+	assert_true(f->nlearned < MAX_LEARNED);
+	l = &f->learned[f->nlearned++];
+	l->family = family;
+	memcpy(l->addr, addr, family == AF_INET6 ? 16 : 4);
+	l->ttl = ttl;
+	snprintf(l->qname, sizeof(l->qname), "%s", qname);
+}
+
+static int setup(void **state)
+{
+	struct dns_fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->env.nroots = 1;
+	snprintf(f->env.roots[0], sizeof(f->env.roots[0]), "/usr/local/aegis");
+	correlator_config_defaults(&f->cfg);
+	f->cfg.env = &f->env;
+	f->cfg.learn = learn;
+	f->cfg.learn_ctx = f;
+	f->c = correlator_new(&f->cfg, collect, f);
+	*state = f;
+	return f->c ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct dns_fixture *f = *state;
+
+	correlator_free(f->c);
+	free(f);
+	return 0;
+}
+
+/* ---- messages ---- */
+
+struct msg {
+	uint8_t b[AEGIS_DNS_PAYLOAD];
+	size_t n;
+};
+
+static void put(struct msg *m, const void *p, size_t n)
+{
+	assert_true(m->n + n <= sizeof(m->b));
+	memcpy(m->b + m->n, p, n);
+	m->n += n;
+}
+
+static void query_msg(struct msg *m, uint16_t id, const char *name, uint16_t qtype)
+{
+	memset(m, 0, sizeof(*m));
+	m->n = dns_build_query(m->b, sizeof(m->b), id, name, qtype);
+	assert_true(m->n > 12);
+}
+
+static void response_msg(struct msg *m, uint16_t id, const char *name, uint16_t qtype, unsigned rcode)
+{
+	query_msg(m, id, name, qtype);
+	m->b[2] |= 0x80;
+	m->b[3] = 0x80 | (uint8_t)rcode;
+}
+
+/* An answer record, owner = the question name (pointer to offset 12). */
+static void answer_rr(struct msg *m, unsigned type, uint32_t ttl, const void *rdata, unsigned rdlen)
+{
+	uint8_t h[12] = { 0xc0, 0x0c, (uint8_t)(type >> 8), (uint8_t)type, 0, 1,
+			  (uint8_t)(ttl >> 24), (uint8_t)(ttl >> 16), (uint8_t)(ttl >> 8), (uint8_t)ttl,
+			  (uint8_t)(rdlen >> 8), (uint8_t)rdlen };
+	unsigned an = (unsigned)(m->b[6] << 8 | m->b[7]) + 1;
+
+	put(m, h, sizeof(h));
+	put(m, rdata, rdlen);
+	m->b[6] = (uint8_t)(an >> 8);
+	m->b[7] = (uint8_t)an;
+}
+
+static void answer_a(struct msg *m, uint32_t ttl, const char *ip)
+{
+	uint8_t a[4];
+
+	assert_int_equal(inet_pton(AF_INET, ip, a), 1);
+	answer_rr(m, DNS_T_A, ttl, a, 4);
+}
+
+static void answer_aaaa(struct msg *m, uint32_t ttl, const char *ip)
+{
+	uint8_t a[16];
+
+	assert_int_equal(inet_pton(AF_INET6, ip, a), 1);
+	answer_rr(m, DNS_T_AAAA, ttl, a, 16);
+}
+
+/* ---- events ---- */
+
+static void tuple(struct aegis_tuple *t, const char *src, uint16_t sport, const char *dst,
+		  uint16_t dport, uint8_t proto)
+{
+	int family = strchr(src, ':') ? AF_INET6 : AF_INET;
+
+	memset(t, 0, sizeof(*t));
+	t->family = (__u16)family;
+	t->proto = proto;
+	assert_int_equal(inet_pton(family, src, t->saddr), 1);
+	assert_int_equal(inet_pton(family, dst, t->daddr), 1);
+	t->sport = sport;
+	t->dport = dport;
+}
+
+static struct ev base(unsigned type, size_t size, uint64_t ts, uint32_t tgid, const char *comm)
+{
+	struct ev e;
+
+	memset(&e, 0, sizeof(e));
+	e.hdr.type = (__u16)type;
+	e.hdr.size = (__u16)size;
+	e.hdr.ts_ns = ts;
+	e.hdr.pid = e.hdr.tgid = tgid;
+	snprintf(e.hdr.comm, sizeof(e.hdr.comm), "%s", comm);
+	return e;
+}
+
+/* A DNS message as the kernel reports it: egress in the sender's context,
+ * ingress without a process. */
+static void dns_ev(struct dns_fixture *f, uint64_t ts, bool ingress, const char *src, uint16_t sport,
+		   const char *dst, uint16_t dport, const struct msg *m)
+{
+	struct ev e = base(AEGIS_EV_DNS, sizeof(e.dns), ts, ingress ? 0 : AGENT_PID,
+			   ingress ? "" : "AliYunDun");
+
+	tuple(&e.dns.tuple, src, sport, dst, dport, 17);
+	e.dns.flags = ingress ? AEGIS_NET_INGRESS : 0;
+	e.dns.len = (__u32)m->n;
+	e.dns.wire_len = (__u32)m->n;
+	memcpy(e.dns.data, m->b, m->n);
+	correlator_feed(f->c, &e);
+}
+
+/* The agent asks SERVER from CLIENT:CPORT. */
+static void ask(struct dns_fixture *f, uint64_t ts, uint16_t id, const char *name, uint16_t qtype)
+{
+	struct msg m;
+
+	query_msg(&m, id, name, qtype);
+	dns_ev(f, ts, false, CLIENT, CPORT, SERVER, 53, &m);
+}
+
+/* SERVER's answer arrives at CLIENT:CPORT. */
+static void reply(struct dns_fixture *f, uint64_t ts, const struct msg *m)
+{
+	dns_ev(f, ts, true, SERVER, 53, CLIENT, CPORT, m);
+}
+
+static void reply_rcode(struct dns_fixture *f, uint64_t ts, uint16_t id, const char *name,
+			unsigned rcode)
+{
+	struct msg m;
+
+	response_msg(&m, id, name, DNS_T_A, rcode);
+	reply(f, ts, &m);
+}
+
+static void tick(struct dns_fixture *f, uint64_t ts)
+{
+	struct ev e = base(AEGIS_EV_TICK, sizeof(e.tick), ts, 0, "");
+
+	correlator_feed(f->c, &e);
+}
+
+static void sockerr(struct dns_fixture *f, uint64_t ts, int err, uint16_t sport)
+{
+	struct ev e = base(AEGIS_EV_SOCK_ERROR, sizeof(e.sockerr), ts, 0, "swapper/1");
+
+	tuple(&e.sockerr.tuple, CLIENT, sport, SERVER, 53, 17);
+	e.sockerr.err = err;
+	correlator_feed(f->c, &e);
+}
+
+static void nf_drop(struct dns_fixture *f, uint64_t ts, bool ingress, const char *src, uint16_t sport,
+		    const char *dst, uint16_t dport, bool owner)
+{
+	struct ev e = base(AEGIS_EV_NF_DROP, sizeof(e.drop), ts, 0, "swapper/0");
+
+	tuple(&e.drop.tuple, src, sport, dst, dport, 17);
+	e.drop.flags = ingress ? AEGIS_NET_INGRESS : 0;
+	if (owner) {
+		e.drop.flags |= AEGIS_NET_OWNER;
+		e.drop.owner_tgid = AGENT_PID;
+		snprintf(e.drop.owner_comm, sizeof(e.drop.owner_comm), "AliYunDun");
+	}
+	correlator_feed(f->c, &e);
+}
+
+static const struct diagnosis *only(struct dns_fixture *f, enum cause c)
+{
+	const struct diagnosis *found = NULL;
+
+	for (unsigned i = 0; i < f->n; i++)
+		if (f->d[i].cause == c) {
+			assert_null(found);
+			found = &f->d[i];
+		}
+	assert_non_null(found);
+	return found;
+}
+
+static unsigned count(struct dns_fixture *f, enum cause c)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < f->n; i++)
+		n += f->d[i].cause == c;
+	return n;
+}
+
+static void assert_peer(const struct diagnosis *d, const char *ip, uint16_t port)
+{
+	uint8_t a[16];
+	int family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+
+	assert_true(d->has_peer);
+	assert_int_equal(d->peer.family, family);
+	assert_int_equal(inet_pton(family, ip, a), 1);
+	assert_memory_equal(d->peer.daddr, a, family == AF_INET6 ? 16 : 4);
+	assert_int_equal(d->peer.dport, port);
+}
+
+/* ---- rcodes ---- */
+
+static void test_nxdomain_names_server_and_asker(void **state)
+{
+	struct dns_fixture *f = *state;
+	const struct diagnosis *d;
+
+	ask(f, 1 * S, 0x1111, NAME, DNS_T_A);
+	assert_int_equal(f->n, 0);
+	reply_rcode(f, 1 * S + 20 * MS, 0x1111, "JSRV.aegis.ALIYUN.com", DNS_RC_NXDOMAIN);
+	d = only(f, CAUSE_DNS_NXDOMAIN);
+	assert_true(d->is_dns);
+	assert_string_equal(d->qname, NAME);
+	assert_int_equal(d->qtype, DNS_T_A);
+	assert_int_equal(d->rcode, DNS_RC_NXDOMAIN);
+	assert_peer(d, SERVER, 53);
+	assert_int_equal(d->peer.proto, 17);
+	assert_int_equal(d->pid, AGENT_PID);
+	assert_string_equal(d->comm, "AliYunDun");
+	assert_string_equal(d->process, "AliYunDun");
+	assert_int_equal(d->n_evidence, 1);
+	assert_int_equal(d->evidence[0].hdr.type, AEGIS_EV_DNS);
+	assert_non_null(strstr(d->summary, NAME ": NXDOMAIN from nameserver 198.51.100.53:53/udp"));
+	assert_non_null(strstr(d->summary, "(asked by AliYunDun)"));
+	/* answered: no timeout later */
+	tick(f, 30 * S);
+	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+	assert_int_equal(f->n, 1);
+}
+
+static void test_servfail_and_refused(void **state)
+{
+	struct dns_fixture *f = *state;
+	const struct diagnosis *d;
+	struct msg m;
+
+	ask(f, 1 * S, 1, "a.aegis.aliyuncs.com", DNS_T_AAAA);
+	response_msg(&m, 1, "a.aegis.aliyuncs.com", DNS_T_AAAA, DNS_RC_SERVFAIL);
+	reply(f, 1 * S + MS, &m);
+	d = only(f, CAUSE_DNS_SERVFAIL);
+	assert_int_equal(d->rcode, DNS_RC_SERVFAIL);
+	assert_int_equal(d->qtype, DNS_T_AAAA);
+	assert_string_equal(d->qname, "a.aegis.aliyuncs.com");
+	assert_int_equal(d->pid, AGENT_PID);
+	assert_non_null(strstr(d->summary, "SERVFAIL"));
+
+	/* over IPv6, to another nameserver */
+	query_msg(&m, 2, "b.aegis.alicdn.com", DNS_T_A);
+	dns_ev(f, 2 * S, false, "2001:db8::1", 50000, "2001:db8::53", 53, &m);
+	response_msg(&m, 2, "b.aegis.alicdn.com", DNS_T_A, DNS_RC_REFUSED);
+	dns_ev(f, 2 * S + MS, true, "2001:db8::53", 53, "2001:db8::1", 50000, &m);
+	d = only(f, CAUSE_DNS_REFUSED);
+	assert_int_equal(d->rcode, DNS_RC_REFUSED);
+	assert_peer(d, "2001:db8::53", 53);
+	assert_int_equal(d->pid, AGENT_PID);
+	assert_non_null(strstr(d->summary, "b.aegis.alicdn.com: REFUSED from nameserver [2001:db8::53]:53/udp"));
+
+	/* other rcodes say nothing of reachability */
+	ask(f, 3 * S, 3, NAME, DNS_T_A);
+	reply_rcode(f, 3 * S + MS, 3, NAME, DNS_RC_NOTIMP);
+	ask(f, 3 * S, 4, NAME, DNS_T_A);
+	reply_rcode(f, 3 * S + MS, 4, NAME, DNS_RC_FORMERR);
+	assert_int_equal(f->n, 2);
+}
+
+static void test_response_without_query(void **state)
+{
+	struct dns_fixture *f = *state;
+	const struct diagnosis *d;
+
+	reply_rcode(f, 1 * S, 0x2222, NAME, DNS_RC_NXDOMAIN);
+	d = only(f, CAUSE_DNS_NXDOMAIN);
+	assert_int_equal(d->pid, 0);
+	assert_string_equal(d->process, "resolver");
+	assert_string_equal(d->qname, NAME);
+	assert_peer(d, SERVER, 53);
+	assert_null(strstr(d->summary, "asked by"));
+}
+
+static void test_response_matched_by_tuple_and_id(void **state)
+{
+	struct dns_fixture *f = *state;
+	struct msg m;
+
+	ask(f, 1 * S, 0x3333, NAME, DNS_T_A);
+	/* another id, another client port: not the answer to that query */
+	reply_rcode(f, 1 * S + MS, 0x3334, NAME, DNS_RC_NXDOMAIN);
+	response_msg(&m, 0x3333, NAME, DNS_T_A, DNS_RC_NXDOMAIN);
+	dns_ev(f, 1 * S + MS, true, SERVER, 53, CLIENT, CPORT + 1, &m);
+	/* from another server */
+	dns_ev(f, 1 * S + MS, true, "203.0.113.53", 53, CLIENT, CPORT, &m);
+	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_NXDOMAIN], 3);
+	for (unsigned i = 0; i < f->n; i++)
+		assert_int_equal(f->d[i].pid, 0);
+	/* the query is still waiting */
+	tick(f, 10 * S);
+	assert_int_equal(only(f, CAUSE_DNS_TIMEOUT)->pid, AGENT_PID);
+}
+
+/* ---- silence ---- */
+
+static void test_timeout_on_tick(void **state)
+{
+	struct dns_fixture *f = *state;
+	const struct diagnosis *d;
+	uint64_t t0 = 1 * S;
+
+	ask(f, t0, 0x4444, NAME, DNS_T_A);
+	tick(f, t0 + f->cfg.dns_timeout_ns / 2);
+	tick(f, t0 + f->cfg.dns_timeout_ns - 1);
+	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+	/* time passing without a tick does not fire it either */
+	reply_rcode(f, t0 + f->cfg.dns_timeout_ns + S, 0x9999, "www.example.com", DNS_RC_NOERROR);
+	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+	tick(f, t0 + f->cfg.dns_timeout_ns + S);
+	d = only(f, CAUSE_DNS_TIMEOUT);
+	assert_string_equal(d->qname, NAME);
+	assert_int_equal(d->qtype, DNS_T_A);
+	assert_int_equal(d->pid, AGENT_PID);
+	assert_string_equal(d->process, "AliYunDun");
+	assert_peer(d, SERVER, 53);
+	assert_int_equal(d->rcode, -1);
+	assert_non_null(strstr(d->summary, NAME ": no answer from nameserver 198.51.100.53:53/udp within 5000 ms"));
+	/* once */
+	tick(f, t0 + 3 * f->cfg.dns_timeout_ns);
+	correlator_flush(f->c, t0 + 3600 * S);
+	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_TIMEOUT], 1);
+}
+
+static void test_timeout_exactly_at_limit(void **state)
+{
+	struct dns_fixture *f = *state;
+
+	ask(f, 1 * S, 5, NAME, DNS_T_A);
+	tick(f, 1 * S + f->cfg.dns_timeout_ns);
+	only(f, CAUSE_DNS_TIMEOUT);
+}
+
+static void test_no_timeout_after_answer(void **state)
+{
+	struct dns_fixture *f = *state;
+	struct msg m;
+
+	ask(f, 1 * S, 0x5555, NAME, DNS_T_A);
+	response_msg(&m, 0x5555, NAME, DNS_T_A, DNS_RC_NOERROR);
+	answer_a(&m, 60, "100.100.30.25");
+	reply(f, 1 * S + 30 * MS, &m);
+	/* NOERROR without data (AAAA of a v4-only name) answers too */
+	ask(f, 1 * S, 0x5556, NAME, DNS_T_AAAA);
+	response_msg(&m, 0x5556, NAME, DNS_T_AAAA, DNS_RC_NOERROR);
+	reply(f, 1 * S + 30 * MS, &m);
+	tick(f, 10 * S);
+	tick(f, 60 * S);
+	assert_int_equal(f->n, 0);
+}
+
+static void test_retransmitted_query_is_one_lookup(void **state)
+{
+	struct dns_fixture *f = *state;
+	struct msg m;
+
+	/* the resolver sends the same query (same socket, same id) again after
+	 * a second; the one answer ends the lookup */
+	ask(f, 1 * S, 0x6666, NAME, DNS_T_A);
+	ask(f, 2 * S, 0x6666, NAME, DNS_T_A);
+	response_msg(&m, 0x6666, NAME, DNS_T_A, DNS_RC_NOERROR);
+	answer_a(&m, 60, "100.100.30.25");
+	reply(f, 2 * S + 500 * MS, &m);
+	tick(f, 20 * S);
+	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+
+	/* unanswered, it is one timeout, counted from the first try */
+	ask(f, 30 * S, 0x7777, NAME, DNS_T_A);
+	ask(f, 32 * S, 0x7777, NAME, DNS_T_A);
+	tick(f, 30 * S + f->cfg.dns_timeout_ns);
+	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 1);
+	tick(f, 60 * S);
+	correlator_flush(f->c, 3600 * S);
+	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_TIMEOUT], 1);
+}
+
+static void test_local_resolver_seen_twice(void **state)
+{
+	struct dns_fixture *f = *state;
+	struct msg m;
+
+	/* on loopback the query leaves the client (egress) and arrives at the
+	 * resolver (ingress): one lookup */
+	query_msg(&m, 0x8888, NAME, DNS_T_A);
+	dns_ev(f, 1 * S, false, "127.0.0.1", 45000, "127.0.0.53", 53, &m);
+	dns_ev(f, 1 * S + 10000, true, "127.0.0.1", 45000, "127.0.0.53", 53, &m);
+	tick(f, 1 * S + f->cfg.dns_timeout_ns);
+	tick(f, 1 * S + 2 * f->cfg.dns_timeout_ns);
+	correlator_flush(f->c, 3600 * S);
+	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_TIMEOUT], 1);
+	assert_int_equal(only(f, CAUSE_DNS_TIMEOUT)->pid, AGENT_PID);
+	assert_peer(only(f, CAUSE_DNS_TIMEOUT), "127.0.0.53", 53);
+
+	/* the answer: leaving the resolver (egress, its own context) and
+	 * arriving at the client: one diagnosis, for the client's query */
+	f->n = 0;
+	query_msg(&m, 0x8889, NAME, DNS_T_A);
+	dns_ev(f, 4000 * S, false, "127.0.0.1", 45000, "127.0.0.53", 53, &m);
+	dns_ev(f, 4000 * S, true, "127.0.0.1", 45000, "127.0.0.53", 53, &m);
+	response_msg(&m, 0x8889, NAME, DNS_T_A, DNS_RC_SERVFAIL);
+	dns_ev(f, 4000 * S + MS, false, "127.0.0.53", 53, "127.0.0.1", 45000, &m);
+	dns_ev(f, 4000 * S + MS, true, "127.0.0.53", 53, "127.0.0.1", 45000, &m);
+	assert_int_equal(only(f, CAUSE_DNS_SERVFAIL)->pid, AGENT_PID);
+	tick(f, 4100 * S);
+	assert_int_equal(f->n, 1);
+}
+
+/* ---- unreachable and blocked ---- */
+
+static void test_unreachable_ends_the_lookup(void **state)
+{
+	struct dns_fixture *f = *state;
+	const struct diagnosis *d;
+
+	ask(f, 1 * S, 0x9999, NAME, DNS_T_A);
+	sockerr(f, 1 * S + MS, ECONNREFUSED, CPORT);
+	d = only(f, CAUSE_DNS_UNREACHABLE);
+	assert_int_equal(d->err, ECONNREFUSED);
+	assert_string_equal(d->qname, NAME);
+	assert_int_equal(d->pid, AGENT_PID);
+	assert_peer(d, SERVER, 53);
+	assert_non_null(strstr(d->summary, "nameserver 198.51.100.53:53/udp unreachable (ECONNREFUSED) for " NAME));
+	/* explained: no timeout afterwards */
+	tick(f, 30 * S);
+	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+	assert_int_equal(f->n, 1);
+}
+
+static void test_unreachable_without_lookup(void **state)
+{
+	struct dns_fixture *f = *state;
+	const struct diagnosis *d;
+
+	sockerr(f, 1 * S, EHOSTUNREACH, 41000);
+	d = only(f, CAUSE_DNS_UNREACHABLE);
+	assert_int_equal(d->err, EHOSTUNREACH);
+	assert_string_equal(d->qname, "");
+	assert_string_equal(d->process, "resolver");
+	sockerr(f, 2 * S, ENETUNREACH, 41000);
+	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_UNREACHABLE], 2);
+	/* errors that are not about reaching the server */
+	sockerr(f, 3 * S, EMSGSIZE, 41000);
+	sockerr(f, 3 * S, 0, 41000);
+	assert_int_equal(correlator_stats(f->c)->diagnoses, f->n);
+	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_UNREACHABLE], 2);
+}
+
+static void test_blocked_local_output(void **state)
+{
+	struct dns_fixture *f = *state;
+	const struct diagnosis *d;
+
+	ask(f, 1 * S, 0xaaaa, NAME, DNS_T_A);
+	nf_drop(f, 1 * S + 10000, false, CLIENT, CPORT, SERVER, 53, true);
+	d = only(f, CAUSE_DNS_BLOCKED_LOCAL);
+	assert_string_equal(d->hook, "OUTPUT");
+	assert_peer(d, SERVER, 53);
+	assert_int_equal(d->pid, AGENT_PID);
+	assert_non_null(strstr(d->summary, "DNS queries to nameserver 198.51.100.53:53/udp dropped by this host's netfilter (OUTPUT)"));
+	assert_int_equal(d->evidence[0].hdr.type, AEGIS_EV_NF_DROP);
+	/* not a connect matter, and the lookup it ends does not time out */
+	assert_int_equal(count(f, CAUSE_CONNECT_BLOCKED_LOCAL), 0);
+	tick(f, 30 * S);
+	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+}
+
+static void test_blocked_local_input(void **state)
+{
+	struct dns_fixture *f = *state;
+	const struct diagnosis *d;
+
+	ask(f, 1 * S, 0xbbbb, NAME, DNS_T_A);
+	nf_drop(f, 1 * S + 20 * MS, true, SERVER, 53, CLIENT, CPORT, false);
+	d = only(f, CAUSE_DNS_BLOCKED_LOCAL);
+	assert_string_equal(d->hook, "INPUT");
+	assert_peer(d, SERVER, 53);
+	assert_non_null(strstr(d->summary, "DNS answers from nameserver 198.51.100.53:53/udp"));
+	assert_int_equal(count(f, CAUSE_CONNECT_BLOCKED_LOCAL), 0);
+	tick(f, 30 * S);
+	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+}
+
+static void test_nameserver_own_firewall_is_not_local(void **state)
+{
+	struct dns_fixture *f = *state;
+
+	/* a query arriving at a nameserver on this host, dropped on its INPUT:
+	 * the far end's firewall for the client, nothing of ours */
+	nf_drop(f, 1 * S, true, "203.0.113.9", 33333, "192.0.2.1", 53, false);
+	/* and its answers dropped on the way out: not our lookups either */
+	nf_drop(f, 1 * S, false, "192.0.2.1", 53, "203.0.113.9", 33333, false);
+	tick(f, 2 * S);
+	assert_int_equal(f->n, 0);
+}
+
+/* ---- which names ---- */
+
+static void test_other_names_ignored(void **state)
+{
+	static const char *const others[] = {
+		"www.example.com", "xaegis.aliyun.com", "aegis.aliyun.com.evil.com", "aliyun.com", "",
+	};
+	struct dns_fixture *f = *state;
+	struct msg m;
+
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		uint16_t id = (uint16_t)(100 + i);
+
+		ask(f, 1 * S, id, others[i], DNS_T_A);
+		reply_rcode(f, 1 * S + MS, id, others[i], DNS_RC_NXDOMAIN);
+		ask(f, 1 * S, (uint16_t)(id + 50), others[i], DNS_T_A); /* never answered */
+		response_msg(&m, (uint16_t)(id + 80), others[i], DNS_T_A, DNS_RC_NOERROR);
+		answer_a(&m, 60, "0.0.0.0");
+		reply(f, 1 * S + MS, &m);
+	}
+	tick(f, 30 * S);
+	assert_int_equal(f->n, 0);
+	assert_int_equal(f->nlearned, 0);
+	/* the suffix itself is watched */
+	reply_rcode(f, 31 * S, 1, "aegis.aliyun.com", DNS_RC_NXDOMAIN);
+	assert_int_equal(count(f, CAUSE_DNS_NXDOMAIN), 1);
+}
+
+static void test_custom_domains(void **state)
+{
+	struct dns_fixture *f = *state;
+	char err[128];
+
+	correlator_free(f->c);
+	memset(&f->domains, 0, sizeof(f->domains));
+	assert_int_equal(domains_add(&f->domains, "corp.example", err, sizeof(err)), 0);
+	f->cfg.domains = &f->domains;
+	f->c = correlator_new(&f->cfg, collect, f);
+	assert_non_null(f->c);
+
+	ask(f, 1 * S, 1, NAME, DNS_T_A);
+	reply_rcode(f, 1 * S + MS, 1, NAME, DNS_RC_NXDOMAIN);
+	ask(f, 1 * S, 2, "agent.CORP.example", DNS_T_A);
+	reply_rcode(f, 1 * S + MS, 2, "agent.corp.example", DNS_RC_NXDOMAIN);
+	ask(f, 1 * S, 3, "agent.notcorp.example", DNS_T_A);
+	reply_rcode(f, 1 * S + MS, 3, "agent.notcorp.example", DNS_RC_NXDOMAIN);
+	assert_string_equal(only(f, CAUSE_DNS_NXDOMAIN)->qname, "agent.corp.example");
+	assert_int_equal(only(f, CAUSE_DNS_NXDOMAIN)->pid, AGENT_PID);
+	ask(f, 2 * S, 4, NAME, DNS_T_A);
+	tick(f, 30 * S);
+	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+}
+
+/* ---- answers ---- */
+
+static void test_learn_addresses(void **state)
+{
+	struct dns_fixture *f = *state;
+	struct msg m;
+	uint8_t a[16], cname[32];
+	size_t n;
+
+	ask(f, 1 * S, 0xcccc, NAME, DNS_T_A);
+	response_msg(&m, 0xcccc, NAME, DNS_T_A, DNS_RC_NOERROR);
+	/* jsrv CNAME edge.<aegis.aliyun.com by pointer to offset 17> */
+	n = 0;
+	cname[n++] = 4;
+	memcpy(cname + n, "edge", 4);
+	n += 4;
+	cname[n++] = 0xc0;
+	cname[n++] = 17;
+	answer_rr(&m, DNS_T_CNAME, 600, cname, (unsigned)n);
+	answer_a(&m, 120, "100.100.30.25");
+	answer_aaaa(&m, 90, "2408:4000:200::25");
+	reply(f, 1 * S + 5 * MS, &m);
+	assert_int_equal(f->n, 0);
+	assert_int_equal(f->nlearned, 2);
+	assert_int_equal(f->learned[0].family, AF_INET);
+	assert_int_equal(inet_pton(AF_INET, "100.100.30.25", a), 1);
+	assert_memory_equal(f->learned[0].addr, a, 4);
+	assert_int_equal(f->learned[0].ttl, 120);
+	assert_string_equal(f->learned[0].qname, NAME);
+	assert_int_equal(f->learned[1].family, AF_INET6);
+	assert_int_equal(inet_pton(AF_INET6, "2408:4000:200::25", a), 1);
+	assert_memory_equal(f->learned[1].addr, a, 16);
+	assert_int_equal(f->learned[1].ttl, 90);
+	assert_string_equal(f->learned[1].qname, NAME);
+
+	/* an answer nobody asked for (a query missed) still teaches */
+	response_msg(&m, 0xcccd, "update.aegis.aliyun.com", DNS_T_A, DNS_RC_NOERROR);
+	answer_a(&m, 30, "100.100.30.26");
+	reply(f, 2 * S, &m);
+	assert_int_equal(f->nlearned, 3);
+	assert_string_equal(f->learned[2].qname, "update.aegis.aliyun.com");
+	/* a truncated (TC) answer with no records teaches nothing, says nothing */
+	response_msg(&m, 0xccce, NAME, DNS_T_A, DNS_RC_NOERROR);
+	m.b[2] |= 0x02;
+	reply(f, 3 * S, &m);
+	assert_int_equal(f->nlearned, 3);
+	assert_int_equal(f->n, 0);
+}
+
+static void test_sinkhole_answer(void **state)
+{
+	struct dns_fixture *f = *state;
+	const struct diagnosis *d;
+	struct msg m;
+
+	ask(f, 1 * S, 0xdddd, NAME, DNS_T_A);
+	response_msg(&m, 0xdddd, NAME, DNS_T_A, DNS_RC_NOERROR);
+	answer_a(&m, 60, "0.0.0.0");
+	reply(f, 1 * S + MS, &m);
+	d = only(f, CAUSE_ENDPOINT_SINKHOLED);
+	assert_string_equal(d->qname, NAME);
+	assert_int_equal(d->pid, AGENT_PID);
+	assert_peer(d, SERVER, 53);
+	assert_non_null(strstr(d->summary, NAME " resolves to 0.0.0.0 (answer from 198.51.100.53:53/udp)"));
+	assert_int_equal(f->nlearned, 0);
+
+	/* loopback, IPv4 and IPv6; a real address beside them is learned */
+	ask(f, 2 * S, 0xddde, "x.aegis.aliyun.com", DNS_T_AAAA);
+	response_msg(&m, 0xddde, "x.aegis.aliyun.com", DNS_T_AAAA, DNS_RC_NOERROR);
+	answer_aaaa(&m, 60, "::1");
+	answer_a(&m, 60, "127.0.0.1");
+	answer_a(&m, 60, "100.100.30.27");
+	reply(f, 2 * S + MS, &m);
+	/* three sinks, the repeats of one name held back as one */
+	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_ENDPOINT_SINKHOLED], 3);
+	assert_int_equal(count(f, CAUSE_ENDPOINT_SINKHOLED), 2);
+	assert_non_null(strstr(f->d[1].summary, "x.aegis.aliyun.com resolves to ::1"));
+	assert_int_equal(f->nlearned, 1);
+}
+
+static void test_learned_name_names_connect_failure(void **state)
+{
+	struct dns_fixture *f = *state;
+	const struct diagnosis *d;
+	struct msg m;
+	struct ev e;
+
+	ask(f, 1 * S, 0xeeee, "update.aegis.aliyun.com", DNS_T_A);
+	response_msg(&m, 0xeeee, "update.aegis.aliyun.com", DNS_T_A, DNS_RC_NOERROR);
+	answer_a(&m, 60, "100.100.30.25");
+	reply(f, 1 * S + MS, &m);
+	assert_int_equal(f->nlearned, 1);
+
+	e = base(AEGIS_EV_TCP_STATE, sizeof(e.tcp), 2 * S, AGENT_PID, "AliYunDun");
+	tuple(&e.tcp.tuple, CLIENT, 41000, "100.100.30.25", 443, 6);
+	e.tcp.flags = AEGIS_NET_AGENT | AEGIS_NET_ENDPOINT;
+	e.tcp.oldstate = 7; /* CLOSE -> SYN_SENT */
+	e.tcp.newstate = 2;
+	correlator_feed(f->c, &e);
+	e.hdr.ts_ns += MS;
+	e.tcp.oldstate = 2; /* SYN_SENT -> CLOSE, refused */
+	e.tcp.newstate = 7;
+	e.tcp.sk_err = ECONNREFUSED;
+	e.tcp.flags |= AEGIS_NET_RST;
+	correlator_feed(f->c, &e);
+	d = only(f, CAUSE_CONNECT_REFUSED);
+	assert_string_equal(d->qname, "update.aegis.aliyun.com");
+	assert_false(d->is_dns);
+	assert_peer(d, "100.100.30.25", 443);
+	assert_non_null(strstr(d->summary, "update.aegis.aliyun.com (100.100.30.25):443/tcp: refused"));
+
+	/* an address never learned has no name */
+	f->n = 0;
+	tuple(&e.tcp.tuple, CLIENT, 41001, "100.100.30.99", 443, 6);
+	e.hdr.ts_ns = 3 * S;
+	correlator_feed(f->c, &e);
+	assert_string_equal(only(f, CAUSE_CONNECT_REFUSED)->qname, "");
+}
+
+/* ---- what the kernel may hand over ---- */
+
+static void test_odd_captures(void **state)
+{
+	struct dns_fixture *f = *state;
+	struct ev e = base(AEGIS_EV_DNS, sizeof(e.dns), 1 * S, 0, "");
+	struct msg m;
+
+	tuple(&e.dns.tuple, SERVER, 53, CLIENT, CPORT, 17);
+	e.dns.flags = AEGIS_NET_INGRESS;
+	/* len beyond the buffer: clamped */
+	response_msg(&m, 1, NAME, DNS_T_A, DNS_RC_NXDOMAIN);
+	memcpy(e.dns.data, m.b, m.n);
+	e.dns.len = 100000;
+	correlator_feed(f->c, &e);
+	assert_int_equal(count(f, CAUSE_DNS_NXDOMAIN), 1);
+	/* garbage, empty, a header alone */
+	memset(e.dns.data, 0xff, sizeof(e.dns.data));
+	e.dns.len = sizeof(e.dns.data);
+	correlator_feed(f->c, &e);
+	e.dns.len = 0;
+	correlator_feed(f->c, &e);
+	memcpy(e.dns.data, m.b, 12);
+	e.dns.len = 12;
+	correlator_feed(f->c, &e);
+	/* a capture cut inside the answers: the rcode is in the header */
+	response_msg(&m, 2, NAME, DNS_T_A, DNS_RC_SERVFAIL);
+	answer_a(&m, 60, "100.100.30.25");
+	memcpy(e.dns.data, m.b, m.n);
+	e.dns.len = (__u32)m.n - 3;
+	e.dns.wire_len = (__u32)m.n;
+	correlator_feed(f->c, &e);
+	assert_int_equal(count(f, CAUSE_DNS_SERVFAIL), 1);
+	assert_int_equal(f->n, 2);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_nxdomain_names_server_and_asker),
+		T(test_servfail_and_refused),
+		T(test_response_without_query),
+		T(test_response_matched_by_tuple_and_id),
+		T(test_timeout_on_tick),
+		T(test_timeout_exactly_at_limit),
+		T(test_no_timeout_after_answer),
+		T(test_retransmitted_query_is_one_lookup),
+		T(test_local_resolver_seen_twice),
+		T(test_unreachable_ends_the_lookup),
+		T(test_unreachable_without_lookup),
+		T(test_blocked_local_output),
+		T(test_blocked_local_input),
+		T(test_nameserver_own_firewall_is_not_local),
+		T(test_other_names_ignored),
+		T(test_custom_domains),
+		T(test_learn_addresses),
+		T(test_sinkhole_answer),
+		T(test_learned_name_names_connect_failure),
+		T(test_odd_captures),
+	};
+#undef T
+
+	return cmocka_run_group_tests_name("correlate_dns", tests, NULL, NULL);
+}
