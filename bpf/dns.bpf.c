@@ -24,6 +24,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define DNS_PORT 53
 #define DNS_HDR 12
 #define MAX_LABELS 64
+#define MAX_NAME_BYTES 256
 
 /* Watched domains as hashes of their last 1-4 labels (FNV-1a over each
  * lowercased label, then over the label hashes), filled by userspace with the
@@ -118,57 +119,56 @@ struct {
 struct name_walk {
 	const __u8 *data;
 	__u32 len;
-	__u32 remaining; /* offset of the next label */
+	__u32 remaining;
 	__u32 nlabels;
 	__u32 done; /* 1 end of name, 2 malformed */
+	__u64 h;
 	__u64 lh[4];
 };
 
-/* One label of the question name per call: bpf_loop keeps the verifier's
- * work to one pass over this function, and a call per label (not per byte)
- * keeps the indirect calls few. */
-static long walk_label(__u32 i, struct name_walk *w)
+/* One byte of the question name per call: bpf_loop keeps the verifier's work
+ * to one pass over this function. */
+static long walk_byte(__u32 i, struct name_walk *w)
 {
-	__u32 pos = w->remaining; /* offset of this label's length byte */
-	__u64 h = FNV_OFFSET;
-	__u8 l, j;
+	__u32 pos = DNS_HDR + i;
+	__u8 c;
 
 	if (pos >= w->len) {
 		w->done = 2;
 		return 1;
 	}
-	l = w->data[bound_idx(pos)];
-	if (l == 0) {
-		w->done = 1;
-		return 1;
+	c = w->data[bound_idx(pos)];
+	if (w->remaining == 0) {
+		if (i > 0) {
+			w->lh[w->nlabels & 3] = w->h;
+			w->nlabels++;
+		}
+		if (c == 0) {
+			w->done = 1;
+			return 1;
+		}
+		if (c & 0xc0) { /* no compression in a question name */
+			w->done = 2;
+			return 1;
+		}
+		w->remaining = c;
+		w->h = FNV_OFFSET;
+		return 0;
 	}
-	if (l & 0xc0 || pos + 1 + l >= w->len) { /* no compression in a question name */
-		w->done = 2;
-		return 1;
-	}
-	for (j = 0; j < 63; j++) {
-		__u8 c;
-
-		if (j >= l)
-			break;
-		c = w->data[bound_idx(pos + 1 + j)];
-		if (c >= 'A' && c <= 'Z')
-			c |= 0x20; /* resolvers randomize case */
-		h = (h ^ c) * FNV_PRIME;
-	}
-	w->lh[w->nlabels & 3] = h;
-	w->nlabels++;
-	w->remaining = pos + 1 + l;
+	if (c >= 'A' && c <= 'Z')
+		c |= 0x20; /* resolvers randomize case */
+	w->h = (w->h ^ c) * FNV_PRIME;
+	w->remaining--;
 	return 0;
 }
 
 /* Is the question name (at data[12]) under a watched domain? */
 static __always_inline bool watched_question(const __u8 *data, __u32 len)
 {
-	struct name_walk w = { .data = data, .len = len, .remaining = DNS_HDR };
+	struct name_walk w = { .data = data, .len = len, .h = FNV_OFFSET };
 	__u32 k, j;
 
-	bpf_loop(MAX_LABELS, walk_label, &w, 0);
+	bpf_loop(MAX_NAME_BYTES, walk_byte, &w, 0);
 	if (w.done != 1)
 		return false;
 	for (k = 1; k <= 4; k++) {
