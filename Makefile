@@ -144,3 +144,6 @@ $(BUILD)/bench/bpf_stats: tests/bench/bpf_stats.c
 	$(CC) $(BENCH_CFLAGS) $< $(STATIC_LIBS) -o $@
 # the DNS row of make bench: queries to a responder on 127.0.0.1:53 in a private netns
 bench: $(BUILD)/bench/dns_storm
+$(BUILD)/bench/dns_storm: tests/bench/dns_storm.c tests/bench/storm.h user/dns.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -Iuser tests/bench/dns_storm.c user/dns.c -lpthread -o $@

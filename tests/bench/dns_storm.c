@@ -19,6 +19,7 @@
  * -H stays in the caller's namespace (the ports must be free there); -U
  * leaves the processes unpinned.
  */
+#include "dns.h"
 #include "storm.h"
 
 #include <arpa/inet.h>
@@ -65,34 +66,10 @@ static void pin(unsigned k)
 	sched_setaffinity(0, sizeof(one), &one);
 }
 
+/* the query the project's own resolver code builds (user/dns.c) */
 static size_t build_query(uint8_t *buf, size_t len, uint16_t id)
 {
-	size_t o = 12, l;
-	const char *p = qname, *dot;
-
-	if (len < 12 + strlen(qname) + 2 + 4)
-		return 0;
-	memset(buf, 0, 12);
-	buf[0] = (uint8_t)(id >> 8);
-	buf[1] = (uint8_t)id;
-	buf[2] = 0x01; /* RD */
-	buf[5] = 1;    /* QDCOUNT */
-	while (*p) {
-		dot = strchr(p, '.');
-		l = dot ? (size_t)(dot - p) : strlen(p);
-		if (l == 0 || l > 63)
-			return 0;
-		buf[o++] = (uint8_t)l;
-		memcpy(buf + o, p, l);
-		o += l;
-		p += l + (dot ? 1 : 0);
-	}
-	buf[o++] = 0;
-	buf[o++] = 0;
-	buf[o++] = 1; /* A */
-	buf[o++] = 0;
-	buf[o++] = 1; /* IN */
-	return o;
+	return dns_build_query(buf, len, id, qname, DNS_T_A);
 }
 
 /* ---- the responder: a thread of the worker ---- */

@@ -17,11 +17,11 @@
 #include <cmocka.h>
 
 #include "correlate.h"
+#include "diag_log.h"
 #include "dns.h"
 
 #define S 1000000000ULL
 #define MS 1000000ULL
-#define MAX_DIAGS 32
 #define MAX_LEARNED 16
 #define AGENT_PID 4242
 #define CLIENT "192.0.2.1"
@@ -37,23 +37,14 @@ struct learned {
 };
 
 struct dns_fixture {
+	struct diag_log log; /* first: the collector's ctx */
 	struct agent_env env;
 	struct domain_set domains;
 	struct correlator_config cfg;
 	struct correlator *c;
-	unsigned n;
-	struct diagnosis d[MAX_DIAGS];
 	unsigned nlearned;
 	struct learned learned[MAX_LEARNED];
 };
-
-static void collect(const struct diagnosis *d, void *ctx)
-{
-	struct dns_fixture *f = ctx;
-
-	if (f->n < MAX_DIAGS)
-		f->d[f->n++] = *d;
-}
 
 static void learn(void *ctx, int family, const uint8_t *addr, uint32_t ttl, const char *qname)
 {
@@ -80,7 +71,7 @@ static int setup(void **state)
 	f->cfg.env = &f->env;
 	f->cfg.learn = learn;
 	f->cfg.learn_ctx = f;
-	f->c = correlator_new(&f->cfg, collect, f);
+	f->c = correlator_new(&f->cfg, diag_log_collect, f);
 	*state = f;
 	return f->c ? 0 : -1;
 }
@@ -252,28 +243,6 @@ static void nf_drop(struct dns_fixture *f, uint64_t ts, bool ingress, const char
 	correlator_feed(f->c, &e);
 }
 
-static const struct diagnosis *only(struct dns_fixture *f, enum cause c)
-{
-	const struct diagnosis *found = NULL;
-
-	for (unsigned i = 0; i < f->n; i++)
-		if (f->d[i].cause == c) {
-			assert_null(found);
-			found = &f->d[i];
-		}
-	assert_non_null(found);
-	return found;
-}
-
-static unsigned count(struct dns_fixture *f, enum cause c)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < f->n; i++)
-		n += f->d[i].cause == c;
-	return n;
-}
-
 static void assert_peer(const struct diagnosis *d, const char *ip, uint16_t port)
 {
 	uint8_t a[16];
@@ -294,9 +263,9 @@ static void test_nxdomain_names_server_and_asker(void **state)
 	const struct diagnosis *d;
 
 	ask(f, 1 * S, 0x1111, NAME, DNS_T_A);
-	assert_int_equal(f->n, 0);
+	assert_int_equal(f->log.n, 0);
 	reply_rcode(f, 1 * S + 20 * MS, 0x1111, "JSRV.aegis.ALIYUN.com", DNS_RC_NXDOMAIN);
-	d = only(f, CAUSE_DNS_NXDOMAIN);
+	d = diag_only(&f->log, CAUSE_DNS_NXDOMAIN);
 	assert_true(d->is_dns);
 	assert_string_equal(d->qname, NAME);
 	assert_int_equal(d->qtype, DNS_T_A);
@@ -312,8 +281,8 @@ static void test_nxdomain_names_server_and_asker(void **state)
 	assert_non_null(strstr(d->summary, "(asked by AliYunDun)"));
 	/* answered: no timeout later */
 	tick(f, 30 * S);
-	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
-	assert_int_equal(f->n, 1);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_TIMEOUT), 0);
+	assert_int_equal(f->log.n, 1);
 }
 
 static void test_servfail_and_refused(void **state)
@@ -325,7 +294,7 @@ static void test_servfail_and_refused(void **state)
 	ask(f, 1 * S, 1, "a.aegis.aliyuncs.com", DNS_T_AAAA);
 	response_msg(&m, 1, "a.aegis.aliyuncs.com", DNS_T_AAAA, DNS_RC_SERVFAIL);
 	reply(f, 1 * S + MS, &m);
-	d = only(f, CAUSE_DNS_SERVFAIL);
+	d = diag_only(&f->log, CAUSE_DNS_SERVFAIL);
 	assert_int_equal(d->rcode, DNS_RC_SERVFAIL);
 	assert_int_equal(d->qtype, DNS_T_AAAA);
 	assert_string_equal(d->qname, "a.aegis.aliyuncs.com");
@@ -337,7 +306,7 @@ static void test_servfail_and_refused(void **state)
 	dns_ev(f, 2 * S, false, "2001:db8::1", 50000, "2001:db8::53", 53, &m);
 	response_msg(&m, 2, "b.aegis.alicdn.com", DNS_T_A, DNS_RC_REFUSED);
 	dns_ev(f, 2 * S + MS, true, "2001:db8::53", 53, "2001:db8::1", 50000, &m);
-	d = only(f, CAUSE_DNS_REFUSED);
+	d = diag_only(&f->log, CAUSE_DNS_REFUSED);
 	assert_int_equal(d->rcode, DNS_RC_REFUSED);
 	assert_peer(d, "2001:db8::53", 53);
 	assert_int_equal(d->pid, AGENT_PID);
@@ -348,7 +317,7 @@ static void test_servfail_and_refused(void **state)
 	reply_rcode(f, 3 * S + MS, 3, NAME, DNS_RC_NOTIMP);
 	ask(f, 3 * S, 4, NAME, DNS_T_A);
 	reply_rcode(f, 3 * S + MS, 4, NAME, DNS_RC_FORMERR);
-	assert_int_equal(f->n, 2);
+	assert_int_equal(f->log.n, 2);
 }
 
 static void test_response_without_query(void **state)
@@ -357,7 +326,7 @@ static void test_response_without_query(void **state)
 	const struct diagnosis *d;
 
 	reply_rcode(f, 1 * S, 0x2222, NAME, DNS_RC_NXDOMAIN);
-	d = only(f, CAUSE_DNS_NXDOMAIN);
+	d = diag_only(&f->log, CAUSE_DNS_NXDOMAIN);
 	assert_int_equal(d->pid, 0);
 	assert_string_equal(d->process, "resolver");
 	assert_string_equal(d->qname, NAME);
@@ -378,11 +347,11 @@ static void test_response_matched_by_tuple_and_id(void **state)
 	/* from another server */
 	dns_ev(f, 1 * S + MS, true, "203.0.113.53", 53, CLIENT, CPORT, &m);
 	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_NXDOMAIN], 3);
-	for (unsigned i = 0; i < f->n; i++)
-		assert_int_equal(f->d[i].pid, 0);
+	for (unsigned i = 0; i < f->log.n; i++)
+		assert_int_equal(f->log.d[i].pid, 0);
 	/* the query is still waiting */
 	tick(f, 10 * S);
-	assert_int_equal(only(f, CAUSE_DNS_TIMEOUT)->pid, AGENT_PID);
+	assert_int_equal(diag_only(&f->log, CAUSE_DNS_TIMEOUT)->pid, AGENT_PID);
 }
 
 /* ---- silence ---- */
@@ -396,12 +365,12 @@ static void test_timeout_on_tick(void **state)
 	ask(f, t0, 0x4444, NAME, DNS_T_A);
 	tick(f, t0 + f->cfg.dns_timeout_ns / 2);
 	tick(f, t0 + f->cfg.dns_timeout_ns - 1);
-	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_TIMEOUT), 0);
 	/* time passing without a tick does not fire it either */
 	reply_rcode(f, t0 + f->cfg.dns_timeout_ns + S, 0x9999, "www.example.com", DNS_RC_NOERROR);
-	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_TIMEOUT), 0);
 	tick(f, t0 + f->cfg.dns_timeout_ns + S);
-	d = only(f, CAUSE_DNS_TIMEOUT);
+	d = diag_only(&f->log, CAUSE_DNS_TIMEOUT);
 	assert_string_equal(d->qname, NAME);
 	assert_int_equal(d->qtype, DNS_T_A);
 	assert_int_equal(d->pid, AGENT_PID);
@@ -421,7 +390,7 @@ static void test_timeout_exactly_at_limit(void **state)
 
 	ask(f, 1 * S, 5, NAME, DNS_T_A);
 	tick(f, 1 * S + f->cfg.dns_timeout_ns);
-	only(f, CAUSE_DNS_TIMEOUT);
+	diag_only(&f->log, CAUSE_DNS_TIMEOUT);
 }
 
 static void test_no_timeout_after_answer(void **state)
@@ -439,7 +408,7 @@ static void test_no_timeout_after_answer(void **state)
 	reply(f, 1 * S + 30 * MS, &m);
 	tick(f, 10 * S);
 	tick(f, 60 * S);
-	assert_int_equal(f->n, 0);
+	assert_int_equal(f->log.n, 0);
 }
 
 static void test_retransmitted_query_is_one_lookup(void **state)
@@ -455,13 +424,13 @@ static void test_retransmitted_query_is_one_lookup(void **state)
 	answer_a(&m, 60, "100.100.30.25");
 	reply(f, 2 * S + 500 * MS, &m);
 	tick(f, 20 * S);
-	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_TIMEOUT), 0);
 
 	/* unanswered, it is one timeout, counted from the first try */
 	ask(f, 30 * S, 0x7777, NAME, DNS_T_A);
 	ask(f, 32 * S, 0x7777, NAME, DNS_T_A);
 	tick(f, 30 * S + f->cfg.dns_timeout_ns);
-	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 1);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_TIMEOUT), 1);
 	tick(f, 60 * S);
 	correlator_flush(f->c, 3600 * S);
 	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_TIMEOUT], 1);
@@ -481,21 +450,21 @@ static void test_local_resolver_seen_twice(void **state)
 	tick(f, 1 * S + 2 * f->cfg.dns_timeout_ns);
 	correlator_flush(f->c, 3600 * S);
 	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_TIMEOUT], 1);
-	assert_int_equal(only(f, CAUSE_DNS_TIMEOUT)->pid, AGENT_PID);
-	assert_peer(only(f, CAUSE_DNS_TIMEOUT), "127.0.0.53", 53);
+	assert_int_equal(diag_only(&f->log, CAUSE_DNS_TIMEOUT)->pid, AGENT_PID);
+	assert_peer(diag_only(&f->log, CAUSE_DNS_TIMEOUT), "127.0.0.53", 53);
 
 	/* the answer: leaving the resolver (egress, its own context) and
 	 * arriving at the client: one diagnosis, for the client's query */
-	f->n = 0;
+	f->log.n = 0;
 	query_msg(&m, 0x8889, NAME, DNS_T_A);
 	dns_ev(f, 4000 * S, false, "127.0.0.1", 45000, "127.0.0.53", 53, &m);
 	dns_ev(f, 4000 * S, true, "127.0.0.1", 45000, "127.0.0.53", 53, &m);
 	response_msg(&m, 0x8889, NAME, DNS_T_A, DNS_RC_SERVFAIL);
 	dns_ev(f, 4000 * S + MS, false, "127.0.0.53", 53, "127.0.0.1", 45000, &m);
 	dns_ev(f, 4000 * S + MS, true, "127.0.0.53", 53, "127.0.0.1", 45000, &m);
-	assert_int_equal(only(f, CAUSE_DNS_SERVFAIL)->pid, AGENT_PID);
+	assert_int_equal(diag_only(&f->log, CAUSE_DNS_SERVFAIL)->pid, AGENT_PID);
 	tick(f, 4100 * S);
-	assert_int_equal(f->n, 1);
+	assert_int_equal(f->log.n, 1);
 }
 
 /* ---- unreachable and blocked ---- */
@@ -507,7 +476,7 @@ static void test_unreachable_ends_the_lookup(void **state)
 
 	ask(f, 1 * S, 0x9999, NAME, DNS_T_A);
 	sockerr(f, 1 * S + MS, ECONNREFUSED, CPORT);
-	d = only(f, CAUSE_DNS_UNREACHABLE);
+	d = diag_only(&f->log, CAUSE_DNS_UNREACHABLE);
 	assert_int_equal(d->err, ECONNREFUSED);
 	assert_string_equal(d->qname, NAME);
 	assert_int_equal(d->pid, AGENT_PID);
@@ -515,8 +484,8 @@ static void test_unreachable_ends_the_lookup(void **state)
 	assert_non_null(strstr(d->summary, "nameserver 198.51.100.53:53/udp unreachable (ECONNREFUSED) for " NAME));
 	/* explained: no timeout afterwards */
 	tick(f, 30 * S);
-	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
-	assert_int_equal(f->n, 1);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_TIMEOUT), 0);
+	assert_int_equal(f->log.n, 1);
 }
 
 static void test_unreachable_without_lookup(void **state)
@@ -525,7 +494,7 @@ static void test_unreachable_without_lookup(void **state)
 	const struct diagnosis *d;
 
 	sockerr(f, 1 * S, EHOSTUNREACH, 41000);
-	d = only(f, CAUSE_DNS_UNREACHABLE);
+	d = diag_only(&f->log, CAUSE_DNS_UNREACHABLE);
 	assert_int_equal(d->err, EHOSTUNREACH);
 	assert_string_equal(d->qname, "");
 	assert_string_equal(d->process, "resolver");
@@ -534,7 +503,7 @@ static void test_unreachable_without_lookup(void **state)
 	/* errors that are not about reaching the server */
 	sockerr(f, 3 * S, EMSGSIZE, 41000);
 	sockerr(f, 3 * S, 0, 41000);
-	assert_int_equal(correlator_stats(f->c)->diagnoses, f->n);
+	assert_int_equal(correlator_stats(f->c)->diagnoses, f->log.n);
 	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_UNREACHABLE], 2);
 }
 
@@ -545,16 +514,16 @@ static void test_blocked_local_output(void **state)
 
 	ask(f, 1 * S, 0xaaaa, NAME, DNS_T_A);
 	nf_drop(f, 1 * S + 10000, false, CLIENT, CPORT, SERVER, 53, true);
-	d = only(f, CAUSE_DNS_BLOCKED_LOCAL);
+	d = diag_only(&f->log, CAUSE_DNS_BLOCKED_LOCAL);
 	assert_string_equal(d->hook, "OUTPUT");
 	assert_peer(d, SERVER, 53);
 	assert_int_equal(d->pid, AGENT_PID);
 	assert_non_null(strstr(d->summary, "DNS queries to nameserver 198.51.100.53:53/udp dropped by this host's netfilter (OUTPUT)"));
 	assert_int_equal(d->evidence[0].hdr.type, AEGIS_EV_NF_DROP);
 	/* not a connect matter, and the lookup it ends does not time out */
-	assert_int_equal(count(f, CAUSE_CONNECT_BLOCKED_LOCAL), 0);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL), 0);
 	tick(f, 30 * S);
-	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_TIMEOUT), 0);
 }
 
 static void test_blocked_local_input(void **state)
@@ -564,13 +533,13 @@ static void test_blocked_local_input(void **state)
 
 	ask(f, 1 * S, 0xbbbb, NAME, DNS_T_A);
 	nf_drop(f, 1 * S + 20 * MS, true, SERVER, 53, CLIENT, CPORT, false);
-	d = only(f, CAUSE_DNS_BLOCKED_LOCAL);
+	d = diag_only(&f->log, CAUSE_DNS_BLOCKED_LOCAL);
 	assert_string_equal(d->hook, "INPUT");
 	assert_peer(d, SERVER, 53);
 	assert_non_null(strstr(d->summary, "DNS answers from nameserver 198.51.100.53:53/udp"));
-	assert_int_equal(count(f, CAUSE_CONNECT_BLOCKED_LOCAL), 0);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL), 0);
 	tick(f, 30 * S);
-	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_TIMEOUT), 0);
 }
 
 static void test_nameserver_own_firewall_is_not_local(void **state)
@@ -583,7 +552,7 @@ static void test_nameserver_own_firewall_is_not_local(void **state)
 	/* and its answers dropped on the way out: not our lookups either */
 	nf_drop(f, 1 * S, false, "192.0.2.1", 53, "203.0.113.9", 33333, false);
 	tick(f, 2 * S);
-	assert_int_equal(f->n, 0);
+	assert_int_equal(f->log.n, 0);
 }
 
 /* ---- which names ---- */
@@ -607,11 +576,11 @@ static void test_other_names_ignored(void **state)
 		reply(f, 1 * S + MS, &m);
 	}
 	tick(f, 30 * S);
-	assert_int_equal(f->n, 0);
+	assert_int_equal(f->log.n, 0);
 	assert_int_equal(f->nlearned, 0);
 	/* the suffix itself is watched */
 	reply_rcode(f, 31 * S, 1, "aegis.aliyun.com", DNS_RC_NXDOMAIN);
-	assert_int_equal(count(f, CAUSE_DNS_NXDOMAIN), 1);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_NXDOMAIN), 1);
 }
 
 static void test_custom_domains(void **state)
@@ -623,7 +592,7 @@ static void test_custom_domains(void **state)
 	memset(&f->domains, 0, sizeof(f->domains));
 	assert_int_equal(domains_add(&f->domains, "corp.example", err, sizeof(err)), 0);
 	f->cfg.domains = &f->domains;
-	f->c = correlator_new(&f->cfg, collect, f);
+	f->c = correlator_new(&f->cfg, diag_log_collect, f);
 	assert_non_null(f->c);
 
 	ask(f, 1 * S, 1, NAME, DNS_T_A);
@@ -632,11 +601,11 @@ static void test_custom_domains(void **state)
 	reply_rcode(f, 1 * S + MS, 2, "agent.corp.example", DNS_RC_NXDOMAIN);
 	ask(f, 1 * S, 3, "agent.notcorp.example", DNS_T_A);
 	reply_rcode(f, 1 * S + MS, 3, "agent.notcorp.example", DNS_RC_NXDOMAIN);
-	assert_string_equal(only(f, CAUSE_DNS_NXDOMAIN)->qname, "agent.corp.example");
-	assert_int_equal(only(f, CAUSE_DNS_NXDOMAIN)->pid, AGENT_PID);
+	assert_string_equal(diag_only(&f->log, CAUSE_DNS_NXDOMAIN)->qname, "agent.corp.example");
+	assert_int_equal(diag_only(&f->log, CAUSE_DNS_NXDOMAIN)->pid, AGENT_PID);
 	ask(f, 2 * S, 4, NAME, DNS_T_A);
 	tick(f, 30 * S);
-	assert_int_equal(count(f, CAUSE_DNS_TIMEOUT), 0);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_TIMEOUT), 0);
 }
 
 /* ---- answers ---- */
@@ -661,7 +630,7 @@ static void test_learn_addresses(void **state)
 	answer_a(&m, 120, "100.100.30.25");
 	answer_aaaa(&m, 90, "2408:4000:200::25");
 	reply(f, 1 * S + 5 * MS, &m);
-	assert_int_equal(f->n, 0);
+	assert_int_equal(f->log.n, 0);
 	assert_int_equal(f->nlearned, 2);
 	assert_int_equal(f->learned[0].family, AF_INET);
 	assert_int_equal(inet_pton(AF_INET, "100.100.30.25", a), 1);
@@ -685,7 +654,7 @@ static void test_learn_addresses(void **state)
 	m.b[2] |= 0x02;
 	reply(f, 3 * S, &m);
 	assert_int_equal(f->nlearned, 3);
-	assert_int_equal(f->n, 0);
+	assert_int_equal(f->log.n, 0);
 }
 
 static void test_sinkhole_answer(void **state)
@@ -698,7 +667,7 @@ static void test_sinkhole_answer(void **state)
 	response_msg(&m, 0xdddd, NAME, DNS_T_A, DNS_RC_NOERROR);
 	answer_a(&m, 60, "0.0.0.0");
 	reply(f, 1 * S + MS, &m);
-	d = only(f, CAUSE_ENDPOINT_SINKHOLED);
+	d = diag_only(&f->log, CAUSE_ENDPOINT_SINKHOLED);
 	assert_string_equal(d->qname, NAME);
 	assert_int_equal(d->pid, AGENT_PID);
 	assert_peer(d, SERVER, 53);
@@ -714,8 +683,8 @@ static void test_sinkhole_answer(void **state)
 	reply(f, 2 * S + MS, &m);
 	/* three sinks, the repeats of one name held back as one */
 	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_ENDPOINT_SINKHOLED], 3);
-	assert_int_equal(count(f, CAUSE_ENDPOINT_SINKHOLED), 2);
-	assert_non_null(strstr(f->d[1].summary, "x.aegis.aliyun.com resolves to ::1"));
+	assert_int_equal(diag_count(&f->log, CAUSE_ENDPOINT_SINKHOLED), 2);
+	assert_non_null(strstr(f->log.d[1].summary, "x.aegis.aliyun.com resolves to ::1"));
 	assert_int_equal(f->nlearned, 1);
 }
 
@@ -744,18 +713,18 @@ static void test_learned_name_names_connect_failure(void **state)
 	e.tcp.sk_err = ECONNREFUSED;
 	e.tcp.flags |= AEGIS_NET_RST;
 	correlator_feed(f->c, &e);
-	d = only(f, CAUSE_CONNECT_REFUSED);
+	d = diag_only(&f->log, CAUSE_CONNECT_REFUSED);
 	assert_string_equal(d->qname, "update.aegis.aliyun.com");
 	assert_false(d->is_dns);
 	assert_peer(d, "100.100.30.25", 443);
 	assert_non_null(strstr(d->summary, "update.aegis.aliyun.com (100.100.30.25):443/tcp: refused"));
 
 	/* an address never learned has no name */
-	f->n = 0;
+	f->log.n = 0;
 	tuple(&e.tcp.tuple, CLIENT, 41001, "100.100.30.99", 443, 6);
 	e.hdr.ts_ns = 3 * S;
 	correlator_feed(f->c, &e);
-	assert_string_equal(only(f, CAUSE_CONNECT_REFUSED)->qname, "");
+	assert_string_equal(diag_only(&f->log, CAUSE_CONNECT_REFUSED)->qname, "");
 }
 
 /* ---- what the kernel may hand over ---- */
@@ -773,7 +742,7 @@ static void test_odd_captures(void **state)
 	memcpy(e.dns.data, m.b, m.n);
 	e.dns.len = 100000;
 	correlator_feed(f->c, &e);
-	assert_int_equal(count(f, CAUSE_DNS_NXDOMAIN), 1);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_NXDOMAIN), 1);
 	/* garbage, empty, a header alone */
 	memset(e.dns.data, 0xff, sizeof(e.dns.data));
 	e.dns.len = sizeof(e.dns.data);
@@ -790,8 +759,8 @@ static void test_odd_captures(void **state)
 	e.dns.len = (__u32)m.n - 3;
 	e.dns.wire_len = (__u32)m.n;
 	correlator_feed(f->c, &e);
-	assert_int_equal(count(f, CAUSE_DNS_SERVFAIL), 1);
-	assert_int_equal(f->n, 2);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_SERVFAIL), 1);
+	assert_int_equal(f->log.n, 2);
 }
 
 int main(void)

@@ -16,29 +16,20 @@
 #include <cmocka.h>
 
 #include "correlate.h"
+#include "diag_log.h"
 
 #define S 1000000000ULL
 #define MS 1000000ULL
-#define MAX_DIAGS 32
 #define NS_CLIENT 4026532001u
 #define NS_OTHER 4026532002u
 #define AGENT_PID 4242
 
 struct net_fixture {
+	struct diag_log log; /* first: the collector's ctx */
 	struct agent_env env;
 	struct correlator_config cfg;
 	struct correlator *c;
-	unsigned n;
-	struct diagnosis d[MAX_DIAGS];
 };
-
-static void collect(const struct diagnosis *d, void *ctx)
-{
-	struct net_fixture *f = ctx;
-
-	if (f->n < MAX_DIAGS)
-		f->d[f->n++] = *d;
-}
 
 static int setup(void **state)
 {
@@ -50,7 +41,7 @@ static int setup(void **state)
 	snprintf(f->env.roots[0], sizeof(f->env.roots[0]), "/usr/local/aegis");
 	correlator_config_defaults(&f->cfg);
 	f->cfg.env = &f->env;
-	f->c = correlator_new(&f->cfg, collect, f);
+	f->c = correlator_new(&f->cfg, diag_log_collect, f);
 	*state = f;
 	return f->c ? 0 : -1;
 }
@@ -143,28 +134,6 @@ static void tick(struct net_fixture *f, uint64_t ts)
 	correlator_feed(f->c, &e);
 }
 
-static const struct diagnosis *only(struct net_fixture *f, enum cause c)
-{
-	const struct diagnosis *found = NULL;
-
-	for (unsigned i = 0; i < f->n; i++)
-		if (f->d[i].cause == c) {
-			assert_null(found);
-			found = &f->d[i];
-		}
-	assert_non_null(found);
-	return found;
-}
-
-static unsigned count(struct net_fixture *f, enum cause c)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < f->n; i++)
-		n += f->d[i].cause == c;
-	return n;
-}
-
 enum { EST = 1, SYN_SENT = 2, CLOSE = 7 };
 
 static void test_refused(void **state)
@@ -176,12 +145,12 @@ static void test_refused(void **state)
 	tcp(f, 1 * S + MS, SYN_SENT, CLOSE, ECONNREFUSED, 0, AEGIS_NET_RST, NS_CLIENT);
 	/* the syscall's own ECONNREFUSED is the same failure, not a second one */
 	connect_ret(f, 1 * S + 2 * MS, "100.100.77.2", 80, -ECONNREFUSED, 6);
-	d = only(f, CAUSE_CONNECT_REFUSED);
+	d = diag_only(&f->log, CAUSE_CONNECT_REFUSED);
 	assert_int_equal(d->pid, AGENT_PID);
 	assert_int_equal(d->peer.dport, 80);
 	assert_int_equal(d->err, ECONNREFUSED);
 	assert_non_null(strstr(d->summary, "100.100.77.2:80/tcp: refused"));
-	assert_int_equal(f->n, 1);
+	assert_int_equal(f->log.n, 1);
 }
 
 static void test_timeout_without_drop(void **state)
@@ -191,7 +160,7 @@ static void test_timeout_without_drop(void **state)
 
 	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
 	tcp(f, 4 * S, SYN_SENT, CLOSE, ETIMEDOUT, 2, 0, NS_CLIENT);
-	d = only(f, CAUSE_CONNECT_TIMEOUT);
+	d = diag_only(&f->log, CAUSE_CONNECT_TIMEOUT);
 	assert_non_null(strstr(d->summary, "2 SYN retransmissions"));
 }
 
@@ -202,16 +171,16 @@ static void test_local_drop_first_then_timeout(void **state)
 
 	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
 	drop(f, 1 * S + MS, false, NS_CLIENT, true);
-	d = only(f, CAUSE_CONNECT_BLOCKED_LOCAL);
+	d = diag_only(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL);
 	assert_string_equal(d->hook, "OUTPUT");
 	assert_int_equal(d->pid, AGENT_PID);
 	assert_int_equal(d->evidence[0].hdr.type, AEGIS_EV_NF_DROP);
 	/* the timeout that follows is explained by the drop, not a timeout */
 	tcp(f, 4 * S, SYN_SENT, CLOSE, ETIMEDOUT, 2, 0, NS_CLIENT);
-	assert_int_equal(count(f, CAUSE_CONNECT_TIMEOUT), 0);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_TIMEOUT), 0);
 	tick(f, 20 * S);
-	assert_int_equal(count(f, CAUSE_CONNECT_BLOCKED_LOCAL), 2);
-	assert_int_equal(f->d[f->n - 1].count, 2);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL), 2);
+	assert_int_equal(f->log.d[f->log.n - 1].count, 2);
 }
 
 static void test_drop_in_other_namespace_is_not_local(void **state)
@@ -221,8 +190,8 @@ static void test_drop_in_other_namespace_is_not_local(void **state)
 	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
 	drop(f, 1 * S + MS, false, NS_OTHER, false);
 	tcp(f, 4 * S, SYN_SENT, CLOSE, ETIMEDOUT, 1, 0, NS_CLIENT);
-	assert_int_equal(count(f, CAUSE_CONNECT_BLOCKED_LOCAL), 0);
-	only(f, CAUSE_CONNECT_TIMEOUT);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL), 0);
+	diag_only(&f->log, CAUSE_CONNECT_TIMEOUT);
 }
 
 static void test_ingress_drop_of_synack(void **state)
@@ -232,7 +201,7 @@ static void test_ingress_drop_of_synack(void **state)
 
 	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
 	drop(f, 1 * S + MS, true, NS_CLIENT, false);
-	d = only(f, CAUSE_CONNECT_BLOCKED_LOCAL);
+	d = diag_only(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL);
 	assert_string_equal(d->hook, "INPUT");
 	assert_int_equal(d->pid, AGENT_PID); /* from the attempt, not the softirq */
 }
@@ -242,7 +211,7 @@ static void test_drop_without_attempt_is_ignored(void **state)
 	struct net_fixture *f = *state;
 
 	drop(f, 1 * S, false, NS_CLIENT, false);
-	assert_int_equal(f->n, 0);
+	assert_int_equal(f->log.n, 0);
 }
 
 static void test_policy_eperm(void **state)
@@ -251,7 +220,7 @@ static void test_policy_eperm(void **state)
 	const struct diagnosis *d;
 
 	connect_ret(f, 1 * S, "100.100.77.2", 80, -EPERM, 6);
-	d = only(f, CAUSE_CONNECT_BLOCKED_POLICY);
+	d = diag_only(&f->log, CAUSE_CONNECT_BLOCKED_POLICY);
 	assert_int_equal(d->err, EPERM);
 }
 
@@ -260,7 +229,7 @@ static void test_unreachable(void **state)
 	struct net_fixture *f = *state;
 
 	connect_ret(f, 1 * S, "100.100.77.2", 80, -ENETUNREACH, 6);
-	assert_int_equal(only(f, CAUSE_CONNECT_UNREACHABLE)->err, ENETUNREACH);
+	assert_int_equal(diag_only(&f->log, CAUSE_CONNECT_UNREACHABLE)->err, ENETUNREACH);
 }
 
 static void test_reset_after_established_then_online(void **state)
@@ -269,12 +238,12 @@ static void test_reset_after_established_then_online(void **state)
 
 	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
 	tcp(f, 1 * S + MS, SYN_SENT, EST, 0, 0, 0, NS_CLIENT);
-	assert_int_equal(f->n, 0); /* a first success is not a recovery */
+	assert_int_equal(f->log.n, 0); /* a first success is not a recovery */
 	tcp(f, 2 * S, EST, CLOSE, ECONNRESET, 0, AEGIS_NET_RST, NS_CLIENT);
-	only(f, CAUSE_CONNECTION_RESET);
+	diag_only(&f->log, CAUSE_CONNECTION_RESET);
 	/* an orderly close is nothing */
 	tcp(f, 3 * S, EST, CLOSE, 0, 0, 0, NS_CLIENT);
-	assert_int_equal(f->n, 1);
+	assert_int_equal(f->log.n, 1);
 }
 
 static void test_online_after_failure(void **state)
@@ -286,7 +255,7 @@ static void test_online_after_failure(void **state)
 	tcp(f, 1 * S + MS, SYN_SENT, CLOSE, ECONNREFUSED, 0, AEGIS_NET_RST, NS_CLIENT);
 	tcp(f, 5 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
 	tcp(f, 5 * S + MS, SYN_SENT, EST, 0, 0, 0, NS_CLIENT);
-	d = only(f, CAUSE_AGENT_ONLINE);
+	d = diag_only(&f->log, CAUSE_AGENT_ONLINE);
 	assert_non_null(strstr(d->summary, "after connect_refused"));
 }
 
@@ -306,13 +275,13 @@ static void test_sinkhole_tcp_and_udp(void **state)
 	e.tcp.newstate = CLOSE;
 	e.tcp.sk_err = ECONNREFUSED;
 	correlator_feed(f->c, &e);
-	assert_int_equal(count(f, CAUSE_ENDPOINT_SINKHOLED), 1);
-	assert_int_equal(count(f, CAUSE_CONNECT_REFUSED), 0); /* explained by the sinkhole */
+	assert_int_equal(diag_count(&f->log, CAUSE_ENDPOINT_SINKHOLED), 1);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_REFUSED), 0); /* explained by the sinkhole */
 	connect_ret(f, 2 * S, "0.0.0.0", 443, 0, 17);
-	assert_int_equal(count(f, CAUSE_ENDPOINT_SINKHOLED), 2);
+	assert_int_equal(diag_count(&f->log, CAUSE_ENDPOINT_SINKHOLED), 2);
 	/* not an endpoint port: a local service, not a sinkhole */
 	connect_ret(f, 3 * S, "127.0.0.1", 5432, 0, 17);
-	assert_int_equal(count(f, CAUSE_ENDPOINT_SINKHOLED), 2);
+	assert_int_equal(diag_count(&f->log, CAUSE_ENDPOINT_SINKHOLED), 2);
 }
 
 static void test_cancelled_connect_is_nothing(void **state)
@@ -321,7 +290,7 @@ static void test_cancelled_connect_is_nothing(void **state)
 
 	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
 	tcp(f, 1 * S + MS, SYN_SENT, CLOSE, 0, 0, 0, NS_CLIENT);
-	assert_int_equal(f->n, 0);
+	assert_int_equal(f->log.n, 0);
 }
 
 int main(void)
