@@ -38,5 +38,10 @@ assert_match "$(diag endpoint_sinkholed .summary '.subject.qname=="sink.aegis.al
 client_resolve jsrv.aegis.aliyun.com 80
 wait_diag connect_refused '.subject.qname=="jsrv.aegis.aliyun.com"'
 assert_match "$(diag connect_refused .summary)" "jsrv.aegis.aliyun.com \\($SERVER_IP\\):80/tcp: refused" "attributed to the name"
+# DNS over TCP: glibc with 'options use-vc'
+printf 'nameserver %s\noptions use-vc timeout:1 attempts:1\n' "$SERVER_IP" >"/etc/netns/$CNS/resolv.conf"
+client_resolve tcp.nx.aegis.aliyun.com 80
+wait_diag dns_nxdomain '.subject.qname=="tcp.nx.aegis.aliyun.com"'
+assert_eq "$(diag dns_nxdomain .subject.proto '.subject.qname=="tcp.nx.aegis.aliyun.com"')" tcp "over TCP"
 stop_trace
-pass "nxdomain, refused, servfail, sinkhole, learned name"
+pass "nxdomain, refused, servfail, sinkhole, learned name, DNS over TCP"
