@@ -1,5 +1,6 @@
 /* Option parsing with getopt_long: strict numbers, bounded repeats. */
 #include "options.h"
+#include "sink_syslog.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@ void options_defaults(struct options *o)
 	endpoints_defaults(&o->endpoints);
 	domains_defaults(&o->domains);
 	o->dns_timeout_s = 5;
+	o->syslog_facility = 3; /* daemon */
 }
 
 void usage_main(void *out)
@@ -29,6 +31,7 @@ void usage_main(void *out)
 	      "\n"
 	      "commands:\n"
 	      "  trace     trace the agent live and diagnose what happens to it\n"
+	      "  run       the always-on daemon: the same diagnoses to syslog and a JSON log\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "'aegismon COMMAND --help' describes the options of a command.\n"
@@ -60,8 +63,23 @@ void usage_trace(void *out)
 	      "      --flap-window SECONDS  ... within this window (default 300)\n"
 	      "      --ringbuf-size KIB   kernel ring buffer size (default 1024)\n"
 	      "      --color WHEN         auto, always or never (default auto: on a tty)\n"
+	      "      --syslog URL         also send diagnoses to syslog (repeatable): unix:/dev/log,\n"
+	      "                           udp://HOST:PORT, tcp://HOST:PORT (RFC 5424; TCP octet-counted)\n"
+	      "      --syslog-facility NAME  daemon (default), user, auth, syslog, authpriv, local0-7\n"
+	      "      --json-log FILE      append diagnoses as JSON lines (mode 0640; reopened on SIGHUP)\n"
 	      "  -v, --verbose            libbpf and loader details on stderr\n"
 	      "  -h, --help               this text\n",
+	      (FILE *)out);
+}
+
+void usage_run(void *out)
+{
+	fputs("usage: aegismon run [options]\n"
+	      "\n"
+	      "The always-on daemon (foreground, for systemd: Type=notify). Diagnoses go to\n"
+	      "syslog (default unix:/dev/log) and to --json-log; SIGTERM/SIGINT detach every probe\n"
+	      "and exit 0; SIGHUP reopens the JSON log. It takes the options of 'aegismon trace'\n"
+	      "(see 'aegismon trace --help'); --duration is for tests.\n",
 	      (FILE *)out);
 }
 
@@ -103,9 +121,26 @@ enum {
 	OPT_ENDPOINT,
 	OPT_DOMAIN,
 	OPT_DNS_TIMEOUT,
+	OPT_SYSLOG,
+	OPT_SYSLOG_FACILITY,
+	OPT_JSON_LOG,
 };
 
+static int parse_common(int argc, char **argv, struct options *o, char *err, size_t errlen,
+			void (*usage)(void *));
+
 int options_parse_trace(int argc, char **argv, struct options *o, char *err, size_t errlen)
+{
+	return parse_common(argc, argv, o, err, errlen, usage_trace);
+}
+
+int options_parse_run(int argc, char **argv, struct options *o, char *err, size_t errlen)
+{
+	return parse_common(argc, argv, o, err, errlen, usage_run);
+}
+
+static int parse_common(int argc, char **argv, struct options *o, char *err, size_t errlen,
+			void (*usage)(void *))
 {
 	static const struct option longopts[] = {
 		{ "duration", required_argument, NULL, 'd' },
@@ -122,6 +157,9 @@ int options_parse_trace(int argc, char **argv, struct options *o, char *err, siz
 		{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 		{ "domain", required_argument, NULL, OPT_DOMAIN },
 		{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
+		{ "syslog", required_argument, NULL, OPT_SYSLOG },
+		{ "syslog-facility", required_argument, NULL, OPT_SYSLOG_FACILITY },
+		{ "json-log", required_argument, NULL, OPT_JSON_LOG },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -139,7 +177,7 @@ int options_parse_trace(int argc, char **argv, struct options *o, char *err, siz
 		case 'j': o->json = true; break;
 		case 'e': o->events = true; break;
 		case 'v': o->verbose = true; break;
-		case 'h': usage_trace(stdout); return 1;
+		case 'h': usage(stdout); return 1;
 		case OPT_AGENT_ROOT:
 			if (o->nroots >= AGENT_MAX_ROOTS) {
 				snprintf(err, errlen, "--agent-root: at most %d roots", AGENT_MAX_ROOTS);
@@ -219,6 +257,35 @@ int options_parse_trace(int argc, char **argv, struct options *o, char *err, siz
 			}
 			break;
 		}
+		case OPT_SYSLOG: {
+			struct syslog_target t;
+			char why[200];
+
+			if (o->nsyslog >= 4) {
+				snprintf(err, errlen, "--syslog: at most 4 receivers");
+				return 2;
+			}
+			if (syslog_target_parse(optarg, &t, why, sizeof(why))) {
+				snprintf(err, errlen, "--syslog: %s", why);
+				return 2;
+			}
+			o->syslog_urls[o->nsyslog++] = optarg;
+			break;
+		}
+		case OPT_SYSLOG_FACILITY:
+			o->syslog_facility = syslog_facility_parse(optarg);
+			if (o->syslog_facility < 0) {
+				snprintf(err, errlen, "--syslog-facility: '%s' is not user, daemon, auth, syslog, authpriv or local0-local7", optarg);
+				return 2;
+			}
+			break;
+		case OPT_JSON_LOG:
+			if (optarg[0] != '/') {
+				snprintf(err, errlen, "--json-log: '%s' is not an absolute path", optarg);
+				return 2;
+			}
+			o->json_log = optarg;
+			break;
 		case OPT_DNS_TIMEOUT:
 			if (parse_seconds(optarg, 0.1, 600, &o->dns_timeout_s)) {
 				snprintf(err, errlen, "--dns-timeout: '%s' is not a number of seconds (0.1-600)", optarg);

@@ -27,6 +27,11 @@ struct options {
 	struct domain_set domains;     /* defaults, or the --domain suffixes */
 	bool domains_given;
 	double dns_timeout_s;
+	/* outputs (trace and run) */
+	const char *syslog_urls[4];
+	int nsyslog;
+	int syslog_facility;     /* code; default daemon (3) */
+	const char *json_log;    /* JSON lines file, or NULL */
 };
 
 void options_defaults(struct options *o);
@@ -37,6 +42,9 @@ void options_defaults(struct options *o);
  * 2 on a usage error (message in err).
  */
 int options_parse_trace(int argc, char **argv, struct options *o, char *err, size_t errlen);
+/* The same options for `aegismon run`, with its usage text. */
+int options_parse_run(int argc, char **argv, struct options *o, char *err, size_t errlen);
+void usage_run(void *out);
 
 void usage_trace(void *out);
 void usage_main(void *out);

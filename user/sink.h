@@ -30,6 +30,9 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 
 void sink_json_event(FILE *f, const struct clockmap *cm, const struct ev *e);
 void sink_json_diagnosis(FILE *f, const struct clockmap *cm, const struct diagnosis *d);
+/* The diagnosis object into buf (w->overflow if it did not fit). */
+void json_diagnosis(struct jw *w, char *buf, size_t len, const struct clockmap *cm,
+		    const struct diagnosis *d);
 void sink_json_summary(FILE *f, const struct clockmap *cm, const struct session_summary *s);
 
 void sink_text_event(FILE *f, const struct clockmap *cm, const struct ev *e, bool color);

@@ -259,7 +259,16 @@ void sink_json_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 	char buf[LINE_MAX_BYTES];
 	struct jw w;
 
-	jw_init(&w, buf, sizeof(buf));
+	json_diagnosis(&w, buf, sizeof(buf), cm, d);
+	write_line(f, &w);
+}
+
+void json_diagnosis(struct jw *wp, char *buf, size_t len, const struct clockmap *cm,
+		    const struct diagnosis *d)
+{
+	struct jw w;
+
+	jw_init(&w, buf, len);
 	jw_obj_begin(&w);
 	jw_kstr(&w, "kind", "diagnosis");
 	put_ts(&w, "ts", cm, d->ts_ns);
@@ -345,7 +354,7 @@ void sink_json_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 	jw_arr_end(&w);
 	jw_kuint(&w, "events_lost", d->events_lost);
 	jw_obj_end(&w);
-	write_line(f, &w);
+	*wp = w;
 }
 
 int summary_exit_status(const struct session_summary *s)

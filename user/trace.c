@@ -2,6 +2,9 @@
 #include "trace.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/un.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +24,7 @@
 #include "options.h"
 #include "procfs.h"
 #include "sink.h"
+#include "sink_syslog.h"
 #include "timefmt.h"
 
 #define NSEC 1000000000ULL
@@ -35,10 +39,79 @@ struct session {
 	bool color;
 	uint64_t kernel_events;
 	uint64_t malformed;
+	uint64_t json_errors;
 	long clk_tck;
 	struct ev scratch; /* decoded here: no allocation per event */
 	struct diagnosis enriched;
+	bool daemon;                 /* aegismon run */
+	struct syslog_target syslog[4];
+	int nsyslog;
+	int json_fd;                 /* --json-log, or -1 */
+	char host[64];
+	char line[32768];            /* one syslog message */
 };
+
+/* syslog receivers and the JSON log: never block, never stop the loop */
+static void emit_outputs(struct session *s, const struct diagnosis *d)
+{
+	uint64_t now = clock_mono_ns();
+
+	for (int i = 0; i < s->nsyslog; i++) {
+		struct syslog_target *t = &s->syslog[i];
+		size_t n = syslog_format(s->line, sizeof(s->line), s->opt.syslog_facility, s->host,
+					 "aegismon", (int)getpid(), t->dropped, &s->clock, d);
+
+		if (n)
+			syslog_send(t, s->line, n, now);
+	}
+	if (s->json_fd >= 0) {
+		struct jw w;
+		size_t len;
+
+		json_diagnosis(&w, s->line, sizeof(s->line) - 1, &s->clock, d);
+		if (!w.overflow) {
+			len = strlen(s->line);
+			s->line[len++] = '\n';
+			if (write(s->json_fd, s->line, len) != (ssize_t)len)
+				s->json_errors++;
+		}
+	}
+}
+
+static void open_json_log(struct session *s)
+{
+	if (s->json_fd >= 0)
+		close(s->json_fd);
+	s->json_fd = -1;
+	if (!s->opt.json_log)
+		return;
+	s->json_fd = open(s->opt.json_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (s->json_fd < 0)
+		fprintf(stderr, "aegismon: cannot open %s: %s (diagnoses still go to the other outputs)\n",
+			s->opt.json_log, strerror(errno));
+}
+
+/* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
+static void notify_systemd(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(un.sun_path))
+		return;
+	memcpy(un.sun_path, path, strlen(path));
+	if (un.sun_path[0] == '@')
+		un.sun_path[0] = '\0'; /* abstract namespace */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&un, len) < 0)
+		fprintf(stderr, "aegismon: sd_notify: %s\n", strerror(errno));
+	close(fd);
+}
 
 static void on_diagnosis(const struct diagnosis *diag, void *ctx)
 {
@@ -47,6 +120,9 @@ static void on_diagnosis(const struct diagnosis *diag, void *ctx)
 
 	*d = *diag;
 	enrich_diagnosis(d);
+	emit_outputs(s, d);
+	if (s->daemon && !s->opt.json)
+		return; /* a daemon's diagnoses go to syslog and the JSON log */
 
 	if (s->opt.json)
 		sink_json_diagnosis(stdout, &s->clock, d);
@@ -228,9 +304,12 @@ static int run_loop(struct session *s, uint64_t start_ns)
 			} else if (fd == sigfd) {
 				struct signalfd_siginfo si;
 
-				while (read(sigfd, &si, sizeof(si)) == sizeof(si))
+				while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
 						stop = true;
+					else if (si.ssi_signo == SIGHUP)
+						open_json_log(s); /* after logrotate moved it */
+				}
 			}
 		}
 	}
@@ -244,7 +323,19 @@ out:
 	return rc;
 }
 
+static int session_main(int argc, char **argv, bool daemon);
+
 int cmd_trace(int argc, char **argv)
+{
+	return session_main(argc, argv, false);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	return session_main(argc, argv, true);
+}
+
+static int session_main(int argc, char **argv, bool daemon)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	struct correlator_config cfg;
@@ -258,13 +349,23 @@ int cmd_trace(int argc, char **argv)
 		return 3;
 	}
 	options_defaults(&s->opt);
-	rc = options_parse_trace(argc, argv, &s->opt, err, sizeof(err));
+	s->daemon = daemon;
+	s->json_fd = -1;
+	rc = daemon ? options_parse_run(argc, argv, &s->opt, err, sizeof(err))
+		    : options_parse_trace(argc, argv, &s->opt, err, sizeof(err));
 	if (rc) {
 		if (rc == 2)
-			fprintf(stderr, "aegismon trace: %s\nTry 'aegismon trace --help'.\n", err);
+			fprintf(stderr, "aegismon %s: %s\nTry 'aegismon %s --help'.\n",
+				daemon ? "run" : "trace", err, daemon ? "run" : "trace");
 		free(s);
 		return rc == 1 ? 0 : 2;
 	}
+	if (daemon && s->opt.nsyslog == 0)
+		s->opt.syslog_urls[s->opt.nsyslog++] = "unix:/dev/log";
+	for (int i = 0; i < s->opt.nsyslog; i++)
+		syslog_target_parse(s->opt.syslog_urls[i], &s->syslog[s->nsyslog++], err, sizeof(err));
+	gethostname(s->host, sizeof(s->host) - 1);
+	open_json_log(s);
 	loader_set_verbose(s->opt.verbose);
 	rc = loader_check_env(err, sizeof(err));
 	if (rc) {
@@ -325,8 +426,10 @@ int cmd_trace(int argc, char **argv)
 	 * and the correlator keys on the pid */
 	proc_for_each_pid(seed_one, s);
 	feed_marker(s, AEGIS_EV_SEED_DONE);
+	notify_systemd("READY=1");
 
 	rc = run_loop(s, start_ns);
+	notify_systemd("STOPPING=1");
 
 	loader_consume(&s->loader);
 	feed_marker(s, AEGIS_EV_TICK);
@@ -351,8 +454,17 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "aegismon: %llu malformed events ignored\n",
 			(unsigned long long)s->malformed);
 
+	for (int i = 0; i < s->nsyslog; i++) {
+		if (s->syslog[i].dropped_total)
+			fprintf(stderr, "aegismon: syslog %s: %llu messages dropped (receiver down or slow)\n",
+				s->syslog[i].url, (unsigned long long)s->syslog[i].dropped_total);
+		syslog_close(&s->syslog[i]);
+	}
+	if (s->json_fd >= 0)
+		close(s->json_fd);
 	loader_close(&s->loader);
-	rc = rc ? 3 : summary_exit_status(&sum);
+	/* the daemon's job is to run: a diagnosis is not a failure of it */
+	rc = rc ? 3 : daemon ? 0 : summary_exit_status(&sum);
 	correlator_free(s->corr);
 	free(s);
 	return rc;

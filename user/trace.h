@@ -3,5 +3,7 @@
 #define AEGISMON_TRACE_H
 
 int cmd_trace(int argc, char **argv);
+/* aegismon run: the always-on daemon, the same engine with other outputs. */
+int cmd_run(int argc, char **argv);
 
 #endif

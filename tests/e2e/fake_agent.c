@@ -16,6 +16,7 @@
  *   fake_agent resolve NAME [PORT] getaddrinfo(NAME), then connect to the first address
  *   fake_agent dnsserve ADDR PORT RCODE
  *                                 (as a broken upstream) answer every query with RCODE
+ *   fake_agent notifyrecv PATH    (as systemd) print each sd_notify datagram on PATH
  *   fake_agent serve ADDR PORT reset|hold
  *                                 (as the far end) accept, then reset or hold
  */
@@ -26,6 +27,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +213,31 @@ static int do_dnsserve(char **argv)
 	}
 }
 
+static int do_notifyrecv(const char *path)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	char buf[256];
+
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&un, sizeof(un))) {
+		perror("notifyrecv");
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+
+		if (n > 0) {
+			buf[n] = '\0';
+			printf("%s\n", buf);
+			fflush(stdout);
+		}
+	}
+}
+
 static int do_resolve(int argc, char **argv)
 {
 	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res;
@@ -280,6 +307,8 @@ int main(int argc, char **argv)
 		return do_dns(argv);
 	if (!strcmp(mode, "dnsserve") && argc > 4)
 		return do_dnsserve(argv);
+	if (!strcmp(mode, "notifyrecv") && argc > 2)
+		return do_notifyrecv(argv[2]);
 	if (!strcmp(mode, "resolve") && argc > 2)
 		return do_resolve(argc, argv);
 	if (!strcmp(mode, "serve") && argc > 4)

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# aegismon run: a real rsyslogd on loopback (UDP and TCP inputs, written to a
+# file) receives RFC 5424 diagnoses with structured data; with rsyslogd down
+# the daemon keeps running and counts the drops, reported in the next message
+# once it is back; the JSON log gets every diagnosis; sd_notify READY=1; and
+# SIGTERM exits 0 leaving no BPF link behind.
+. "$(dirname "$0")/lib.sh"
+
+UDP_PORT=$((20000 + $$ % 10000))
+TCP_PORT=$((UDP_PORT + 1))
+RSYSLOG_OUT=$WORK/rsyslog.out
+RSYSLOG_PID=
+
+start_rsyslog() {
+	mkdir -p "$WORK/rsyslog"
+	cat >"$WORK/rsyslog.conf" <<CONF
+global(workDirectory="$WORK/rsyslog")
+module(load="imudp")
+input(type="imudp" address="127.0.0.1" port="$UDP_PORT" ruleset="aegis")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="$TCP_PORT" ruleset="aegis")
+ruleset(name="aegis") {
+	action(type="omfile" file="$RSYSLOG_OUT" template="RSYSLOG_SyslogProtocol23Format")
+}
+CONF
+	rsyslogd -n -f "$WORK/rsyslog.conf" -i "$WORK/rsyslog.pid" >"$WORK/rsyslogd.log" 2>&1 &
+	RSYSLOG_PID=$!
+	PIDS+=("$RSYSLOG_PID")
+	wait_for 10 sh -c "ss -ltn | grep -q ':$TCP_PORT '" || fail "rsyslogd did not start: $(cat "$WORK/rsyslogd.log")"
+}
+
+stop_rsyslog() {
+	kill -TERM "$RSYSLOG_PID"
+	wait "$RSYSLOG_PID" 2>/dev/null
+	RSYSLOG_PID=
+}
+
+install_agent AliYunDun AliYunDunUpdate
+start_agent AliYunDunUpdate
+start_rsyslog
+"$FAKE" notifyrecv "$WORK/notify.sock" >"$WORK/notify.out" 2>&1 &
+PIDS+=("$!")
+wait_for 5 grep -q listening "$WORK/notify.out" || fail "notify receiver did not start"
+links_before=$(bpftool link list 2>/dev/null | grep -c '^[0-9]')
+
+: >"$ERR"
+NOTIFY_SOCKET="$WORK/notify.sock" "$AEGISMON" run --agent-root "$ROOT" --grace 60 \
+	--syslog "udp://127.0.0.1:$UDP_PORT" --syslog "tcp://127.0.0.1:$TCP_PORT" \
+	--syslog-facility local3 --json-log "$WORK/diag.json" >"$OUT" 2>"$ERR" &
+TRACE_PID=$!
+wait_for 10 grep -q READY=1 "$WORK/notify.out" || fail "no sd_notify READY=1"
+
+# 1. a real fault reaches rsyslog over UDP and TCP
+start_agent AliYunDun exit 3 100
+wait_for 10 sh -c "[ \$(grep -c 'agent_exited' '$RSYSLOG_OUT' 2>/dev/null) -ge 2 ]" ||
+	fail "agent_exited did not reach rsyslog twice (UDP and TCP): $(cat "$RSYSLOG_OUT" 2>/dev/null)"
+line=$(grep -m1 agent_exited "$RSYSLOG_OUT")
+# local3 (19) * 8 + warning (4) = 156; RFC 5424 version 1; MSGID = cause; SD-ID
+assert_match "$line" '^<156>1 [0-9T:.+-]+Z? ' "PRI and version"
+assert_match "$line" ' aegismon [0-9]+ agent_exited \[aegismon@32473 cause="agent_exited" severity="warning" primary="true" process="AliYunDun" pid="[0-9]+" count="1" exit_code="3"' "header and structured data"
+json=${line#*\] }
+assert_eq "$(echo "$json" | jq -r .cause)" agent_exited "message is the JSON diagnosis"
+assert_eq "$(jq -r -s '[.[] | select(.cause=="agent_exited")][0].subject.exit_code' "$WORK/diag.json")" 3 "JSON log"
+[ "$(stat -c %a "$WORK/diag.json")" = 640 ] || fail "JSON log mode is $(stat -c %a "$WORK/diag.json"), not 640"
+
+# 2. rsyslogd down: the daemon keeps running and counts the drop
+stop_rsyslog
+start_agent AliYunDun exit 4 50
+wait_for 10 sh -c "[ \$(grep -c '\"exit_code\":4' '$WORK/diag.json') -ge 1 ]" || fail "second fault not diagnosed"
+kill -0 "$TRACE_PID" || fail "the daemon died with its syslog receiver"
+
+# 3. back: after the reconnect backoff the next message carries dropped=
+start_rsyslog
+sleep 1.2
+start_agent AliYunDun exit 5 50
+wait_for 10 grep -q 'exit_code="5"' "$RSYSLOG_OUT" || fail "third fault did not arrive after rsyslogd came back"
+grep 'exit_code="5"' "$RSYSLOG_OUT" | grep -q 'dropped="[1-9]' || fail "no dropped= count after the outage: $(grep 'exit_code="5"' "$RSYSLOG_OUT")"
+
+# 4. SIGTERM: exit 0, STOPPING=1, no BPF link left
+kill -TERM "$TRACE_PID"
+wait "$TRACE_PID"
+rc=$?
+TRACE_PID=
+assert_eq "$rc" 0 "daemon exit status on SIGTERM"
+grep -q STOPPING=1 "$WORK/notify.out" || fail "no STOPPING=1"
+links_after=$(bpftool link list 2>/dev/null | grep -c '^[0-9]')
+assert_eq "$links_after" "$links_before" "BPF links after exit"
+pass "rsyslog UDP+TCP, outage counted, JSON log, sd_notify, clean exit"

@@ -1,0 +1,82 @@
+/* syslog: receiver URLs, facilities, and the RFC 5424 message format. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sink_syslog.h"
+
+static void test_urls(void **state)
+{
+	struct syslog_target t;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(syslog_target_parse("unix:/dev/log", &t, err, sizeof(err)), 0);
+	assert_int_equal(t.kind, SYSLOG_UNIX);
+	assert_int_equal(syslog_target_parse("udp://127.0.0.1:514", &t, err, sizeof(err)), 0);
+	assert_int_equal(t.kind, SYSLOG_UDP);
+	assert_int_equal(syslog_target_parse("tcp://[::1]:601", &t, err, sizeof(err)), 0);
+	assert_int_equal(t.kind, SYSLOG_TCP);
+	assert_int_equal(t.addr.ss_family, AF_INET6);
+	static const char *const bad[] = { "unix:dev/log", "udp://host:514", "udp://1.2.3.4",
+					   "tcp://1.2.3.4:0", "tcp://1.2.3.4:65536", "tcp://[::1:601",
+					   "http://1.2.3.4:80", "udp://1.2.3.4:51x" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(syslog_target_parse(bad[i], &t, err, sizeof(err)), -1);
+		assert_true(err[0] != '\0');
+	}
+	assert_int_equal(syslog_facility_parse("daemon"), 3);
+	assert_int_equal(syslog_facility_parse("local7"), 23);
+	assert_int_equal(syslog_facility_parse("kern"), -1);
+}
+
+static void test_format(void **state)
+{
+	struct clockmap cm = { 0 };
+	struct diagnosis d;
+	char buf[32768];
+	size_t n;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.cause = CAUSE_AGENT_KILLED;
+	d.primary = true;
+	d.explained_by = -1;
+	d.rcode = -1;
+	d.exit_status = -1;
+	d.signal = 9;
+	d.pid = 4242;
+	d.count = 1;
+	d.ts_ns = 1000000000ULL;
+	/* hostile names: quotes, brackets, backslashes and control bytes */
+	snprintf(d.process, sizeof(d.process), "Ali\"]\\\x1b[2J");
+	snprintf(d.summary, sizeof(d.summary), "killed \"x\"");
+	n = syslog_format(buf, sizeof(buf), 3, "host1", "aegismon", 77, 5, &cm, &d);
+	assert_true(n > 0);
+	assert_int_equal(strlen(buf), n);
+	/* daemon (3) * 8 + crit (2) = 26 */
+	assert_memory_equal(buf, "<26>1 1970-01-01T00:00:01.000Z host1 aegismon 77 agent_killed [aegismon@32473 cause=\"agent_killed\"", 97);
+	assert_non_null(strstr(buf, " process=\"Ali\\\"\\]\\\\[2J\""));
+	assert_non_null(strstr(buf, " signal=\"SIGKILL\""));
+	assert_non_null(strstr(buf, " dropped=\"5\""));
+	assert_null(strchr(buf, '\x1b')); /* no escape byte reaches a log line */
+	assert_non_null(strstr(buf, "] {\"kind\":\"diagnosis\""));
+	/* too small a buffer: nothing rather than a cut message */
+	assert_int_equal(syslog_format(buf, 40, 3, "h", "a", 1, 0, &cm, &d), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_urls),
+		cmocka_unit_test(test_format),
+	};
+
+	return cmocka_run_group_tests_name("syslog", tests, NULL, NULL);
+}

@@ -1,0 +1,301 @@
+/* RFC 5424 syslog over unix, UDP and TCP (octet counting), non-blocking. */
+#include "sink_syslog.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "signals.h"
+#include "sink.h"
+
+#define SD_ID "aegismon@32473"
+#define BACKOFF_MAX_MS 30000
+
+int syslog_facility_parse(const char *name)
+{
+	static const struct {
+		const char *name;
+		int code;
+	} table[] = {
+		{ "user", 1 }, { "daemon", 3 }, { "auth", 4 }, { "syslog", 5 }, { "authpriv", 10 },
+		{ "local0", 16 }, { "local1", 17 }, { "local2", 18 }, { "local3", 19 },
+		{ "local4", 20 }, { "local5", 21 }, { "local6", 22 }, { "local7", 23 },
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(name, table[i].name))
+			return table[i].code;
+	return -1;
+}
+
+static int parse_hostport(const char *hp, struct syslog_target *t, char *err, size_t errlen)
+{
+	char host[64];
+	const char *colon;
+	char *end;
+	long port;
+	size_t hl;
+
+	if (hp[0] == '[') {
+		const char *close = strchr(hp, ']');
+
+		if (!close || close[1] != ':')
+			goto bad;
+		hl = (size_t)(close - hp - 1);
+		if (hl >= sizeof(host))
+			goto bad;
+		memcpy(host, hp + 1, hl);
+		colon = close + 1;
+	} else {
+		colon = strrchr(hp, ':');
+		if (!colon)
+			goto bad;
+		hl = (size_t)(colon - hp);
+		if (hl >= sizeof(host))
+			goto bad;
+		memcpy(host, hp, hl);
+	}
+	host[hl] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end || port < 1 || port > 65535)
+		goto bad;
+	memset(&t->addr, 0, sizeof(t->addr));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&t->addr)->sin_addr) == 1) {
+		((struct sockaddr_in *)&t->addr)->sin_family = AF_INET;
+		((struct sockaddr_in *)&t->addr)->sin_port = htons((uint16_t)port);
+		t->addrlen = sizeof(struct sockaddr_in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&t->addr)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)&t->addr)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&t->addr)->sin6_port = htons((uint16_t)port);
+		t->addrlen = sizeof(struct sockaddr_in6);
+		return 0;
+	}
+bad:
+	snprintf(err, errlen, "'%s' is not HOST:PORT with a numeric address (IPv6 in brackets)", hp);
+	return -1;
+}
+
+int syslog_target_parse(const char *url, struct syslog_target *t, char *err, size_t errlen)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	snprintf(t->url, sizeof(t->url), "%s", url);
+	if (!strncmp(url, "unix:", 5)) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&t->addr;
+
+		if (url[5] != '/' || strlen(url + 5) >= sizeof(un->sun_path)) {
+			snprintf(err, errlen, "'%s': unix: needs an absolute socket path", url);
+			return -1;
+		}
+		t->kind = SYSLOG_UNIX;
+		un->sun_family = AF_UNIX;
+		strcpy(un->sun_path, url + 5);
+		t->addrlen = sizeof(*un);
+		return 0;
+	}
+	if (!strncmp(url, "udp://", 6)) {
+		t->kind = SYSLOG_UDP;
+		return parse_hostport(url + 6, t, err, errlen);
+	}
+	if (!strncmp(url, "tcp://", 6)) {
+		t->kind = SYSLOG_TCP;
+		return parse_hostport(url + 6, t, err, errlen);
+	}
+	snprintf(err, errlen, "'%s': use unix:/PATH, udp://HOST:PORT or tcp://HOST:PORT", url);
+	return -1;
+}
+
+/* SD-PARAM values escape '"', '\' and ']' (RFC 5424 6.3.3). */
+static size_t sd_param(char *buf, size_t len, size_t o, const char *name, const char *value)
+{
+	int n;
+
+	if (o >= len)
+		return o;
+	n = snprintf(buf + o, len - o, " %s=\"", name);
+	if (n < 0)
+		return len;
+	o += (size_t)n;
+	for (const char *p = value; *p && o + 2 < len; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c == 0x7f)
+			continue; /* no control bytes in a log line */
+		if (c == '"' || c == '\\' || c == ']')
+			buf[o++] = '\\';
+		buf[o++] = (char)c;
+	}
+	if (o + 1 < len)
+		buf[o++] = '"';
+	return o;
+}
+
+static size_t sd_uint(char *buf, size_t len, size_t o, const char *name, unsigned long long v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%llu", v);
+	return sd_param(buf, len, o, name, num);
+}
+
+static int severity_code(enum severity s)
+{
+	return s == SEV_CRITICAL ? 2 : s == SEV_WARNING ? 4 : 6;
+}
+
+size_t syslog_format(char *buf, size_t len, int facility, const char *host, const char *app,
+		     int pid, uint64_t dropped, const struct clockmap *cm, const struct diagnosis *d)
+{
+	char ts[RFC3339_LEN], json[16384], a[64], sigbuf[16];
+	struct jw w;
+	size_t o;
+	int n;
+
+	fmt_rfc3339(cm, d->ts_ns, ts, sizeof(ts));
+	n = snprintf(buf, len, "<%d>1 %s %s %s %d %s [" SD_ID,
+		     facility * 8 + severity_code(cause_severity(d->cause)), ts,
+		     host && host[0] ? host : "-", app, pid, cause_code(d->cause));
+	if (n < 0 || (size_t)n >= len)
+		return 0;
+	o = (size_t)n;
+	o = sd_param(buf, len, o, "cause", cause_code(d->cause));
+	o = sd_param(buf, len, o, "severity", severity_name(cause_severity(d->cause)));
+	o = sd_param(buf, len, o, "primary", d->primary ? "true" : "false");
+	o = sd_param(buf, len, o, "process", d->process);
+	if (d->pid)
+		o = sd_uint(buf, len, o, "pid", d->pid);
+	o = sd_uint(buf, len, o, "count", d->count);
+	if (d->signal)
+		o = sd_param(buf, len, o, "signal", signal_name(d->signal, sigbuf, sizeof(sigbuf)));
+	if (d->exit_status >= 0)
+		o = sd_uint(buf, len, o, "exit_code", (unsigned)d->exit_status);
+	for (unsigned i = 0; i < d->n_evidence; i++)
+		if (d->evidence[i].hdr.type == AEGIS_EV_SIGNAL &&
+		    d->evidence[i].signal.sender_tgid != d->pid) {
+			o = sd_uint(buf, len, o, "sender_pid", d->evidence[i].signal.sender_tgid);
+			o = sd_param(buf, len, o, "sender_comm", d->evidence[i].signal.sender_comm);
+			break;
+		}
+	if (d->has_peer) {
+		o = sd_param(buf, len, o, d->is_dns ? "server" : "daddr",
+			     addr_str(d->peer.family == 10 ? AF_INET6 : AF_INET, d->peer.daddr, a, sizeof(a)));
+		o = sd_uint(buf, len, o, "dport", d->peer.dport);
+	}
+	if (d->qname[0])
+		o = sd_param(buf, len, o, "qname", d->qname);
+	if (d->nrules && d->rules[0].text[0])
+		o = sd_param(buf, len, o, "rule", d->rules[0].text);
+	if (dropped)
+		o = sd_uint(buf, len, o, "dropped", dropped);
+	json_diagnosis(&w, json, sizeof(json), cm, d);
+	n = snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, "] %s",
+		     w.overflow ? "{\"kind\":\"error\",\"error\":\"diagnosis too long\"}" : jw_result(&w));
+	if (n < 0 || o + (size_t)n >= len)
+		return 0;
+	return o + (size_t)n;
+}
+
+void syslog_close(struct syslog_target *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+static void fail(struct syslog_target *t, uint64_t now_ns)
+{
+	t->dropped++;
+	t->dropped_total++;
+	syslog_close(t);
+	t->backoff_ms = t->backoff_ms ? t->backoff_ms * 2 : 500;
+	if (t->backoff_ms > BACKOFF_MAX_MS)
+		t->backoff_ms = BACKOFF_MAX_MS;
+	t->retry_at_ns = now_ns + (uint64_t)t->backoff_ms * 1000000ULL;
+}
+
+static int open_target(struct syslog_target *t)
+{
+	int type = t->kind == SYSLOG_TCP ? SOCK_STREAM : SOCK_DGRAM;
+
+	t->fd = socket(t->addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (t->fd < 0)
+		return -1;
+	if (connect(t->fd, (struct sockaddr *)&t->addr, t->addrlen) && errno != EINPROGRESS)
+		return -1;
+	return 0;
+}
+
+/* A TCP receiver that went away leaves a socket that still accepts one
+ * write: look for its EOF first, and reconnect instead of losing a message. */
+static void drop_if_closed(struct syslog_target *t)
+{
+	struct pollfd p = { .fd = t->fd, .events = POLLIN | POLLRDHUP };
+
+	if (t->kind == SYSLOG_TCP && t->fd >= 0 && poll(&p, 1, 0) > 0 &&
+	    (p.revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR))) {
+		syslog_close(t);
+		t->retry_at_ns = 0;
+	}
+}
+
+void syslog_send(struct syslog_target *t, const char *msg, size_t len, uint64_t now_ns)
+{
+	char frame[16];
+	struct iovec iov[2];
+	struct msghdr mh;
+	ssize_t n, want = (ssize_t)len;
+	uint64_t carry = 0; /* drops found while sending this one: reported next */
+
+	drop_if_closed(t);
+	if (t->fd < 0) {
+		if (now_ns < t->retry_at_ns || open_target(t)) {
+			if (t->fd >= 0 || now_ns >= t->retry_at_ns)
+				fail(t, now_ns);
+			else {
+				t->dropped++;
+				t->dropped_total++;
+			}
+			return;
+		}
+	}
+	memset(&mh, 0, sizeof(mh));
+	iov[0].iov_base = (void *)msg;
+	iov[0].iov_len = len;
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 1;
+	if (t->kind == SYSLOG_TCP) {
+		/* octet counting: "LEN SP MSG" */
+		int fl = snprintf(frame, sizeof(frame), "%zu ", len);
+
+		iov[0].iov_base = frame;
+		iov[0].iov_len = (size_t)fl;
+		iov[1].iov_base = (void *)msg;
+		iov[1].iov_len = len;
+		mh.msg_iovlen = 2;
+		want += fl;
+	}
+	n = sendmsg(t->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0 && errno == ECONNREFUSED && t->kind != SYSLOG_TCP) {
+		/* the ICMP error of an earlier datagram: that one was lost, this
+		 * one may pass (the receiver may be back) */
+		carry = 1;
+		t->dropped_total++;
+		n = sendmsg(t->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	if (n != want) {
+		/* a partial TCP write would break the framing: start over */
+		fail(t, now_ns);
+		return;
+	}
+	t->sent++;
+	t->dropped = carry;
+	t->backoff_ms = 0;
+}
