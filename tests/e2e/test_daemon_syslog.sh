@@ -58,6 +58,7 @@ line=$(grep -m1 agent_exited "$RSYSLOG_OUT")
 # local3 (19) * 8 + warning (4) = 156; RFC 5424 version 1; MSGID = cause; SD-ID
 assert_match "$line" '^<156>1 [0-9T:.+-]+Z? ' "PRI and version"
 assert_match "$line" ' aegismon [0-9]+ agent_exited \[aegismon@32473 cause="agent_exited" severity="warning" primary="true" process="AliYunDun" pid="[0-9]+" count="1" exit_code="3"' "header and structured data"
+echo "   rsyslog received: ${line:0:300}"
 json=${line#*\] }
 assert_eq "$(echo "$json" | jq -r .cause)" agent_exited "message is the JSON diagnosis"
 assert_eq "$(jq -r -s '[.[] | select(.cause=="agent_exited")][0].subject.exit_code' "$WORK/diag.json")" 3 "JSON log"
