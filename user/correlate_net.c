@@ -242,7 +242,7 @@ void net_on_connect(struct correlator *c, const struct ev *e)
 	const struct aegis_connect *cn = &e->connect;
 	struct aegis_tuple remote = cn->tuple;
 	bool agent = cn->flags & AEGIS_NET_AGENT;
-	int err = cn->ret < 0 ? -cn->ret : 0;
+	int err = errno_of_ret(cn->ret);
 	struct net_peer *peer;
 
 	/* a TCP sinkhole was seen at SYN_SENT already; UDP only shows here */

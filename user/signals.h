@@ -16,6 +16,13 @@ bool signal_is_fault(int sig);
 /* Sent by a process (kill, tgkill, sigqueue), not raised by the kernel. */
 bool signal_code_from_user(int si_code);
 const char *signal_result_name(int result);
+/* The errno in a syscall's return value (-4095..-1), else 0: a hostile or
+ * corrupt value such as INT_MIN must not be negated. */
+static inline int errno_of_ret(int ret)
+{
+	return ret < 0 && ret > -4096 ? -ret : 0;
+}
+
 /* "ECONNREFUSED" for 111, "E<n>" style otherwise (buffer owned by caller). */
 const char *errno_name(int err, char *buf, unsigned len);
 /* "SYN_SENT" for 2 ... */

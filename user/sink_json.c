@@ -144,7 +144,7 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 		const struct aegis_connect *c = &e->connect;
 
 		put_tuple(w, &c->tuple, false);
-		put_errno(w, "errno", c->ret < 0 ? -c->ret : 0);
+		put_errno(w, "errno", errno_of_ret(c->ret));
 		jw_kuint(w, "duration_us", c->duration_ns / 1000);
 		jw_kbool(w, "endpoint", c->flags & AEGIS_NET_ENDPOINT);
 		jw_kuint(w, "netns", c->netns);

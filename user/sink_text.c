@@ -125,7 +125,7 @@ void sink_text_event(FILE *f, const struct clockmap *cm, const struct ev *e, boo
 		break;
 	case AEGIS_EV_CONNECT: {
 		char a[64], eb[16];
-		int err = e->connect.ret < 0 ? -e->connect.ret : 0;
+		int err = errno_of_ret(e->connect.ret);
 
 		snprintf(detail, sizeof(detail), "-> %s:%u %s",
 			 addr_str(e->connect.tuple.family == 10 ? AF_INET6 : AF_INET,
