@@ -44,6 +44,11 @@ void correlator_free(struct correlator *c)
 	free(c);
 }
 
+unsigned correlator_core_running(const struct correlator *c, int core)
+{
+	return core >= 0 && core < CORE_COUNT ? c->cores[core].running : 0;
+}
+
 const struct correlator_stats *correlator_stats(const struct correlator *c)
 {
 	return &c->stats;

@@ -50,5 +50,7 @@ void correlator_feed(struct correlator *c, const struct ev *e);
 /* End of session: emit aggregated repeats still held back. */
 void correlator_flush(struct correlator *c, uint64_t now_ns);
 const struct correlator_stats *correlator_stats(const struct correlator *c);
+/* How many instances of a core process (enum agent_core) run now. */
+unsigned correlator_core_running(const struct correlator *c, int core);
 
 #endif

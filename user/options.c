@@ -67,6 +67,7 @@ void usage_trace(void *out)
 	      "                           udp://HOST:PORT, tcp://HOST:PORT (RFC 5424; TCP octet-counted)\n"
 	      "      --syslog-facility NAME  daemon (default), user, auth, syslog, authpriv, local0-7\n"
 	      "      --json-log FILE      append diagnoses as JSON lines (mode 0640; reopened on SIGHUP)\n"
+	      "      --metrics FILE       Prometheus textfile, rewritten atomically every 5 s\n"
 	      "  -v, --verbose            libbpf and loader details on stderr\n"
 	      "  -h, --help               this text\n",
 	      (FILE *)out);
@@ -124,6 +125,7 @@ enum {
 	OPT_SYSLOG,
 	OPT_SYSLOG_FACILITY,
 	OPT_JSON_LOG,
+	OPT_METRICS,
 };
 
 static int parse_common(int argc, char **argv, struct options *o, char *err, size_t errlen,
@@ -160,6 +162,7 @@ static int parse_common(int argc, char **argv, struct options *o, char *err, siz
 		{ "syslog", required_argument, NULL, OPT_SYSLOG },
 		{ "syslog-facility", required_argument, NULL, OPT_SYSLOG_FACILITY },
 		{ "json-log", required_argument, NULL, OPT_JSON_LOG },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -285,6 +288,13 @@ static int parse_common(int argc, char **argv, struct options *o, char *err, siz
 				return 2;
 			}
 			o->json_log = optarg;
+			break;
+		case OPT_METRICS:
+			if (optarg[0] != '/') {
+				snprintf(err, errlen, "--metrics: '%s' is not an absolute path", optarg);
+				return 2;
+			}
+			o->metrics = optarg;
 			break;
 		case OPT_DNS_TIMEOUT:
 			if (parse_seconds(optarg, 0.1, 600, &o->dns_timeout_s)) {

@@ -32,6 +32,7 @@ struct options {
 	int nsyslog;
 	int syslog_facility;     /* code; default daemon (3) */
 	const char *json_log;    /* JSON lines file, or NULL */
+	const char *metrics;     /* Prometheus textfile, or NULL */
 };
 
 void options_defaults(struct options *o);

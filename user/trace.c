@@ -24,6 +24,7 @@
 #include "options.h"
 #include "procfs.h"
 #include "sink.h"
+#include "sink_metrics.h"
 #include "sink_syslog.h"
 #include "timefmt.h"
 
@@ -49,6 +50,8 @@ struct session {
 	int json_fd;                 /* --json-log, or -1 */
 	char host[64];
 	char line[32768];            /* one syslog message */
+	struct metrics metrics;
+	uint64_t metrics_next_ns;
 };
 
 /* syslog receivers and the JSON log: never block, never stop the loop */
@@ -141,8 +144,42 @@ static void learn_endpoint(void *ctx, int family, const uint8_t *addr, uint32_t 
 		loader_add_endpoint(&s->loader, family, addr, family == AF_INET6 ? 128 : 32);
 }
 
+/* The metrics file: every 5 s and at the end; a failure is said once. */
+static void write_metrics(struct session *s, bool now)
+{
+	static bool complained;
+	struct metrics *m = &s->metrics;
+	const struct correlator_stats *st = correlator_stats(s->corr);
+	uint64_t t = clock_mono_ns();
+	size_t n;
+	int rc;
+
+	if (!s->opt.metrics || (!now && t < s->metrics_next_ns))
+		return;
+	s->metrics_next_ns = t + 5 * NSEC;
+	memcpy(m->diagnoses, st->occurrences, sizeof(m->diagnoses));
+	m->events_lost = st->events_lost;
+	m->probes_attached = s->loader.attached;
+	m->probes_failed = s->loader.failed;
+	m->agent_installed = s->env.install.found;
+	m->core_expected = s->env.install.found ? s->env.install.present_mask : 0;
+	for (int c = 0; c < CORE_COUNT; c++)
+		m->core_running[c] = correlator_core_running(s->corr, c);
+	m->syslog_dropped = 0;
+	for (int i = 0; i < s->nsyslog; i++)
+		m->syslog_dropped += s->syslog[i].dropped_total;
+	n = metrics_format(s->line, sizeof(s->line), m);
+	rc = n ? metrics_write(s->opt.metrics, s->line, n) : -ENOSPC;
+	if (rc && !complained) {
+		fprintf(stderr, "aegismon: cannot write %s: %s\n", s->opt.metrics, strerror(-rc));
+		complained = true;
+	}
+}
+
 static void ingest(struct session *s, const struct ev *e)
 {
+	if (e->hdr.type < METRICS_EVENT_TYPES)
+		s->metrics.events[e->hdr.type]++;
 	if (s->opt.events && e->hdr.type != AEGIS_EV_TICK && e->hdr.type != AEGIS_EV_SEED_DONE) {
 		if (s->opt.json)
 			sink_json_event(stdout, &s->clock, e);
@@ -299,6 +336,7 @@ static int run_loop(struct session *s, uint64_t start_ns)
 				/* events first, then the tick that may judge their silence */
 				loader_consume(&s->loader);
 				feed_marker(s, AEGIS_EV_TICK);
+				write_metrics(s, false);
 				if (end_ns && clock_mono_ns() >= end_ns)
 					stop = true;
 			} else if (fd == sigfd) {
@@ -427,6 +465,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	proc_for_each_pid(seed_one, s);
 	feed_marker(s, AEGIS_EV_SEED_DONE);
 	notify_systemd("READY=1");
+	write_metrics(s, true);
 
 	rc = run_loop(s, start_ns);
 	notify_systemd("STOPPING=1");
@@ -434,6 +473,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	loader_consume(&s->loader);
 	feed_marker(s, AEGIS_EV_TICK);
 	correlator_flush(s->corr, clock_mono_ns());
+	write_metrics(s, true);
 
 	memset(&sum, 0, sizeof(sum));
 	sum.start_ns = start_ns;

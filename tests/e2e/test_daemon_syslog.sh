@@ -46,7 +46,8 @@ links_before=$(bpftool link list 2>/dev/null | grep -c '^[0-9]')
 : >"$ERR"
 NOTIFY_SOCKET="$WORK/notify.sock" "$AEGISMON" run --agent-root "$ROOT" --grace 60 \
 	--syslog "udp://127.0.0.1:$UDP_PORT" --syslog "tcp://127.0.0.1:$TCP_PORT" \
-	--syslog-facility local3 --json-log "$WORK/diag.json" >"$OUT" 2>"$ERR" &
+	--syslog-facility local3 --json-log "$WORK/diag.json" --metrics "$WORK/aegismon.prom" \
+	>"$OUT" 2>"$ERR" &
 TRACE_PID=$!
 wait_for 10 grep -q READY=1 "$WORK/notify.out" || fail "no sd_notify READY=1"
 
@@ -63,6 +64,14 @@ json=${line#*\] }
 assert_eq "$(echo "$json" | jq -r .cause)" agent_exited "message is the JSON diagnosis"
 assert_eq "$(jq -r -s '[.[] | select(.cause=="agent_exited")][0].subject.exit_code' "$WORK/diag.json")" 3 "JSON log"
 [ "$(stat -c %a "$WORK/diag.json")" = 640 ] || fail "JSON log mode is $(stat -c %a "$WORK/diag.json"), not 640"
+
+# the metrics file (rewritten every 5 s) counts it and shows the agent's state
+wait_for 8 grep -q '^aegismon_diagnoses_total{cause="agent_exited"} 1$' "$WORK/aegismon.prom" ||
+	fail "metrics: no agent_exited count: $(cat "$WORK/aegismon.prom" 2>/dev/null)"
+grep -q '^aegismon_agent_up{process="AliYunDunUpdate"} 1$' "$WORK/aegismon.prom" || fail "metrics: AliYunDunUpdate not up"
+grep -q '^aegismon_agent_up{process="AliYunDun"} 0$' "$WORK/aegismon.prom" || fail "metrics: AliYunDun not down"
+grep -q '^aegismon_probes{state="attached"} 14$' "$WORK/aegismon.prom" || fail "metrics: probes"
+[ "$(stat -c %a "$WORK/aegismon.prom")" = 640 ] || fail "metrics mode"
 
 # 2. rsyslogd down: the daemon keeps running and counts the drop
 stop_rsyslog
@@ -86,4 +95,5 @@ assert_eq "$rc" 0 "daemon exit status on SIGTERM"
 grep -q STOPPING=1 "$WORK/notify.out" || fail "no STOPPING=1"
 links_after=$(bpftool link list 2>/dev/null | grep -c '^[0-9]')
 assert_eq "$links_after" "$links_before" "BPF links after exit"
-pass "rsyslog UDP+TCP, outage counted, JSON log, sd_notify, clean exit"
+grep -q '^aegismon_syslog_dropped_total [1-9]' "$WORK/aegismon.prom" || fail "metrics: syslog drops not counted"
+pass "rsyslog UDP+TCP, outage counted, JSON log, metrics, sd_notify, clean exit"

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "sink_metrics.h"
 #include "sink_syslog.h"
 
 static void test_urls(void **state)
@@ -71,11 +72,40 @@ static void test_format(void **state)
 	assert_int_equal(syslog_format(buf, 40, 3, "h", "a", 1, 0, &cm, &d), 0);
 }
 
+/* The metrics text: every cause present, installed core processes only,
+ * and nothing half-written into a small buffer. */
+static void test_metrics_format(void **state)
+{
+	struct metrics m;
+	char buf[8192];
+	size_t n;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.events[AEGIS_EV_EXEC] = 3;
+	m.events[AEGIS_EV_TICK] = 99; /* ticks are not events worth a series */
+	m.diagnoses[CAUSE_AGENT_KILLED] = 2;
+	m.probes_attached = 14;
+	m.agent_installed = 1;
+	m.core_expected = 1u << CORE_UPDATE;
+	m.core_running[CORE_UPDATE] = 1;
+	n = metrics_format(buf, sizeof(buf), &m);
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "aegismon_events_total{type=\"exec\"} 3\n"));
+	assert_null(strstr(buf, "type=\"tick\""));
+	assert_non_null(strstr(buf, "aegismon_diagnoses_total{cause=\"agent_killed\"} 2\n"));
+	assert_non_null(strstr(buf, "aegismon_diagnoses_total{cause=\"dns_timeout\"} 0\n"));
+	assert_non_null(strstr(buf, "aegismon_agent_up{process=\"AliYunDunUpdate\"} 1\n"));
+	assert_null(strstr(buf, "process=\"AliYunDun\"}"));
+	assert_int_equal(metrics_format(buf, 100, &m), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_metrics_format),
 	};
 
 	return cmocka_run_group_tests_name("syslog", tests, NULL, NULL);

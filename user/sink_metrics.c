@@ -1,0 +1,94 @@
+/* Metrics file: rewritten whole and renamed into place, so a scraper never
+ * reads half a file. */
+#include "sink_metrics.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ev.h"
+
+struct out {
+	char *buf;
+	size_t len, o;
+	int full;
+};
+
+static void put(struct out *w, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (w->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(w->buf + w->o, w->len - w->o, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= w->len - w->o)
+		w->full = 1;
+	else
+		w->o += (size_t)n;
+}
+
+size_t metrics_format(char *buf, size_t len, const struct metrics *m)
+{
+	struct out w = { buf, len, 0, 0 };
+
+	if (len == 0)
+		return 0;
+	put(&w, "# HELP aegismon_events_total Events from the kernel and the start scan, by type.\n"
+		"# TYPE aegismon_events_total counter\n");
+	for (unsigned t = 1; t < METRICS_EVENT_TYPES; t++)
+		if (m->events[t] && t != AEGIS_EV_TICK && t != AEGIS_EV_SEED_DONE)
+			put(&w, "aegismon_events_total{type=\"%s\"} %llu\n", ev_type_name(t),
+			    (unsigned long long)m->events[t]);
+	put(&w, "# HELP aegismon_diagnoses_total Diagnoses by cause, repeats included.\n"
+		"# TYPE aegismon_diagnoses_total counter\n");
+	for (int c = 0; c < CAUSE_COUNT; c++)
+		put(&w, "aegismon_diagnoses_total{cause=\"%s\"} %llu\n", cause_code((enum cause)c),
+		    (unsigned long long)m->diagnoses[c]);
+	put(&w, "# HELP aegismon_events_lost_total Events lost in the kernel (ring buffer full).\n"
+		"# TYPE aegismon_events_lost_total counter\n"
+		"aegismon_events_lost_total %llu\n", (unsigned long long)m->events_lost);
+	put(&w, "# HELP aegismon_probes Probes attached and failed to attach.\n"
+		"# TYPE aegismon_probes gauge\n"
+		"aegismon_probes{state=\"attached\"} %u\n"
+		"aegismon_probes{state=\"failed\"} %u\n", m->probes_attached, m->probes_failed);
+	put(&w, "# HELP aegismon_agent_installed The agent's install was found under the agent root.\n"
+		"# TYPE aegismon_agent_installed gauge\n"
+		"aegismon_agent_installed %d\n", m->agent_installed);
+	put(&w, "# HELP aegismon_agent_up Running instances of each installed core process.\n"
+		"# TYPE aegismon_agent_up gauge\n");
+	for (int c = 0; c < CORE_COUNT; c++)
+		if (m->core_expected & (1u << c))
+			put(&w, "aegismon_agent_up{process=\"%s\"} %u\n", agent_core_name(c),
+			    m->core_running[c]);
+	put(&w, "# HELP aegismon_syslog_dropped_total Syslog messages lost (receiver down or slow).\n"
+		"# TYPE aegismon_syslog_dropped_total counter\n"
+		"aegismon_syslog_dropped_total %llu\n", (unsigned long long)m->syslog_dropped);
+	return w.full ? 0 : w.o;
+}
+
+int metrics_write(const char *path, const char *text, size_t len)
+{
+	char tmp[4200];
+	int fd, rc = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		rc = -EIO;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
+}

@@ -1,0 +1,30 @@
+/* Prometheus text format for node_exporter's textfile collector. */
+#ifndef AEGISMON_SINK_METRICS_H
+#define AEGISMON_SINK_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent.h"
+#include "causes.h"
+
+#define METRICS_EVENT_TYPES 80
+
+struct metrics {
+	uint64_t events[METRICS_EVENT_TYPES]; /* by enum aegis_event_type */
+	uint64_t diagnoses[CAUSE_COUNT];      /* occurrences, repeats included */
+	uint64_t events_lost;
+	unsigned probes_attached, probes_failed;
+	int agent_installed;                  /* 1/0 */
+	unsigned core_running[CORE_COUNT];
+	unsigned core_expected;               /* mask of installed core binaries */
+	uint64_t syslog_dropped;
+};
+
+/* Render into buf; returns the length, or 0 if it did not fit. Pure. */
+size_t metrics_format(char *buf, size_t len, const struct metrics *m);
+/* Write atomically (temporary file in the same directory, then rename),
+ * mode 0640. 0 or -errno. */
+int metrics_write(const char *path, const char *text, size_t len);
+
+#endif
