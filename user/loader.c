@@ -6,6 +6,7 @@
 #include <mntent.h>
 #include <linux/capability.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -204,6 +205,8 @@ int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr,
 	__u32 val = 1;
 	int fd;
 
+	if (!l->net)
+		return -ENOENT;
 	memset(&key, 0, sizeof(key));
 	key.prefixlen = prefixlen;
 	memcpy(key.addr, addr, family == AF_INET6 ? 16 : 4);
@@ -274,26 +277,77 @@ static void attach_dns(struct loader *l)
 	bpf_program__set_autoattach(l->dns->progs.dns_ingress, false);
 }
 
-static int reuse_shared_maps(struct loader *l)
+/* A probe family shares the ring buffer, counters, pid set and names of the
+ * lifecycle object: point its maps at those before it is loaded. */
+static int share_maps(struct loader *l, struct bpf_map *events, struct bpf_map *counters,
+		      struct bpf_map *pids, struct bpf_map *names)
 {
-	struct {
-		struct bpf_map *dst, *src;
-	} shared[] = {
-		{ l->net->maps.events, l->skel->maps.events },
-		{ l->net->maps.counters, l->skel->maps.counters },
-		{ l->net->maps.agent_pids, l->skel->maps.agent_pids },
-		{ l->net->maps.agent_names, l->skel->maps.agent_names },
-	};
-
-	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
-		if (bpf_map__reuse_fd(shared[i].dst, bpf_map__fd(shared[i].src)))
-			return -errno;
-	if (bpf_map__reuse_fd(l->dns->maps.events, bpf_map__fd(l->skel->maps.events)) ||
-	    bpf_map__reuse_fd(l->dns->maps.counters, bpf_map__fd(l->skel->maps.counters)) ||
-	    bpf_map__reuse_fd(l->dns->maps.agent_pids, bpf_map__fd(l->skel->maps.agent_pids)) ||
-	    bpf_map__reuse_fd(l->dns->maps.agent_names, bpf_map__fd(l->skel->maps.agent_names)))
+	if (bpf_map__reuse_fd(events, bpf_map__fd(l->skel->maps.events)) ||
+	    bpf_map__reuse_fd(counters, bpf_map__fd(l->skel->maps.counters)) ||
+	    bpf_map__reuse_fd(pids, bpf_map__fd(l->skel->maps.agent_pids)) ||
+	    bpf_map__reuse_fd(names, bpf_map__fd(l->skel->maps.agent_names)))
 		return -errno;
 	return 0;
+}
+
+/* A family that cannot load (an older kernel, a verifier that disagrees) is
+ * named, and the others run: the lifecycle probes do not need it. */
+static void family_failed(struct loader *l, const char *family, int rc)
+{
+	size_t o = strlen(l->failed_names);
+
+	snprintf(l->failed_names + o, sizeof(l->failed_names) - o, "%s%s probes (%s)",
+		 o ? ", " : "", family, strerror(rc < 0 ? -rc : rc ? rc : EINVAL));
+	l->failed++;
+}
+
+static void load_netpath(struct loader *l, const struct endpoint_set *eps)
+{
+	int rc;
+
+	l->net = netpath_bpf__open();
+	if (!l->net) {
+		family_failed(l, "network", errno);
+		return;
+	}
+	rc = share_maps(l, l->net->maps.events, l->net->maps.counters, l->net->maps.agent_pids,
+			l->net->maps.agent_names);
+	if (!rc)
+		rc = netpath_bpf__load(l->net);
+	if (!rc)
+		rc = fill_endpoints(l, eps);
+	if (rc) {
+		family_failed(l, "network", rc);
+		netpath_bpf__destroy(l->net);
+		l->net = NULL;
+	}
+}
+
+static void load_dns(struct loader *l, const struct domain_set *doms)
+{
+	int rc;
+
+	/* for tests: behave as on a kernel that refuses the DNS object */
+	if (getenv("AEGISMON_TEST_NO_DNS")) {
+		family_failed(l, "DNS", EOPNOTSUPP);
+		return;
+	}
+	l->dns = dns_bpf__open();
+	if (!l->dns) {
+		family_failed(l, "DNS", errno);
+		return;
+	}
+	rc = share_maps(l, l->dns->maps.events, l->dns->maps.counters, l->dns->maps.agent_pids,
+			l->dns->maps.agent_names);
+	if (!rc)
+		rc = dns_bpf__load(l->dns);
+	if (!rc)
+		rc = fill_domains(l, doms);
+	if (rc) {
+		family_failed(l, "DNS", rc);
+		dns_bpf__destroy(l->dns);
+		l->dns = NULL;
+	}
 }
 
 int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_set *eps,
@@ -336,22 +390,17 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 	}
 
 	/* the network family shares the ring buffer, counters and pid set */
-	l->net = netpath_bpf__open();
-	l->dns = dns_bpf__open();
-	if (!l->net || !l->dns || (rc = reuse_shared_maps(l)) != 0 ||
-	    (rc = netpath_bpf__load(l->net)) != 0 || (rc = fill_endpoints(l, eps)) != 0 ||
-	    (rc = dns_bpf__load(l->dns)) != 0 || (rc = fill_domains(l, doms)) != 0) {
-		snprintf(err, errlen, "cannot load the network probes: %s%s",
-			 strerror(rc ? -rc : errno), " (run with -v for the verifier log)");
-		loader_close(l);
-		return 3;
-	}
+	load_netpath(l, eps);
+	load_dns(l, doms);
 
 	attach_all(l, l->skel->obj, l->skel->skeleton);
-	attach_all(l, l->net->obj, l->net->skeleton);
-	l->cgroup_fd = open_cgroup2_root(l);
-	attach_dns(l);
-	attach_all(l, l->dns->obj, l->dns->skeleton);
+	if (l->net)
+		attach_all(l, l->net->obj, l->net->skeleton);
+	if (l->dns) {
+		l->cgroup_fd = open_cgroup2_root(l);
+		attach_dns(l);
+		attach_all(l, l->dns->obj, l->dns->skeleton);
+	}
 	if (l->attached == 0) {
 		snprintf(err, errlen, "no probe could be attached (%s)", l->failed_names);
 		loader_close(l);

@@ -26,4 +26,12 @@ expect_rc 0 "" "$AEGISMON" trace --help
 grep -q -- "--duration" "$WORK/o" || fail "trace --help does not list --duration"
 # not root: exit 3 and say what is missing
 expect_rc 3 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$AEGISMON" trace --duration 1
-pass "usage errors and privilege check"
+# a probe family the kernel refuses is named, and the rest runs
+install_agent AliYunDun
+AEGISMON_TEST_NO_DNS=1 "$AEGISMON" trace --json --agent-root "$ROOT" --duration 0.5 >"$WORK/o" 2>"$WORK/e"
+rc=$?
+assert_eq "$rc" 1 "exit status with one family missing (the agent is down)"
+grep -q "failed to attach: DNS probes" "$WORK/e" || fail "the missing DNS family is not named: $(cat "$WORK/e")"
+assert_eq "$(jq -r -s '[.[] | select(.kind=="diagnosis")][0].cause' "$WORK/o")" agent_not_running "lifecycle still diagnosed"
+assert_eq "$(jq -r -s '[.[] | select(.kind=="summary")][0].probes_failed' "$WORK/o")" 1 "summary counts the failure"
+pass "usage errors, privilege check, a missing probe family"
