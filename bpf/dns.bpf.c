@@ -23,7 +23,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define IPPROTO_UDP 17
 #define DNS_PORT 53
 #define DNS_HDR 12
-#define MAX_LABELS 64
 #define MAX_NAME_BYTES 256
 
 /* Watched domains as hashes of their last 1-4 labels (FNV-1a over each
@@ -236,8 +235,6 @@ static __always_inline int inspect(struct __sk_buff *skb, bool ingress)
 	ev->reserved = 0;
 	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
 		count(AEGIS_CNT_RINGBUF_FULL);
-	else
-		count(AEGIS_CNT_EVENTS);
 	return 1;
 }
 

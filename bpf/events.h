@@ -47,10 +47,9 @@ enum aegis_event_type {
 enum aegis_counter {
 	AEGIS_CNT_RINGBUF_FULL = 0, /* events lost: reservation failed */
 	AEGIS_CNT_PIDSET_FULL = 1,  /* agent processes not tracked: pid set full */
-	AEGIS_CNT_EVENTS = 2,       /* events submitted */
-	AEGIS_CNT_SOCKS_FULL = 3,   /* TCP sockets not watched: socket map full */
-	AEGIS_CNT_DNS_SEEN = 4,     /* DNS packets inspected */
-	AEGIS_CNT_DNS_OTHER = 5,    /* DNS packets for names not watched (not sent up) */
+	AEGIS_CNT_SOCKS_FULL = 2,   /* TCP sockets not watched: socket map full */
+	AEGIS_CNT_DNS_SEEN = 3,     /* DNS packets inspected */
+	AEGIS_CNT_DNS_OTHER = 4,    /* DNS packets for names not watched (not sent up) */
 	AEGIS_CNT_MAX = 8,
 };
 

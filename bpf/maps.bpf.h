@@ -74,7 +74,6 @@ static __always_inline void *reserve_event(__u32 type, __u32 size, struct task_s
 static __always_inline void submit_event(void *ev)
 {
 	bpf_ringbuf_submit(ev, 0);
-	count(AEGIS_CNT_EVENTS);
 }
 
 #endif /* AEGISMON_MAPS_BPF_H */

@@ -154,11 +154,3 @@ const char *severity_name(enum severity s)
 	default: return "info";
 	}
 }
-
-int cause_from_code(const char *code)
-{
-	for (int c = 0; c < CAUSE_COUNT; c++)
-		if (strcmp(table[c].code, code) == 0)
-			return c;
-	return -1;
-}

@@ -36,7 +36,5 @@ unsigned cause_burst(enum cause c);
 enum severity cause_severity(enum cause c);
 const char *cause_advice(enum cause c);
 const char *severity_name(enum severity s);
-/* -1 if unknown */
-int cause_from_code(const char *code);
 
 #endif

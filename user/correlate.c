@@ -408,22 +408,19 @@ static void on_seed_done(struct correlator *c)
 static void on_exec(struct correlator *c, const struct ev *e)
 {
 	struct proc *old = proc_find(c, e->hdr.tgid), *p;
+	bool was_counted = old && old->counted;
 
 	/* exec replaces the image in place: a counted process stays counted only
 	 * if it is still the same core process */
-	if (old) {
-		if (old->counted && c->cores[old->core].running)
-			c->cores[old->core].running--;
-		old->counted = false;
-	}
+	if (was_counted && c->cores[old->core].running)
+		c->cores[old->core].running--;
 	if (!agent_is_comm(e->hdr.comm)) {
 		/* a tracked process became another program: forget it, as the
-		 * kernel did (its running core process, if any, is gone) */
-		if (old) {
-			if (old->core != CORE_NONE && !old->forked && c->cores[old->core].running == 0)
-				c->cores[old->core].deadline_ns = e->hdr.ts_ns + c->cfg.grace_ns;
+		 * kernel did; a running core process that did is gone */
+		if (was_counted && c->cores[old->core].running == 0)
+			c->cores[old->core].deadline_ns = e->hdr.ts_ns + c->cfg.grace_ns;
+		if (old)
 			proc_remove(c, old);
-		}
 		return;
 	}
 	p = track(c, e, false);

@@ -17,8 +17,6 @@ struct domain_set;
 struct ring_buffer;
 struct endpoint_set;
 
-#define LOADER_MAX_PROGS 16
-
 typedef int (*loader_event_fn)(void *ctx, void *data, size_t size);
 
 struct loader {
