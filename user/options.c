@@ -1,5 +1,6 @@
 /* Option parsing with getopt_long: strict numbers, bounded repeats. */
 #include "options.h"
+#include "config.h"
 #include "sink_syslog.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void options_defaults(struct options *o)
 {
@@ -21,6 +23,7 @@ void options_defaults(struct options *o)
 	domains_defaults(&o->domains);
 	o->dns_timeout_s = 5;
 	o->syslog_facility = 3; /* daemon */
+	o->json_log_keep = 4;
 }
 
 void usage_main(void *out)
@@ -55,6 +58,7 @@ void usage_trace(void *out)
 	      "                           defaults 100.100.0.0/16, 106.11.0.0/16, 100.103.0.0/16)\n"
 	      "      --domain SUFFIX      Aegis domain suffix watched in DNS (repeatable; replaces\n"
 	      "                           aegis.aliyun.com, aegis.aliyuncs.com, aegis.alicdn.com)\n"
+	      "      --port N             endpoint port (repeatable; replaces 80, 443, 8080)\n"
 	      "      --dns-timeout SECONDS  a watched query unanswered this long is dns_timeout\n"
 	      "                           (default 5, the glibc resolver's)\n"
 	      "      --grace SECONDS      an agent process not back this long after its exit\n"
@@ -67,7 +71,15 @@ void usage_trace(void *out)
 	      "                           udp://HOST:PORT, tcp://HOST:PORT (RFC 5424; TCP octet-counted)\n"
 	      "      --syslog-facility NAME  daemon (default), user, auth, syslog, authpriv, local0-7\n"
 	      "      --json-log FILE      append diagnoses as JSON lines (mode 0640; reopened on SIGHUP)\n"
+	      "      --json-log-max-size MIB  rotate the JSON log at this size (default 0: never,\n"
+	      "                           leave it to logrotate)\n"
+	      "      --json-log-keep N    rotated files kept, FILE.1 to FILE.N (default 4)\n"
 	      "      --metrics FILE       Prometheus textfile, rewritten atomically every 5 s\n"
+	      "      --config FILE        read options from FILE first (default /etc/aegismon.conf\n"
+	      "                           when it exists); the command line wins over it\n"
+	      "      --no-config          do not read a config file\n"
+	      "      --check-config       check the config file and the options, print the\n"
+	      "                           effective settings, exit (0 valid, 2 invalid)\n"
 	      "  -v, --verbose            libbpf and loader details on stderr\n"
 	      "  -h, --help               this text\n",
 	      (FILE *)out);
@@ -79,7 +91,9 @@ void usage_run(void *out)
 	      "\n"
 	      "The always-on daemon (foreground, for systemd: Type=notify). Diagnoses go to\n"
 	      "syslog (default unix:/dev/log) and to --json-log; SIGTERM/SIGINT detach every probe\n"
-	      "and exit 0; SIGHUP reopens the JSON log. It takes the options of 'aegismon trace'\n"
+	      "and exit 0. SIGHUP re-reads the config file and applies it without detaching the\n"
+	      "probes (an invalid file is rejected and the running settings kept), and reopens\n"
+	      "the JSON log. It takes the options of 'aegismon trace'\n"
 	      "(see 'aegismon trace --help'); --duration is for tests.\n",
 	      (FILE *)out);
 }
@@ -112,7 +126,23 @@ static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 	return 0;
 }
 
-enum {
+static int parse_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "on") || !strcmp(s, "1"))
+		*out = true;
+	else if (!strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "off") || !strcmp(s, "0"))
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+enum opt_id {
+	OPT_DURATION = 'd',
+	OPT_JSON = 'j',
+	OPT_EVENTS = 'e',
+	OPT_VERBOSE = 'v',
+	OPT_HELP = 'h',
 	OPT_AGENT_ROOT = 256,
 	OPT_GRACE,
 	OPT_FLAP_COUNT,
@@ -120,16 +150,431 @@ enum {
 	OPT_RINGBUF,
 	OPT_COLOR,
 	OPT_ENDPOINT,
+	OPT_PORT,
 	OPT_DOMAIN,
 	OPT_DNS_TIMEOUT,
 	OPT_SYSLOG,
 	OPT_SYSLOG_FACILITY,
 	OPT_JSON_LOG,
+	OPT_JSON_LOG_MAX_SIZE,
+	OPT_JSON_LOG_KEEP,
 	OPT_METRICS,
+	OPT_CONFIG,
+	OPT_NO_CONFIG,
+	OPT_CHECK_CONFIG,
 };
 
+struct opt_def {
+	const char *name;
+	int id;
+	bool has_arg;
+	bool config_key; /* also allowed as `name = value` in the config file */
+};
+
+static const struct opt_def opt_defs[] = {
+	{ "duration", OPT_DURATION, true, false },
+	{ "json", OPT_JSON, false, false },
+	{ "events", OPT_EVENTS, false, false },
+	{ "verbose", OPT_VERBOSE, false, true },
+	{ "help", OPT_HELP, false, false },
+	{ "color", OPT_COLOR, true, false },
+	{ "config", OPT_CONFIG, true, false },
+	{ "no-config", OPT_NO_CONFIG, false, false },
+	{ "check-config", OPT_CHECK_CONFIG, false, false },
+	{ "agent-root", OPT_AGENT_ROOT, true, true },
+	{ "endpoint", OPT_ENDPOINT, true, true },
+	{ "port", OPT_PORT, true, true },
+	{ "domain", OPT_DOMAIN, true, true },
+	{ "dns-timeout", OPT_DNS_TIMEOUT, true, true },
+	{ "grace", OPT_GRACE, true, true },
+	{ "flap-count", OPT_FLAP_COUNT, true, true },
+	{ "flap-window", OPT_FLAP_WINDOW, true, true },
+	{ "ringbuf-size", OPT_RINGBUF, true, true },
+	{ "syslog", OPT_SYSLOG, true, true },
+	{ "syslog-facility", OPT_SYSLOG_FACILITY, true, true },
+	{ "json-log", OPT_JSON_LOG, true, true },
+	{ "json-log-max-size", OPT_JSON_LOG_MAX_SIZE, true, true },
+	{ "json-log-keep", OPT_JSON_LOG_KEEP, true, true },
+	{ "metrics", OPT_METRICS, true, true },
+};
+#define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+
+static const struct opt_def *find_def(const char *name)
+{
+	for (size_t i = 0; i < N_OPT_DEFS; i++)
+		if (!strcmp(opt_defs[i].name, name))
+			return &opt_defs[i];
+	return NULL;
+}
+
+static const struct opt_def *find_id(int id)
+{
+	for (size_t i = 0; i < N_OPT_DEFS; i++)
+		if (opt_defs[i].id == id)
+			return &opt_defs[i];
+	return NULL;
+}
+
+enum opt_key_kind options_key_kind(const char *name)
+{
+	const struct opt_def *d = find_def(name);
+
+	if (!d)
+		return KEY_UNKNOWN;
+	return d->config_key ? KEY_CONFIG : KEY_CMDLINE_ONLY;
+}
+
+/* Edit distance, bounded: names are short. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+	unsigned row[40], prev, tmp;
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la >= 39 || lb >= 39)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+const char *options_suggest(const char *name)
+{
+	const char *best = NULL;
+	unsigned best_d = 3; /* only near misses */
+
+	for (size_t i = 0; i < N_OPT_DEFS; i++) {
+		unsigned d;
+
+		if (!opt_defs[i].config_key)
+			continue;
+		d = edit_distance(name, opt_defs[i].name);
+		if (d < best_d) {
+			best_d = d;
+			best = opt_defs[i].name;
+		}
+	}
+	return best;
+}
+
+void options_free(struct options *o)
+{
+	for (size_t i = 0; i < o->nowned; i++)
+		free(o->owned[i]);
+	free(o->owned);
+	o->owned = NULL;
+	o->nowned = o->capowned = 0;
+}
+
+const char *options_own(struct options *o, const char *s)
+{
+	char *copy;
+
+	if (o->nowned == o->capowned) {
+		size_t cap = o->capowned ? o->capowned * 2 : 16;
+		char **grown = realloc(o->owned, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		o->owned = grown;
+		o->capowned = cap;
+	}
+	copy = strdup(s);
+	if (copy)
+		o->owned[o->nowned++] = copy;
+	return copy;
+}
+
+/* A list option from a higher source starts the list over. */
+static bool list_restart(unsigned char *list_src, enum opt_src src)
+{
+	if (*list_src == src)
+		return false;
+	*list_src = (unsigned char)src;
+	return true;
+}
+
+static int apply_id(struct options *o, int id, const char *v, enum opt_src src, char *err,
+		    size_t errlen)
+{
+	char why[200];
+
+	switch (id) {
+	case OPT_DURATION:
+		if (parse_seconds(v, 0.001, 31536000, &o->duration_s))
+			goto bad_seconds_pos;
+		return 0;
+	case OPT_JSON:
+		return parse_bool(v, &o->json) ? (snprintf(err, errlen, "'%s' is not yes or no", v), -1) : 0;
+	case OPT_EVENTS:
+		return parse_bool(v, &o->events) ? (snprintf(err, errlen, "'%s' is not yes or no", v), -1) : 0;
+	case OPT_VERBOSE:
+		return parse_bool(v, &o->verbose) ? (snprintf(err, errlen, "'%s' is not yes or no", v), -1) : 0;
+	case OPT_NO_CONFIG:
+		o->no_config = true;
+		return 0;
+	case OPT_CHECK_CONFIG:
+		o->check_config = true;
+		return 0;
+	case OPT_CONFIG:
+		o->config = v; /* read before the command line, see options_parse */
+		return 0;
+	case OPT_AGENT_ROOT:
+		if (list_restart(&o->roots_src, src))
+			o->nroots = 0;
+		if (o->nroots >= AGENT_MAX_ROOTS) {
+			snprintf(err, errlen, "at most %d roots", AGENT_MAX_ROOTS);
+			return -1;
+		}
+		if (v[0] != '/') {
+			snprintf(err, errlen, "'%s' is not an absolute path", v);
+			return -1;
+		}
+		o->roots[o->nroots++] = v;
+		return 0;
+	case OPT_GRACE:
+		if (parse_seconds(v, 0, 86400, &o->grace_s)) {
+			snprintf(err, errlen, "'%s' is not a number of seconds (0-86400)", v);
+			return -1;
+		}
+		return 0;
+	case OPT_FLAP_COUNT:
+		if (parse_uint(v, 2, 32, &o->flap_count)) {
+			snprintf(err, errlen, "'%s' is not a number from 2 to 32", v);
+			return -1;
+		}
+		return 0;
+	case OPT_FLAP_WINDOW:
+		if (parse_seconds(v, 1, 86400, &o->flap_window_s)) {
+			snprintf(err, errlen, "'%s' is not a number of seconds (1-86400)", v);
+			return -1;
+		}
+		return 0;
+	case OPT_RINGBUF:
+		if (parse_uint(v, 64, 1048576, &o->ringbuf_kib) || (o->ringbuf_kib & (o->ringbuf_kib - 1))) {
+			snprintf(err, errlen, "'%s' is not a power of two from 64 to 1048576 KiB", v);
+			return -1;
+		}
+		return 0;
+	case OPT_COLOR:
+		if (!strcmp(v, "auto"))
+			o->color = COLOR_AUTO;
+		else if (!strcmp(v, "always"))
+			o->color = COLOR_ALWAYS;
+		else if (!strcmp(v, "never"))
+			o->color = COLOR_NEVER;
+		else {
+			snprintf(err, errlen, "'%s' is not auto, always or never", v);
+			return -1;
+		}
+		return 0;
+	case OPT_ENDPOINT:
+		if (list_restart(&o->cidrs_src, src))
+			o->endpoints.ncidrs = 0;
+		if (o->endpoints.ncidrs >= ENDPOINT_MAX_CIDRS) {
+			snprintf(err, errlen, "at most %d CIDRs", ENDPOINT_MAX_CIDRS);
+			return -1;
+		}
+		if (cidr_parse(v, &o->endpoints.cidrs[o->endpoints.ncidrs], err, errlen))
+			return -1;
+		o->endpoints.ncidrs++;
+		return 0;
+	case OPT_PORT: {
+		unsigned port;
+
+		if (list_restart(&o->ports_src, src))
+			o->endpoints.nports = 0;
+		if (parse_uint(v, 1, 65535, &port)) {
+			snprintf(err, errlen, "'%s' is not a port number (1-65535)", v);
+			return -1;
+		}
+		for (int i = 0; i < o->endpoints.nports; i++)
+			if (o->endpoints.ports[i] == port)
+				return 0;
+		if (o->endpoints.nports >= ENDPOINT_MAX_PORTS) {
+			snprintf(err, errlen, "at most %d ports", ENDPOINT_MAX_PORTS);
+			return -1;
+		}
+		o->endpoints.ports[o->endpoints.nports++] = (uint16_t)port;
+		return 0;
+	}
+	case OPT_DOMAIN:
+		if (list_restart(&o->domains_src, src))
+			o->domains.n = 0;
+		return domains_add(&o->domains, v, err, errlen) ? -1 : 0;
+	case OPT_DNS_TIMEOUT:
+		if (parse_seconds(v, 0.1, 600, &o->dns_timeout_s)) {
+			snprintf(err, errlen, "'%s' is not a number of seconds (0.1-600)", v);
+			return -1;
+		}
+		return 0;
+	case OPT_SYSLOG: {
+		struct syslog_target t;
+
+		if (list_restart(&o->syslog_src, src))
+			o->nsyslog = 0;
+		if (o->nsyslog >= OPTIONS_MAX_SYSLOG) {
+			snprintf(err, errlen, "at most %d receivers", OPTIONS_MAX_SYSLOG);
+			return -1;
+		}
+		if (syslog_target_parse(v, &t, why, sizeof(why))) {
+			snprintf(err, errlen, "%s", why);
+			return -1;
+		}
+		o->syslog_urls[o->nsyslog++] = v;
+		return 0;
+	}
+	case OPT_SYSLOG_FACILITY: {
+		int f = syslog_facility_parse(v);
+
+		if (f < 0) {
+			snprintf(err, errlen, "'%s' is not user, daemon, auth, syslog, authpriv or local0-local7", v);
+			return -1;
+		}
+		o->syslog_facility = f;
+		return 0;
+	}
+	case OPT_JSON_LOG:
+	case OPT_METRICS:
+		if (v[0] != '/') {
+			snprintf(err, errlen, "'%s' is not an absolute path", v);
+			return -1;
+		}
+		if (id == OPT_JSON_LOG)
+			o->json_log = v;
+		else
+			o->metrics = v;
+		return 0;
+	case OPT_JSON_LOG_MAX_SIZE:
+		if (parse_uint(v, 0, 1048576, &o->json_log_max_mib)) {
+			snprintf(err, errlen, "'%s' is not a size in MiB (0-1048576; 0: no rotation)", v);
+			return -1;
+		}
+		return 0;
+	case OPT_JSON_LOG_KEEP:
+		if (parse_uint(v, 1, 100, &o->json_log_keep)) {
+			snprintf(err, errlen, "'%s' is not a number from 1 to 100", v);
+			return -1;
+		}
+		return 0;
+	default:
+		snprintf(err, errlen, "not an option");
+		return -1;
+	}
+bad_seconds_pos:
+	snprintf(err, errlen, "'%s' is not a number of seconds > 0", v);
+	return -1;
+}
+
+int options_apply(struct options *o, const char *name, const char *value, enum opt_src src,
+		  char *err, size_t errlen)
+{
+	const struct opt_def *d = find_def(name);
+
+	if (!d) {
+		snprintf(err, errlen, "unknown option");
+		return -1;
+	}
+	return apply_id(o, d->id, value, src, err, errlen);
+}
+
+/* getopt_long's table, made once from opt_defs. */
+static const struct option *long_options(void)
+{
+	static struct option table[N_OPT_DEFS + 1];
+
+	if (!table[0].name)
+		for (size_t i = 0; i < N_OPT_DEFS; i++) {
+			table[i].name = opt_defs[i].name;
+			table[i].has_arg = opt_defs[i].has_arg ? required_argument : no_argument;
+			table[i].val = opt_defs[i].id;
+		}
+	return table;
+}
+
+/* --config and --no-config are needed before the rest: the file comes first. */
+static void scan_config_options(int argc, char **argv, struct options *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--"))
+			break;
+		if (!strcmp(a, "--no-config"))
+			o->no_config = true;
+		else if (!strcmp(a, "--config") && i + 1 < argc)
+			o->config = argv[++i];
+		else if (!strncmp(a, "--config=", 9))
+			o->config = a + 9;
+	}
+}
+
 static int parse_common(int argc, char **argv, struct options *o, char *err, size_t errlen,
-			void (*usage)(void *));
+			void (*usage)(void *))
+{
+	int c;
+
+	scan_config_options(argc, argv, o);
+	if (!o->no_config) {
+		const char *path = o->config;
+
+		if (!path && access(OPTIONS_DEFAULT_CONFIG, F_OK) == 0)
+			path = OPTIONS_DEFAULT_CONFIG;
+		if (path) {
+			if (config_load(path, o, err, errlen))
+				return 2;
+			o->config = path;
+		}
+	} else {
+		o->config = NULL;
+	}
+
+	optind = 0; /* full reset: parse_common runs again on a reload */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:jevh", long_options(), NULL)) != -1) {
+		const struct opt_def *d;
+		char why[256];
+
+		if (c == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (c == ':') {
+			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			return 2;
+		}
+		d = find_id(c);
+		if (!d) {
+			snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+			return 2;
+		}
+		if (d->id == OPT_CONFIG || d->id == OPT_NO_CONFIG)
+			continue; /* done above */
+		if (apply_id(o, d->id, d->has_arg ? optarg : "yes", SRC_CMDLINE, why, sizeof(why))) {
+			snprintf(err, errlen, "--%s: %s", d->name, why);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
 
 int options_parse_trace(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
@@ -139,180 +584,4 @@ int options_parse_trace(int argc, char **argv, struct options *o, char *err, siz
 int options_parse_run(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
 	return parse_common(argc, argv, o, err, errlen, usage_run);
-}
-
-static int parse_common(int argc, char **argv, struct options *o, char *err, size_t errlen,
-			void (*usage)(void *))
-{
-	static const struct option longopts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "events", no_argument, NULL, 'e' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "agent-root", required_argument, NULL, OPT_AGENT_ROOT },
-		{ "grace", required_argument, NULL, OPT_GRACE },
-		{ "flap-count", required_argument, NULL, OPT_FLAP_COUNT },
-		{ "flap-window", required_argument, NULL, OPT_FLAP_WINDOW },
-		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
-		{ "color", required_argument, NULL, OPT_COLOR },
-		{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
-		{ "domain", required_argument, NULL, OPT_DOMAIN },
-		{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
-		{ "syslog", required_argument, NULL, OPT_SYSLOG },
-		{ "syslog-facility", required_argument, NULL, OPT_SYSLOG_FACILITY },
-		{ "json-log", required_argument, NULL, OPT_JSON_LOG },
-		{ "metrics", required_argument, NULL, OPT_METRICS },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:jevh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (parse_seconds(optarg, 0.001, 31536000, &o->duration_s)) {
-				snprintf(err, errlen, "--duration: '%s' is not a number of seconds > 0", optarg);
-				return 2;
-			}
-			break;
-		case 'j': o->json = true; break;
-		case 'e': o->events = true; break;
-		case 'v': o->verbose = true; break;
-		case 'h': usage(stdout); return 1;
-		case OPT_AGENT_ROOT:
-			if (o->nroots >= AGENT_MAX_ROOTS) {
-				snprintf(err, errlen, "--agent-root: at most %d roots", AGENT_MAX_ROOTS);
-				return 2;
-			}
-			if (optarg[0] != '/') {
-				snprintf(err, errlen, "--agent-root: '%s' is not an absolute path", optarg);
-				return 2;
-			}
-			o->roots[o->nroots++] = optarg;
-			break;
-		case OPT_GRACE:
-			if (parse_seconds(optarg, 0, 86400, &o->grace_s)) {
-				snprintf(err, errlen, "--grace: '%s' is not a number of seconds (0-86400)", optarg);
-				return 2;
-			}
-			break;
-		case OPT_FLAP_COUNT:
-			if (parse_uint(optarg, 2, 32, &o->flap_count)) {
-				snprintf(err, errlen, "--flap-count: '%s' is not a number from 2 to 32", optarg);
-				return 2;
-			}
-			break;
-		case OPT_FLAP_WINDOW:
-			if (parse_seconds(optarg, 1, 86400, &o->flap_window_s)) {
-				snprintf(err, errlen, "--flap-window: '%s' is not a number of seconds (1-86400)", optarg);
-				return 2;
-			}
-			break;
-		case OPT_RINGBUF:
-			if (parse_uint(optarg, 64, 1048576, &o->ringbuf_kib) ||
-			    (o->ringbuf_kib & (o->ringbuf_kib - 1))) {
-				snprintf(err, errlen, "--ringbuf-size: '%s' is not a power of two from 64 to 1048576 KiB", optarg);
-				return 2;
-			}
-			break;
-		case OPT_COLOR:
-			if (!strcmp(optarg, "auto"))
-				o->color = COLOR_AUTO;
-			else if (!strcmp(optarg, "always"))
-				o->color = COLOR_ALWAYS;
-			else if (!strcmp(optarg, "never"))
-				o->color = COLOR_NEVER;
-			else {
-				snprintf(err, errlen, "--color: '%s' is not auto, always or never", optarg);
-				return 2;
-			}
-			break;
-		case OPT_ENDPOINT: {
-			char why[160];
-
-			if (!o->endpoints_given) { /* the first --endpoint replaces the defaults */
-				o->endpoints.ncidrs = 0;
-				o->endpoints_given = true;
-			}
-			if (o->endpoints.ncidrs >= ENDPOINT_MAX_CIDRS) {
-				snprintf(err, errlen, "--endpoint: at most %d CIDRs", ENDPOINT_MAX_CIDRS);
-				return 2;
-			}
-			if (cidr_parse(optarg, &o->endpoints.cidrs[o->endpoints.ncidrs], why, sizeof(why))) {
-				snprintf(err, errlen, "--endpoint: %s", why);
-				return 2;
-			}
-			o->endpoints.ncidrs++;
-			break;
-		}
-		case OPT_DOMAIN: {
-			char why[160];
-
-			if (!o->domains_given) { /* the first --domain replaces the defaults */
-				o->domains.n = 0;
-				o->domains_given = true;
-			}
-			if (domains_add(&o->domains, optarg, why, sizeof(why))) {
-				snprintf(err, errlen, "--domain: %s", why);
-				return 2;
-			}
-			break;
-		}
-		case OPT_SYSLOG: {
-			struct syslog_target t;
-			char why[200];
-
-			if (o->nsyslog >= 4) {
-				snprintf(err, errlen, "--syslog: at most 4 receivers");
-				return 2;
-			}
-			if (syslog_target_parse(optarg, &t, why, sizeof(why))) {
-				snprintf(err, errlen, "--syslog: %s", why);
-				return 2;
-			}
-			o->syslog_urls[o->nsyslog++] = optarg;
-			break;
-		}
-		case OPT_SYSLOG_FACILITY:
-			o->syslog_facility = syslog_facility_parse(optarg);
-			if (o->syslog_facility < 0) {
-				snprintf(err, errlen, "--syslog-facility: '%s' is not user, daemon, auth, syslog, authpriv or local0-local7", optarg);
-				return 2;
-			}
-			break;
-		case OPT_JSON_LOG:
-			if (optarg[0] != '/') {
-				snprintf(err, errlen, "--json-log: '%s' is not an absolute path", optarg);
-				return 2;
-			}
-			o->json_log = optarg;
-			break;
-		case OPT_METRICS:
-			if (optarg[0] != '/') {
-				snprintf(err, errlen, "--metrics: '%s' is not an absolute path", optarg);
-				return 2;
-			}
-			o->metrics = optarg;
-			break;
-		case OPT_DNS_TIMEOUT:
-			if (parse_seconds(optarg, 0.1, 600, &o->dns_timeout_s)) {
-				snprintf(err, errlen, "--dns-timeout: '%s' is not a number of seconds (0.1-600)", optarg);
-				return 2;
-			}
-			break;
-		case ':':
-			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-			return 2;
-		default:
-			snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
-	return 0;
 }

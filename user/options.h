@@ -1,4 +1,9 @@
-/* Command-line options. Unknown or malformed options are errors (exit 2). */
+/*
+ * Options of `trace` and `run`, from the command line and the config file.
+ * Config keys are the long option names (`grace = 30` is `--grace 30`); the
+ * command line wins over the file, the file over the defaults. Unknown or
+ * malformed options are errors (exit 2).
+ */
 #ifndef AEGISMON_OPTIONS_H
 #define AEGISMON_OPTIONS_H
 
@@ -8,7 +13,14 @@
 #include "agent.h"
 #include "endpoints.h"
 
+#define OPTIONS_MAX_SYSLOG 4
+#define OPTIONS_DEFAULT_CONFIG "/etc/aegismon.conf"
+
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+/* Where a value came from: a list option from a higher source replaces the
+ * whole list of a lower one (one --endpoint replaces the file's endpoints). */
+enum opt_src { SRC_DEFAULT, SRC_CONFIG, SRC_CMDLINE };
 
 struct options {
 	const char *roots[AGENT_MAX_ROOTS];
@@ -22,31 +34,57 @@ struct options {
 	unsigned flap_count;
 	unsigned ringbuf_kib;
 	enum color_mode color;
-	struct endpoint_set endpoints; /* defaults, or the --endpoint CIDRs */
-	bool endpoints_given;
-	struct domain_set domains;     /* defaults, or the --domain suffixes */
-	bool domains_given;
+	struct endpoint_set endpoints; /* defaults, or the configured CIDRs and ports */
+	struct domain_set domains;     /* defaults, or the configured suffixes */
 	double dns_timeout_s;
 	/* outputs (trace and run) */
-	const char *syslog_urls[4];
+	const char *syslog_urls[OPTIONS_MAX_SYSLOG];
 	int nsyslog;
 	int syslog_facility;     /* code; default daemon (3) */
 	const char *json_log;    /* JSON lines file, or NULL */
+	unsigned json_log_max_mib; /* rotate at this size; 0: never (logrotate's job) */
+	unsigned json_log_keep;  /* rotated files kept: FILE.1 ... FILE.N */
 	const char *metrics;     /* Prometheus textfile, or NULL */
+	/* the config file */
+	const char *config;      /* path read, or NULL */
+	bool no_config;
+	bool check_config;       /* validate, print, exit */
+	/* list sources */
+	unsigned char roots_src, cidrs_src, ports_src, domains_src, syslog_src;
+	/* strings from a config file, owned (options_free) */
+	char **owned;
+	size_t nowned, capowned;
 };
 
 void options_defaults(struct options *o);
+void options_free(struct options *o);
+/* Keep a copy of s for as long as o lives; NULL when out of memory. */
+const char *options_own(struct options *o, const char *s);
+
+/* Whether name (a long option name) is a config key. */
+enum opt_key_kind { KEY_UNKNOWN, KEY_CONFIG, KEY_CMDLINE_ONLY };
+enum opt_key_kind options_key_kind(const char *name);
+/* A config key close to name (a likely typo), or NULL. */
+const char *options_suggest(const char *name);
 
 /*
- * Parse the options of `aegismon trace` (argv[0] is the command name).
- * Returns 0 on success, 1 if --help was given (usage printed to out),
- * 2 on a usage error (message in err).
+ * Apply one option by long name. value is kept by pointer where a string is
+ * stored (argv, or a string owned by o). Returns 0, or -1 with the reason in
+ * err (without the option name).
+ */
+int options_apply(struct options *o, const char *name, const char *value, enum opt_src src,
+		  char *err, size_t errlen);
+
+/*
+ * Parse the options of `aegismon trace` / `run` (argv[0] is the command name):
+ * first the config file (--config FILE, or /etc/aegismon.conf when it exists,
+ * unless --no-config), then the command line. Returns 0 on success, 1 if
+ * --help was given (usage printed), 2 on an error (message in err).
  */
 int options_parse_trace(int argc, char **argv, struct options *o, char *err, size_t errlen);
-/* The same options for `aegismon run`, with its usage text. */
 int options_parse_run(int argc, char **argv, struct options *o, char *err, size_t errlen);
-void usage_run(void *out);
 
+void usage_run(void *out);
 void usage_trace(void *out);
 void usage_main(void *out);
 
