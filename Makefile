@@ -120,6 +120,9 @@ fuzz-bins: $(FUZZ_BINS)
 install: aegismon
 	install -D -m 0755 aegismon $(DESTDIR)$(PREFIX)/sbin/aegismon
 	install -D -m 0644 scripts/aegismon.service $(DESTDIR)/etc/systemd/system/aegismon.service
+	install -D -m 0644 scripts/aegismon.logrotate $(DESTDIR)/etc/logrotate.d/aegismon
+	@# a config already there is the operator's: never overwrite it
+	[ -e $(DESTDIR)/etc/aegismon.conf ] || install -D -m 0644 scripts/aegismon.conf $(DESTDIR)/etc/aegismon.conf
 
 clean:
 	rm -rf $(BUILD) aegismon

@@ -27,16 +27,21 @@ struct correlator *correlator_new(const struct correlator_config *cfg, diag_fn f
 
 	if (!c)
 		return NULL;
-	c->cfg = *cfg;
-	if (c->cfg.flap_count < 2)
-		c->cfg.flap_count = 2;
-	if (c->cfg.flap_count > MAX_FLAP)
-		c->cfg.flap_count = MAX_FLAP;
+	correlator_reconfigure(c, cfg);
 	c->fn = fn;
 	c->ctx = ctx;
 	for (int i = 0; i < CORE_COUNT; i++)
 		c->cores[i].last_death = -1;
 	return c;
+}
+
+void correlator_reconfigure(struct correlator *c, const struct correlator_config *cfg)
+{
+	c->cfg = *cfg;
+	if (c->cfg.flap_count < 2)
+		c->cfg.flap_count = 2;
+	if (c->cfg.flap_count > MAX_FLAP)
+		c->cfg.flap_count = MAX_FLAP;
 }
 
 void correlator_free(struct correlator *c)

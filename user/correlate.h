@@ -46,6 +46,8 @@ struct correlator;
 
 struct correlator *correlator_new(const struct correlator_config *cfg, diag_fn fn, void *ctx);
 void correlator_free(struct correlator *c);
+/* New thresholds and sets (a config reload); what was seen so far stays. */
+void correlator_reconfigure(struct correlator *c, const struct correlator_config *cfg);
 void correlator_feed(struct correlator *c, const struct ev *e);
 /* End of session: emit aggregated repeats still held back. */
 void correlator_flush(struct correlator *c, uint64_t now_ns);

@@ -250,6 +250,85 @@ static int fill_domains(struct loader *l, const struct domain_set *doms)
 	return 0;
 }
 
+static int endpoint_key_fd(struct loader *l, const struct cidr *c, void *key)
+{
+	struct lpm_key {
+		__u32 prefixlen;
+		__u8 addr[16];
+	} *k = key;
+
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = c->prefixlen;
+	memcpy(k->addr, c->addr, c->family == AF_INET6 ? 16 : 4);
+	return c->family == AF_INET6 ? bpf_map__fd(l->net->maps.endpoints_v6)
+				     : bpf_map__fd(l->net->maps.endpoints_v4);
+}
+
+static bool has_cidr(const struct endpoint_set *s, const struct cidr *c)
+{
+	for (int i = 0; i < s->ncidrs; i++)
+		if (s->cidrs[i].family == c->family && s->cidrs[i].prefixlen == c->prefixlen &&
+		    !memcmp(s->cidrs[i].addr, c->addr, sizeof(c->addr)))
+			return true;
+	return false;
+}
+
+static bool has_port(const struct endpoint_set *s, uint16_t port)
+{
+	for (int i = 0; i < s->nports; i++)
+		if (s->ports[i] == port)
+			return true;
+	return false;
+}
+
+int loader_set_endpoints(struct loader *l, const struct endpoint_set *old, const struct endpoint_set *eps)
+{
+	unsigned char key[20];
+	int pfd, rc = 0;
+
+	if (!l->net)
+		return -ENOENT;
+	/* add before removing: an address in both never leaves the set. An
+	 * address learned from DNS inside a removed CIDR is a /32 of its own. */
+	rc = fill_endpoints(l, eps);
+	for (int i = 0; i < old->ncidrs; i++) {
+		if (has_cidr(eps, &old->cidrs[i]))
+			continue;
+		int fd = endpoint_key_fd(l, &old->cidrs[i], key);
+
+		if (bpf_map_delete_elem(fd, key) && errno != ENOENT && !rc)
+			rc = -errno;
+	}
+	pfd = bpf_map__fd(l->net->maps.endpoint_ports);
+	for (int i = 0; i < old->nports; i++) {
+		__u16 port = old->ports[i];
+
+		if (!has_port(eps, port) && bpf_map_delete_elem(pfd, &port) && errno != ENOENT && !rc)
+			rc = -errno;
+	}
+	return rc;
+}
+
+int loader_set_domains(struct loader *l, const struct domain_set *old, const struct domain_set *doms)
+{
+	int fd, rc;
+
+	if (!l->dns)
+		return -ENOENT;
+	rc = fill_domains(l, doms);
+	fd = bpf_map__fd(l->dns->maps.dns_suffixes);
+	for (int i = 0; i < old->n; i++) {
+		__u64 h = dns_suffix_hash(old->names[i]);
+		bool kept = false;
+
+		for (int j = 0; j < doms->n; j++)
+			kept |= dns_suffix_hash(doms->names[j]) == h;
+		if (h && !kept && bpf_map_delete_elem(fd, &h) && errno != ENOENT && !rc)
+			rc = -errno;
+	}
+	return rc;
+}
+
 static void attach_dns(struct loader *l)
 {
 	struct bpf_program *cg_progs[] = { l->dns->progs.dns_egress, l->dns->progs.dns_ingress };

@@ -51,6 +51,10 @@ int loader_track(struct loader *l, uint32_t tgid);
 int loader_untrack(struct loader *l, uint32_t tgid);
 /* Add one address (a learned endpoint) or a CIDR to the kernel endpoint set. */
 int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr, unsigned prefixlen);
+/* Replace the configured endpoints / watched domains (a config reload):
+ * entries only in old are removed, learned addresses stay. 0 or -errno. */
+int loader_set_endpoints(struct loader *l, const struct endpoint_set *old, const struct endpoint_set *eps);
+int loader_set_domains(struct loader *l, const struct domain_set *old, const struct domain_set *doms);
 /* Sum of a per-CPU counter. */
 uint64_t loader_counter(struct loader *l, enum aegis_counter idx);
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +72,8 @@ void usage_trace(void *out)
 	      "                           udp://HOST:PORT, tcp://HOST:PORT (RFC 5424; TCP octet-counted)\n"
 	      "      --syslog-facility NAME  daemon (default), user, auth, syslog, authpriv, local0-7\n"
 	      "      --json-log FILE      append diagnoses as JSON lines (mode 0640; reopened on SIGHUP)\n"
-	      "      --json-log-max-size MIB  rotate the JSON log at this size (default 0: never,\n"
-	      "                           leave it to logrotate)\n"
+	      "      --json-log-max-size SIZE  rotate the JSON log at this size: N MiB, or NK,\n"
+	      "                           NM, NG (default 0: never, leave it to logrotate)\n"
 	      "      --json-log-keep N    rotated files kept, FILE.1 to FILE.N (default 4)\n"
 	      "      --metrics FILE       Prometheus textfile, rewritten atomically every 5 s\n"
 	      "      --config FILE        read options from FILE first (default /etc/aegismon.conf\n"
@@ -123,6 +124,34 @@ static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 	if (errno || *end || v < min || v > max)
 		return -1;
 	*out = (unsigned)v;
+	return 0;
+}
+
+/* "64" (MiB), "512K", "64M", "1G"; 0 means off; at least 4 KiB otherwise. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned shift = 20;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		shift = 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30, end++;
+	if (*end || v > (1ULL << 40) >> shift)
+		return -1;
+	v <<= shift;
+	if (v && v < 4096)
+		return -1;
+	*out = v;
 	return 0;
 }
 
@@ -460,8 +489,8 @@ static int apply_id(struct options *o, int id, const char *v, enum opt_src src, 
 			o->metrics = v;
 		return 0;
 	case OPT_JSON_LOG_MAX_SIZE:
-		if (parse_uint(v, 0, 1048576, &o->json_log_max_mib)) {
-			snprintf(err, errlen, "'%s' is not a size in MiB (0-1048576; 0: no rotation)", v);
+		if (parse_size(v, &o->json_log_max_bytes)) {
+			snprintf(err, errlen, "'%s' is not a size: N (MiB), NK, NM or NG, at least 4K, or 0 (no rotation)", v);
 			return -1;
 		}
 		return 0;
@@ -584,4 +613,41 @@ int options_parse_trace(int argc, char **argv, struct options *o, char *err, siz
 int options_parse_run(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
 	return parse_common(argc, argv, o, err, errlen, usage_run);
+}
+
+/* The effective settings, as config lines: what --check-config prints. */
+void options_dump(void *stream, const struct options *o)
+{
+	FILE *out = stream;
+	char buf[64];
+
+	fprintf(out, "# effective settings%s%s\n", o->config ? " from " : " (no config file)",
+		o->config ? o->config : "");
+	if (o->nroots == 0)
+		fputs("# agent-root: the defaults /usr/local/aegis, /opt/aegis\n", out);
+	for (int i = 0; i < o->nroots; i++)
+		fprintf(out, "agent-root = %s\n", o->roots[i]);
+	for (int i = 0; i < o->endpoints.ncidrs; i++) {
+		const struct cidr *c = &o->endpoints.cidrs[i];
+
+		addr_str(c->family, c->addr, buf, sizeof(buf));
+		fprintf(out, "endpoint = %s/%u\n", buf, c->prefixlen);
+	}
+	for (int i = 0; i < o->endpoints.nports; i++)
+		fprintf(out, "port = %u\n", o->endpoints.ports[i]);
+	for (int i = 0; i < o->domains.n; i++)
+		fprintf(out, "domain = %s\n", o->domains.names[i]);
+	fprintf(out, "dns-timeout = %g\ngrace = %g\nflap-count = %u\nflap-window = %g\n",
+		o->dns_timeout_s, o->grace_s, o->flap_count, o->flap_window_s);
+	fprintf(out, "ringbuf-size = %u\n", o->ringbuf_kib);
+	for (int i = 0; i < o->nsyslog; i++)
+		fprintf(out, "syslog = %s\n", o->syslog_urls[i]);
+	fprintf(out, "syslog-facility = %s\n", syslog_facility_name(o->syslog_facility));
+	if (o->json_log)
+		fprintf(out, "json-log = %s\n", o->json_log);
+	fprintf(out, "json-log-max-size = %lluK\njson-log-keep = %u\n",
+		(unsigned long long)(o->json_log_max_bytes >> 10), o->json_log_keep);
+	if (o->metrics)
+		fprintf(out, "metrics = %s\n", o->metrics);
+	fprintf(out, "verbose = %s\n", o->verbose ? "yes" : "no");
 }

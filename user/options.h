@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "agent.h"
 #include "endpoints.h"
@@ -42,7 +43,7 @@ struct options {
 	int nsyslog;
 	int syslog_facility;     /* code; default daemon (3) */
 	const char *json_log;    /* JSON lines file, or NULL */
-	unsigned json_log_max_mib; /* rotate at this size; 0: never (logrotate's job) */
+	uint64_t json_log_max_bytes; /* rotate at this size; 0: never (logrotate's job) */
 	unsigned json_log_keep;  /* rotated files kept: FILE.1 ... FILE.N */
 	const char *metrics;     /* Prometheus textfile, or NULL */
 	/* the config file */
@@ -83,6 +84,9 @@ int options_apply(struct options *o, const char *name, const char *value, enum o
  */
 int options_parse_trace(int argc, char **argv, struct options *o, char *err, size_t errlen);
 int options_parse_run(int argc, char **argv, struct options *o, char *err, size_t errlen);
+
+/* The effective settings as config lines (--check-config). out: a FILE *. */
+void options_dump(void *out, const struct options *o);
 
 void usage_run(void *out);
 void usage_trace(void *out);

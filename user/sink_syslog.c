@@ -17,21 +17,29 @@
 #define SD_ID "aegismon@32473"
 #define BACKOFF_MAX_MS 30000
 
+static const struct {
+	const char *name;
+	int code;
+} facilities[] = {
+	{ "user", 1 }, { "daemon", 3 }, { "auth", 4 }, { "syslog", 5 }, { "authpriv", 10 },
+	{ "local0", 16 }, { "local1", 17 }, { "local2", 18 }, { "local3", 19 },
+	{ "local4", 20 }, { "local5", 21 }, { "local6", 22 }, { "local7", 23 },
+};
+
 int syslog_facility_parse(const char *name)
 {
-	static const struct {
-		const char *name;
-		int code;
-	} table[] = {
-		{ "user", 1 }, { "daemon", 3 }, { "auth", 4 }, { "syslog", 5 }, { "authpriv", 10 },
-		{ "local0", 16 }, { "local1", 17 }, { "local2", 18 }, { "local3", 19 },
-		{ "local4", 20 }, { "local5", 21 }, { "local6", 22 }, { "local7", 23 },
-	};
-
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (!strcmp(name, table[i].name))
-			return table[i].code;
+	for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (!strcmp(name, facilities[i].name))
+			return facilities[i].code;
 	return -1;
+}
+
+const char *syslog_facility_name(int code)
+{
+	for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (facilities[i].code == code)
+			return facilities[i].name;
+	return "?";
 }
 
 static int parse_hostport(const char *hp, struct syslog_target *t, char *err, size_t errlen)

@@ -33,6 +33,7 @@ struct syslog_target {
 int syslog_target_parse(const char *url, struct syslog_target *t, char *err, size_t errlen);
 /* "daemon", "user", "local0".."local7", "auth", "syslog": the code, or -1. */
 int syslog_facility_parse(const char *name);
+const char *syslog_facility_name(int code);
 
 /*
  * Format one RFC 5424 message: <PRI>1 TIMESTAMP HOST APP PID MSGID [SD] JSON.

@@ -13,7 +13,9 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -52,7 +54,30 @@ struct session {
 	char line[32768];            /* one syslog message */
 	struct metrics metrics;
 	uint64_t metrics_next_ns;
+	int argc;                    /* kept to re-read the options on SIGHUP */
+	char **argv;
+	uint64_t json_size;          /* bytes in the JSON log, for --json-log-max-size */
+	uint64_t syslog_dropped_past; /* by receivers a reload replaced */
 };
+
+static void open_json_log(struct session *s);
+
+/* FILE -> FILE.1 -> ... -> FILE.N (the oldest goes), then a fresh FILE. */
+static void rotate_json_log(struct session *s)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+
+	for (unsigned k = s->opt.json_log_keep; k >= 1; k--) {
+		if (k == 1)
+			snprintf(from, sizeof(from), "%s", s->opt.json_log);
+		else
+			snprintf(from, sizeof(from), "%s.%u", s->opt.json_log, k - 1);
+		snprintf(to, sizeof(to), "%s.%u", s->opt.json_log, k);
+		if (rename(from, to) && errno != ENOENT)
+			fprintf(stderr, "aegismon: rotate %s: %s\n", from, strerror(errno));
+	}
+	open_json_log(s);
+}
 
 /* syslog receivers and the JSON log: never block, never stop the loop */
 static void emit_outputs(struct session *s, const struct diagnosis *d)
@@ -77,21 +102,32 @@ static void emit_outputs(struct session *s, const struct diagnosis *d)
 			s->line[len++] = '\n';
 			if (write(s->json_fd, s->line, len) != (ssize_t)len)
 				s->json_errors++;
+			else
+				s->json_size += len;
+			if (s->opt.json_log_max_bytes && s->json_size >= s->opt.json_log_max_bytes)
+				rotate_json_log(s);
 		}
 	}
 }
 
 static void open_json_log(struct session *s)
 {
+	struct stat st;
+
 	if (s->json_fd >= 0)
 		close(s->json_fd);
 	s->json_fd = -1;
 	if (!s->opt.json_log)
 		return;
 	s->json_fd = open(s->opt.json_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (s->json_fd < 0)
+	if (s->json_fd < 0) {
 		fprintf(stderr, "aegismon: cannot open %s: %s (diagnoses still go to the other outputs)\n",
 			s->opt.json_log, strerror(errno));
+		return;
+	}
+	s->json_size = 0;
+	if (fstat(s->json_fd, &st) == 0)
+		s->json_size = (uint64_t)st.st_size;
 }
 
 /* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
@@ -165,7 +201,7 @@ static void write_metrics(struct session *s, bool now)
 	m->core_expected = s->env.install.found ? s->env.install.present_mask : 0;
 	for (int c = 0; c < CORE_COUNT; c++)
 		m->core_running[c] = correlator_core_running(s->corr, c);
-	m->syslog_dropped = 0;
+	m->syslog_dropped = s->syslog_dropped_past;
 	for (int i = 0; i < s->nsyslog; i++)
 		m->syslog_dropped += s->syslog[i].dropped_total;
 	n = metrics_format(s->line, sizeof(s->line), m);
@@ -269,6 +305,133 @@ static void feed_marker(struct session *s, unsigned type)
 	ingest(s, e);
 }
 
+static void correlator_config_from(struct session *s, struct correlator_config *cfg)
+{
+	correlator_config_defaults(cfg);
+	cfg->env = &s->env;
+	cfg->endpoints = &s->opt.endpoints;
+	cfg->domains = &s->opt.domains;
+	cfg->dns_timeout_ns = (uint64_t)(s->opt.dns_timeout_s * 1e9);
+	cfg->learn = learn_endpoint;
+	cfg->learn_ctx = s;
+	cfg->grace_ns = (uint64_t)(s->opt.grace_s * 1e9);
+	cfg->flap_window_ns = (uint64_t)(s->opt.flap_window_s * 1e9);
+	cfg->flap_count = s->opt.flap_count;
+}
+
+static int parse_options(struct session *s, struct options *o, char *err, size_t errlen)
+{
+	int rc = s->daemon ? options_parse_run(s->argc, s->argv, o, err, errlen)
+			   : options_parse_trace(s->argc, s->argv, o, err, errlen);
+
+	if (rc == 0 && s->daemon && o->nsyslog == 0)
+		o->syslog_urls[o->nsyslog++] = "unix:/dev/log";
+	return rc;
+}
+
+static void open_syslog_targets(struct session *s)
+{
+	char err[256];
+
+	s->nsyslog = 0;
+	for (int i = 0; i < s->opt.nsyslog; i++)
+		if (syslog_target_parse(s->opt.syslog_urls[i], &s->syslog[s->nsyslog], err, sizeof(err)) == 0)
+			s->nsyslog++;
+}
+
+static bool same_strings(const char *const *a, int na, const char *const *b, int nb)
+{
+	if (na != nb)
+		return false;
+	for (int i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]))
+			return false;
+	return true;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/*
+ * SIGHUP: read the config file and the command line again and apply what
+ * changed without detaching a probe. A file that does not parse changes
+ * nothing. The JSON log is reopened either way (logrotate moved it).
+ */
+static void reload(struct session *s)
+{
+	struct options next;
+	struct correlator_config cfg;
+	char err[512], changed[256] = "";
+	bool roots, outputs;
+	int rc;
+
+#define CHANGED(what) snprintf(changed + strlen(changed), sizeof(changed) - strlen(changed), \
+			       "%s%s", changed[0] ? ", " : "", what)
+	options_defaults(&next);
+	rc = parse_options(s, &next, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "aegismon: reload refused, the running settings stay: %s\n", err);
+		options_free(&next);
+		open_json_log(s);
+		return;
+	}
+	if (memcmp(&next.endpoints, &s->opt.endpoints, sizeof(next.endpoints))) {
+		rc = s->loader.net ? loader_set_endpoints(&s->loader, &s->opt.endpoints, &next.endpoints) : 0;
+		if (rc)
+			fprintf(stderr, "aegismon: reload: endpoint map: %s\n", strerror(-rc));
+		CHANGED("endpoints");
+	}
+	if (memcmp(&next.domains, &s->opt.domains, sizeof(next.domains))) {
+		rc = s->loader.dns ? loader_set_domains(&s->loader, &s->opt.domains, &next.domains) : 0;
+		if (rc)
+			fprintf(stderr, "aegismon: reload: domain map: %s\n", strerror(-rc));
+		CHANGED("domains");
+	}
+	roots = !same_strings(next.roots, next.nroots, s->opt.roots, s->opt.nroots);
+	if (roots)
+		CHANGED("agent roots");
+	outputs = !same_strings(next.syslog_urls, next.nsyslog, s->opt.syslog_urls, s->opt.nsyslog);
+	if (outputs)
+		CHANGED("syslog");
+	if (next.syslog_facility != s->opt.syslog_facility)
+		CHANGED("syslog facility");
+	if (!same_str(next.json_log, s->opt.json_log) || next.json_log_max_bytes != s->opt.json_log_max_bytes ||
+	    next.json_log_keep != s->opt.json_log_keep)
+		CHANGED("JSON log");
+	if (!same_str(next.metrics, s->opt.metrics))
+		CHANGED("metrics");
+	if (next.grace_s != s->opt.grace_s || next.flap_count != s->opt.flap_count ||
+	    next.flap_window_s != s->opt.flap_window_s || next.dns_timeout_s != s->opt.dns_timeout_s)
+		CHANGED("thresholds");
+	if (next.ringbuf_kib != s->opt.ringbuf_kib) {
+		fprintf(stderr, "aegismon: reload: ringbuf-size %u applies at the next start (the ring buffer stays %u KiB)\n",
+			next.ringbuf_kib, s->opt.ringbuf_kib);
+		next.ringbuf_kib = s->opt.ringbuf_kib;
+	}
+
+	if (outputs)
+		for (int i = 0; i < s->nsyslog; i++) {
+			s->syslog_dropped_past += s->syslog[i].dropped_total;
+			syslog_close(&s->syslog[i]);
+		}
+	options_free(&s->opt); /* the old strings go; next owns its own */
+	s->opt = next;
+	if (outputs)
+		open_syslog_targets(s);
+	if (roots)
+		agent_env_init(&s->env, s->opt.roots, s->opt.nroots);
+	loader_set_verbose(s->opt.verbose);
+	correlator_config_from(s, &cfg);
+	correlator_reconfigure(s->corr, &cfg);
+	open_json_log(s);
+	write_metrics(s, true);
+	fprintf(stderr, "aegismon: reloaded %s: %s\n", s->opt.config ? s->opt.config : "the options",
+		changed[0] ? changed : "no change");
+#undef CHANGED
+}
+
 static int setup_fds(int *sigfd, int *timerfd, int *epfd, int rbfd)
 {
 	struct itimerspec its = { { 0, TICK_NS }, { 0, TICK_NS } };
@@ -346,7 +509,7 @@ static int run_loop(struct session *s, uint64_t start_ns)
 					if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
 						stop = true;
 					else if (si.ssi_signo == SIGHUP)
-						open_json_log(s); /* after logrotate moved it */
+						reload(s);
 				}
 			}
 		}
@@ -389,25 +552,29 @@ static int session_main(int argc, char **argv, bool daemon)
 	options_defaults(&s->opt);
 	s->daemon = daemon;
 	s->json_fd = -1;
-	rc = daemon ? options_parse_run(argc, argv, &s->opt, err, sizeof(err))
-		    : options_parse_trace(argc, argv, &s->opt, err, sizeof(err));
+	s->argc = argc;
+	s->argv = argv;
+	rc = parse_options(s, &s->opt, err, sizeof(err));
+	if (rc == 0 && s->opt.check_config) {
+		options_dump(stdout, &s->opt);
+		rc = 1;
+	}
 	if (rc) {
 		if (rc == 2)
 			fprintf(stderr, "aegismon %s: %s\nTry 'aegismon %s --help'.\n",
 				daemon ? "run" : "trace", err, daemon ? "run" : "trace");
+		options_free(&s->opt);
 		free(s);
 		return rc == 1 ? 0 : 2;
 	}
-	if (daemon && s->opt.nsyslog == 0)
-		s->opt.syslog_urls[s->opt.nsyslog++] = "unix:/dev/log";
-	for (int i = 0; i < s->opt.nsyslog; i++)
-		syslog_target_parse(s->opt.syslog_urls[i], &s->syslog[s->nsyslog++], err, sizeof(err));
+	open_syslog_targets(s);
 	gethostname(s->host, sizeof(s->host) - 1);
 	open_json_log(s);
 	loader_set_verbose(s->opt.verbose);
 	rc = loader_check_env(err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "aegismon: %s\n", err);
+		options_free(&s->opt);
 		free(s);
 		return rc;
 	}
@@ -420,19 +587,11 @@ static int session_main(int argc, char **argv, bool daemon)
 	agent_env_init(&s->env, s->opt.roots, s->opt.nroots);
 	clockmap_init_now(&s->clock);
 
-	correlator_config_defaults(&cfg);
-	cfg.env = &s->env;
-	cfg.endpoints = &s->opt.endpoints;
-	cfg.domains = &s->opt.domains;
-	cfg.dns_timeout_ns = (uint64_t)(s->opt.dns_timeout_s * 1e9);
-	cfg.learn = learn_endpoint;
-	cfg.learn_ctx = s;
-	cfg.grace_ns = (uint64_t)(s->opt.grace_s * 1e9);
-	cfg.flap_window_ns = (uint64_t)(s->opt.flap_window_s * 1e9);
-	cfg.flap_count = s->opt.flap_count;
+	correlator_config_from(s, &cfg);
 	s->corr = correlator_new(&cfg, on_diagnosis, s);
 	if (!s->corr) {
 		fprintf(stderr, "aegismon: out of memory\n");
+		options_free(&s->opt);
 		free(s);
 		return 3;
 	}
@@ -443,6 +602,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	if (rc) {
 		fprintf(stderr, "aegismon: %s\n", err);
 		correlator_free(s->corr);
+		options_free(&s->opt);
 		free(s);
 		return rc;
 	}
@@ -506,6 +666,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	/* the daemon's job is to run: a diagnosis is not a failure of it */
 	rc = rc ? 3 : daemon ? 0 : summary_exit_status(&sum);
 	correlator_free(s->corr);
+	options_free(&s->opt);
 	free(s);
 	return rc;
 }
