@@ -41,7 +41,6 @@ start_rsyslog
 "$FAKE" notifyrecv "$WORK/notify.sock" >"$WORK/notify.out" 2>&1 &
 PIDS+=("$!")
 wait_for 5 grep -q listening "$WORK/notify.out" || fail "notify receiver did not start"
-links_before=$(bpftool link list 2>/dev/null | grep -c '^[0-9]')
 
 : >"$ERR"
 NOTIFY_SOCKET="$WORK/notify.sock" "$AEGISMON" run --agent-root "$ROOT" --grace 60 \
@@ -86,14 +85,25 @@ start_agent AliYunDun exit 5 50
 wait_for 10 grep -q 'exit_code="5"' "$RSYSLOG_OUT" || fail "third fault did not arrive after rsyslogd came back"
 grep 'exit_code="5"' "$RSYSLOG_OUT" | grep -q 'dropped="[1-9]' || fail "no dropped= count after the outage: $(grep 'exit_code="5"' "$RSYSLOG_OUT")"
 
-# 4. SIGTERM: exit 0, STOPPING=1, no BPF link left
+# 4. SIGTERM: exit 0, STOPPING=1, none of the daemon's BPF links, programs
+# or maps left (their ids, read from its fds; other tracers may run meanwhile)
+bpf_ids() { # bpf_ids link_id|prog_id|map_id
+	grep -h "^$1:" /proc/"$TRACE_PID"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un
+}
+link_ids=$(bpf_ids link_id)
+prog_ids=$(bpf_ids prog_id)
+map_ids=$(bpf_ids map_id)
+[ -n "$link_ids" ] && [ -n "$prog_ids" ] && [ -n "$map_ids" ] || fail "no BPF objects found in the daemon's fds"
 kill -TERM "$TRACE_PID"
 wait "$TRACE_PID"
 rc=$?
 TRACE_PID=
 assert_eq "$rc" 0 "daemon exit status on SIGTERM"
 grep -q STOPPING=1 "$WORK/notify.out" || fail "no STOPPING=1"
-links_after=$(bpftool link list 2>/dev/null | grep -c '^[0-9]')
-assert_eq "$links_after" "$links_before" "BPF links after exit"
+sleep 0.2 # the kernel frees the objects after the last reference goes
+for id in $link_ids; do bpftool link show id "$id" >/dev/null 2>&1 && fail "BPF link $id left after exit"; done
+for id in $prog_ids; do bpftool prog show id "$id" >/dev/null 2>&1 && fail "BPF program $id left after exit"; done
+for id in $map_ids; do bpftool map show id "$id" >/dev/null 2>&1 && fail "BPF map $id left after exit"; done
+[ -z "$(ls /sys/fs/bpf 2>/dev/null | grep -i aegis)" ] || fail "something pinned under /sys/fs/bpf"
 grep -q '^aegismon_syslog_dropped_total [1-9]' "$WORK/aegismon.prom" || fail "metrics: syslog drops not counted"
 pass "rsyslog UDP+TCP, outage counted, JSON log, metrics, sd_notify, clean exit"
