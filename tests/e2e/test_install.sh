@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# make install (into a DESTDIR): the binary, the systemd unit, the commented
+# default config and the logrotate snippet, with their modes; the installed
+# config is valid and changes nothing; systemd accepts the unit; and the real
+# logrotate, run with the shipped snippet, rotates the daemon's JSON log and
+# the daemon writes to the new file after its SIGHUP.
+. "$(dirname "$0")/lib.sh"
+
+DEST=$WORK/dest
+make -s -C "$REPO" install DESTDIR="$DEST" PREFIX=/usr/local >"$WORK/install.out" 2>&1 ||
+	fail "make install failed: $(cat "$WORK/install.out")"
+for f in usr/local/sbin/aegismon:755 etc/systemd/system/aegismon.service:644 \
+	etc/aegismon.conf:644 etc/logrotate.d/aegismon:644; do
+	[ -f "$DEST/${f%:*}" ] || fail "make install did not install /${f%:*}"
+	assert_eq "$(stat -c %a "$DEST/${f%:*}")" "${f#*:}" "mode of /${f%:*}"
+done
+# an existing config is the operator's: a second install keeps it
+echo "grace = 7" >"$DEST/etc/aegismon.conf"
+make -s -C "$REPO" install DESTDIR="$DEST" PREFIX=/usr/local >/dev/null 2>&1
+assert_eq "$(cat "$DEST/etc/aegismon.conf")" "grace = 7" "config after a second install"
+
+# the shipped config: valid, and every line commented out: the defaults
+"$AEGISMON" run --config "$REPO/scripts/aegismon.conf" --check-config >"$WORK/shipped.out" 2>&1 ||
+	fail "the shipped config does not pass --check-config: $(cat "$WORK/shipped.out")"
+"$AEGISMON" run --no-config --check-config >"$WORK/defaults.out" 2>&1
+diff <(grep -v '^#' "$WORK/shipped.out") <(grep -v '^#' "$WORK/defaults.out") >/dev/null ||
+	fail "the shipped config is not the defaults: $(diff "$WORK/shipped.out" "$WORK/defaults.out")"
+# every documented key in it is a real key
+keys=$(sed -n 's/^# \([a-z-]*\) = .*/\1/p' "$REPO/scripts/aegismon.conf" | sort -u)
+for k in $keys; do
+	printf '%s = x\n' "$k" >"$WORK/key.conf"
+	"$AEGISMON" run --config "$WORK/key.conf" --check-config 2>&1 | grep -q "unknown key" &&
+		fail "the shipped config documents an unknown key '$k'"
+done
+
+# systemd's own check of the unit (ExecStart pointed at this build)
+sed "s|/usr/local/sbin/aegismon|$AEGISMON|" "$REPO/scripts/aegismon.service" >"$WORK/aegismon.service"
+systemd-analyze verify "$WORK/aegismon.service" >"$WORK/verify.out" 2>&1 ||
+	fail "systemd-analyze verify: $(cat "$WORK/verify.out")"
+
+# logrotate with the shipped snippet (paths to this test's, HUP to this daemon)
+mkdir -p "$WORK/log"
+: >"$ERR"
+"$AEGISMON" run --no-config --agent-root "$ROOT" --syslog udp://127.0.0.1:9 \
+	--json-log "$WORK/log/diagnoses.json" >"$OUT" 2>"$ERR" &
+TRACE_PID=$!
+wait_for 10 grep -q "probes attached" "$ERR" || fail "aegismon run did not attach"
+install_agent AliYunDun
+start_agent AliYunDun exit 3 10
+wait "$LAST_PID"
+wait_for 5 grep -q '"exit_code":3' "$WORK/log/diagnoses.json" || fail "no diagnosis in the JSON log"
+sed -e "s|/var/log/aegismon/\\*.json|$WORK/log/*.json|" \
+	-e "s|systemctl kill -s HUP --kill-who=main aegismon.service|kill -HUP $TRACE_PID|" \
+	-e "s|create 0640 root adm|create 0640 root root|" \
+	"$REPO/scripts/aegismon.logrotate" >"$WORK/logrotate.conf"
+logrotate -f -s "$WORK/logrotate.state" "$WORK/logrotate.conf" >"$WORK/logrotate.out" 2>&1 ||
+	fail "logrotate failed: $(cat "$WORK/logrotate.out")"
+[ -s "$WORK/log/diagnoses.json.1" ] || fail "logrotate did not rotate: $(ls "$WORK/log")"
+wait_for 5 grep -q "reloaded" "$ERR" || fail "the daemon did not get logrotate's SIGHUP"
+start_agent AliYunDun exit 4 10
+wait "$LAST_PID"
+wait_for 5 grep -q '"exit_code":4' "$WORK/log/diagnoses.json" ||
+	fail "after the rotation the daemon does not write to the new file"
+grep -q '"exit_code":4' "$WORK/log/diagnoses.json.1" && fail "the daemon kept writing to the rotated file"
+kill -TERM "$TRACE_PID"
+wait "$TRACE_PID"
+assert_eq "$?" 0 "exit status on SIGTERM"
+TRACE_PID=
+pass "install, shipped config = defaults, unit verified, logrotate + SIGHUP"
