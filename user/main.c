@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "events.h"
 #include "options.h"
 #include "trace.h"
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
 		return cmd_trace(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(argc - 1, argv + 1);
 	fprintf(stderr, "aegismon: unknown command '%s'\n", cmd);
 	usage_main(stderr);
 	return 2;

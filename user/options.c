@@ -36,6 +36,7 @@ void usage_main(void *out)
 	      "commands:\n"
 	      "  trace     trace the agent live and diagnose what happens to it\n"
 	      "  run       the always-on daemon: the same diagnoses to syslog and a JSON log\n"
+	      "  check     run the official troubleshooting steps now and judge each one\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "'aegismon COMMAND --help' describes the options of a command.\n"

@@ -258,6 +258,8 @@ start_dnsmasq() {
 		--bind-interfaces --listen-address="$SERVER_IP" --port=53 --user=root \
 		--pid-file="$WORK/dnsmasq.pid" --log-facility="$WORK/dnsmasq.log" \
 		--address=/jsrv.aegis.aliyun.com/"$SERVER_IP" \
+		--address=/jsrv2.aegis.aliyun.com/"$SERVER_IP" \
+		--address=/update2.aegis.aliyun.com/"$SERVER_IP" \
 		--address=/sink.aegis.aliyun.com/0.0.0.0 \
 		--address=/nx.aegis.aliyun.com/ \
 		--server=/sf.aegis.aliyun.com/127.0.0.1#5399 &

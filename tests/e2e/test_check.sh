@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# aegismon check, run only inside the client namespace of the rig (it sends
+# real DNS queries and connects): all ok; NXDOMAIN; one dead nameserver of
+# two; a hosts-file pin to 0.0.0.0; an nft OUTPUT drop (rule named); refused;
+# black-holed (timeouts, and the 10 s bound holds); a third-party security
+# process present; the agent not running.
+. "$(dirname "$0")/lib.sh"
+
+DEAD_NS=100.100.77.3
+
+# run_check NAME [OPTIONS...]: the JSON report in $WORK/NAME.json, exit status in $CHECK_RC
+run_check() {
+	local name=$1 t0
+	shift
+	t0=$(now_ms)
+	ip netns exec "$CNS" "$AEGISMON" check --json --no-config --agent-root "$ROOT" "$@" \
+		>"$WORK/$name.json" 2>"$WORK/$name.err"
+	CHECK_RC=$?
+	CHECK_MS=$(($(now_ms) - t0))
+	CHECK_OUT=$WORK/$name.json
+	jq -e -s 'length == 12 and .[-1].kind == "summary"' "$CHECK_OUT" >/dev/null ||
+		fail "check $name: not 11 checks and a summary: $(cat "$CHECK_OUT" "$WORK/$name.err")"
+}
+# status CHECK: its status in the last report
+status() { jq -r -s --arg n "$1" '.[] | select(.kind=="check" and .name==$n) | .status' "$CHECK_OUT"; }
+field() { jq -r -s --arg n "$1" ".[] | select(.kind==\"check\" and .name==\$n) | $2" "$CHECK_OUT"; }
+expect() { # expect CHECK STATUS [SUMMARY-REGEX]
+	local st
+	st=$(status "$1")
+	[ "$st" = "$2" ] || fail "check $1: status '$st', expected '$2': $(field "$1" .summary) $(field "$1" .evidence)"
+	[ -z "${3:-}" ] || assert_match "$(field "$1" .summary)" "$3" "summary of $1"
+}
+
+install_agent AliYunDun AliYunDunMonitor AliYunDunUpdate
+net_rig
+ip -n "$SNS" addr add "$DEAD_NS/32" dev "vs$$"
+ip -n "$CNS" route add "$DEAD_NS/32" dev "vc$$"
+net_check_isolated
+start_dnsmasq
+start_server hold 80
+start_server hold 443
+start_agent AliYunDun
+start_agent AliYunDunMonitor
+start_agent AliYunDunUpdate
+
+# 1. all ok: the names of a host without a public address, answered, reachable
+run_check ok
+assert_eq "$CHECK_RC" 0 "exit status of an all-ok check ($(jq -c 'select(.status=="fail")' "$CHECK_OUT"))"
+assert_eq "$(jq -r -s '.[-1].verdict' "$CHECK_OUT")" ok "verdict"
+expect endpoint_choice ok "jsrv2.aegis.aliyun.com and update2.aegis.aliyun.com: no public address"
+expect processes ok "running: AliYunDun x1, AliYunDunMonitor x1, AliYunDunUpdate x1"
+expect dns ok "2 names resolved by all 1 nameserver"
+expect hosts_file ok
+expect reachability ok "$SERVER_IP:80"
+expect firewall ok
+[ "$(field agent_installed .evidence.chosen)" = aegis_12_93 ] || fail "agent_installed: highest version not chosen"
+assert_eq "$(field reachability '.evidence.probes[0].icmp_1000.result')" ok "ping -s 1000 to the endpoint"
+
+# 2. NXDOMAIN for a name
+run_check nx --server nx.aegis.aliyun.com
+assert_eq "$CHECK_RC" 1 "exit status with a failed check"
+expect dns fail "nx.aegis.aliyun.com: $SERVER_IP NXDOMAIN"
+expect reachability skip
+
+# 3. one dead nameserver of two: resolved, with the dead one named
+printf 'nameserver %s\nnameserver %s\noptions timeout:1 attempts:1\n' "$DEAD_NS" "$SERVER_IP" >"/etc/netns/$CNS/resolv.conf"
+run_check deadns
+expect dns warn "$DEAD_NS refused"
+printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$SERVER_IP" >"/etc/netns/$CNS/resolv.conf"
+
+# 4. a hosts-file pin to a sinkhole
+printf '127.0.0.1 localhost\n0.0.0.0 jsrv2.aegis.aliyun.com # added by a miner\n' >"/etc/netns/$CNS/hosts"
+run_check pin
+expect hosts_file fail "pins an Aegis name to a sinkhole \\(line 2: 0.0.0.0 jsrv2.aegis.aliyun.com\\)"
+rm -f "/etc/netns/$CNS/hosts"
+
+# 5. an nft OUTPUT drop in the client namespace: named, and connects fail with EPERM
+in_client nft add table inet aegcheck
+in_client nft add chain inet aegcheck out '{ type filter hook output priority 0; policy accept; }'
+in_client nft add rule inet aegcheck out ip daddr "$SERVER_IP" tcp dport 80 drop
+handle=$(in_client nft -a list chain inet aegcheck out | sed -n 's/.*tcp dport 80 drop # handle \([0-9]*\)/\1/p')
+run_check nftdrop
+expect firewall fail "inet aegcheck out handle $handle: ip daddr $SERVER_IP tcp dport 80 drop"
+expect reachability fail "$SERVER_IP:80 timeout" # the SYN dies in OUTPUT: no answer
+in_client nft delete table inet aegcheck
+
+# 6. refused: nothing listens on 443 nor 80 of the other address
+run_check refused --server jsrv2.aegis.aliyun.com --endpoint 100.100.0.0/16
+expect reachability ok
+in_server nft add table inet aegsrv
+in_server nft add chain inet aegsrv in '{ type filter hook input priority 0; policy accept; }'
+in_server nft add rule inet aegsrv in tcp dport 80 reject with tcp reset
+run_check refused
+expect reachability fail "$SERVER_IP:80 refused"
+in_server nft delete table inet aegsrv
+
+# 7. black-holed: the server namespace drops everything; the whole check stays under 10 s
+in_server nft add table inet aeghole
+in_server nft add chain inet aeghole in '{ type filter hook input priority 0; policy drop; }'
+run_check hole --timeout 2
+in_server nft delete table inet aeghole
+expect dns fail "timeout"
+[ "$CHECK_MS" -lt 10000 ] || fail "a black-holed check took $CHECK_MS ms (bound 10 s)"
+echo "   black-holed check: $CHECK_MS ms"
+
+# 8. a third-party security product runs (a stand-in named like SafeDog's daemon)
+install -m 0755 "$FAKE" "$WORK/safedog"
+"$WORK/safedog" run >/dev/null 2>&1 &
+PIDS+=("$!")
+sdpid=$!
+run_check thirdparty
+expect third_party warn "SafeDog .*\\(safedog, pid $sdpid\\)"
+kill -KILL "$sdpid"
+
+# 9. the agent not running
+for p in "${PIDS[@]}"; do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = AliYunDunMonito ] && kill -KILL "$p"
+done
+sleep 0.2
+run_check notrunning
+expect processes fail "not running: AliYunDunMonitor"
+pass "all ok, NXDOMAIN, dead nameserver, hosts pin, nft drop, refused, black hole, third party, not running"

@@ -1,0 +1,659 @@
+/* Checks of the way to the endpoints: which name applies, DNS per
+ * nameserver, hosts-file pins, reachability, local firewall rules. */
+#include "check.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "netprobe.h"
+#include "nftexec.h"
+#include "nftrules.h"
+#include "resolv.h"
+
+#define METADATA_IP "100.100.100.200"
+
+static const char *const public_names[] = { "jsrv.aegis.aliyun.com", "update.aegis.aliyun.com" };
+static const char *const internal_names[] = { "jsrv2.aegis.aliyun.com", "update2.aegis.aliyun.com" };
+
+/* Not routable on the internet: private, shared (CGNAT, Alibaba's 100.64/10),
+ * loopback, link-local, documentation, benchmarking, multicast. */
+static bool ipv4_is_public(const uint8_t *a)
+{
+	return !(a[0] == 10 || a[0] == 127 || a[0] == 0 || a[0] >= 224 ||
+		 (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
+		 (a[0] == 100 && (a[1] & 0xc0) == 64) || (a[0] == 169 && a[1] == 254) ||
+		 (a[0] == 192 && a[1] == 0 && (a[2] == 0 || a[2] == 2)) ||
+		 (a[0] == 198 && (a[1] & 0xfe) == 18) || (a[0] == 198 && a[1] == 51 && a[2] == 100) ||
+		 (a[0] == 203 && a[1] == 0 && a[2] == 113));
+}
+
+static void set_names(struct check_ctx *c, const char *const *names, int n)
+{
+	c->nnames = 0;
+	for (int i = 0; i < n && i < CHECK_MAX_NAMES; i++)
+		snprintf(c->names[c->nnames++], sizeof(c->names[0]), "%s", names[i]);
+}
+
+void check_endpoint_choice(struct check_ctx *c, struct check_result *r)
+{
+	struct ifaddrs *ifa = NULL;
+	char pub[64] = "", why[160];
+	char body[128];
+	int rc;
+
+	if (c->o->nservers) {
+		set_names(c, c->o->servers, c->o->nservers);
+		snprintf(r->summary, sizeof(r->summary), "%s%s%s (given with --server)", c->names[0],
+			 c->nnames > 1 ? ", " : "", c->nnames > 1 ? c->names[1] : "");
+		jw_kstr(&r->ev, "reason", "--server");
+		goto names;
+	}
+	if (getifaddrs(&ifa) == 0) {
+		for (struct ifaddrs *i = ifa; i && !pub[0]; i = i->ifa_next)
+			if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET) {
+				const uint8_t *a = (const uint8_t *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+
+				if (ipv4_is_public(a))
+					snprintf(pub, sizeof(pub), "%u.%u.%u.%u on %s", a[0], a[1], a[2], a[3],
+						 i->ifa_name);
+			}
+		freeifaddrs(ifa);
+	}
+	if (pub[0]) {
+		jw_kstr(&r->ev, "public_address", pub);
+		set_names(c, public_names, 2);
+		snprintf(why, sizeof(why), "a public address (%s)", pub);
+	} else if (!c->o->metadata) {
+		set_names(c, internal_names, 2);
+		snprintf(why, sizeof(why), "no public address on an interface (metadata not asked)");
+	} else {
+		/* an EIP is NAT'ed: only the ECS metadata service knows it */
+		uint8_t md[4];
+
+		inet_pton(AF_INET, METADATA_IP, md);
+		rc = http_get(AF_INET, md, 80, METADATA_IP, "/latest/meta-data/eipv4",
+			      check_budget_ms(c, 1000), body, sizeof(body));
+		body[strcspn(body, "\r\n ")] = '\0';
+		if (rc == 0 && body[0] && inet_pton(AF_INET, body, md) == 1) {
+			jw_kstr(&r->ev, "eip", body);
+			set_names(c, public_names, 2);
+			snprintf(why, sizeof(why), "an EIP (%s, from the ECS metadata service)", body);
+		} else {
+			jw_kstr(&r->ev, "metadata", rc ? netprobe_err_name(rc) : "no EIP");
+			set_names(c, internal_names, 2);
+			snprintf(why, sizeof(why), "no public address (interfaces; metadata service: %s)",
+				 rc ? netprobe_err_name(rc) : "no EIP");
+		}
+	}
+	jw_kstr(&r->ev, "reason", why);
+	snprintf(r->summary, sizeof(r->summary), "%s and %s: %s", c->names[0], c->names[1], why);
+names:
+	jw_key(&r->ev, "names");
+	jw_arr_begin(&r->ev);
+	for (int i = 0; i < c->nnames; i++)
+		jw_str(&r->ev, c->names[i]);
+	jw_arr_end(&r->ev);
+}
+
+static void add_addr(struct check_ctx *c, int family, const uint8_t *addr, const char *name)
+{
+	struct check_addr *a;
+
+	for (int i = 0; i < c->naddrs; i++)
+		if (c->addrs[i].family == family && !memcmp(c->addrs[i].addr, addr, family == AF_INET6 ? 16 : 4))
+			return;
+	if (c->naddrs >= CHECK_MAX_ADDRS)
+		return;
+	a = &c->addrs[c->naddrs++];
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	memcpy(a->addr, addr, family == AF_INET6 ? 16 : 4);
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	addr_str(family, addr, a->text, sizeof(a->text));
+}
+
+static size_t read_small_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return n;
+}
+
+static const char *probe_outcome(const struct dns_probe *p)
+{
+	if (p->err)
+		return netprobe_err_name(p->err);
+	return dns_rcode_name(p->reply.rcode);
+}
+
+/* the system's own answer (hosts file, nsswitch), bounded by the budget */
+static void system_resolve(struct check_ctx *c, struct check_result *r, unsigned budget_ms)
+{
+	struct gaicb reqs[CHECK_MAX_NAMES], *list[CHECK_MAX_NAMES];
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct timespec ts = { budget_ms / 1000, (long)(budget_ms % 1000) * 1000000L };
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	int n = c->nnames;
+
+	memset(reqs, 0, sizeof(reqs));
+	for (int i = 0; i < n; i++) {
+		reqs[i].ar_name = c->names[i];
+		reqs[i].ar_request = &hints;
+		list[i] = &reqs[i];
+	}
+	jw_key(&r->ev, "system_resolver");
+	jw_obj_begin(&r->ev);
+	if (getaddrinfo_a(GAI_NOWAIT, list, n, &sev)) {
+		jw_obj_end(&r->ev);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		while (gai_error(&reqs[i]) == EAI_INPROGRESS && gai_suspend((const struct gaicb *const *)&list[i], 1, &ts) == EAI_AGAIN)
+			break;
+	for (int i = 0; i < n; i++) {
+		int e = gai_error(&reqs[i]);
+
+		jw_key(&r->ev, c->names[i]);
+		if (e == EAI_INPROGRESS) {
+			gai_cancel(&reqs[i]);
+			jw_str(&r->ev, "timeout");
+			continue;
+		}
+		if (e) {
+			jw_str(&r->ev, gai_strerror(e));
+			continue;
+		}
+		jw_arr_begin(&r->ev);
+		for (struct addrinfo *ai = reqs[i].ar_result; ai; ai = ai->ai_next) {
+			char t[64];
+			const uint8_t *a = ai->ai_family == AF_INET6
+						   ? (const uint8_t *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+						   : (const uint8_t *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+
+			jw_str(&r->ev, addr_str(ai->ai_family, a, t, sizeof(t)));
+			/* a pin to a sinkhole is the hosts_file check's finding */
+			if (!addr_is_sink(ai->ai_family, a))
+				add_addr(c, ai->ai_family, a, c->names[i]);
+		}
+		jw_arr_end(&r->ev);
+		freeaddrinfo(reqs[i].ar_result);
+	}
+	jw_obj_end(&r->ev);
+}
+
+void check_dns(struct check_ctx *c, struct check_result *r)
+{
+	static struct dns_probe probes[RESOLV_MAX_NS * CHECK_MAX_NAMES];
+	struct resolv_conf rc;
+	char text[65536];
+	size_t len = read_small_file(c->o->resolv_conf, text, sizeof(text));
+	int n = 0, failed_names = 0, partial_names = 0;
+	char detail[400] = "";
+
+	resolv_conf_parse(text, len, &rc);
+	if (rc.nns == 0) { /* glibc's default */
+		rc.nns = 1;
+		rc.ns[0].family = AF_INET;
+		inet_pton(AF_INET, "127.0.0.1", rc.ns[0].addr);
+		snprintf(rc.ns[0].text, sizeof(rc.ns[0].text), "127.0.0.1 (no nameserver line)");
+	}
+	jw_kstr(&r->ev, "resolv_conf", c->o->resolv_conf);
+	jw_key(&r->ev, "nameservers");
+	jw_arr_begin(&r->ev);
+	for (int i = 0; i < rc.nns; i++)
+		jw_str(&r->ev, rc.ns[i].text);
+	jw_arr_end(&r->ev);
+	if (c->nnames == 0) {
+		r->status = CHECK_SKIP;
+		snprintf(r->summary, sizeof(r->summary), "no names to resolve");
+		return;
+	}
+	for (int k = 0; k < c->nnames; k++)
+		for (int i = 0; i < rc.nns; i++) {
+			struct dns_probe *p = &probes[n++];
+
+			memset(p, 0, sizeof(*p));
+			p->family = rc.ns[i].family;
+			memcpy(p->server, rc.ns[i].addr, 16);
+			p->port = 53;
+			p->qtype = DNS_T_A;
+			snprintf(p->name, sizeof(p->name), "%s", c->names[k]);
+		}
+	dns_probe_run(probes, n, check_budget_ms(c, c->o->timeout_ms));
+
+	jw_key(&r->ev, "queries");
+	jw_arr_begin(&r->ev);
+	for (int k = 0; k < c->nnames; k++) {
+		int good = 0, sink = 0;
+		char bad[200] = "";
+
+		for (int i = 0; i < rc.nns; i++) {
+			struct dns_probe *p = &probes[k * rc.nns + i];
+			int addrs = 0;
+
+			jw_obj_begin(&r->ev);
+			jw_kstr(&r->ev, "name", p->name);
+			jw_kstr(&r->ev, "server", rc.ns[i].text);
+			jw_kstr(&r->ev, "result", probe_outcome(p));
+			jw_kuint(&r->ev, "ms", (uint64_t)p->ms);
+			jw_key(&r->ev, "answers");
+			jw_arr_begin(&r->ev);
+			for (unsigned a = 0; !p->err && a < p->reply.nanswers; a++) {
+				const struct dns_answer *an = &p->reply.answers[a];
+				char t[64];
+
+				if (!an->family)
+					continue;
+				jw_str(&r->ev, addr_str(an->family, an->addr, t, sizeof(t)));
+				addrs++;
+				if (addr_is_sink(an->family, an->addr))
+					sink++;
+				else
+					add_addr(c, an->family, an->addr, p->name);
+			}
+			jw_arr_end(&r->ev);
+			jw_obj_end(&r->ev);
+			if (!p->err && p->reply.rcode == DNS_RC_NOERROR && addrs)
+				good++;
+			else
+				snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%s%s %s",
+					 bad[0] ? ", " : "", rc.ns[i].text,
+					 !p->err && p->reply.rcode == DNS_RC_NOERROR ? "no address" : probe_outcome(p));
+		}
+		if (sink) {
+			failed_names++;
+			snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
+				 "%s%s resolves to a sinkhole (0.0.0.0/loopback)", detail[0] ? "; " : "", c->names[k]);
+		} else if (!good) {
+			failed_names++;
+			snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s: %s",
+				 detail[0] ? "; " : "", c->names[k], bad);
+		} else if (bad[0]) {
+			partial_names++;
+			snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s: %s",
+				 detail[0] ? "; " : "", c->names[k], bad);
+		}
+	}
+	jw_arr_end(&r->ev);
+	system_resolve(c, r, check_budget_ms(c, 1000));
+
+	if (failed_names) {
+		r->status = CHECK_FAIL;
+		snprintf(r->summary, sizeof(r->summary), "%s", detail);
+		snprintf(r->advice, sizeof(r->advice),
+			 "The agent cannot resolve its endpoints through these nameservers. NXDOMAIN/REFUSED: "
+			 "the nameserver or a DNS filter blocks the Aegis names; timeout/unreachable: the "
+			 "nameserver is down or filtered (UDP/TCP 53). On Alibaba Cloud use the VPC DNS "
+			 "100.100.2.136 and 100.100.2.138 in /etc/resolv.conf.");
+	} else if (partial_names) {
+		r->status = CHECK_WARN;
+		snprintf(r->summary, sizeof(r->summary), "resolved, but not by every nameserver: %s", detail);
+		snprintf(r->advice, sizeof(r->advice),
+			 "A failing nameserver slows every lookup by the resolver timeout (%us) and fails "
+			 "it when it is tried first: fix or remove it in %s.", rc.timeout_s, c->o->resolv_conf);
+	} else {
+		snprintf(r->summary, sizeof(r->summary), "%d name%s resolved by all %d nameserver%s",
+			 c->nnames, c->nnames == 1 ? "" : "s", rc.nns, rc.nns == 1 ? "" : "s");
+	}
+}
+
+struct hosts_scan {
+	struct check_ctx *c;
+	struct check_result *r;
+	struct domain_set doms;
+	unsigned sink, elsewhere, endpoint;
+	char first[200];
+};
+
+static int hosts_entry(const struct hosts_entry *e, void *ctx)
+{
+	struct hosts_scan *s = ctx;
+	const char *verdict;
+
+	if (!domains_match(&s->doms, e->name))
+		return 0;
+	if (addr_is_sink(e->family, e->addr)) {
+		verdict = "sinkhole";
+		if (!s->sink++ && !s->first[0])
+			snprintf(s->first, sizeof(s->first), "line %u: %s %s", e->line, e->addr_text, e->name);
+	} else if (endpoints_contains(&s->c->o->endpoints, e->family, e->addr)) {
+		verdict = "aegis_endpoint";
+		s->endpoint++;
+	} else {
+		verdict = "elsewhere";
+		s->elsewhere++;
+		if (!s->sink && !s->first[0])
+			snprintf(s->first, sizeof(s->first), "line %u: %s %s", e->line, e->addr_text, e->name);
+	}
+	jw_obj_begin(&s->r->ev);
+	jw_kuint(&s->r->ev, "line", e->line);
+	jw_kstr(&s->r->ev, "address", e->addr_text);
+	jw_kstr(&s->r->ev, "name", e->name);
+	jw_kstr(&s->r->ev, "verdict", verdict);
+	jw_obj_end(&s->r->ev);
+	return 0;
+}
+
+void check_hosts_file(struct check_ctx *c, struct check_result *r)
+{
+	struct hosts_scan s = { .c = c, .r = r };
+	static char text[1 << 20];
+	size_t len = read_small_file(c->o->hosts, text, sizeof(text));
+
+	domains_defaults(&s.doms);
+	jw_kstr(&r->ev, "file", c->o->hosts);
+	jw_key(&r->ev, "entries");
+	jw_arr_begin(&r->ev);
+	hosts_parse(text, len, hosts_entry, &s);
+	jw_arr_end(&r->ev);
+	if (s.sink) {
+		r->status = CHECK_FAIL;
+		snprintf(r->summary, sizeof(r->summary), "%s pins an Aegis name to a sinkhole (%s)",
+			 c->o->hosts, s.first);
+		snprintf(r->advice, sizeof(r->advice),
+			 "Pinning the Aegis names to 0.0.0.0 or loopback in /etc/hosts is what mining "
+			 "malware does to cut the agent off: remove the line, then look for the malware "
+			 "(new cron jobs, unknown processes, /etc/ld.so.preload) before restarting the agent.");
+	} else if (s.elsewhere) {
+		r->status = CHECK_WARN;
+		snprintf(r->summary, sizeof(r->summary), "%s pins an Aegis name outside the endpoint ranges (%s)",
+			 c->o->hosts, s.first);
+		snprintf(r->advice, sizeof(r->advice),
+			 "A pinned address goes stale when Alibaba Cloud moves the endpoint. Keep a pin only "
+			 "for a documented leased-line or proxy setup; otherwise remove it.");
+	} else if (s.endpoint) {
+		snprintf(r->summary, sizeof(r->summary), "%u Aegis name%s pinned to endpoint addresses (leased line or proxy setup)",
+			 s.endpoint, s.endpoint == 1 ? "" : "s");
+	} else {
+		snprintf(r->summary, sizeof(r->summary), "no Aegis name in %s", c->o->hosts);
+	}
+}
+
+void check_reachability(struct check_ctx *c, struct check_result *r)
+{
+	static const uint16_t ports[] = { 80, 443 };
+	struct tcp_probe tcp[CHECK_MAX_ADDRS * 2];
+	struct icmp_probe icmp[CHECK_MAX_ADDRS];
+	int nt = 0;
+	char bad[400] = "", bad443[300] = "", good[300] = "";
+	bool name_ok[CHECK_MAX_NAMES] = { false }, any443_fail = false;
+
+	if (!c->naddrs) {
+		r->status = CHECK_SKIP;
+		snprintf(r->summary, sizeof(r->summary), "no endpoint address resolved (see dns)");
+		return;
+	}
+	for (int i = 0; i < c->naddrs; i++) {
+		for (size_t p = 0; p < 2; p++) {
+			struct tcp_probe *t = &tcp[nt++];
+
+			memset(t, 0, sizeof(*t));
+			t->family = c->addrs[i].family;
+			memcpy(t->addr, c->addrs[i].addr, 16);
+			t->port = ports[p];
+		}
+		memset(&icmp[i], 0, sizeof(icmp[i]));
+		icmp[i].family = c->addrs[i].family;
+		memcpy(icmp[i].addr, c->addrs[i].addr, 16);
+		icmp[i].payload = 1000; /* the official step: ping -s 1000 */
+	}
+	/* both at once: a black-holed network costs one timeout */
+	{
+		unsigned budget = check_budget_ms(c, c->o->timeout_ms);
+
+		icmp_probe_run(icmp, c->naddrs, budget < 100 ? budget : budget / 2);
+		tcp_probe_run(tcp, nt, check_budget_ms(c, c->o->timeout_ms));
+	}
+	jw_key(&r->ev, "probes");
+	jw_arr_begin(&r->ev);
+	for (int i = 0; i < c->naddrs; i++) {
+		const struct check_addr *a = &c->addrs[i];
+
+		jw_obj_begin(&r->ev);
+		jw_kstr(&r->ev, "name", a->name);
+		jw_kstr(&r->ev, "address", a->text);
+		for (size_t p = 0; p < 2; p++) {
+			const struct tcp_probe *t = &tcp[i * 2 + p];
+			char key[16];
+
+			snprintf(key, sizeof(key), "tcp_%u", t->port);
+			jw_key(&r->ev, key);
+			jw_obj_begin(&r->ev);
+			jw_kstr(&r->ev, "result", netprobe_err_name(t->err));
+			jw_kuint(&r->ev, "ms", (uint64_t)t->ms);
+			jw_obj_end(&r->ev);
+			if (t->err == 0 && t->port == 80) {
+				for (int k = 0; k < c->nnames; k++)
+					if (!strcmp(c->names[k], a->name))
+						name_ok[k] = true;
+				snprintf(good + strlen(good), sizeof(good) - strlen(good), "%s%s:80 %.0f ms",
+					 good[0] ? ", " : "", a->text, t->ms);
+			} else if (t->err && t->port == 80) {
+				snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%s%s:80 %s",
+					 bad[0] ? ", " : "", a->text, netprobe_err_name(t->err));
+			} else if (t->err) {
+				any443_fail = true;
+				snprintf(bad443 + strlen(bad443), sizeof(bad443) - strlen(bad443), "%s%s:443 %s",
+					 bad443[0] ? ", " : "", a->text, netprobe_err_name(t->err));
+			}
+		}
+		jw_key(&r->ev, "icmp_1000");
+		jw_obj_begin(&r->ev);
+		jw_kstr(&r->ev, "result", netprobe_err_name(icmp[i].err));
+		jw_kuint(&r->ev, "ms", (uint64_t)icmp[i].ms);
+		jw_obj_end(&r->ev);
+		jw_obj_end(&r->ev);
+	}
+	jw_arr_end(&r->ev);
+	for (int k = 0; k < c->nnames; k++) {
+		bool resolved = false;
+
+		for (int i = 0; i < c->naddrs; i++)
+			resolved |= !strcmp(c->addrs[i].name, c->names[k]);
+		if (resolved && !name_ok[k]) {
+			r->status = CHECK_FAIL;
+			break;
+		}
+	}
+	if (r->status == CHECK_FAIL) {
+		snprintf(r->summary, sizeof(r->summary), "not reachable on TCP 80: %s", bad);
+		snprintf(r->advice, sizeof(r->advice),
+			 "timeout: a security group, network ACL or cloud firewall drops the traffic (allow "
+			 "outbound TCP 80 and 443 to 100.100.0.0/16, 106.11.0.0/16, 100.103.0.0/16); blocked "
+			 "locally: this host's firewall or security software (see firewall, third_party); "
+			 "refused: a wrong address (hosts file, DNS) or a proxy; unreachable: routing.");
+	} else if (any443_fail) {
+		r->status = CHECK_WARN;
+		snprintf(r->summary, sizeof(r->summary), "TCP 80 reachable (%s); failing: %s", good, bad443);
+		snprintf(r->advice, sizeof(r->advice),
+			 "Allow outbound TCP 443 to the endpoints as well: updates and some channels use it.");
+	} else {
+		snprintf(r->summary, sizeof(r->summary), "reachable: %s", good);
+	}
+}
+
+/* The local address the kernel would use toward addr: rules may match it. */
+static void local_source(int family, const uint8_t *addr, uint8_t *out)
+{
+	struct sockaddr_storage ss, me;
+	socklen_t sl, ml = sizeof(me);
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(out, 0, 16);
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(80);
+		memcpy(&s6->sin6_addr, addr, 16);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(80);
+		memcpy(&s4->sin_addr, addr, 4);
+		sl = sizeof(*s4);
+	}
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&ss, sl) == 0 && getsockname(fd, (struct sockaddr *)&me, &ml) == 0)
+		memcpy(out, family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)&me)->sin6_addr
+					       : (void *)&((struct sockaddr_in *)&me)->sin_addr,
+		       family == AF_INET6 ? 16 : 4);
+	close(fd);
+}
+
+struct fw_target {
+	int family;
+	uint8_t addr[16];
+	char text[64];
+};
+
+void check_firewall(struct check_ctx *c, struct check_result *r)
+{
+	struct fw_target targets[CHECK_MAX_ADDRS + ENDPOINT_MAX_CIDRS];
+	static const uint16_t ports[] = { 80, 443 };
+	char *json = NULL, *text = NULL, first[400] = "", legacy[128] = "";
+	size_t jlen = 0, tlen = 0;
+	unsigned drops = 0, uncertain = 0;
+	int nt = 0, rc;
+	FILE *f;
+
+	/* the resolved addresses, and one address of every configured CIDR */
+	for (int i = 0; i < c->naddrs; i++) {
+		targets[nt].family = c->addrs[i].family;
+		memcpy(targets[nt].addr, c->addrs[i].addr, 16);
+		snprintf(targets[nt].text, sizeof(targets[nt].text), "%s", c->addrs[i].text);
+		nt++;
+	}
+	for (int i = 0; i < c->o->endpoints.ncidrs; i++) {
+		const struct cidr *cd = &c->o->endpoints.cidrs[i];
+		struct fw_target *t = &targets[nt];
+		unsigned last = cd->family == AF_INET6 ? 15 : 3;
+		char a[64];
+
+		t->family = cd->family;
+		memcpy(t->addr, cd->addr, 16);
+		if (cd->prefixlen < (cd->family == AF_INET6 ? 128u : 32u))
+			t->addr[last] |= 1; /* a host inside the range */
+		snprintf(t->text, sizeof(t->text), "%s (in %s/%u)", addr_str(t->family, t->addr, a, sizeof(a)),
+			 addr_str(cd->family, cd->addr, a, sizeof(a)), cd->prefixlen);
+		nt++;
+	}
+	/* iptables-legacy tables live beside nftables and nft does not show them */
+	f = fopen("/proc/net/ip_tables_names", "re");
+	if (f) {
+		size_t n = fread(legacy, 1, sizeof(legacy) - 1, f);
+
+		legacy[n] = '\0';
+		for (char *p = legacy; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		fclose(f);
+	}
+	rc = nft_ruleset_read(-1, &json, &jlen, &text, &tlen);
+	if (rc) {
+		jw_kstr(&r->ev, "nft", rc == -ENOENT ? "nft not installed" : strerror(-rc));
+	} else {
+		jw_key(&r->ev, "rules");
+		jw_arr_begin(&r->ev);
+		for (int i = 0; i < nt; i++) {
+			for (size_t p = 0; p < 2; p++) {
+				for (int dir = 0; dir < 2; dir++) {
+					struct nft_tuple tu = { .family = targets[i].family, .l4proto = IPPROTO_TCP };
+					struct nft_rule_match m[4];
+					uint8_t local[16];
+					int nm;
+
+					local_source(targets[i].family, targets[i].addr, local);
+					if (dir == 0) { /* the SYN out */
+						tu.dir = NFT_DIR_OUTPUT;
+						memcpy(tu.daddr, targets[i].addr, 16);
+						memcpy(tu.saddr, local, 16);
+						tu.dport = ports[p];
+						tu.sport = 40000;
+					} else { /* the reply in */
+						tu.dir = NFT_DIR_INPUT;
+						memcpy(tu.saddr, targets[i].addr, 16);
+						memcpy(tu.daddr, local, 16);
+						tu.sport = ports[p];
+						tu.dport = 40000;
+					}
+					nm = nft_rules_match(json, jlen, &tu, m, 4);
+					if (nm > 0)
+						nft_rules_attach_text(text, tlen, m, nm);
+					for (int k = 0; k < nm; k++) {
+						jw_obj_begin(&r->ev);
+						jw_kstr(&r->ev, "target", targets[i].text);
+						jw_kuint(&r->ev, "port", ports[p]);
+						jw_kstr(&r->ev, "direction", dir ? "reply in" : "out");
+						jw_kstr(&r->ev, "family", m[k].family);
+						jw_kstr(&r->ev, "table", m[k].table);
+						jw_kstr(&r->ev, "chain", m[k].chain);
+						jw_kstr(&r->ev, "hook", m[k].hook);
+						jw_kuint(&r->ev, "handle", m[k].handle);
+						jw_kstr(&r->ev, "verdict", m[k].verdict);
+						jw_kstr(&r->ev, "rule", m[k].text);
+						jw_kbool(&r->ev, "certain", m[k].certain);
+						jw_obj_end(&r->ev);
+						if (m[k].certain)
+							drops++;
+						else
+							uncertain++;
+						if (!first[0])
+							snprintf(first, sizeof(first), "%s %s %s handle %llu: %s (%s %s:%u)",
+								 m[k].family, m[k].table, m[k].chain,
+								 (unsigned long long)m[k].handle, m[k].text,
+								 dir ? "replies from" : "to", targets[i].text, ports[p]);
+					}
+				}
+			}
+		}
+		jw_arr_end(&r->ev);
+	}
+	if (legacy[0])
+		jw_kstr(&r->ev, "iptables_legacy_tables", legacy);
+	free(json);
+	free(text);
+	if (drops || uncertain) {
+		r->status = drops ? CHECK_FAIL : CHECK_WARN;
+		snprintf(r->summary, sizeof(r->summary), "%u rule%s %s Aegis traffic: %s", drops + uncertain,
+			 drops + uncertain == 1 ? "" : "s", drops ? "drop" : "may drop", first);
+		snprintf(r->advice, sizeof(r->advice),
+			 "Delete the rule (nft delete rule FAMILY TABLE CHAIN handle N) or add an accept "
+			 "before it for TCP 80/443 to the Aegis endpoints; find out who added it (a hardening "
+			 "script, security software, malware).");
+	} else if (rc && !legacy[0]) {
+		r->status = CHECK_SKIP;
+		snprintf(r->summary, sizeof(r->summary), "nftables not readable (%s)",
+			 rc == -ENOENT ? "nft not installed" : strerror(-rc));
+	} else {
+		snprintf(r->summary, sizeof(r->summary), "no nftables rule drops TCP 80/443 to or from the endpoints");
+	}
+	if (legacy[0] && !drops) {
+		check_raise(r, CHECK_WARN);
+		snprintf(r->summary + strlen(r->summary), sizeof(r->summary) - strlen(r->summary),
+			 "; legacy iptables tables loaded (%s): not read", legacy);
+		if (!r->advice[0])
+			snprintf(r->advice, sizeof(r->advice),
+				 "Look for DROP/REJECT rules to the endpoints with 'iptables-legacy -S' and "
+				 "'ip6tables-legacy -S'.");
+	}
+}
