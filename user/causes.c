@@ -124,6 +124,12 @@ static const struct cause_info table[CAUSE_COUNT] = {
 		"dns_blocked_local", SEV_CRITICAL,
 		"This host's own firewall drops DNS traffic (port 53). Remove the rule or allow "
 		"UDP and TCP 53 to the nameservers of /etc/resolv.conf.", 1 },
+	[CAUSE_THIRD_PARTY_SECURITY] = {
+		"third_party_security", SEV_CRITICAL,
+		"Third-party security software acted against the agent (the official page names "
+		"SafeDog, Yunsuo and FortiGate). Allow-list AliYunDun, AliYunDunMonitor and "
+		"AliYunDunUpdate and their connections to the endpoints in that product, or "
+		"disable it and reinstall the agent." },
 };
 
 const char *cause_code(enum cause c)

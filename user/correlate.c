@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "correlate_int.h"
+#include "products.h"
 #include "signals.h"
 
 void correlator_config_defaults(struct correlator_config *cfg)
@@ -504,7 +505,9 @@ static void classify_exit(struct correlator *c, const struct ev *e, const struct
 	bool sent_by_other = s && s->sig == sig && signal_code_from_user(s->si_code) &&
 			     s->sender_tgid != p->tgid;
 	uint64_t start = p->start_ns ? p->start_ns : e->exit.start_ns;
+	const struct product *product;
 
+	sender[0] = '\0';
 	if (sig == 0)
 		cause = CAUSE_AGENT_EXITED;
 	else if (p->has_oom && sig == SIGKILL_NR)
@@ -560,10 +563,26 @@ static void classify_exit(struct correlator *c, const struct ev *e, const struct
 	if (s && (s->sig == sig || cause == CAUSE_AGENT_OOM_KILLED))
 		diag_add_signal(d, p);
 	diag_add_evidence(d, e);
+	/* a kill by known security software: that product is the cause */
+	product = cause == CAUSE_AGENT_KILLED && s && s->sig == sig && signal_code_from_user(s->si_code)
+			  ? product_of_process(s->sender_comm, p->sender_exe)
+			  : NULL;
+	if (product) {
+		d->primary = false;
+		d->explained_by = CAUSE_THIRD_PARTY_SECURITY;
+	}
 
 	if (p->core != CORE_NONE && !p->forked)
 		c->cores[p->core].last_death = (int)cause;
 	emit(c, d, process_name(p));
+	if (product) {
+		d = diag_begin(c, CAUSE_THIRD_PARTY_SECURITY, p);
+		d->signal = sig;
+		snprintf(d->summary, sizeof(d->summary), "%s killed %s (pid %u) with %s: its process %s",
+			 product->name, process_name(p), p->tgid, signame, sender);
+		diag_add_signal(d, p);
+		emit(c, d, product->name);
+	}
 }
 
 static void finish_exit(struct correlator *c, const struct ev *e, const struct proc *p)

@@ -1,6 +1,7 @@
 /* Live enrichment of diagnoses: nftables rules and drop symbols. */
 #include "enrich.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,6 +11,8 @@
 #include "netns.h"
 #include "nftexec.h"
 #include "nftrules.h"
+#include "procfs.h"
+#include "products.h"
 
 static const struct ev *drop_evidence(const struct diagnosis *d)
 {
@@ -63,4 +66,42 @@ void enrich_diagnosis(struct diagnosis *d)
 	if (e->drop.location)
 		ksym_resolve(e->drop.location, d->drop_symbol, sizeof(d->drop_symbol));
 	find_rules(d, &e->drop);
+}
+
+struct product_scan {
+	const struct product *found;
+	int pid;
+	char comm[16];
+};
+
+static int product_one(int pid, void *ctx)
+{
+	struct product_scan *s = ctx;
+	struct proc_stat st;
+	char exe[AEGIS_PATH_LEN] = "";
+
+	if (proc_read_stat(pid, &st))
+		return 0;
+	proc_read_exe(pid, exe, sizeof(exe));
+	s->found = product_of_process(st.comm, exe);
+	if (!s->found)
+		return 0;
+	s->pid = pid;
+	memcpy(s->comm, st.comm, sizeof(s->comm));
+	return 1;
+}
+
+const struct product *enrich_running_product(const struct diagnosis *d, int *pid, char *comm, size_t len)
+{
+	struct product_scan s = { 0 };
+
+	if (d->cause != CAUSE_CONNECT_BLOCKED_POLICY && d->cause != CAUSE_CONNECT_BLOCKED_LOCAL &&
+	    d->cause != CAUSE_DNS_BLOCKED_LOCAL)
+		return NULL;
+	proc_for_each_pid(product_one, &s);
+	if (!s.found)
+		return NULL;
+	*pid = s.pid;
+	snprintf(comm, len, "%s", s.comm);
+	return s.found;
 }

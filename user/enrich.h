@@ -9,4 +9,14 @@
 /* Fill d->rules and d->drop_symbol for connect_blocked_local; no-op otherwise. */
 void enrich_diagnosis(struct diagnosis *d);
 
+struct product;
+
+/*
+ * A known security product running on this host, for a diagnosis whose actor
+ * the kernel cannot name (connect_blocked_policy: LSM, cgroup BPF, seccomp;
+ * local drops). Returns the product and fills pid and comm, or NULL. It scans
+ * /proc: call it only for those (rate-limited) diagnoses.
+ */
+const struct product *enrich_running_product(const struct diagnosis *d, int *pid, char *comm, size_t len);
+
 #endif

@@ -25,6 +25,7 @@
 #include "loader.h"
 #include "options.h"
 #include "procfs.h"
+#include "products.h"
 #include "sink.h"
 #include "sink_metrics.h"
 #include "sink_syslog.h"
@@ -46,6 +47,9 @@ struct session {
 	long clk_tck;
 	struct ev scratch; /* decoded here: no allocation per event */
 	struct diagnosis enriched;
+	struct diagnosis third_party;  /* made here, not by the correlator */
+	uint64_t third_party_at;
+	uint64_t extra_occurrences[CAUSE_COUNT];
 	bool daemon;                 /* aegismon run */
 	struct syslog_target syslog[4];
 	int nsyslog;
@@ -152,6 +156,49 @@ static void notify_systemd(const char *state)
 	close(fd);
 }
 
+static void output_diagnosis(struct session *s, const struct diagnosis *d)
+{
+	emit_outputs(s, d);
+	if (s->daemon && !s->opt.json)
+		return; /* a daemon's diagnoses go to syslog and the JSON log */
+	if (s->opt.json)
+		sink_json_diagnosis(stdout, &s->clock, d);
+	else
+		sink_text_diagnosis(stdout, &s->clock, d, s->color);
+}
+
+/*
+ * A block whose actor the kernel cannot name, while known security software
+ * runs here: say so as third_party_security (live only, like the nft rules;
+ * at most once a minute, the /proc scan is not free).
+ */
+static void blame_running_product(struct session *s, const struct diagnosis *blocked)
+{
+	const struct product *p;
+	struct diagnosis *d = &s->third_party;
+	char comm[16], what[160];
+	int pid;
+
+	if (s->third_party_at && blocked->ts_ns < s->third_party_at + 60 * NSEC)
+		return;
+	p = enrich_running_product(blocked, &pid, comm, sizeof(comm));
+	if (!p)
+		return;
+	s->third_party_at = blocked->ts_ns;
+	*d = *blocked;
+	d->cause = CAUSE_THIRD_PARTY_SECURITY;
+	d->primary = false; /* a suspect, not a proof */
+	d->explained_by = -1;
+	d->count = 1;
+	d->first_ns = d->last_ns = d->ts_ns;
+	d->nrules = 0;
+	snprintf(what, sizeof(what), "%s", blocked->summary);
+	snprintf(d->summary, sizeof(d->summary), "%s runs here (%s, pid %d): the likely author of %s: %s",
+		 p->name, comm, pid, cause_code(blocked->cause), what);
+	s->extra_occurrences[CAUSE_THIRD_PARTY_SECURITY]++;
+	output_diagnosis(s, d);
+}
+
 static void on_diagnosis(const struct diagnosis *diag, void *ctx)
 {
 	struct session *s = ctx;
@@ -159,14 +206,8 @@ static void on_diagnosis(const struct diagnosis *diag, void *ctx)
 
 	*d = *diag;
 	enrich_diagnosis(d);
-	emit_outputs(s, d);
-	if (s->daemon && !s->opt.json)
-		return; /* a daemon's diagnoses go to syslog and the JSON log */
-
-	if (s->opt.json)
-		sink_json_diagnosis(stdout, &s->clock, d);
-	else
-		sink_text_diagnosis(stdout, &s->clock, d, s->color);
+	output_diagnosis(s, d);
+	blame_running_product(s, d);
 }
 
 /* An Aegis name resolved: connects to that address are endpoint connects now. */
@@ -193,7 +234,8 @@ static void write_metrics(struct session *s, bool now)
 	if (!s->opt.metrics || (!now && t < s->metrics_next_ns))
 		return;
 	s->metrics_next_ns = t + 5 * NSEC;
-	memcpy(m->diagnoses, st->occurrences, sizeof(m->diagnoses));
+	for (int i = 0; i < CAUSE_COUNT; i++)
+		m->diagnoses[i] = st->occurrences[i] + s->extra_occurrences[i];
 	m->events_lost = st->events_lost;
 	m->probes_attached = s->loader.attached;
 	m->probes_failed = s->loader.failed;

@@ -379,6 +379,39 @@ static void test_killed_by_other_process(void **state)
 	assert_int_equal(ex->exit.exit_code, 9);
 }
 
+/* A kill by a known security product: the product is the primary cause. */
+static void test_killed_by_third_party_product(void **state)
+{
+	static const struct sender safedog = { 4000, 0, "safedog", "/usr/local/safedog/safedog", 0, { { 0 } } };
+	struct fixture *f = *state;
+	const struct diagnosis *kill = NULL, *tp = NULL;
+
+	start(f);
+	exec_(f, 1 * S, 4242, "AliYunDun", EXE_DUN);
+	signal_(f, 10 * S, 4242, "AliYunDun", 9, AEGIS_SI_USER, &safedog);
+	exit_(f, 10 * S + MS, 4242, "AliYunDun", 9);
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->d[i].cause == CAUSE_AGENT_KILLED)
+			kill = &f->d[i];
+		if (f->d[i].cause == CAUSE_THIRD_PARTY_SECURITY)
+			tp = &f->d[i];
+	}
+	assert_non_null(kill);
+	assert_non_null(tp);
+	assert_false(kill->primary);
+	assert_int_equal(kill->explained_by, CAUSE_THIRD_PARTY_SECURITY);
+	assert_true(tp->primary);
+	assert_contains(tp->summary, "SafeDog");
+	assert_contains(tp->summary, "killed AliYunDun (pid 4242) with SIGKILL: its process pid 4000 (safedog, uid 0)");
+	assert_non_null(evidence_of(tp, AEGIS_EV_SIGNAL));
+	/* killall is not a product: no third_party_security */
+	exec_(f, 20 * S, 4343, "AliYunDun", EXE_DUN);
+	signal_(f, 21 * S, 4343, "AliYunDun", 9, AEGIS_SI_USER, &killall);
+	exit_(f, 21 * S + MS, 4343, "AliYunDun", 9);
+	assert_int_equal(f->d[f->n - 1].cause, CAUSE_AGENT_KILLED);
+	assert_true(f->d[f->n - 1].primary);
+}
+
 static void test_killed_sender_not_seen(void **state)
 {
 	struct fixture *f = *state;
@@ -1132,6 +1165,7 @@ int main(void)
 		T(test_seed_impostor_not_counted),
 		T(test_seed_unverified_counts_as_running),
 		T(test_killed_by_other_process),
+		T(test_killed_by_third_party_product),
 		T(test_killed_sender_not_seen),
 		T(test_newest_signal_unless_sigkill),
 		T(test_sigterm_from_other),
