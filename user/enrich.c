@@ -105,3 +105,21 @@ const struct product *enrich_running_product(const struct diagnosis *d, int *pid
 	snprintf(comm, len, "%s", s.comm);
 	return s.found;
 }
+
+void make_suspect_diagnosis(const struct diagnosis *blocked, const char *product, int pid,
+			    const char *comm, struct diagnosis *d)
+{
+	char what[DIAG_SUMMARY_LEN];
+
+	*d = *blocked;
+	d->cause = CAUSE_THIRD_PARTY_SECURITY;
+	d->primary = false; /* a suspect, not a proof */
+	d->explained_by = -1;
+	d->count = 1;
+	d->first_ns = d->last_ns = d->ts_ns;
+	d->nrules = 0;
+	d->drop_symbol[0] = '\0';
+	snprintf(what, sizeof(what), "%s", blocked->summary);
+	snprintf(d->summary, sizeof(d->summary), "%s runs here (%s, pid %d): the likely author of %s: %s",
+		 product, comm, pid, cause_code(blocked->cause), what);
+}

@@ -19,4 +19,9 @@ struct product;
  */
 const struct product *enrich_running_product(const struct diagnosis *d, int *pid, char *comm, size_t len);
 
+/* The third_party_security diagnosis for a block while product runs as
+ * pid/comm: built the same way live and in a replay. */
+void make_suspect_diagnosis(const struct diagnosis *blocked, const char *product, int pid,
+			    const char *comm, struct diagnosis *out);
+
 #endif

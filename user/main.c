@@ -5,6 +5,7 @@
 #include "check.h"
 #include "events.h"
 #include "options.h"
+#include "replay.h"
 #include "trace.h"
 #include "version.h"
 
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
 		return cmd_trace(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
 	fprintf(stderr, "aegismon: unknown command '%s'\n", cmd);

@@ -37,6 +37,7 @@ void usage_main(void *out)
 	      "  trace     trace the agent live and diagnose what happens to it\n"
 	      "  run       the always-on daemon: the same diagnoses to syslog and a JSON log\n"
 	      "  check     run the official troubleshooting steps now and judge each one\n"
+	      "  replay    run the correlator again on a 'trace --record' file\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "'aegismon COMMAND --help' describes the options of a command.\n"
@@ -54,6 +55,7 @@ void usage_trace(void *out)
 	      "  -d, --duration SECONDS   stop after this long (default: until Ctrl-C/SIGTERM)\n"
 	      "  -j, --json               JSON lines instead of text\n"
 	      "  -e, --events             also print every raw event\n"
+	      "      --record FILE        write every event to FILE for 'aegismon replay FILE'\n"
 	      "      --agent-root DIR     agent install root (repeatable; default\n"
 	      "                           /usr/local/aegis, then /opt/aegis)\n"
 	      "      --endpoint CIDR      Aegis endpoint addresses (repeatable; replaces the\n"
@@ -192,6 +194,7 @@ enum opt_id {
 	OPT_CONFIG,
 	OPT_NO_CONFIG,
 	OPT_CHECK_CONFIG,
+	OPT_RECORD,
 };
 
 struct opt_def {
@@ -211,6 +214,7 @@ static const struct opt_def opt_defs[] = {
 	{ "config", OPT_CONFIG, true, false },
 	{ "no-config", OPT_NO_CONFIG, false, false },
 	{ "check-config", OPT_CHECK_CONFIG, false, false },
+	{ "record", OPT_RECORD, true, false },
 	{ "agent-root", OPT_AGENT_ROOT, true, true },
 	{ "endpoint", OPT_ENDPOINT, true, true },
 	{ "port", OPT_PORT, true, true },
@@ -362,6 +366,13 @@ static int apply_id(struct options *o, int id, const char *v, enum opt_src src, 
 		return 0;
 	case OPT_CONFIG:
 		o->config = v; /* read before the command line, see options_parse */
+		return 0;
+	case OPT_RECORD:
+		if (!v[0]) {
+			snprintf(err, errlen, "needs a file name");
+			return -1;
+		}
+		o->record = v;
 		return 0;
 	case OPT_AGENT_ROOT:
 		if (list_restart(&o->roots_src, src))

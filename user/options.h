@@ -46,6 +46,7 @@ struct options {
 	uint64_t json_log_max_bytes; /* rotate at this size; 0: never (logrotate's job) */
 	unsigned json_log_keep;  /* rotated files kept: FILE.1 ... FILE.N */
 	const char *metrics;     /* Prometheus textfile, or NULL */
+	const char *record;      /* --record FILE: every event, for replay */
 	/* the config file */
 	const char *config;      /* path read, or NULL */
 	bool no_config;

@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/utsname.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include "loader.h"
 #include "options.h"
 #include "procfs.h"
+#include "record.h"
 #include "products.h"
 #include "sink.h"
 #include "sink_metrics.h"
@@ -50,6 +52,8 @@ struct session {
 	struct diagnosis third_party;  /* made here, not by the correlator */
 	uint64_t third_party_at;
 	uint64_t extra_occurrences[CAUSE_COUNT];
+	struct recorder rec;         /* --record */
+	uint32_t diag_seq;           /* diagnoses so far: what a record's annotations refer to */
 	bool daemon;                 /* aegismon run */
 	struct syslog_target syslog[4];
 	int nsyslog;
@@ -175,8 +179,7 @@ static void output_diagnosis(struct session *s, const struct diagnosis *d)
 static void blame_running_product(struct session *s, const struct diagnosis *blocked)
 {
 	const struct product *p;
-	struct diagnosis *d = &s->third_party;
-	char comm[16], what[160];
+	char comm[16];
 	int pid;
 
 	if (s->third_party_at && blocked->ts_ns < s->third_party_at + 60 * NSEC)
@@ -185,18 +188,16 @@ static void blame_running_product(struct session *s, const struct diagnosis *blo
 	if (!p)
 		return;
 	s->third_party_at = blocked->ts_ns;
-	*d = *blocked;
-	d->cause = CAUSE_THIRD_PARTY_SECURITY;
-	d->primary = false; /* a suspect, not a proof */
-	d->explained_by = -1;
-	d->count = 1;
-	d->first_ns = d->last_ns = d->ts_ns;
-	d->nrules = 0;
-	snprintf(what, sizeof(what), "%s", blocked->summary);
-	snprintf(d->summary, sizeof(d->summary), "%s runs here (%s, pid %d): the likely author of %s: %s",
-		 p->name, comm, pid, cause_code(blocked->cause), what);
+	make_suspect_diagnosis(blocked, p->name, pid, comm, &s->third_party);
+	if (s->rec.f) {
+		struct rec_suspect rs = { .seq = s->diag_seq, .pid = pid };
+
+		snprintf(rs.product, sizeof(rs.product), "%s", p->name);
+		snprintf(rs.comm, sizeof(rs.comm), "%s", comm);
+		rec_suspect(&s->rec, &rs);
+	}
 	s->extra_occurrences[CAUSE_THIRD_PARTY_SECURITY]++;
-	output_diagnosis(s, d);
+	output_diagnosis(s, &s->third_party);
 }
 
 static void on_diagnosis(const struct diagnosis *diag, void *ctx)
@@ -205,7 +206,9 @@ static void on_diagnosis(const struct diagnosis *diag, void *ctx)
 	struct diagnosis *d = &s->enriched;
 
 	*d = *diag;
+	s->diag_seq++;
 	enrich_diagnosis(d);
+	rec_enrich(&s->rec, s->diag_seq, d);
 	output_diagnosis(s, d);
 	blame_running_product(s, d);
 }
@@ -264,6 +267,7 @@ static void ingest(struct session *s, const struct ev *e)
 		else
 			sink_text_event(stdout, &s->clock, e, s->color);
 	}
+	rec_event(&s->rec, e);
 	correlator_feed(s->corr, e);
 }
 
@@ -474,6 +478,45 @@ static void reload(struct session *s)
 #undef CHANGED
 }
 
+/* What a replay needs besides the events: the host, the agent install as
+ * found, and the effective settings (as config lines). */
+static int open_record(struct session *s, uint64_t start_ns, char *err, size_t errlen)
+{
+	const struct agent_install *in = &s->env.install;
+	struct utsname u;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
+
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	uname(&u);
+	fprintf(f, "host = %s\nkernel = %s %s\nmachine = %s\n", s->host, u.release, u.version, u.machine);
+	fprintf(f, "start_ns = %llu\nmono_to_real_ns = %lld\n", (unsigned long long)start_ns,
+		(long long)s->clock.mono_to_real_ns);
+	fprintf(f, "probes_attached = %u\nprobes_failed = %u\nfailed_probes = %s\n", s->loader.attached,
+		s->loader.failed, s->loader.failed_names);
+	fprintf(f, "install_found = %d\ninstall_root = %s\ninstall_client_dir = %s\n", in->found, in->root,
+		in->client_dir);
+	fprintf(f, "install_version = %d %d\ninstall_present_mask = %u\n", in->major, in->minor,
+		in->present_mask);
+	for (int i = 0; i < s->env.nroots; i++)
+		fprintf(f, "root = %s\n", s->env.roots[i]);
+	fprintf(f, "[settings]\n");
+	options_dump(f, &s->opt);
+	if (fclose(f)) {
+		free(text);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = rec_open(&s->rec, s->opt.record, text, err, errlen);
+	free(text);
+	return rc;
+}
+
 static int setup_fds(int *sigfd, int *timerfd, int *epfd, int rbfd)
 {
 	struct itimerspec its = { { 0, TICK_NS }, { 0, TICK_NS } };
@@ -584,7 +627,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	struct correlator_config cfg;
 	struct session_summary sum;
 	char err[512];
-	uint64_t start_ns;
+	uint64_t start_ns, end_ns;
 	int rc;
 
 	if (!s) {
@@ -662,6 +705,8 @@ static int session_main(int argc, char **argv, bool daemon)
 			s->env.nroots > 1 ? " or " : "", s->env.nroots > 1 ? s->env.roots[1] : "");
 	fputc('\n', stderr);
 
+	if (s->opt.record && open_record(s, start_ns, err, sizeof(err)))
+		fprintf(stderr, "aegismon: --record: %s (tracing without a record)\n", err);
 	/* attach first, then scan: a process started in between is seen by both,
 	 * and the correlator keys on the pid */
 	proc_for_each_pid(seed_one, s);
@@ -674,12 +719,13 @@ static int session_main(int argc, char **argv, bool daemon)
 
 	loader_consume(&s->loader);
 	feed_marker(s, AEGIS_EV_TICK);
-	correlator_flush(s->corr, clock_mono_ns());
+	end_ns = clock_mono_ns(); /* recorded: a replay flushes at the same time */
+	correlator_flush(s->corr, end_ns);
 	write_metrics(s, true);
 
 	memset(&sum, 0, sizeof(sum));
 	sum.start_ns = start_ns;
-	sum.end_ns = clock_mono_ns();
+	sum.end_ns = end_ns;
 	sum.probes_attached = s->loader.attached;
 	sum.probes_failed = s->loader.failed;
 	sum.events = s->kernel_events;
@@ -695,6 +741,17 @@ static int session_main(int argc, char **argv, bool daemon)
 	if (s->malformed)
 		fprintf(stderr, "aegismon: %llu malformed events ignored\n",
 			(unsigned long long)s->malformed);
+	if (s->rec.f) {
+		struct rec_end end = { sum.end_ns, sum.events, sum.pidset_full, sum.socks_full,
+				       sum.dns_seen, sum.dns_other, s->malformed };
+		uint64_t n = s->rec.records;
+		int rrc = rec_close(&s->rec, &end);
+
+		if (rrc)
+			fprintf(stderr, "aegismon: --record %s: incomplete: %s\n", s->opt.record, strerror(-rrc));
+		else
+			fprintf(stderr, "aegismon: recorded %llu records to %s\n", (unsigned long long)n, s->opt.record);
+	}
 
 	for (int i = 0; i < s->nsyslog; i++) {
 		if (s->syslog[i].dropped_total)

@@ -1,0 +1,363 @@
+/* Record files: a writer for the live session, a defensive reader for replay
+ * (the file may come from anywhere: every length is checked). */
+#include "record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RULE_BYTES (16 + 64 + 64 + 16 + 8 + 16 + 512 + 1)
+
+static void put(struct recorder *r, const void *p, size_t n)
+{
+	if (!r->failed && n && fwrite(p, 1, n, r->f) != n) {
+		r->failed = true;
+		fprintf(stderr, "aegismon: record: write failed: %s (recording stops)\n", strerror(errno));
+	}
+}
+
+static void put_u16(struct recorder *r, uint16_t v) { put(r, &v, 2); }
+static void put_u32(struct recorder *r, uint32_t v) { put(r, &v, 4); }
+static void put_u64(struct recorder *r, uint64_t v) { put(r, &v, 8); }
+
+static void begin(struct recorder *r, uint32_t len, uint16_t kind)
+{
+	put_u32(r, len);
+	put_u16(r, kind);
+	put_u16(r, 0);
+	r->records++;
+}
+
+int rec_open(struct recorder *r, const char *path, const char *header_text, char *err, size_t errlen)
+{
+	size_t hl = strlen(header_text);
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	if (hl > REC_HEADER_MAX) {
+		snprintf(err, errlen, "record header too large");
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0 || !(r->f = fdopen(fd, "w"))) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	put(r, REC_MAGIC, 8);
+	put_u32(r, REC_VERSION);
+	put_u32(r, AEGIS_ABI_VERSION);
+	put_u32(r, (uint32_t)hl);
+	put(r, header_text, hl);
+	return r->failed ? -1 : 0;
+}
+
+static void put_str16(struct recorder *r, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	put_u16(r, (uint16_t)n);
+	put(r, s, n);
+}
+
+void rec_event(struct recorder *r, const struct ev *e)
+{
+	size_t exe = strnlen(e->exe, sizeof(e->exe)), snd = strnlen(e->sender_exe, sizeof(e->sender_exe));
+
+	if (!r->f || r->failed)
+		return;
+	begin(r, (uint32_t)(e->hdr.size + 2 + exe + 2 + snd), REC_EVENT);
+	put(r, e, e->hdr.size);
+	put_str16(r, e->exe, sizeof(e->exe));
+	put_str16(r, e->sender_exe, sizeof(e->sender_exe));
+}
+
+static void put_fixed(struct recorder *r, const char *s, size_t n)
+{
+	char buf[512];
+
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, s, strnlen(s, n < sizeof(buf) ? n : sizeof(buf)));
+	put(r, buf, n);
+}
+
+void rec_enrich(struct recorder *r, uint32_t seq, const struct diagnosis *d)
+{
+	unsigned n = d->nrules > DIAG_MAX_RULES ? DIAG_MAX_RULES : d->nrules;
+
+	if (!r->f || r->failed || (!n && !d->drop_symbol[0]))
+		return;
+	begin(r, (uint32_t)(4 + 96 + 4 + n * RULE_BYTES), REC_ENRICH);
+	put_u32(r, seq);
+	put_fixed(r, d->drop_symbol, 96);
+	put_u32(r, n);
+	for (unsigned i = 0; i < n; i++) {
+		const struct nft_rule_match *m = &d->rules[i];
+		uint8_t certain = m->certain;
+
+		put_fixed(r, m->family, 16);
+		put_fixed(r, m->table, 64);
+		put_fixed(r, m->chain, 64);
+		put_fixed(r, m->hook, 16);
+		put_u64(r, m->handle);
+		put_fixed(r, m->verdict, 16);
+		put_fixed(r, m->text, 512);
+		put(r, &certain, 1);
+	}
+}
+
+void rec_suspect(struct recorder *r, const struct rec_suspect *s)
+{
+	if (!r->f || r->failed)
+		return;
+	begin(r, 4 + 64 + 4 + 16, REC_SUSPECT);
+	put_u32(r, s->seq);
+	put_fixed(r, s->product, 64);
+	put(r, &s->pid, 4);
+	put_fixed(r, s->comm, 16);
+}
+
+int rec_close(struct recorder *r, const struct rec_end *end)
+{
+	int rc = 0;
+
+	if (!r->f)
+		return 0;
+	begin(r, 7 * 8, REC_END);
+	put_u64(r, end->end_ns);
+	put_u64(r, end->events);
+	put_u64(r, end->pidset_full);
+	put_u64(r, end->socks_full);
+	put_u64(r, end->dns_seen);
+	put_u64(r, end->dns_other);
+	put_u64(r, end->malformed);
+	if (fclose(r->f) || r->failed)
+		rc = r->failed ? -EIO : -errno;
+	r->f = NULL;
+	return rc;
+}
+
+/* ---- reading ---- */
+
+struct cursor {
+	const uint8_t *p;
+	size_t left;
+	bool bad;
+};
+
+static void take(struct cursor *c, void *out, size_t n)
+{
+	if (c->bad || c->left < n) {
+		c->bad = true;
+		memset(out, 0, n);
+		return;
+	}
+	memcpy(out, c->p, n);
+	c->p += n;
+	c->left -= n;
+}
+
+/* a fixed-size string field into a buffer of the same size, NUL-terminated */
+static void take_str(struct cursor *c, char *out, size_t n)
+{
+	take(c, out, n);
+	out[n - 1] = '\0';
+}
+
+static void take_str16(struct cursor *c, char *out, size_t cap)
+{
+	uint16_t n = 0;
+
+	take(c, &n, 2);
+	if (c->bad || n >= cap || n > c->left) {
+		c->bad = true;
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, c->p, n);
+	out[n] = '\0';
+	c->p += n;
+	c->left -= n;
+}
+
+int rec_decode(uint16_t kind, const uint8_t *p, size_t len, struct rec_item *out)
+{
+	struct cursor c = { p, len, false };
+
+	memset(out, 0, sizeof(*out));
+	out->kind = (enum rec_kind)kind;
+	switch (kind) {
+	case REC_EVENT: {
+		struct aegis_hdr h;
+		char exe[AEGIS_PATH_LEN], snd[AEGIS_PATH_LEN];
+
+		if (len < sizeof(h))
+			return -1;
+		memcpy(&h, p, sizeof(h));
+		if (h.size > len || ev_decode(p, h.size, &out->ev))
+			return -1;
+		c.p += h.size;
+		c.left -= h.size;
+		take_str16(&c, exe, sizeof(exe));
+		take_str16(&c, snd, sizeof(snd));
+		if (c.bad)
+			return -1;
+		memcpy(out->ev.exe, exe, sizeof(exe));
+		memcpy(out->ev.sender_exe, snd, sizeof(snd));
+		return 0;
+	}
+	case REC_ENRICH: {
+		struct rec_enrich *en = &out->enrich;
+		uint32_t n = 0;
+
+		take(&c, &en->seq, 4);
+		take_str(&c, en->drop_symbol, sizeof(en->drop_symbol));
+		take(&c, &n, 4);
+		if (c.bad || n > DIAG_MAX_RULES)
+			return -1;
+		en->nrules = n;
+		for (uint32_t i = 0; i < n; i++) {
+			struct nft_rule_match *m = &en->rules[i];
+			uint8_t certain = 0;
+
+			take_str(&c, m->family, sizeof(m->family));
+			take_str(&c, m->table, sizeof(m->table));
+			take_str(&c, m->chain, sizeof(m->chain));
+			take_str(&c, m->hook, sizeof(m->hook));
+			take(&c, &m->handle, 8);
+			take_str(&c, m->verdict, sizeof(m->verdict));
+			take_str(&c, m->text, sizeof(m->text));
+			take(&c, &certain, 1);
+			m->certain = certain != 0;
+		}
+		return c.bad ? -1 : 0;
+	}
+	case REC_SUSPECT:
+		take(&c, &out->suspect.seq, 4);
+		take_str(&c, out->suspect.product, sizeof(out->suspect.product));
+		take(&c, &out->suspect.pid, 4);
+		take_str(&c, out->suspect.comm, sizeof(out->suspect.comm));
+		return c.bad ? -1 : 0;
+	case REC_END:
+		take(&c, &out->end.end_ns, 8);
+		take(&c, &out->end.events, 8);
+		take(&c, &out->end.pidset_full, 8);
+		take(&c, &out->end.socks_full, 8);
+		take(&c, &out->end.dns_seen, 8);
+		take(&c, &out->end.dns_other, 8);
+		take(&c, &out->end.malformed, 8);
+		return c.bad ? -1 : 0;
+	default:
+		return 1;
+	}
+}
+
+int rec_reader_open(struct rec_reader *r, const char *path, char *err, size_t errlen)
+{
+	char magic[8];
+	uint32_t hl = 0;
+
+	memset(r, 0, offsetof(struct rec_reader, buf));
+	r->f = fopen(path, "re");
+	if (!r->f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fread(magic, 1, 8, r->f) != 8 || memcmp(magic, REC_MAGIC, 8)) {
+		snprintf(err, errlen, "%s: not an aegismon record file", path);
+		goto bad;
+	}
+	if (fread(&r->version, 4, 1, r->f) != 1 || fread(&r->abi, 4, 1, r->f) != 1 ||
+	    fread(&hl, 4, 1, r->f) != 1) {
+		snprintf(err, errlen, "%s: header cut short", path);
+		goto bad;
+	}
+	if (r->version != REC_VERSION) {
+		snprintf(err, errlen, "%s: record format %u, this aegismon reads %u", path, r->version, REC_VERSION);
+		goto bad;
+	}
+	if (r->abi != AEGIS_ABI_VERSION) {
+		snprintf(err, errlen, "%s: event ABI %u, this aegismon speaks %u", path, r->abi, AEGIS_ABI_VERSION);
+		goto bad;
+	}
+	if (hl > REC_HEADER_MAX || fread(r->header, 1, hl, r->f) != hl) {
+		snprintf(err, errlen, "%s: header cut short or too large", path);
+		goto bad;
+	}
+	r->header[hl] = '\0';
+	if (memchr(r->header, '\0', hl)) {
+		snprintf(err, errlen, "%s: header is not text", path);
+		goto bad;
+	}
+	r->first_record = ftell(r->f);
+	return 0;
+bad:
+	fclose(r->f);
+	r->f = NULL;
+	return -1;
+}
+
+const char *rec_header_get(const struct rec_reader *r, const char *key, char *buf, size_t len)
+{
+	size_t kl = strlen(key);
+
+	for (const char *line = r->header; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+
+		if (n > kl + 3 && !strncmp(line, key, kl) && !strncmp(line + kl, " = ", 3)) {
+			size_t v = n - kl - 3;
+
+			if (v >= len)
+				v = len - 1;
+			memcpy(buf, line + kl + 3, v);
+			buf[v] = '\0';
+			return buf;
+		}
+		line += n + (nl != NULL);
+	}
+	return NULL;
+}
+
+int rec_next(struct rec_reader *r, struct rec_item *out, char *err, size_t errlen)
+{
+	for (;;) {
+		uint32_t len;
+		uint16_t kind, pad;
+		int rc;
+
+		if (fread(&len, 4, 1, r->f) != 1)
+			return 0; /* the end, or a record cut short by a crash */
+		if (fread(&kind, 2, 1, r->f) != 1 || fread(&pad, 2, 1, r->f) != 1)
+			return 0;
+		if (len > REC_RECORD_MAX) {
+			snprintf(err, errlen, "record of %u bytes at offset %ld", len, ftell(r->f) - 8);
+			return -1;
+		}
+		if (fread(r->buf, 1, len, r->f) != len)
+			return 0;
+		rc = rec_decode(kind, r->buf, len, out);
+		if (rc == 1)
+			continue; /* a newer kind: skip */
+		if (rc < 0) {
+			snprintf(err, errlen, "malformed record (kind %u, %u bytes) at offset %ld", kind, len,
+				 ftell(r->f) - (long)len - 8);
+			return -1;
+		}
+		return 1;
+	}
+}
+
+void rec_rewind(struct rec_reader *r)
+{
+	fseek(r->f, r->first_record, SEEK_SET);
+}
+
+void rec_reader_close(struct rec_reader *r)
+{
+	if (r->f)
+		fclose(r->f);
+	r->f = NULL;
+}

@@ -1,0 +1,367 @@
+/* aegismon replay FILE: the correlator re-run on a recorded session. The
+ * same code path as live: the recorded events in order, the live session's
+ * enrichment re-applied to the diagnosis it belonged to, so the diagnoses
+ * come out byte for byte as they did live. */
+#include "replay.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "correlate.h"
+#include "enrich.h"
+#include "options.h"
+#include "record.h"
+#include "sink.h"
+#include "timefmt.h"
+
+struct replay {
+	struct options opt;
+	struct agent_env env;
+	struct clockmap clock;
+	struct correlator *corr;
+	bool json, events, color;
+	long pid;                 /* --pid filter, or -1 */
+	int cause;                /* --cause filter, or -1 */
+	uint64_t since_ns;        /* --since: from this event time on */
+	uint64_t start_ns;
+	uint32_t seq;
+	struct rec_enrich *enrich;  /* annotations by diagnosis number (first pass) */
+	size_t nenrich, capenrich;
+	struct rec_suspect *suspect;
+	size_t nsuspect, capsuspect;
+	struct rec_end end;
+	bool have_end;
+	struct diagnosis d, extra;
+	uint64_t kernel_events;
+};
+
+static void usage_replay(FILE *out)
+{
+	fputs("usage: aegismon replay FILE [options]\n"
+	      "\n"
+	      "Run the correlator on the events of 'aegismon trace --record FILE': the same\n"
+	      "diagnoses as the live session, byte for byte in --json.\n"
+	      "\n"
+	      "  -j, --json           JSON lines instead of text\n"
+	      "  -e, --events         also print every recorded event\n"
+	      "      --pid PID        only what concerns this process\n"
+	      "      --cause CAUSE    only diagnoses of this cause\n"
+	      "      --since SECONDS  only from this many seconds after the start of the record\n"
+	      "      --color WHEN     auto, always or never\n"
+	      "  -h, --help           this text\n"
+	      "\n"
+	      "Exit status: 0 nothing diagnosed, 1 a problem was diagnosed, 2 usage error or a\n"
+	      "file that is not a valid record.\n",
+	      out);
+}
+
+static bool shown(const struct replay *r, uint64_t ts, uint32_t pid, int cause)
+{
+	if (ts < r->since_ns)
+		return false;
+	if (r->pid >= 0 && pid != (uint32_t)r->pid)
+		return false;
+	return r->cause < 0 || cause < 0 || cause == r->cause;
+}
+
+static void print_diagnosis(struct replay *r, const struct diagnosis *d)
+{
+	if (!shown(r, d->ts_ns, d->pid, (int)d->cause))
+		return;
+	if (r->json)
+		sink_json_diagnosis(stdout, &r->clock, d);
+	else
+		sink_text_diagnosis(stdout, &r->clock, d, r->color);
+}
+
+static void on_diagnosis(const struct diagnosis *diag, void *ctx)
+{
+	struct replay *r = ctx;
+
+	r->d = *diag;
+	r->seq++;
+	for (size_t i = 0; i < r->nenrich; i++)
+		if (r->enrich[i].seq == r->seq) {
+			memcpy(r->d.drop_symbol, r->enrich[i].drop_symbol, sizeof(r->d.drop_symbol));
+			r->d.nrules = r->enrich[i].nrules;
+			memcpy(r->d.rules, r->enrich[i].rules, sizeof(r->d.rules));
+			break;
+		}
+	print_diagnosis(r, &r->d);
+	for (size_t i = 0; i < r->nsuspect; i++)
+		if (r->suspect[i].seq == r->seq) {
+			make_suspect_diagnosis(&r->d, r->suspect[i].product, r->suspect[i].pid,
+					       r->suspect[i].comm, &r->extra);
+			print_diagnosis(r, &r->extra);
+		}
+}
+
+static int keep(void **arr, size_t *n, size_t *cap, size_t size, const void *item)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		void *grown = c < (1u << 20) ? realloc(*arr, c * size) : NULL;
+
+		if (!grown)
+			return -1;
+		*arr = grown;
+		*cap = c;
+	}
+	memcpy((char *)*arr + *n * size, item, size);
+	(*n)++;
+	return 0;
+}
+
+/* The live session's agent install and settings, from the header. */
+static int restore_header(struct replay *r, const struct rec_reader *rd, char *err, size_t errlen)
+{
+	const char *settings = strstr(rd->header, "[settings]\n");
+	const char *roots[AGENT_MAX_ROOTS];
+	char v[AGENT_PATH_MAX], rootbuf[AGENT_MAX_ROOTS][AGENT_PATH_MAX];
+	struct agent_install *in;
+	int nroots = 0;
+	long long off = 0;
+
+	if (!settings) {
+		snprintf(err, errlen, "the record has no settings section");
+		return -1;
+	}
+	settings += strlen("[settings]\n");
+	if (config_parse(settings, strlen(settings), "record settings", &r->opt, err, errlen))
+		return -1;
+	for (const char *line = rd->header; line < settings && nroots < AGENT_MAX_ROOTS;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+
+		if (n > 7 && !strncmp(line, "root = ", 7) && n - 7 < AGENT_PATH_MAX) {
+			memcpy(rootbuf[nroots], line + 7, n - 7);
+			rootbuf[nroots][n - 7] = '\0';
+			roots[nroots] = rootbuf[nroots];
+			nroots++;
+		}
+		line += n + (nl != NULL);
+	}
+	/* the roots as they were; the install as it was found, not as it is here */
+	agent_env_init(&r->env, roots, nroots);
+	for (int i = 0; i < nroots; i++)
+		snprintf(r->env.roots[i], AGENT_PATH_MAX, "%s", roots[i]);
+	in = &r->env.install;
+	memset(in, 0, sizeof(*in));
+	in->found = rec_header_get(rd, "install_found", v, sizeof(v)) && !strcmp(v, "1");
+	if (rec_header_get(rd, "install_root", v, sizeof(v)))
+		snprintf(in->root, sizeof(in->root), "%s", v);
+	if (rec_header_get(rd, "install_client_dir", v, sizeof(v)))
+		snprintf(in->client_dir, sizeof(in->client_dir), "%s", v);
+	if (!rec_header_get(rd, "install_version", v, sizeof(v)) ||
+	    sscanf(v, "%d %d", &in->major, &in->minor) != 2)
+		in->major = in->minor = -1;
+	if (rec_header_get(rd, "install_present_mask", v, sizeof(v)))
+		in->present_mask = (unsigned)strtoul(v, NULL, 10) & 7u;
+	if (rec_header_get(rd, "mono_to_real_ns", v, sizeof(v)))
+		off = strtoll(v, NULL, 10);
+	r->clock.mono_to_real_ns = off;
+	if (rec_header_get(rd, "start_ns", v, sizeof(v)))
+		r->start_ns = strtoull(v, NULL, 10);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct replay *r, const char **file, char *err, size_t errlen)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "events", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "cause", required_argument, NULL, 'c' },
+		{ "since", required_argument, NULL, 's' },
+		{ "color", required_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *color = "auto";
+	int ch;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":jeh", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (ch) {
+		case 'j': r->json = true; break;
+		case 'e': r->events = true; break;
+		case 'h': usage_replay(stdout); return 1;
+		case 'C': color = optarg; break;
+		case 'p':
+			r->pid = strtol(optarg, &end, 10);
+			if (end == optarg || *end || r->pid < 1 || r->pid > 0x3fffffff) {
+				snprintf(err, errlen, "--pid: '%s' is not a process id", optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			r->cause = -1;
+			for (int i = 0; i < CAUSE_COUNT; i++)
+				if (!strcmp(optarg, cause_code((enum cause)i)))
+					r->cause = i;
+			if (r->cause < 0) {
+				snprintf(err, errlen, "--cause: '%s' is not a cause code (see README)", optarg);
+				return 2;
+			}
+			break;
+		case 's': {
+			double sec = strtod(optarg, &end);
+
+			if (end == optarg || *end || !(sec >= 0 && sec < 1e9)) {
+				snprintf(err, errlen, "--since: '%s' is not a number of seconds", optarg);
+				return 2;
+			}
+			r->since_ns = (uint64_t)(sec * 1e9);
+			break;
+		}
+		case ':':
+			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			return 2;
+		default:
+			snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		snprintf(err, errlen, optind < argc ? "one record file, please" : "which record file?");
+		return 2;
+	}
+	*file = argv[optind];
+	if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never")) {
+		snprintf(err, errlen, "--color: '%s' is not auto, always or never", color);
+		return 2;
+	}
+	r->color = !strcmp(color, "always") ||
+		   (!strcmp(color, "auto") && !r->json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+	return 0;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay *r = calloc(1, sizeof(*r));
+	struct rec_reader *rd = calloc(1, sizeof(*rd));
+	struct rec_item *item = calloc(1, sizeof(*item));
+	struct correlator_config cfg;
+	struct session_summary sum;
+	const char *file = NULL;
+	char err[512], v[64];
+	int rc, n;
+
+	if (!r || !rd || !item) {
+		fprintf(stderr, "aegismon: out of memory\n");
+		rc = 3;
+		goto out;
+	}
+	r->pid = -1;
+	r->cause = -1;
+	options_defaults(&r->opt);
+	rc = parse_args(argc, argv, r, &file, err, sizeof(err));
+	if (rc) {
+		if (rc == 2)
+			fprintf(stderr, "aegismon replay: %s\nTry 'aegismon replay --help'.\n", err);
+		rc = rc == 1 ? 0 : 2;
+		goto out;
+	}
+	if (rec_reader_open(rd, file, err, sizeof(err)) || restore_header(r, rd, err, sizeof(err))) {
+		fprintf(stderr, "aegismon replay: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	r->since_ns += r->start_ns;
+
+	/* first pass: what the live session added to its diagnoses */
+	while ((n = rec_next(rd, item, err, sizeof(err))) > 0) {
+		if (item->kind == REC_ENRICH &&
+		    keep((void **)&r->enrich, &r->nenrich, &r->capenrich, sizeof(*r->enrich), &item->enrich))
+			break;
+		if (item->kind == REC_SUSPECT &&
+		    keep((void **)&r->suspect, &r->nsuspect, &r->capsuspect, sizeof(*r->suspect), &item->suspect))
+			break;
+		if (item->kind == REC_END) {
+			r->end = item->end;
+			r->have_end = true;
+		}
+	}
+	if (n < 0) {
+		fprintf(stderr, "aegismon replay: %s: %s\n", file, err);
+		rc = 2;
+		goto out;
+	}
+	if (!r->have_end)
+		fprintf(stderr, "aegismon replay: %s has no end record (cut short?): replaying what is there\n", file);
+
+	correlator_config_defaults(&cfg);
+	cfg.env = &r->env;
+	cfg.endpoints = &r->opt.endpoints;
+	cfg.domains = &r->opt.domains;
+	cfg.dns_timeout_ns = (uint64_t)(r->opt.dns_timeout_s * 1e9);
+	cfg.grace_ns = (uint64_t)(r->opt.grace_s * 1e9);
+	cfg.flap_window_ns = (uint64_t)(r->opt.flap_window_s * 1e9);
+	cfg.flap_count = r->opt.flap_count;
+	r->corr = correlator_new(&cfg, on_diagnosis, r);
+	if (!r->corr) {
+		fprintf(stderr, "aegismon: out of memory\n");
+		rc = 3;
+		goto out;
+	}
+
+	rec_rewind(rd);
+	while ((n = rec_next(rd, item, err, sizeof(err))) > 0) {
+		const struct ev *e = &item->ev;
+
+		if (item->kind != REC_EVENT)
+			continue;
+		if (e->hdr.type < AEGIS_EV_USER_BASE)
+			r->kernel_events++;
+		if (r->events && e->hdr.type != AEGIS_EV_TICK && e->hdr.type != AEGIS_EV_SEED_DONE &&
+		    shown(r, e->hdr.ts_ns, e->hdr.tgid, -1) && r->cause < 0) {
+			if (r->json)
+				sink_json_event(stdout, &r->clock, e);
+			else
+				sink_text_event(stdout, &r->clock, e, r->color);
+		}
+		correlator_feed(r->corr, e);
+	}
+	if (n < 0)
+		fprintf(stderr, "aegismon replay: %s: %s; replayed up to there\n", file, err);
+	correlator_flush(r->corr, r->have_end ? r->end.end_ns : r->start_ns);
+
+	memset(&sum, 0, sizeof(sum));
+	sum.start_ns = r->start_ns;
+	sum.end_ns = r->have_end ? r->end.end_ns : r->start_ns;
+	sum.probes_attached = rec_header_get(rd, "probes_attached", v, sizeof(v)) ? (unsigned)atoi(v) : 0;
+	sum.probes_failed = rec_header_get(rd, "probes_failed", v, sizeof(v)) ? (unsigned)atoi(v) : 0;
+	sum.events = r->have_end ? r->end.events : r->kernel_events;
+	sum.pidset_full = r->end.pidset_full;
+	sum.socks_full = r->end.socks_full;
+	sum.dns_seen = r->end.dns_seen;
+	sum.dns_other = r->end.dns_other;
+	sum.stats = correlator_stats(r->corr);
+	if (r->json)
+		sink_json_summary(stdout, &r->clock, &sum);
+	else
+		sink_text_summary(stdout, &sum, r->color);
+	rc = summary_exit_status(&sum);
+out:
+	if (r && r->corr)
+		correlator_free(r->corr);
+	if (rd)
+		rec_reader_close(rd);
+	if (r) {
+		free(r->enrich);
+		free(r->suspect);
+		options_free(&r->opt);
+	}
+	free(r);
+	free(rd);
+	free(item);
+	return rc;
+}
