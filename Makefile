@@ -33,7 +33,7 @@ SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dns.c user/kallsyms.c user/endpoints.c user/correlate_net.c user/escape.c user/json.c user/timefmt.c user/signals.c \
 	     user/causes.c user/agent.c user/procfs.c user/decode.c \
 	     user/correlate.c user/sink_json.c user/sink_text.c user/options.c user/config.c user/resolv.c user/netprobe.c user/products.c \
-	     user/check.c user/check_agent.c user/check_net.c user/check_host.c user/check_res_tmp.c user/record.c user/replay.c \
+	     user/check.c user/check_agent.c user/check_net.c user/check_host.c user/check_res_tmp.c user/record.c user/replay.c user/report.c \
 	     user/nftrules.c user/nftexec.c user/netns.c user/enrich.c
 BPF_USER_SRCS := user/loader.c user/trace.c user/main.c
 PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))

@@ -56,6 +56,7 @@ void usage_trace(void *out)
 	      "  -j, --json               JSON lines instead of text\n"
 	      "  -e, --events             also print every raw event\n"
 	      "      --record FILE        write every event to FILE for 'aegismon replay FILE'\n"
+	      "      --report FILE        write a self-contained HTML report (SVG timeline) at the end\n"
 	      "      --agent-root DIR     agent install root (repeatable; default\n"
 	      "                           /usr/local/aegis, then /opt/aegis)\n"
 	      "      --endpoint CIDR      Aegis endpoint addresses (repeatable; replaces the\n"
@@ -195,6 +196,7 @@ enum opt_id {
 	OPT_NO_CONFIG,
 	OPT_CHECK_CONFIG,
 	OPT_RECORD,
+	OPT_REPORT,
 };
 
 struct opt_def {
@@ -215,6 +217,7 @@ static const struct opt_def opt_defs[] = {
 	{ "no-config", OPT_NO_CONFIG, false, false },
 	{ "check-config", OPT_CHECK_CONFIG, false, false },
 	{ "record", OPT_RECORD, true, false },
+	{ "report", OPT_REPORT, true, false },
 	{ "agent-root", OPT_AGENT_ROOT, true, true },
 	{ "endpoint", OPT_ENDPOINT, true, true },
 	{ "port", OPT_PORT, true, true },
@@ -368,11 +371,15 @@ static int apply_id(struct options *o, int id, const char *v, enum opt_src src, 
 		o->config = v; /* read before the command line, see options_parse */
 		return 0;
 	case OPT_RECORD:
+	case OPT_REPORT:
 		if (!v[0]) {
 			snprintf(err, errlen, "needs a file name");
 			return -1;
 		}
-		o->record = v;
+		if (id == OPT_RECORD)
+			o->record = v;
+		else
+			o->report = v;
 		return 0;
 	case OPT_AGENT_ROOT:
 		if (list_restart(&o->roots_src, src))

@@ -47,6 +47,7 @@ struct options {
 	unsigned json_log_keep;  /* rotated files kept: FILE.1 ... FILE.N */
 	const char *metrics;     /* Prometheus textfile, or NULL */
 	const char *record;      /* --record FILE: every event, for replay */
+	const char *report;      /* --report FILE: the HTML report at the end */
 	/* the config file */
 	const char *config;      /* path read, or NULL */
 	bool no_config;

@@ -16,6 +16,7 @@
 #include "enrich.h"
 #include "options.h"
 #include "record.h"
+#include "report.h"
 #include "sink.h"
 #include "timefmt.h"
 
@@ -37,6 +38,8 @@ struct replay {
 	struct rec_end end;
 	bool have_end;
 	struct diagnosis d, extra;
+	struct report *report;
+	const char *report_file;
 	uint64_t kernel_events;
 };
 
@@ -53,6 +56,7 @@ static void usage_replay(FILE *out)
 	      "      --cause CAUSE    only diagnoses of this cause\n"
 	      "      --since SECONDS  only from this many seconds after the start of the record\n"
 	      "      --color WHEN     auto, always or never\n"
+	      "      --report FILE    write the HTML report of the recorded session\n"
 	      "  -h, --help           this text\n"
 	      "\n"
 	      "Exit status: 0 nothing diagnosed, 1 a problem was diagnosed, 2 usage error or a\n"
@@ -71,6 +75,7 @@ static bool shown(const struct replay *r, uint64_t ts, uint32_t pid, int cause)
 
 static void print_diagnosis(struct replay *r, const struct diagnosis *d)
 {
+	report_diagnosis(r->report, d);
 	if (!shown(r, d->ts_ns, d->pid, (int)d->cause))
 		return;
 	if (r->json)
@@ -180,6 +185,7 @@ static int parse_args(int argc, char **argv, struct replay *r, const char **file
 		{ "cause", required_argument, NULL, 'c' },
 		{ "since", required_argument, NULL, 's' },
 		{ "color", required_argument, NULL, 'C' },
+		{ "report", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *color = "auto";
@@ -195,6 +201,7 @@ static int parse_args(int argc, char **argv, struct replay *r, const char **file
 		case 'e': r->events = true; break;
 		case 'h': usage_replay(stdout); return 1;
 		case 'C': color = optarg; break;
+		case 'R': r->report_file = optarg; break;
 		case 'p':
 			r->pid = strtol(optarg, &end, 10);
 			if (end == optarg || *end || r->pid < 1 || r->pid > 0x3fffffff) {
@@ -313,6 +320,7 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 
+	r->report = report_new(&r->clock, r->start_ns);
 	rec_rewind(rd);
 	while ((n = rec_next(rd, item, err, sizeof(err))) > 0) {
 		const struct ev *e = &item->ev;
@@ -328,6 +336,7 @@ int cmd_replay(int argc, char **argv)
 			else
 				sink_text_event(stdout, &r->clock, e, r->color);
 		}
+		report_event(r->report, e);
 		correlator_feed(r->corr, e);
 	}
 	if (n < 0)
@@ -347,12 +356,24 @@ int cmd_replay(int argc, char **argv)
 	sum.stats = correlator_stats(r->corr);
 	if (r->json)
 		sink_json_summary(stdout, &r->clock, &sum);
+	else if (r->report)
+		report_text(r->report, stdout, &sum, r->color);
 	else
 		sink_text_summary(stdout, &sum, r->color);
+	if (r->report_file && r->report) {
+		FILE *f = fopen(r->report_file, "we");
+		char host[256];
+
+		if (!f || report_html(r->report, f, &sum, rec_header_get(rd, "host", host, sizeof(host)) ? host : "?") ||
+		    fclose(f))
+			fprintf(stderr, "aegismon replay: --report %s: %s\n", r->report_file, strerror(errno));
+	}
 	rc = summary_exit_status(&sum);
 out:
 	if (r && r->corr)
 		correlator_free(r->corr);
+	if (r)
+		report_free(r->report);
 	if (rd)
 		rec_reader_close(rd);
 	if (r) {

@@ -38,7 +38,9 @@ void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 	escape_tty(summary, sizeof(summary), d->summary, sizeof(d->summary));
 	fprintf(f, "%s %s%s %s%s: %s", when, color ? sev_color(sev) : "", sev_label(sev),
 		cause_code(d->cause), color ? RESET : "", summary);
-	if (d->count > 1)
+	if (d->count > 1 && d->last_ns > d->first_ns)
+		fprintf(f, " [x%u in %.0f s]", d->count, (double)(d->last_ns - d->first_ns) / 1e9);
+	else if (d->count > 1)
 		fprintf(f, " [x%u]", d->count);
 	fputc('\n', f);
 

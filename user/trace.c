@@ -27,6 +27,7 @@
 #include "options.h"
 #include "procfs.h"
 #include "record.h"
+#include "report.h"
 #include "products.h"
 #include "sink.h"
 #include "sink_metrics.h"
@@ -53,6 +54,11 @@ struct session {
 	uint64_t third_party_at;
 	uint64_t extra_occurrences[CAUSE_COUNT];
 	struct recorder rec;         /* --record */
+	struct report *report;       /* trace: the end-of-session report */
+	bool tty;                    /* text on a terminal: a status line at the bottom */
+	bool status_shown;
+	uint64_t start_ns, status_next_ns, status_events;
+	uint64_t diagnoses_shown;
 	uint32_t diag_seq;           /* diagnoses so far: what a record's annotations refer to */
 	bool daemon;                 /* aegismon run */
 	struct syslog_target syslog[4];
@@ -160,8 +166,49 @@ static void notify_systemd(const char *state)
 	close(fd);
 }
 
+/* The status line lives on the last terminal row: take it away before a
+ * line is printed, draw it again on the next tick. */
+static void status_clear(struct session *s)
+{
+	if (s->status_shown) {
+		fputs("\r\033[K", stdout);
+		s->status_shown = false;
+	}
+}
+
+static void status_draw(struct session *s)
+{
+	uint64_t now = clock_mono_ns();
+	double el = (double)(now - s->start_ns) / 1e9;
+	uint64_t lost = loader_counter(&s->loader, AEGIS_CNT_RINGBUF_FULL);
+	unsigned rate;
+
+	if (!s->tty || now < s->status_next_ns)
+		return;
+	rate = (unsigned)((s->kernel_events - s->status_events) * NSEC / (now - s->status_next_ns + NSEC));
+	s->status_events = s->kernel_events;
+	s->status_next_ns = now + NSEC;
+	status_clear(s);
+	printf("%s%u probes%s | %llu events (%u/s) | %s%llu lost%s | %llu diagnoses | %02u:%02u elapsed",
+	       s->color ? "\033[2m" : "", s->loader.attached, s->loader.failed ? " (some failed)" : "",
+	       (unsigned long long)s->kernel_events, rate, lost && s->color ? "\033[1;31m" : "",
+	       (unsigned long long)lost, lost && s->color ? "\033[0m\033[2m" : "",
+	       (unsigned long long)s->diagnoses_shown, (unsigned)el / 60, (unsigned)el % 60);
+	if (s->opt.duration_s > 0) {
+		unsigned left = el < s->opt.duration_s ? (unsigned)(s->opt.duration_s - el) : 0;
+
+		printf(", %02u:%02u left", left / 60, left % 60);
+	}
+	fputs(s->color ? "\033[0m" : "", stdout);
+	fflush(stdout);
+	s->status_shown = true;
+}
+
 static void output_diagnosis(struct session *s, const struct diagnosis *d)
 {
+	report_diagnosis(s->report, d);
+	s->diagnoses_shown++;
+	status_clear(s);
 	emit_outputs(s, d);
 	if (s->daemon && !s->opt.json)
 		return; /* a daemon's diagnoses go to syslog and the JSON log */
@@ -262,12 +309,14 @@ static void ingest(struct session *s, const struct ev *e)
 	if (e->hdr.type < METRICS_EVENT_TYPES)
 		s->metrics.events[e->hdr.type]++;
 	if (s->opt.events && e->hdr.type != AEGIS_EV_TICK && e->hdr.type != AEGIS_EV_SEED_DONE) {
+		status_clear(s);
 		if (s->opt.json)
 			sink_json_event(stdout, &s->clock, e);
 		else
 			sink_text_event(stdout, &s->clock, e, s->color);
 	}
 	rec_event(&s->rec, e);
+	report_event(s->report, e);
 	correlator_feed(s->corr, e);
 }
 
@@ -585,6 +634,7 @@ static int run_loop(struct session *s, uint64_t start_ns)
 				loader_consume(&s->loader);
 				feed_marker(s, AEGIS_EV_TICK);
 				write_metrics(s, false);
+				status_draw(s);
 				if (end_ns && clock_mono_ns() >= end_ns)
 					stop = true;
 			} else if (fd == sigfd) {
@@ -607,6 +657,23 @@ out:
 	if (sigfd >= 0)
 		close(sigfd);
 	return rc;
+}
+
+static void write_html_report(struct session *s, const struct session_summary *sum)
+{
+	int fd = open(s->opt.report, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (!f) {
+		fprintf(stderr, "aegismon: --report %s: %s\n", s->opt.report, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (report_html(s->report, f, sum, s->host) || fclose(f))
+		fprintf(stderr, "aegismon: --report %s: write failed\n", s->opt.report);
+	else
+		fprintf(stderr, "aegismon: report written to %s\n", s->opt.report);
 }
 
 static int session_main(int argc, char **argv, bool daemon);
@@ -666,6 +733,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	s->clk_tck = sysconf(_SC_CLK_TCK);
 	if (s->clk_tck <= 0)
 		s->clk_tck = 100;
+	s->tty = !daemon && !s->opt.json && isatty(STDOUT_FILENO);
 	s->color = s->opt.color == COLOR_ALWAYS ||
 		   (s->opt.color == COLOR_AUTO && !s->opt.json && isatty(STDOUT_FILENO) &&
 		    !getenv("NO_COLOR"));
@@ -682,6 +750,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	}
 
 	start_ns = clock_mono_ns();
+	s->start_ns = s->status_next_ns = start_ns;
 	rc = loader_open(&s->loader, s->opt.ringbuf_kib, &s->opt.endpoints, &s->opt.domains,
 			 on_ring_event, s, err, sizeof(err));
 	if (rc) {
@@ -705,6 +774,12 @@ static int session_main(int argc, char **argv, bool daemon)
 			s->env.nroots > 1 ? " or " : "", s->env.nroots > 1 ? s->env.roots[1] : "");
 	fputc('\n', stderr);
 
+	/* trace keeps a report; the daemon, which runs for months, does not */
+	if (!daemon && (s->opt.report || !s->opt.json)) {
+		s->report = report_new(&s->clock, start_ns);
+		if (!s->report)
+			fprintf(stderr, "aegismon: out of memory for the report (continuing without)\n");
+	}
 	if (s->opt.record && open_record(s, start_ns, err, sizeof(err)))
 		fprintf(stderr, "aegismon: --record: %s (tracing without a record)\n", err);
 	/* attach first, then scan: a process started in between is seen by both,
@@ -719,6 +794,7 @@ static int session_main(int argc, char **argv, bool daemon)
 
 	loader_consume(&s->loader);
 	feed_marker(s, AEGIS_EV_TICK);
+	status_clear(s);
 	end_ns = clock_mono_ns(); /* recorded: a replay flushes at the same time */
 	correlator_flush(s->corr, end_ns);
 	write_metrics(s, true);
@@ -736,8 +812,12 @@ static int session_main(int argc, char **argv, bool daemon)
 	sum.dns_other = loader_counter(&s->loader, AEGIS_CNT_DNS_OTHER);
 	if (s->opt.json)
 		sink_json_summary(stdout, &s->clock, &sum);
+	else if (s->report)
+		report_text(s->report, stdout, &sum, s->color);
 	else
 		sink_text_summary(stderr, &sum, s->color);
+	if (s->report && s->opt.report)
+		write_html_report(s, &sum);
 	if (s->malformed)
 		fprintf(stderr, "aegismon: %llu malformed events ignored\n",
 			(unsigned long long)s->malformed);
@@ -765,6 +845,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	/* the daemon's job is to run: a diagnosis is not a failure of it */
 	rc = rc ? 3 : daemon ? 0 : summary_exit_status(&sum);
 	correlator_free(s->corr);
+	report_free(s->report);
 	options_free(&s->opt);
 	free(s);
 	return rc;

@@ -9,7 +9,7 @@ REC=$WORK/session.rec
 install_agent AliYunDun
 net_rig
 start_dnsmasq
-start_trace --grace 60 --record "$REC"
+start_trace --grace 60 --record "$REC" --report "$WORK/live.html"
 
 # lifecycle
 start_agent AliYunDun
@@ -45,6 +45,26 @@ diff -u "$WORK/live.json" "$WORK/replay.json" >"$WORK/diff.txt" || fail "replay 
 "$AEGISMON" replay "$REC" --json --events | grep '"kind":"event"' >"$WORK/replay_events.json"
 grep '"kind":"event"' "$OUT" >"$WORK/live_events.json"
 diff -q "$WORK/live_events.json" "$WORK/replay_events.json" >/dev/null || fail "replayed events differ"
+
+# the HTML report: the same from the live run and from the replay; it renders
+# in headless Chromium with the SVG timeline's elements, and is screenshotted
+"$AEGISMON" replay "$REC" --report "$WORK/replay.html" >/dev/null
+cmp -s "$WORK/live.html" "$WORK/replay.html" || fail "HTML reports differ: $(diff "$WORK/live.html" "$WORK/replay.html" | head -20)"
+if grep -Eq '(src|href)="(https?:)?//' "$WORK/live.html"; then fail "the report loads external assets"; fi
+chrome() { timeout 60 chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage \
+	--user-data-dir="$WORK/chrome" "$@" 2>>"$WORK/chrome.err"; }
+chrome --dump-dom "file://$WORK/live.html" >"$WORK/dom.html" || fail "chromium could not render the report: $(tail -5 "$WORK/chrome.err")"
+grep -q '<svg id="timeline"' "$WORK/dom.html" || fail "no SVG timeline in the rendered DOM"
+[ "$(grep -c '<rect class="proc"' "$WORK/dom.html")" -ge 2 ] || fail "no process bars in the timeline"
+grep -q '<g class="diag crit">' "$WORK/dom.html" || fail "no diagnosis marks"
+grep -q '<circle class="mark drop"' "$WORK/dom.html" || fail "no drop mark for the nft drop"
+grep -q '<circle class="mark fail"' "$WORK/dom.html" || fail "no failure mark"
+grep -q 'id="verdict"' "$WORK/dom.html" || fail "no verdict"
+chrome --screenshot="$WORK/report.png" --window-size=1100,1000 "file://$WORK/live.html" >/dev/null ||
+	fail "no screenshot: $(tail -5 "$WORK/chrome.err")"
+[ "$(head -c 8 "$WORK/report.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "the screenshot is not a PNG"
+[ "$(stat -c %s "$WORK/report.png")" -gt 20000 ] || fail "the screenshot is nearly empty"
+[ -n "${AEGISMON_KEEP_REPORT:-}" ] && cp "$WORK/live.html" "$WORK/report.png" "$AEGISMON_KEEP_REPORT"/
 
 # filters
 n=$("$AEGISMON" replay "$REC" --json --cause agent_killed | grep -c '"kind":"diagnosis"')
