@@ -1,5 +1,6 @@
 /* Option parsing with getopt_long: strict numbers, bounded repeats. */
 #include "options.h"
+#include "causes.h"
 #include "config.h"
 #include "sink_syslog.h"
 
@@ -25,6 +26,7 @@ void options_defaults(struct options *o)
 	o->dns_timeout_s = 5;
 	o->syslog_facility = 3; /* daemon */
 	o->json_log_keep = 4;
+	o->only_cause = -1;
 }
 
 void usage_main(void *out)
@@ -57,6 +59,9 @@ void usage_trace(void *out)
 	      "  -e, --events             also print every raw event\n"
 	      "      --record FILE        write every event to FILE for 'aegismon replay FILE'\n"
 	      "      --report FILE        write a self-contained HTML report (SVG timeline) at the end\n"
+	      "      --pid PID            print only what concerns this process\n"
+	      "      --cause CAUSE        print only diagnoses of this cause (syslog, the JSON log\n"
+	      "                           and the report still get every one)\n"
 	      "      --agent-root DIR     agent install root (repeatable; default\n"
 	      "                           /usr/local/aegis, then /opt/aegis)\n"
 	      "      --endpoint CIDR      Aegis endpoint addresses (repeatable; replaces the\n"
@@ -197,6 +202,8 @@ enum opt_id {
 	OPT_CHECK_CONFIG,
 	OPT_RECORD,
 	OPT_REPORT,
+	OPT_PID,
+	OPT_CAUSE,
 };
 
 struct opt_def {
@@ -218,6 +225,8 @@ static const struct opt_def opt_defs[] = {
 	{ "check-config", OPT_CHECK_CONFIG, false, false },
 	{ "record", OPT_RECORD, true, false },
 	{ "report", OPT_REPORT, true, false },
+	{ "pid", OPT_PID, true, false },
+	{ "cause", OPT_CAUSE, true, false },
 	{ "agent-root", OPT_AGENT_ROOT, true, true },
 	{ "endpoint", OPT_ENDPOINT, true, true },
 	{ "port", OPT_PORT, true, true },
@@ -369,6 +378,22 @@ static int apply_id(struct options *o, int id, const char *v, enum opt_src src, 
 		return 0;
 	case OPT_CONFIG:
 		o->config = v; /* read before the command line, see options_parse */
+		return 0;
+	case OPT_PID:
+		if (parse_uint(v, 1, 0x3fffffff, &o->only_pid)) {
+			snprintf(err, errlen, "'%s' is not a process id", v);
+			return -1;
+		}
+		return 0;
+	case OPT_CAUSE:
+		o->only_cause = -1;
+		for (int i = 0; i < CAUSE_COUNT; i++)
+			if (!strcmp(v, cause_code((enum cause)i)))
+				o->only_cause = i;
+		if (o->only_cause < 0) {
+			snprintf(err, errlen, "'%s' is not a cause code (see README)", v);
+			return -1;
+		}
 		return 0;
 	case OPT_RECORD:
 	case OPT_REPORT:

@@ -48,6 +48,8 @@ struct options {
 	const char *metrics;     /* Prometheus textfile, or NULL */
 	const char *record;      /* --record FILE: every event, for replay */
 	const char *report;      /* --report FILE: the HTML report at the end */
+	unsigned only_pid;       /* --pid: print only what concerns it (0: all) */
+	int only_cause;          /* --cause: print only these diagnoses (-1: all) */
 	/* the config file */
 	const char *config;      /* path read, or NULL */
 	bool no_config;

@@ -283,6 +283,7 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	r->since_ns += r->start_ns;
+	sink_text_origin(r->start_ns);
 
 	/* first pass: what the live session added to its diagnoses */
 	while ((n = rec_next(rd, item, err, sizeof(err))) > 0) {

@@ -35,6 +35,8 @@ void json_diagnosis(struct jw *w, char *buf, size_t len, const struct clockmap *
 		    const struct diagnosis *d);
 void sink_json_summary(FILE *f, const struct clockmap *cm, const struct session_summary *s);
 
+/* Text lines also show the time since start_ns (0: clock time only). */
+void sink_text_origin(uint64_t start_ns);
 void sink_text_event(FILE *f, const struct clockmap *cm, const struct ev *e, bool color);
 void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagnosis *d, bool color);
 void sink_text_summary(FILE *f, const struct session_summary *s, bool color);

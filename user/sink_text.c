@@ -29,12 +29,31 @@ static const char *sev_label(enum severity s)
 
 #define ESC(buf, s) (escape_tty((buf), sizeof(buf), (s), sizeof(s)), (buf))
 
+static uint64_t origin_ns; /* session start: times also relative to it */
+
+void sink_text_origin(uint64_t start_ns)
+{
+	origin_ns = start_ns;
+}
+
+/* "19:49:04.559" or, with an origin, "19:49:04.559 +12.3s"; its width */
+static int format_when(const struct clockmap *cm, uint64_t ts, char *buf, size_t len)
+{
+	fmt_clock(cm, ts, buf, len);
+	if (origin_ns) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, len - n, " %+7.1fs", ts >= origin_ns ? (double)(ts - origin_ns) / 1e9 : 0.0);
+		return 12 + 9;
+	}
+	return 12;
+}
+
 void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagnosis *d, bool color)
 {
-	char when[32], summary[DIAG_SUMMARY_LEN * 4];
+	char when[48], summary[DIAG_SUMMARY_LEN * 4];
 	enum severity sev = cause_severity(d->cause);
-
-	fmt_clock(cm, d->ts_ns, when, sizeof(when));
+	int indent = format_when(cm, d->ts_ns, when, sizeof(when)) + 1;
 	escape_tty(summary, sizeof(summary), d->summary, sizeof(d->summary));
 	fprintf(f, "%s %s%s %s%s: %s", when, color ? sev_color(sev) : "", sev_label(sev),
 		cause_code(d->cause), color ? RESET : "", summary);
@@ -61,7 +80,7 @@ void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 			if (raw[k] == '\0')
 				raw[k] = ' ';
 		escape_tty(args, sizeof(args), raw, sizeof(raw));
-		fprintf(f, "%13s sender: %s%s%s%s\n", "", args[0] ? args : "?",
+		fprintf(f, "%*s sender: %s%s%s%s\n", indent, "", args[0] ? args : "?",
 			e->sender_exe[0] ? " [" : "", e->sender_exe[0] ? ESC(exe, e->sender_exe) : "",
 			e->sender_exe[0] ? "]" : "");
 	}
@@ -69,34 +88,34 @@ void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 		const struct nft_rule_match *r = &d->rules[i];
 		char text[sizeof(r->text) * 4], tbl[sizeof(r->table) * 4], ch[sizeof(r->chain) * 4];
 
-		fprintf(f, "%13s rule: %s %s %s (hook %s) handle %llu: %s%s\n", "", r->family,
+		fprintf(f, "%*s rule: %s %s %s (hook %s) handle %llu: %s%s\n", indent, "", r->family,
 			ESC(tbl, r->table), ESC(ch, r->chain), r->hook, (unsigned long long)r->handle,
 			r->text[0] ? ESC(text, r->text) : r->verdict, r->certain ? "" : " (probable)");
 	}
 	if (d->drop_symbol[0])
-		fprintf(f, "%13s dropped in: %s\n", "", d->drop_symbol);
+		fprintf(f, "%*s dropped in: %s\n", indent, "", d->drop_symbol);
 	if (d->exe[0]) {
 		char exe[AEGIS_PATH_LEN * 4];
 
-		fprintf(f, "%13s exe: %s\n", "", ESC(exe, d->exe));
+		fprintf(f, "%*s exe: %s\n", indent, "", ESC(exe, d->exe));
 	}
-	fprintf(f, "%13s %sfix:%s %s\n", "", color ? DIM : "", color ? RESET : "",
+	fprintf(f, "%*s %sfix:%s %s\n", indent, "", color ? DIM : "", color ? RESET : "",
 		cause_advice(d->cause));
 	if (d->events_lost)
-		fprintf(f, "%13s note: %llu events were lost before this diagnosis\n", "",
+		fprintf(f, "%*s note: %llu events were lost before this diagnosis\n", indent, "",
 			(unsigned long long)d->events_lost);
 	fflush(f);
 }
 
 void sink_text_event(FILE *f, const struct clockmap *cm, const struct ev *e, bool color)
 {
-	char when[32], comm[AEGIS_COMM_LEN * 4], detail[AEGIS_PATH_LEN * 4 + 128];
+	char when[48], comm[AEGIS_COMM_LEN * 4], detail[AEGIS_PATH_LEN * 4 + 128];
 	char sigbuf[16], tmp[AEGIS_PATH_LEN * 4];
 	const struct aegis_hdr *h = &e->hdr;
 
 	if (h->type == AEGIS_EV_TICK)
 		return;
-	fmt_clock(cm, h->ts_ns, when, sizeof(when));
+	format_when(cm, h->ts_ns, when, sizeof(when));
 	ESC(comm, h->comm);
 	detail[0] = '\0';
 	switch (h->type) {

@@ -212,6 +212,9 @@ static void output_diagnosis(struct session *s, const struct diagnosis *d)
 	emit_outputs(s, d);
 	if (s->daemon && !s->opt.json)
 		return; /* a daemon's diagnoses go to syslog and the JSON log */
+	if ((s->opt.only_pid && d->pid != s->opt.only_pid) ||
+	    (s->opt.only_cause >= 0 && (int)d->cause != s->opt.only_cause))
+		return; /* --pid, --cause: the terminal only; the other outputs get all */
 	if (s->opt.json)
 		sink_json_diagnosis(stdout, &s->clock, d);
 	else
@@ -308,7 +311,8 @@ static void ingest(struct session *s, const struct ev *e)
 {
 	if (e->hdr.type < METRICS_EVENT_TYPES)
 		s->metrics.events[e->hdr.type]++;
-	if (s->opt.events && e->hdr.type != AEGIS_EV_TICK && e->hdr.type != AEGIS_EV_SEED_DONE) {
+	if (s->opt.events && e->hdr.type != AEGIS_EV_TICK && e->hdr.type != AEGIS_EV_SEED_DONE &&
+	    (!s->opt.only_pid || e->hdr.tgid == s->opt.only_pid) && s->opt.only_cause < 0) {
 		status_clear(s);
 		if (s->opt.json)
 			sink_json_event(stdout, &s->clock, e);
@@ -751,6 +755,7 @@ static int session_main(int argc, char **argv, bool daemon)
 
 	start_ns = clock_mono_ns();
 	s->start_ns = s->status_next_ns = start_ns;
+	sink_text_origin(start_ns);
 	rc = loader_open(&s->loader, s->opt.ringbuf_kib, &s->opt.endpoints, &s->opt.domains,
 			 on_ring_event, s, err, sizeof(err));
 	if (rc) {

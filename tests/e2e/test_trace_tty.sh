@@ -35,7 +35,18 @@ victim=$LAST_PID
 ) &
 PIDS+=("$!")
 "$AEGISMON" trace --agent-root "$ROOT" --grace 60 --duration 2 >"$WORK/pipe.log" 2>"$WORK/pipe.err"
-grep -q "agent_killed" "$WORK/pipe.log" || fail "no diagnosis through the pipe"
+grep -q "CRITICAL agent_killed: AliYunDun (pid $victim)" "$WORK/pipe.log" || fail "no diagnosis through the pipe"
 if grep -q $'\e' "$WORK/pipe.log"; then fail "escape sequences written to a pipe"; fi
 grep -q "^verdict: agent_killed" "$WORK/pipe.log" || fail "no verdict through the pipe"
-pass "tty: colors, status line, report; pipe: plain"
+# --cause and --pid filter what is printed, not what is judged
+start_agent AliYunDun
+victim=$LAST_PID
+(
+	sleep 1
+	kill -KILL "$victim"
+) &
+PIDS+=("$!")
+"$AEGISMON" trace --agent-root "$ROOT" --grace 60 --duration 2 --cause agent_exited >"$WORK/filter.log" 2>&1
+if grep -q "CRITICAL agent_killed" "$WORK/filter.log"; then fail "--cause agent_exited printed a kill"; fi
+grep -q "^verdict: agent_killed" "$WORK/filter.log" || fail "the report lost the filtered diagnosis"
+pass "tty: colors, status line, report; pipe: plain; filters"
