@@ -34,7 +34,9 @@ PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dn
 	     user/causes.c user/agent.c user/procfs.c user/decode.c \
 	     user/correlate.c user/sink_json.c user/sink_text.c user/options.c user/config.c \
 	     user/nftrules.c user/nftexec.c user/netns.c user/enrich.c
-BPF_USER_SRCS := user/loader.c user/trace.c user/main.c
+# remediation (issue #6)
+PURE_SRCS += user/policy.c user/safepath.c user/spawn.c user/remedy.c user/hook.c user/remediate.c
+BPF_USER_SRCS := user/loader.c user/trace.c user/main.c user/restart.c
 PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))
 USER_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/%.o,$(BPF_USER_SRCS))
 

@@ -124,6 +124,14 @@ static const struct cause_info table[CAUSE_COUNT] = {
 		"dns_blocked_local", SEV_CRITICAL,
 		"This host's own firewall drops DNS traffic (port 53). Remove the rule or allow "
 		"UDP and TCP 53 to the nameservers of /etc/resolv.conf.", 1 },
+	[CAUSE_REMEDIATION_FAILED] = {
+		"remediation_failed", SEV_CRITICAL,
+		"aegismon restarted the agent and it did not stay up (or the restart budget "
+		"of --restart-max per --restart-window is spent, or the restart was refused): "
+		"automatic restarts are stopped. Read the diagnoses of the agent's exits, fix "
+		"what kills it, then restart it by hand ('aegismon restart') or reinstall it "
+		"from the Security Center console. Restarts resume after the window or a "
+		"reload of aegismon.", 1 },
 };
 
 const char *cause_code(enum cause c)

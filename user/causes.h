@@ -26,6 +26,7 @@ enum cause {
 	CAUSE_DNS_TIMEOUT,
 	CAUSE_DNS_UNREACHABLE,
 	CAUSE_DNS_BLOCKED_LOCAL,
+	CAUSE_REMEDIATION_FAILED, /* aegismon's own restarts did not help */
 	CAUSE_COUNT
 };
 

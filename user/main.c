@@ -4,6 +4,7 @@
 
 #include "events.h"
 #include "options.h"
+#include "restart.h"
 #include "trace.h"
 #include "version.h"
 
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
 		return cmd_trace(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "restart"))
+		return cmd_restart(argc - 1, argv + 1);
 	fprintf(stderr, "aegismon: unknown command '%s'\n", cmd);
 	usage_main(stderr);
 	return 2;

@@ -1,6 +1,7 @@
 /* Option parsing with getopt_long: strict numbers, bounded repeats. */
 #include "options.h"
 #include "config.h"
+#include "policy.h"
 #include "sink_syslog.h"
 
 #include <errno.h>
@@ -24,6 +25,11 @@ void options_defaults(struct options *o)
 	o->dns_timeout_s = 5;
 	o->syslog_facility = 3; /* daemon */
 	o->json_log_keep = 4;
+	o->remediation = REM_ADVISE;
+	o->restart_max = 3;
+	o->restart_window_s = 3600;
+	o->restart_delay_s = 10;
+	o->hook_timeout_s = 10;
 }
 
 void usage_main(void *out)
@@ -35,6 +41,7 @@ void usage_main(void *out)
 	      "commands:\n"
 	      "  trace     trace the agent live and diagnose what happens to it\n"
 	      "  run       the always-on daemon: the same diagnoses to syslog and a JSON log\n"
+	      "  restart   restart the agent the official way, safely (--dry-run to see how)\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "'aegismon COMMAND --help' describes the options of a command.\n"
@@ -75,6 +82,14 @@ void usage_trace(void *out)
 	      "                           leave it to logrotate)\n"
 	      "      --json-log-keep N    rotated files kept, FILE.1 to FILE.N (default 4)\n"
 	      "      --metrics FILE       Prometheus textfile, rewritten atomically every 5 s\n"
+	      "      --remediation MODE   off, advise (default: say what to do) or restart (restart\n"
+	      "                           the agent when it is down; never for network/DNS causes)\n"
+	      "      --remediation-hook PATH  executable run per diagnosis: JSON on stdin,\n"
+	      "                           AEGISMON_CAUSE/SEVERITY/PID/COMM/SUMMARY in its environment\n"
+	      "      --restart-max N      restarts allowed per window, then remediation_failed (default 3)\n"
+	      "      --restart-window SECONDS  ... the window (default 3600)\n"
+	      "      --restart-delay SECONDS  first restart delay, doubled per restart (default 10)\n"
+	      "      --hook-timeout SECONDS  the hook is killed after this long (default 10)\n"
 	      "      --config FILE        read options from FILE first (default /etc/aegismon.conf\n"
 	      "                           when it exists); the command line wins over it\n"
 	      "      --no-config          do not read a config file\n"
@@ -162,6 +177,12 @@ enum opt_id {
 	OPT_CONFIG,
 	OPT_NO_CONFIG,
 	OPT_CHECK_CONFIG,
+	OPT_REMEDIATION,
+	OPT_REMEDIATION_HOOK,
+	OPT_RESTART_MAX,
+	OPT_RESTART_WINDOW,
+	OPT_RESTART_DELAY,
+	OPT_HOOK_TIMEOUT,
 };
 
 struct opt_def {
@@ -196,6 +217,12 @@ static const struct opt_def opt_defs[] = {
 	{ "json-log-max-size", OPT_JSON_LOG_MAX_SIZE, true, true },
 	{ "json-log-keep", OPT_JSON_LOG_KEEP, true, true },
 	{ "metrics", OPT_METRICS, true, true },
+	{ "remediation", OPT_REMEDIATION, true, true },
+	{ "remediation-hook", OPT_REMEDIATION_HOOK, true, true },
+	{ "restart-max", OPT_RESTART_MAX, true, true },
+	{ "restart-window", OPT_RESTART_WINDOW, true, true },
+	{ "restart-delay", OPT_RESTART_DELAY, true, true },
+	{ "hook-timeout", OPT_HOOK_TIMEOUT, true, true },
 };
 #define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
@@ -468,6 +495,47 @@ static int apply_id(struct options *o, int id, const char *v, enum opt_src src, 
 	case OPT_JSON_LOG_KEEP:
 		if (parse_uint(v, 1, 100, &o->json_log_keep)) {
 			snprintf(err, errlen, "'%s' is not a number from 1 to 100", v);
+			return -1;
+		}
+		return 0;
+	case OPT_REMEDIATION: {
+		enum remediation_mode m;
+
+		if (remediation_mode_parse(v, &m)) {
+			snprintf(err, errlen, "'%s' is not off, advise or restart", v);
+			return -1;
+		}
+		o->remediation = (int)m;
+		return 0;
+	}
+	case OPT_REMEDIATION_HOOK:
+		if (v[0] != '/') {
+			snprintf(err, errlen, "'%s' is not an absolute path", v);
+			return -1;
+		}
+		o->remediation_hook = v;
+		return 0;
+	case OPT_RESTART_MAX:
+		if (parse_uint(v, 1, 64, &o->restart_max)) {
+			snprintf(err, errlen, "'%s' is not a number from 1 to 64", v);
+			return -1;
+		}
+		return 0;
+	case OPT_RESTART_WINDOW:
+		if (parse_seconds(v, 1, 604800, &o->restart_window_s)) {
+			snprintf(err, errlen, "'%s' is not a number of seconds (1-604800)", v);
+			return -1;
+		}
+		return 0;
+	case OPT_RESTART_DELAY:
+		if (parse_seconds(v, 0, 86400, &o->restart_delay_s)) {
+			snprintf(err, errlen, "'%s' is not a number of seconds (0-86400)", v);
+			return -1;
+		}
+		return 0;
+	case OPT_HOOK_TIMEOUT:
+		if (parse_seconds(v, 0.1, 3600, &o->hook_timeout_s)) {
+			snprintf(err, errlen, "'%s' is not a number of seconds (0.1-3600)", v);
 			return -1;
 		}
 		return 0;

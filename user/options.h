@@ -45,6 +45,13 @@ struct options {
 	unsigned json_log_max_mib; /* rotate at this size; 0: never (logrotate's job) */
 	unsigned json_log_keep;  /* rotated files kept: FILE.1 ... FILE.N */
 	const char *metrics;     /* Prometheus textfile, or NULL */
+	/* remediation (issue #6) */
+	int remediation;         /* enum remediation_mode: off, advise (default), restart */
+	const char *remediation_hook; /* executable run per diagnosis, or NULL */
+	unsigned restart_max;    /* restarts per window (default 3) */
+	double restart_window_s; /* default 3600 */
+	double restart_delay_s;  /* first delay, doubled per restart (default 10) */
+	double hook_timeout_s;   /* default 10 */
 	/* the config file */
 	const char *config;      /* path read, or NULL */
 	bool no_config;

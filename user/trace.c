@@ -23,6 +23,8 @@
 #include "loader.h"
 #include "options.h"
 #include "procfs.h"
+#include "remediate.h"
+#include "remedy.h"
 #include "sink.h"
 #include "sink_metrics.h"
 #include "sink_syslog.h"
@@ -52,6 +54,7 @@ struct session {
 	char line[32768];            /* one syslog message */
 	struct metrics metrics;
 	uint64_t metrics_next_ns;
+	struct remediator *rem;      /* restarts and the hook; NULL when not in use */
 };
 
 /* syslog receivers and the JSON log: never block, never stop the loop */
@@ -116,13 +119,8 @@ static void notify_systemd(const char *state)
 	close(fd);
 }
 
-static void on_diagnosis(const struct diagnosis *diag, void *ctx)
+static void print_diagnosis(struct session *s, const struct diagnosis *d)
 {
-	struct session *s = ctx;
-	struct diagnosis *d = &s->enriched;
-
-	*d = *diag;
-	enrich_diagnosis(d);
 	emit_outputs(s, d);
 	if (s->daemon && !s->opt.json)
 		return; /* a daemon's diagnoses go to syslog and the JSON log */
@@ -131,6 +129,81 @@ static void on_diagnosis(const struct diagnosis *diag, void *ctx)
 		sink_json_diagnosis(stdout, &s->clock, d);
 	else
 		sink_text_diagnosis(stdout, &s->clock, d, s->color);
+}
+
+static void on_diagnosis(const struct diagnosis *diag, void *ctx)
+{
+	struct session *s = ctx;
+	struct diagnosis *d = &s->enriched;
+
+	*d = *diag;
+	enrich_diagnosis(d);
+	print_diagnosis(s, d);
+	if (s->rem)
+		remediator_on_diagnosis(s->rem, d, clock_mono_ns());
+}
+
+/* remediation_failed, made by the remediator: the same outputs */
+static void on_own_diagnosis(void *ctx, const struct diagnosis *d)
+{
+	print_diagnosis(ctx, d);
+}
+
+/* A remediation action: like a diagnosis, to syslog, the JSON log and stdout. */
+static void on_action(void *ctx, const struct action *a)
+{
+	struct session *s = ctx;
+	uint64_t now = clock_mono_ns();
+
+	for (int i = 0; i < s->nsyslog; i++) {
+		struct syslog_target *t = &s->syslog[i];
+		size_t n = syslog_format_action(s->line, sizeof(s->line), s->opt.syslog_facility, s->host,
+						"aegismon", (int)getpid(), t->dropped, &s->clock, a);
+
+		if (n)
+			syslog_send(t, s->line, n, now);
+	}
+	if (s->json_fd >= 0) {
+		struct jw w;
+		size_t len;
+
+		json_action(&w, s->line, sizeof(s->line) - 1, &s->clock, a);
+		if (!w.overflow) {
+			len = strlen(s->line);
+			s->line[len++] = '\n';
+			if (write(s->json_fd, s->line, len) != (ssize_t)len)
+				s->json_errors++;
+		}
+	}
+	if (s->opt.json)
+		sink_json_action(stdout, &s->clock, a);
+	else if (!s->daemon)
+		sink_text_action(stdout, &s->clock, a, s->color);
+}
+
+/* The daemon always remediates (advise by default); trace only when asked to
+ * restart or run a hook. */
+static int setup_remediation(struct session *s)
+{
+	struct remediate_config rc;
+
+	if (s->opt.remediation == REM_OFF && !s->opt.remediation_hook)
+		return 0;
+	if (!s->daemon && s->opt.remediation != REM_RESTART && !s->opt.remediation_hook)
+		return 0;
+	memset(&rc, 0, sizeof(rc));
+	rc.policy.mode = (enum remediation_mode)s->opt.remediation;
+	rc.policy.restart_max = s->opt.restart_max;
+	rc.policy.window_ns = (uint64_t)(s->opt.restart_window_s * 1e9);
+	rc.policy.delay_ns = (uint64_t)(s->opt.restart_delay_s * 1e9);
+	rc.hook = s->opt.remediation_hook;
+	rc.hook_timeout_ns = (uint64_t)(s->opt.hook_timeout_s * 1e9);
+	rc.restart_timeout_ms = 10000;
+	rc.env = &s->env;
+	rc.sysroot = remedy_sysroot();
+	rc.clock = &s->clock;
+	s->rem = remediator_new(&rc, on_action, on_own_diagnosis, s);
+	return s->rem ? 0 : -1;
 }
 
 /* An Aegis name resolved: connects to that address are endpoint connects now. */
@@ -308,6 +381,12 @@ static int run_loop(struct session *s, uint64_t start_ns)
 	bool stop = false;
 
 	rc = setup_fds(&sigfd, &timerfd, &epfd, rbfd);
+	if (!rc && s->rem) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = remediator_fd(s->rem) };
+
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			rc = -errno;
+	}
 	if (rc) {
 		fprintf(stderr, "aegismon: cannot set up the event loop: %s\n", strerror(-rc));
 		goto out;
@@ -328,6 +407,8 @@ static int run_loop(struct session *s, uint64_t start_ns)
 
 			if (fd == rbfd) {
 				loader_consume(&s->loader);
+			} else if (s->rem && fd == remediator_fd(s->rem)) {
+				remediator_dispatch(s->rem, clock_mono_ns());
 			} else if (fd == timerfd) {
 				uint64_t expirations;
 
@@ -336,6 +417,8 @@ static int run_loop(struct session *s, uint64_t start_ns)
 				/* events first, then the tick that may judge their silence */
 				loader_consume(&s->loader);
 				feed_marker(s, AEGIS_EV_TICK);
+				if (s->rem)
+					remediator_tick(s->rem, clock_mono_ns());
 				write_metrics(s, false);
 				if (end_ns && clock_mono_ns() >= end_ns)
 					stop = true;
@@ -431,7 +514,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	cfg.flap_window_ns = (uint64_t)(s->opt.flap_window_s * 1e9);
 	cfg.flap_count = s->opt.flap_count;
 	s->corr = correlator_new(&cfg, on_diagnosis, s);
-	if (!s->corr) {
+	if (!s->corr || setup_remediation(s)) {
 		fprintf(stderr, "aegismon: out of memory\n");
 		free(s);
 		return 3;
@@ -503,6 +586,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	if (s->json_fd >= 0)
 		close(s->json_fd);
 	loader_close(&s->loader);
+	remediator_free(s->rem);
 	/* the daemon's job is to run: a diagnosis is not a failure of it */
 	rc = rc ? 3 : daemon ? 0 : summary_exit_status(&sum);
 	correlator_free(s->corr);
