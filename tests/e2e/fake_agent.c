@@ -19,6 +19,10 @@
  *   fake_agent notifyrecv PATH    (as systemd) print each sd_notify datagram on PATH
  *   fake_agent serve ADDR PORT reset|hold
  *                                 (as the far end) accept, then reset or hold
+ *
+ * Started without arguments (as a restart does: no argv, a clean environment),
+ * it reads its mode from fake_agent.mode next to its executable (words
+ * separated by blanks, e.g. "connect 127.0.0.1 9000"), if that file exists.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -267,10 +271,47 @@ static int do_resolve(int argc, char **argv)
 	return 0;
 }
 
+/* The mode file next to /proc/self/exe: its words become argv[1..]. */
+static void mode_from_file(int *argc, char ***argv)
+{
+	static char text[512];
+	static char *words[16];
+	char path[4096 + 32];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	char *slash, *save = NULL, *w;
+	FILE *f;
+	size_t got;
+	int k = 1;
+
+	if (n <= 0)
+		return;
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	if (!slash)
+		return;
+	strcpy(slash + 1, "fake_agent.mode");
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	got = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[got] = '\0';
+	words[0] = (*argv)[0];
+	for (w = strtok_r(text, " \t\n", &save); w && k < 15; w = strtok_r(NULL, " \t\n", &save))
+		words[k++] = w;
+	words[k] = NULL;
+	*argc = k;
+	*argv = words;
+}
+
 int main(int argc, char **argv)
 {
-	const char *mode = argc > 1 ? argv[1] : "run";
+	const char *mode;
 	long ms = 0;
+
+	if (argc == 1)
+		mode_from_file(&argc, &argv);
+	mode = argc > 1 ? argv[1] : "run";
 
 	if (!strcmp(mode, "exit")) {
 		int code = argc > 2 ? atoi(argv[2]) : 0;
