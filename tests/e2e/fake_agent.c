@@ -11,6 +11,8 @@
  *   fake_agent connect ADDR PORT [COUNT] [GAP_MS]
  *                                 blocking TCP connects, one line of result each;
  *                                 a successful one is held until the peer closes
+ *   fake_agent connectstay ADDR PORT
+ *                                 one connect as above, then stay up until killed
  *   fake_agent udp ADDR PORT      connect a UDP socket and send one datagram
  *   fake_agent dns SERVER NAME    one raw UDP query (type A) to SERVER:53, print the rcode
  *   fake_agent resolve NAME [PORT] getaddrinfo(NAME), then connect to the first address
@@ -342,6 +344,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "connect") && argc > 3)
 		return do_connect(argc, argv);
+	if (!strcmp(mode, "connectstay") && argc > 3) {
+		char *one[] = { argv[0], argv[1], argv[2], argv[3], (char *)"1", NULL };
+
+		do_connect(5, one);
+		for (;;)
+			pause();
+	}
 	if (!strcmp(mode, "udp") && argc > 3)
 		return do_udp(argv);
 	if (!strcmp(mode, "dns") && argc > 3)
