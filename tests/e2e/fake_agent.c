@@ -11,8 +11,8 @@
  *   fake_agent connect ADDR PORT [COUNT] [GAP_MS]
  *                                 blocking TCP connects, one line of result each;
  *                                 a successful one is held until the peer closes
- *   fake_agent connectstay ADDR PORT
- *                                 one connect as above, then stay up until killed
+ *   fake_agent connectstay ADDR PORT [MS]
+ *                                 after MS ms, one connect as above, then stay up until killed
  *   fake_agent udp ADDR PORT      connect a UDP socket and send one datagram
  *   fake_agent dns SERVER NAME    one raw UDP query (type A) to SERVER:53, print the rcode
  *   fake_agent resolve NAME [PORT] getaddrinfo(NAME), then connect to the first address
@@ -347,6 +347,8 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "connectstay") && argc > 3) {
 		char *one[] = { argv[0], argv[1], argv[2], argv[3], (char *)"1", NULL };
 
+		if (argc > 4)
+			sleep_ms(atol(argv[4]));
 		do_connect(5, one);
 		for (;;)
 			pause();
