@@ -409,16 +409,27 @@ static void child_done(struct remediator *r, uint64_t now_ns)
 	}
 }
 
-/* Did one of our restart children send the signal in this diagnosis? */
+static bool own_pid(const struct remediator *r, uint32_t pid)
+{
+	for (unsigned k = 0; k < OWN_PIDS && k < r->nown; k++)
+		if (r->own[k] && pid == (uint32_t)r->own[k])
+			return true;
+	return false;
+}
+
+/* Did one of our restart children (or a service script it ran) send the
+ * signal in this diagnosis? Then it is our restart, not a new death. */
 static bool our_doing(const struct remediator *r, const struct diagnosis *d)
 {
 	for (unsigned i = 0; i < d->n_evidence; i++) {
-		const struct ev *e = &d->evidence[i];
+		const struct aegis_signal *sg = &d->evidence[i].signal;
 
-		if (e->hdr.type != AEGIS_EV_SIGNAL)
+		if (d->evidence[i].hdr.type != AEGIS_EV_SIGNAL)
 			continue;
-		for (unsigned k = 0; k < OWN_PIDS && k < r->nown; k++)
-			if (r->own[k] && e->signal.sender_tgid == (uint32_t)r->own[k])
+		if (own_pid(r, sg->sender_tgid))
+			return true;
+		for (unsigned c = 0; c < sg->chain_len && c < AEGIS_CHAIN_LEN; c++)
+			if (own_pid(r, sg->chain[c].pid))
 				return true;
 	}
 	return false;
