@@ -164,11 +164,21 @@ static int scan_one(int pid, void *arg)
 	return 0;
 }
 
+static int by_core(const void *a, const void *b)
+{
+	const struct agent_proc *x = a, *y = b;
+
+	return x->core != y->core ? x->core - y->core : x->pid - y->pid;
+}
+
+/* AliYunDun first: when its self-protection refuses the signal, nothing
+ * else has been stopped yet */
 static void scan_agent(const char *root, struct scan *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->root = root;
 	proc_for_each_pid(scan_one, s);
+	qsort(s->procs, (size_t)s->n, sizeof(s->procs[0]), by_core);
 }
 
 /* ---- stop ---- */
@@ -269,7 +279,10 @@ static int stop_agent(struct ctx *c, struct scan *s, bool *update_was_running)
 			       strerror(e), e == EPERM ? " (the agent's self-protection, or an LSM)" : "");
 			rc = failed(c, e == EPERM, "cannot stop pid %d (%s): %s%s", p->pid, p->comm,
 				    strerror(e), e == EPERM ? ": turn off the agent's self-protection in the console" : "");
-			continue; /* reported once, not retried */
+			/* reported once, not retried; the rest is left running */
+			for (int k = i + 1; k < s->n; k++)
+				fds[k] = -1;
+			break;
 		}
 		report(c, "stop", "ok", "SIGTERM sent to pid %d (%s, %s)", p->pid, p->comm, p->exe);
 		c->r->stopped++;
