@@ -128,6 +128,11 @@ struct policy_decision policy_on_diagnosis(struct policy_state *st, const struct
 	return schedule(st, cfg, now_ns, "the agent is down and a restart can bring it back");
 }
 
+void policy_restart_cancel(struct policy_state *st)
+{
+	st->pending = false;
+}
+
 struct policy_decision policy_restart_done(struct policy_state *st, const struct policy_config *cfg,
 					   bool ok, bool fatal, uint64_t now_ns)
 {

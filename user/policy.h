@@ -71,6 +71,10 @@ struct policy_decision policy_on_diagnosis(struct policy_state *st, const struct
 struct policy_decision policy_restart_done(struct policy_state *st, const struct policy_config *cfg,
 					   bool ok, bool fatal, uint64_t now_ns);
 
+/* A scheduled restart was not needed (the agent came back by itself): it
+ * costs no budget. */
+void policy_restart_cancel(struct policy_state *st);
+
 /* Restarts counted in the window at now_ns. */
 unsigned policy_restarts_in_window(struct policy_state *st, const struct policy_config *cfg,
 				   uint64_t now_ns);

@@ -266,6 +266,29 @@ static void start_restart(struct remediator *r, uint64_t now_ns)
 	pid_t pid;
 
 	r->scheduled = false;
+	/* back by itself (its service, its updater, an SRE's 'aegismon restart'):
+	 * a restart now would only kill a healthy agent */
+	if (r->cfg.env->install.found) {
+		int core = -1;
+		pid_t running;
+
+		for (int i = 0; i < CORE_COUNT; i++)
+			if (!strcmp(r->trigger_process, agent_core_name(i)))
+				core = i;
+		running = core >= 0 ? remedy_core_running(r->cfg.env->install.root, core) : 0;
+		if (running) {
+			snprintf(detail, sizeof(detail), "%s runs again (pid %d) without us: no restart needed",
+				 r->trigger_process, (int)running);
+			a.outcome = "skipped";
+			a.cause = (int)r->trigger;
+			a.process = r->trigger_process;
+			a.pid = r->trigger_pid;
+			a.detail = detail;
+			emit(r, &a);
+			policy_restart_cancel(&r->pol);
+			return;
+		}
+	}
 	if (pipe2(out, O_CLOEXEC)) {
 		snprintf(detail, sizeof(detail), "pipe: %s", strerror(errno));
 		goto fail;
@@ -383,6 +406,14 @@ static void child_done(struct remediator *r, uint64_t now_ns)
 	r->child = 0;
 	if (!r->got_result)
 		snprintf(r->result_reason, sizeof(r->result_reason), "the restart child died (status 0x%x)", st);
+	/* a death while the child finished was coalesced into this restart:
+	 * look again before calling it a success */
+	if (r->got_result && r->result_ok && r->cfg.env->install.found &&
+	    !remedy_core_running(r->cfg.env->install.root, CORE_ALIYUNDUN)) {
+		r->result_ok = false;
+		snprintf(r->result_reason, sizeof(r->result_reason),
+			 "AliYunDun died again right after the restart");
+	}
 	a.cause = (int)r->trigger;
 	a.process = r->trigger_process;
 	a.pid = r->trigger_pid;

@@ -181,6 +181,17 @@ static void scan_agent(const char *root, struct scan *s)
 	qsort(s->procs, (size_t)s->n, sizeof(s->procs[0]), by_core);
 }
 
+pid_t remedy_core_running(const char *root, int core)
+{
+	struct scan s;
+
+	scan_agent(root, &s);
+	for (int i = 0; i < s.n; i++)
+		if (s.procs[i].core == core)
+			return s.procs[i].pid;
+	return 0;
+}
+
 /* ---- stop ---- */
 
 static int pidfd_open_(pid_t pid)
@@ -506,10 +517,10 @@ int remedy_restart(const struct remedy_opts *o, struct remedy_result *r)
 		break;
 	}
 	case METHOD_DIRECT:
-		/* the official restart runs AliYunDun; the updater comes back too
-		 * when it ran before we stopped it */
+		/* the official restart runs AliYunDun; the updater (the service's
+		 * bootstrap, a core process too) comes back when it is installed */
 		snprintf(upd, sizeof(upd), "%s/aegis_update/AliYunDunUpdate", inst->root);
-		if (update_was_running) {
+		if (update_was_running || (inst->present_mask & (1u << CORE_UPDATE))) {
 			if (safepath_check_exec(upd, inst->root, NULL, 0, why, sizeof(why))) {
 				report(&c, "check", "refused", "%s", why);
 				failed(&c, true, "unsafe updater binary: %s", why);

@@ -73,6 +73,14 @@ wait_for 5 grep -q ' action \[aegismon@32473 action="restart" outcome="ok"' "$RS
 line=$(grep -m1 'outcome="scheduled"' "$RSYSLOG_OUT")
 assert_match "$line" '^<29>1 .* aegismon [0-9]+ action \[aegismon@32473 action="restart" outcome="scheduled" cause="agent_killed" process="AliYunDun" pid="[0-9]+"\] \{"kind":"action"' "syslog action line"
 
+# 4. an SRE's 'aegismon restart' kills the agent too: when the daemon's
+# restart is due, the agent runs again, so the daemon leaves it alone
+"$AEGISMON" restart --agent-root "$ROOT" --timeout 5 >"$WORK/manual.out" 2>&1 || fail "manual restart: $(cat "$WORK/manual.out")"
+manual=$(root_pid_of AliYunDun) || fail "no AliYunDun after the manual restart"
+wait_action '.outcome=="skipped" and (.detail | test("runs again \\(pid [0-9]+\\) without us"))' 5
+assert_eq "$(count_action '.action=="restart" and .outcome=="started"')" 1 "restarts after the manual one"
+assert_eq "$(root_pid_of AliYunDun)" "$manual" "the manually restarted agent is left alone"
+
 stop_daemon
 assert_eq "$TRACE_RC" 0 "daemon exit status"
-pass "network cause refused with advice; SIGKILL -> restart in 0.5 s -> agent_online; actions to JSON log and syslog"
+pass "network cause refused with advice; SIGKILL -> restart in 0.5 s -> agent_online; actions to JSON log and syslog; a manual restart is not redone"

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/remedy_lib.sh"
 
 install_agent AliYunDun
-echo "exit 1 100" >"$CLIENT_DIR/fake_agent.mode"
+echo "exit 1 20" >"$CLIENT_DIR/fake_agent.mode"
 start_agent AliYunDun run
 first=$LAST_PID
 start_daemon --remediation restart --restart-delay 0.3 --restart-max 2 --restart-window 600 --grace 60
@@ -21,9 +21,13 @@ wait_action '.action=="escalate" and .outcome=="failed"'
 assert_eq "$(count_action '.action=="restart" and .outcome=="started"')" 2 "restarts before giving up"
 # backoff: the second restart waited twice as long as the first
 assert_eq "$(jq -s -c '[.[] | select(.kind=="action" and .outcome=="scheduled") | .delay_ms]' "$OUT")" "[300,600]" "delays"
-assert_eq "$(count_action '.action=="restart" and .step==null and .outcome=="failed"')" 2 "failed restarts"
-assert_match "$(jq -r -s '[.[] | select(.kind=="action" and .step=="verify" and .outcome=="failed")][0].detail' "$OUT")" \
-	'AliYunDun \(pid [0-9]+\) exited within 300 ms of its start' "why a restart failed"
+# each restart either failed its verification (the new AliYunDun died within
+# 0.3 s) or, on a loaded machine, passed it and the agent died right after
+assert_eq "$(count_action '.action=="restart" and .step==null and (.outcome=="failed" or .outcome=="ok")')" 2 "restart outcomes"
+if has_action '.step=="verify" and .outcome=="failed"'; then
+	assert_match "$(jq -r -s '[.[] | select(.kind=="action" and .step=="verify" and .outcome=="failed")][0].detail' "$OUT")" \
+		'AliYunDun \(pid [0-9]+\) exited within 300 ms of its start' "why a restart failed"
+fi
 # the agent is left alone from now on, even when it dies again
 start_agent AliYunDun exit 2 50
 wait "$LAST_PID"

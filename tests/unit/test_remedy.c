@@ -240,6 +240,13 @@ static void test_policy_coalesces_while_pending(void **state)
 	assert_int_equal(policy_restart_done(&st, &rst, true, false, S(12)).action, POL_NONE);
 	assert_false(st.pending);
 	assert_int_equal(policy_restarts_in_window(&st, &rst, S(12)), 1);
+	/* the agent came back by itself before the restart was due: no budget spent */
+	assert_int_equal(policy_on_diagnosis(&st, &rst, CAUSE_AGENT_KILLED, true, S(20)).action, POL_RESTART);
+	policy_restart_cancel(&st);
+	assert_false(st.pending);
+	assert_int_equal(policy_restarts_in_window(&st, &rst, S(31)), 1);
+	/* the next death waits the second delay: one restart in the window */
+	assert_true(policy_on_diagnosis(&st, &rst, CAUSE_AGENT_KILLED, true, S(40)).delay_ns == S(20));
 }
 
 static void test_policy_backoff_and_budget(void **state)
