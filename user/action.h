@@ -11,6 +11,7 @@ struct action {
 	const char *step;       /* restart steps: find, check, method, stop, start, verify; or NULL */
 	const char *outcome;    /* scheduled, started, ok, would, refused, failed, skipped, timeout, dropped */
 	const char *mode;       /* remediation mode, or NULL */
+	const char *method;     /* restart method: systemd, sysv, direct; or NULL */
 	int cause;              /* the diagnosis that led to it, or -1 */
 	uint32_t pid;           /* the diagnosis subject's pid, 0 if none */
 	const char *process;    /* the diagnosis subject, or NULL */

@@ -301,9 +301,15 @@ static void start_restart(struct remediator *r, uint64_t now_ns)
 		goto fail;
 	}
 	if (pid == 0) {
-		struct remedy_opts o = { .env = r->cfg.env, .timeout_ms = r->cfg.restart_timeout_ms,
+		/* our own copy: look for the install again, an update may have
+		 * added a higher version directory since the daemon started */
+		static struct agent_env env;
+		struct remedy_opts o = { .env = &env, .timeout_ms = r->cfg.restart_timeout_ms,
 					 .sysroot = r->cfg.sysroot, .report = child_report, .ctx = &out[1] };
 		struct remedy_result res;
+
+		env = *r->cfg.env;
+		agent_scan_install(&env);
 		char line[REMEDY_DETAIL_LEN + 32];
 		int n, rc;
 		ssize_t w;

@@ -180,7 +180,7 @@ int cmd_restart(int argc, char **argv)
 				 remedy_method_name(res.method), (int)res.pids[CORE_ALIYUNDUN]);
 		a.detail = detail;
 		a.dry_run = out.dry_run;
-		a.mode = remedy_method_name(res.method);
+		a.method = remedy_method_name(res.method);
 		sink_json_action(stdout, &out.cm, &a);
 	} else if (rc) {
 		printf("aegismon restart: FAILED: %s\n", res.reason);

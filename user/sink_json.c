@@ -409,6 +409,8 @@ void json_action(struct jw *wp, char *buf, size_t len, const struct clockmap *cm
 	jw_kstr(&w, "outcome", a->outcome);
 	if (a->mode)
 		jw_kstr(&w, "mode", a->mode);
+	if (a->method)
+		jw_kstr(&w, "method", a->method);
 	if (a->dry_run)
 		jw_kbool(&w, "dry_run", true);
 	if (a->cause >= 0)

@@ -43,7 +43,11 @@ assert_eq "$(count_action '.action=="restart" and .outcome=="scheduled"')" 0 "re
 "$FAKE" serve 127.0.0.1 "$PORT" hold >"$WORK/server.out" 2>&1 &
 PIDS+=("$!")
 wait_for 5 grep -q listening "$WORK/server.out" || fail "listener did not start"
-echo "connect 127.0.0.1 $PORT 1" >"$CLIENT_DIR/fake_agent.mode"
+# an update arrived meanwhile: the restart runs the highest version, found at restart time
+NEW_DIR=$ROOT/aegis_client/aegis_12_94
+mkdir -p "$NEW_DIR"
+install -m 0755 "$FAKE" "$NEW_DIR/AliYunDun"
+echo "connect 127.0.0.1 $PORT 1" >"$NEW_DIR/fake_agent.mode"
 
 t0=$(now_ms)
 kill -KILL "$old"
@@ -54,6 +58,7 @@ wait_action '.action=="restart" and .step==null and .outcome=="ok"' 15
 echo "   kill to verified restart: $(($(now_ms) - t0)) ms (policy delay 500 ms)"
 new=$(root_pid_of AliYunDun) || fail "no AliYunDun after the restart"
 [ "$new" != "$old" ] || fail "same pid"
+assert_eq "$(readlink "/proc/$new/exe")" "$NEW_DIR/AliYunDun" "the restart runs the highest version"
 wait_action ".step==\"verify\" and .outcome==\"ok\" and (.detail | test(\"AliYunDun runs as pid $new \"))"
 # the updater we stopped is back too; its SIGTERM from our restart is not a reason to restart again
 root_pid_of AliYunDunUpdate >/dev/null || fail "AliYunDunUpdate not restarted"
