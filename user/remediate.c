@@ -44,6 +44,7 @@ struct remediator {
 	char trigger_process[32];
 	uint32_t trigger_pid;
 	pid_t child;
+	uint64_t child_deadline_ns;   /* the procedure is bounded; this is the backstop */
 	int child_pidfd, child_out;
 	char lines[LINE_BUF];
 	size_t nlines;
@@ -323,6 +324,7 @@ static void start_restart(struct remediator *r, uint64_t now_ns)
 	}
 	close(out[1]);
 	r->child = pid;
+	r->child_deadline_ns = now_ns + 4ULL * r->cfg.restart_timeout_ms * 1000000ULL + 5 * NSEC;
 	r->child_out = out[0];
 	fcntl(r->child_out, F_SETFL, O_NONBLOCK);
 	r->child_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -373,9 +375,10 @@ static void child_line(struct remediator *r, char *line, uint64_t now_ns)
 	}
 }
 
-static void child_read(struct remediator *r, uint64_t now_ns)
+/* Read the child's report lines; true at EOF (the child is exiting). */
+static bool child_read(struct remediator *r, uint64_t now_ns)
 {
-	ssize_t n;
+	ssize_t n = -1;
 
 	while (r->child_out >= 0 &&
 	       (n = read(r->child_out, r->lines + r->nlines, sizeof(r->lines) - 1 - r->nlines)) > 0) {
@@ -393,6 +396,7 @@ static void child_read(struct remediator *r, uint64_t now_ns)
 		if (r->nlines == sizeof(r->lines) - 1)
 			r->nlines = 0; /* a line too long: drop it */
 	}
+	return n == 0;
 }
 
 static void child_done(struct remediator *r, uint64_t now_ns)
@@ -549,8 +553,11 @@ void remediator_dispatch(struct remediator *r, uint64_t now_ns)
 	for (int i = 0; i < n; i++) {
 		int fd = evs[i].data.fd;
 
-		if (fd == r->child_out && r->child)
-			child_read(r, now_ns);
+		if (fd == r->child_out && r->child) {
+			/* without a pidfd (kernel < 5.3) the pipe's EOF says it ends */
+			if (child_read(r, now_ns) && r->child_pidfd < 0)
+				child_done(r, now_ns);
+		}
 		else if (fd == r->child_pidfd && r->child)
 			child_done(r, now_ns);
 		else if (fd == r->hook.out_fd && r->hook.pid)
@@ -562,6 +569,17 @@ void remediator_dispatch(struct remediator *r, uint64_t now_ns)
 
 void remediator_tick(struct remediator *r, uint64_t now_ns)
 {
+	if (r->child && now_ns >= r->child_deadline_ns) {
+		/* stuck (a service command that ignores its own timeout): stop it;
+		 * child_done reports the failure */
+		if (r->child_pidfd >= 0)
+			syscall(SYS_pidfd_send_signal, r->child_pidfd, SIGKILL, NULL, 0);
+		else
+			kill(r->child, SIGKILL);
+		r->child_deadline_ns = UINT64_MAX;
+		if (r->child_pidfd < 0)
+			child_done(r, now_ns);
+	}
 	if (r->hook.pid && now_ns >= r->hook_deadline_ns)
 		hook_done(r, now_ns, true);
 	if (r->scheduled && !r->child && now_ns >= r->due_ns)
