@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 #include "hook.h"
 #include "remedy.h"
+#include "safepath.h"
 #include "sink.h"
 
 #define NSEC 1000000000ULL
@@ -82,6 +84,27 @@ static void unwatch(struct remediator *r, int fd)
 		epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
+/* Say at start that the hook would be refused, not only at the first diagnosis
+ * (it is checked again before every run: it may be fixed meanwhile). */
+static void check_hook_now(struct remediator *r)
+{
+	char dir[PATH_MAX], why[1024], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", r->cfg.hook);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (safepath_check_exec(r->cfg.hook, dir, NULL, 0, why, sizeof(why)) == 0)
+		return;
+	fprintf(stderr, "aegismon: the remediation hook will be refused: %s\n", why);
+	{
+		struct action a = action_init(clock_mono_ns(), "hook", "refused");
+
+		a.detail = why;
+		emit(r, &a);
+	}
+}
+
 struct remediator *remediator_new(const struct remediate_config *cfg, remediate_action_fn act,
 				  remediate_diag_fn diag, void *ctx)
 {
@@ -102,6 +125,8 @@ struct remediator *remediator_new(const struct remediate_config *cfg, remediate_
 		free(r);
 		return NULL;
 	}
+	if (r->cfg.hook && r->cfg.policy.mode != REM_OFF)
+		check_hook_now(r);
 	return r;
 }
 
