@@ -35,7 +35,9 @@ PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dn
 	     user/correlate.c user/sink_json.c user/sink_text.c user/options.c user/config.c user/resolv.c user/netprobe.c user/products.c \
 	     user/check.c user/check_agent.c user/check_net.c user/check_host.c user/check_res_tmp.c user/record.c user/replay.c user/report.c \
 	     user/nftrules.c user/nftexec.c user/netns.c user/enrich.c
-BPF_USER_SRCS := user/loader.c user/trace.c user/main.c
+# remediation (issue #6)
+PURE_SRCS += user/policy.c user/safepath.c user/spawn.c user/remedy.c user/hook.c user/remediate.c
+BPF_USER_SRCS := user/loader.c user/trace.c user/main.c user/restart.c
 PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))
 USER_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/%.o,$(BPF_USER_SRCS))
 

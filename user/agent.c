@@ -110,6 +110,28 @@ int agent_version_cmp(int amaj, int amin, int bmaj, int bmin)
 	return 0;
 }
 
+int agent_highest_version(const char *const *names, size_t n, int *major, int *minor)
+{
+	int best = -1, bma = -1, bmi = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		int ma, mi;
+
+		if (!names[i] || agent_parse_version_dir(names[i], &ma, &mi))
+			continue;
+		if (best < 0 || agent_version_cmp(ma, mi, bma, bmi) > 0) {
+			best = (int)i;
+			bma = ma;
+			bmi = mi;
+		}
+	}
+	if (best >= 0) {
+		*major = bma;
+		*minor = bmi;
+	}
+	return best;
+}
+
 static bool is_regular(const char *path)
 {
 	struct stat st;

@@ -48,6 +48,9 @@ bool path_inside(const char *path, const char *root);
 int agent_parse_version_dir(const char *name, int *major, int *minor);
 /* <0, 0, >0 like strcmp, numeric: 12_93 > 12_9 > 11_99 > 10_75. */
 int agent_version_cmp(int amaj, int amin, int bmaj, int bmin);
+/* Index of the highest version directory among names (malformed ones
+ * ignored), or -1 if none; its numbers in major, minor. */
+int agent_highest_version(const char *const *names, size_t n, int *major, int *minor);
 
 /*
  * Set up the roots (the given ones, or the defaults /usr/local/aegis and

@@ -130,6 +130,14 @@ static const struct cause_info table[CAUSE_COUNT] = {
 		"SafeDog, Yunsuo and FortiGate). Allow-list AliYunDun, AliYunDunMonitor and "
 		"AliYunDunUpdate and their connections to the endpoints in that product, or "
 		"disable it and reinstall the agent." },
+	[CAUSE_REMEDIATION_FAILED] = {
+		"remediation_failed", SEV_CRITICAL,
+		"aegismon restarted the agent and it did not stay up (or the restart budget "
+		"of --restart-max per --restart-window is spent, or the restart was refused): "
+		"automatic restarts are stopped. Read the diagnoses of the agent's exits, fix "
+		"what kills it, then restart it by hand ('aegismon restart') or reinstall it "
+		"from the Security Center console. Restarts resume after the window or a "
+		"reload of aegismon.", 1 },
 };
 
 const char *cause_code(enum cause c)

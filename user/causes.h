@@ -27,6 +27,7 @@ enum cause {
 	CAUSE_DNS_UNREACHABLE,
 	CAUSE_DNS_BLOCKED_LOCAL,
 	CAUSE_THIRD_PARTY_SECURITY,
+	CAUSE_REMEDIATION_FAILED, /* aegismon's own restarts did not help */
 	CAUSE_COUNT
 };
 

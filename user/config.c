@@ -52,6 +52,13 @@ static int parse_line(char *line, struct options *o, char *why, size_t whylen)
 	while (is_space(*p))
 		p++;
 	value = p;
+	/* a comment may follow an unquoted value after a blank: "grace = 30  # s" */
+	if (*value != '"')
+		for (char *h = value; *h; h++)
+			if (*h == '#' && (h == value || is_space(h[-1]))) {
+				*h = '\0';
+				break;
+			}
 	end = value + strlen(value);
 	while (end > value && is_space(end[-1]))
 		*--end = '\0';

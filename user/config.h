@@ -1,7 +1,8 @@
 /*
  * The config file: `key = value` lines, keys being the long option names
  * (agent-root, endpoint, grace, syslog, ...; '_' may stand for '-'), '#'
- * comments, list keys repeated. Errors name FILE:LINE and the reason.
+ * comments (whole lines, or after a blank behind an unquoted value), list
+ * keys repeated. Errors name FILE:LINE and the reason.
  */
 #ifndef AEGISMON_CONFIG_H
 #define AEGISMON_CONFIG_H

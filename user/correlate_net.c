@@ -237,6 +237,16 @@ static bool is_endpoint_port(const struct correlator *c, uint16_t port)
 	return port == 80 || port == 443 || port == 8080;
 }
 
+/* A sink on an endpoint port, unless the operator made that address an
+ * endpoint (--endpoint 127.0.0.1/32: a local proxy, or a test). */
+static bool is_sink_peer(const struct correlator *c, const struct aegis_tuple *remote)
+{
+	if (!addr_is_sink(remote->family, remote->daddr) || !is_endpoint_port(c, remote->dport))
+		return false;
+	return !(c->cfg.endpoints &&
+		 endpoints_contains(c->cfg.endpoints, remote->family, remote->daddr));
+}
+
 void net_on_connect(struct correlator *c, const struct ev *e)
 {
 	const struct aegis_connect *cn = &e->connect;
@@ -246,7 +256,7 @@ void net_on_connect(struct correlator *c, const struct ev *e)
 	struct net_peer *peer;
 
 	/* a TCP sinkhole was seen at SYN_SENT already; UDP only shows here */
-	if (agent && addr_is_sink(remote.family, remote.daddr) && is_endpoint_port(c, remote.dport)) {
+	if (agent && is_sink_peer(c, &remote)) {
 		if (cn->tuple.proto != 6)
 			report_sinkhole(c, e, &remote);
 		return;
@@ -288,15 +298,13 @@ void net_on_tcp(struct correlator *c, const struct ev *e)
 
 	remote_of(&t->tuple, false, &remote);
 	if (t->oldstate == TCP_CLOSE && t->newstate == TCP_SYN_SENT) {
-		if ((t->flags & AEGIS_NET_AGENT) && addr_is_sink(remote.family, remote.daddr) &&
-		    is_endpoint_port(c, remote.dport))
+		if ((t->flags & AEGIS_NET_AGENT) && is_sink_peer(c, &remote))
 			report_sinkhole(c, e, &remote);
 		note_attempt(c, e, &remote, t->netns, t->flags & AEGIS_NET_AGENT);
 		return;
 	}
 	/* what happens to a connection to a sink is explained by the sinkhole */
-	if ((t->flags & AEGIS_NET_AGENT) && addr_is_sink(remote.family, remote.daddr) &&
-	    is_endpoint_port(c, remote.dport))
+	if ((t->flags & AEGIS_NET_AGENT) && is_sink_peer(c, &remote))
 		return;
 	peer = peer_get(c, t->netns, &remote, true);
 	if (t->oldstate == TCP_SYN_SENT && t->newstate == TCP_ESTABLISHED) {

@@ -6,6 +6,7 @@
 #include "events.h"
 #include "options.h"
 #include "replay.h"
+#include "restart.h"
 #include "trace.h"
 #include "version.h"
 
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "restart"))
+		return cmd_restart(argc - 1, argv + 1);
 	fprintf(stderr, "aegismon: unknown command '%s'\n", cmd);
 	usage_main(stderr);
 	return 2;

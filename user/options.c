@@ -2,6 +2,7 @@
 #include "options.h"
 #include "causes.h"
 #include "config.h"
+#include "policy.h"
 #include "sink_syslog.h"
 
 #include <errno.h>
@@ -27,6 +28,11 @@ void options_defaults(struct options *o)
 	o->syslog_facility = 3; /* daemon */
 	o->json_log_keep = 4;
 	o->only_cause = -1;
+	o->remediation = REM_ADVISE;
+	o->restart_max = 3;
+	o->restart_window_s = 3600;
+	o->restart_delay_s = 10;
+	o->hook_timeout_s = 10;
 }
 
 void usage_main(void *out)
@@ -40,6 +46,7 @@ void usage_main(void *out)
 	      "  run       the always-on daemon: the same diagnoses to syslog and a JSON log\n"
 	      "  check     run the official troubleshooting steps now and judge each one\n"
 	      "  replay    run the correlator again on a 'trace --record' file\n"
+	      "  restart   restart the agent the official way, safely (--dry-run to see how)\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "'aegismon COMMAND --help' describes the options of a command.\n"
@@ -85,6 +92,14 @@ void usage_trace(void *out)
 	      "                           NM, NG (default 0: never, leave it to logrotate)\n"
 	      "      --json-log-keep N    rotated files kept, FILE.1 to FILE.N (default 4)\n"
 	      "      --metrics FILE       Prometheus textfile, rewritten atomically every 5 s\n"
+	      "      --remediation MODE   off, advise (default: say what to do) or restart (restart\n"
+	      "                           the agent when it is down; never for network/DNS causes)\n"
+	      "      --remediation-hook PATH  executable run per diagnosis: JSON on stdin,\n"
+	      "                           AEGISMON_CAUSE/SEVERITY/PID/COMM/SUMMARY in its environment\n"
+	      "      --restart-max N      restarts allowed per window, then remediation_failed (default 3)\n"
+	      "      --restart-window SECONDS  ... the window (default 3600)\n"
+	      "      --restart-delay SECONDS  first restart delay, doubled per restart (default 10)\n"
+	      "      --hook-timeout SECONDS  the hook is killed after this long (default 10)\n"
 	      "      --config FILE        read options from FILE first (default /etc/aegismon.conf\n"
 	      "                           when it exists); the command line wins over it\n"
 	      "      --no-config          do not read a config file\n"
@@ -204,6 +219,12 @@ enum opt_id {
 	OPT_REPORT,
 	OPT_PID,
 	OPT_CAUSE,
+	OPT_REMEDIATION,
+	OPT_REMEDIATION_HOOK,
+	OPT_RESTART_MAX,
+	OPT_RESTART_WINDOW,
+	OPT_RESTART_DELAY,
+	OPT_HOOK_TIMEOUT,
 };
 
 struct opt_def {
@@ -242,6 +263,12 @@ static const struct opt_def opt_defs[] = {
 	{ "json-log-max-size", OPT_JSON_LOG_MAX_SIZE, true, true },
 	{ "json-log-keep", OPT_JSON_LOG_KEEP, true, true },
 	{ "metrics", OPT_METRICS, true, true },
+	{ "remediation", OPT_REMEDIATION, true, true },
+	{ "remediation-hook", OPT_REMEDIATION_HOOK, true, true },
+	{ "restart-max", OPT_RESTART_MAX, true, true },
+	{ "restart-window", OPT_RESTART_WINDOW, true, true },
+	{ "restart-delay", OPT_RESTART_DELAY, true, true },
+	{ "hook-timeout", OPT_HOOK_TIMEOUT, true, true },
 };
 #define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
@@ -544,6 +571,47 @@ static int apply_id(struct options *o, int id, const char *v, enum opt_src src, 
 			return -1;
 		}
 		return 0;
+	case OPT_REMEDIATION: {
+		enum remediation_mode m;
+
+		if (remediation_mode_parse(v, &m)) {
+			snprintf(err, errlen, "'%s' is not off, advise or restart", v);
+			return -1;
+		}
+		o->remediation = (int)m;
+		return 0;
+	}
+	case OPT_REMEDIATION_HOOK:
+		if (v[0] != '/') {
+			snprintf(err, errlen, "'%s' is not an absolute path", v);
+			return -1;
+		}
+		o->remediation_hook = v;
+		return 0;
+	case OPT_RESTART_MAX:
+		if (parse_uint(v, 1, 64, &o->restart_max)) {
+			snprintf(err, errlen, "'%s' is not a number from 1 to 64", v);
+			return -1;
+		}
+		return 0;
+	case OPT_RESTART_WINDOW:
+		if (parse_seconds(v, 1, 604800, &o->restart_window_s)) {
+			snprintf(err, errlen, "'%s' is not a number of seconds (1-604800)", v);
+			return -1;
+		}
+		return 0;
+	case OPT_RESTART_DELAY:
+		if (parse_seconds(v, 0, 86400, &o->restart_delay_s)) {
+			snprintf(err, errlen, "'%s' is not a number of seconds (0-86400)", v);
+			return -1;
+		}
+		return 0;
+	case OPT_HOOK_TIMEOUT:
+		if (parse_seconds(v, 0.1, 3600, &o->hook_timeout_s)) {
+			snprintf(err, errlen, "'%s' is not a number of seconds (0.1-3600)", v);
+			return -1;
+		}
+		return 0;
 	default:
 		snprintf(err, errlen, "not an option");
 		return -1;
@@ -693,5 +761,10 @@ void options_dump(void *stream, const struct options *o)
 		(unsigned long long)(o->json_log_max_bytes >> 10), o->json_log_keep);
 	if (o->metrics)
 		fprintf(out, "metrics = %s\n", o->metrics);
+	fprintf(out, "remediation = %s\n", remediation_mode_name((enum remediation_mode)o->remediation));
+	if (o->remediation_hook)
+		fprintf(out, "remediation-hook = %s\n", o->remediation_hook);
+	fprintf(out, "restart-max = %u\nrestart-window = %g\nrestart-delay = %g\nhook-timeout = %g\n",
+		o->restart_max, o->restart_window_s, o->restart_delay_s, o->hook_timeout_s);
 	fprintf(out, "verbose = %s\n", o->verbose ? "yes" : "no");
 }

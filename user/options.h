@@ -50,6 +50,13 @@ struct options {
 	const char *report;      /* --report FILE: the HTML report at the end */
 	unsigned only_pid;       /* --pid: print only what concerns it (0: all) */
 	int only_cause;          /* --cause: print only these diagnoses (-1: all) */
+	/* remediation (issue #6) */
+	int remediation;         /* enum remediation_mode: off, advise (default), restart */
+	const char *remediation_hook; /* executable run per diagnosis, or NULL */
+	unsigned restart_max;    /* restarts per window (default 3) */
+	double restart_window_s; /* default 3600 */
+	double restart_delay_s;  /* first delay, doubled per restart (default 10) */
+	double hook_timeout_s;   /* default 10 */
 	/* the config file */
 	const char *config;      /* path read, or NULL */
 	bool no_config;

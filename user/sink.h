@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "action.h"
 #include "correlate.h"
 #include "diagnosis.h"
 #include "ev.h"
@@ -34,12 +35,16 @@ void sink_json_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 void json_diagnosis(struct jw *w, char *buf, size_t len, const struct clockmap *cm,
 		    const struct diagnosis *d);
 void sink_json_summary(FILE *f, const struct clockmap *cm, const struct session_summary *s);
+/* {"kind":"action",...}: a remediation action and its outcome. */
+void json_action(struct jw *w, char *buf, size_t len, const struct clockmap *cm, const struct action *a);
+void sink_json_action(FILE *f, const struct clockmap *cm, const struct action *a);
 
 /* Text lines also show the time since start_ns (0: clock time only). */
 void sink_text_origin(uint64_t start_ns);
 void sink_text_event(FILE *f, const struct clockmap *cm, const struct ev *e, bool color);
 void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagnosis *d, bool color);
 void sink_text_summary(FILE *f, const struct session_summary *s, bool color);
+void sink_text_action(FILE *f, const struct clockmap *cm, const struct action *a, bool color);
 
 /* 0 when nothing was diagnosed, 1 when a problem was (the exit status of trace). */
 int summary_exit_status(const struct session_summary *s);

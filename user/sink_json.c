@@ -394,3 +394,52 @@ void sink_json_summary(FILE *f, const struct clockmap *cm, const struct session_
 	jw_obj_end(&w);
 	write_line(f, &w);
 }
+
+void json_action(struct jw *wp, char *buf, size_t len, const struct clockmap *cm, const struct action *a)
+{
+	struct jw w;
+
+	jw_init(&w, buf, len);
+	jw_obj_begin(&w);
+	jw_kstr(&w, "kind", "action");
+	put_ts(&w, "ts", cm, a->ts_ns);
+	jw_kstr(&w, "action", a->action);
+	if (a->step)
+		jw_kstr(&w, "step", a->step);
+	jw_kstr(&w, "outcome", a->outcome);
+	if (a->mode)
+		jw_kstr(&w, "mode", a->mode);
+	if (a->method)
+		jw_kstr(&w, "method", a->method);
+	if (a->dry_run)
+		jw_kbool(&w, "dry_run", true);
+	if (a->cause >= 0)
+		jw_kstr(&w, "cause", cause_code((enum cause)a->cause));
+	if (a->process && a->process[0])
+		jw_kstr(&w, "process", a->process);
+	if (a->pid)
+		jw_kuint(&w, "pid", a->pid);
+	if (a->delay_ms >= 0)
+		jw_kint(&w, "delay_ms", a->delay_ms);
+	if (a->exit_code >= 0)
+		jw_kint(&w, "exit_code", a->exit_code);
+	if (a->signal)
+		put_signal(&w, a->signal);
+	if (a->detail)
+		jw_kstr(&w, "detail", a->detail);
+	if (a->advice)
+		jw_kstr(&w, "advice", a->advice);
+	if (a->output)
+		jw_kstr(&w, "output", a->output);
+	jw_obj_end(&w);
+	*wp = w;
+}
+
+void sink_json_action(FILE *f, const struct clockmap *cm, const struct action *a)
+{
+	char buf[LINE_MAX_BYTES];
+	struct jw w;
+
+	json_action(&w, buf, sizeof(buf), cm, a);
+	write_line(f, &w);
+}

@@ -211,6 +211,52 @@ size_t syslog_format(char *buf, size_t len, int facility, const char *host, cons
 	return o + (size_t)n;
 }
 
+static int action_severity(const struct action *a)
+{
+	if (!strcmp(a->action, "escalate"))
+		return 2;
+	if (!strcmp(a->outcome, "failed") || !strcmp(a->outcome, "refused") ||
+	    !strcmp(a->outcome, "timeout") || !strcmp(a->outcome, "dropped"))
+		return 4;
+	return 5;
+}
+
+size_t syslog_format_action(char *buf, size_t len, int facility, const char *host, const char *app,
+			    int pid, uint64_t dropped, const struct clockmap *cm, const struct action *a)
+{
+	char ts[RFC3339_LEN], json[16384];
+	struct jw w;
+	size_t o;
+	int n;
+
+	fmt_rfc3339(cm, a->ts_ns, ts, sizeof(ts));
+	n = snprintf(buf, len, "<%d>1 %s %s %s %d action [" SD_ID, facility * 8 + action_severity(a), ts,
+		     host && host[0] ? host : "-", app, pid);
+	if (n < 0 || (size_t)n >= len)
+		return 0;
+	o = (size_t)n;
+	o = sd_param(buf, len, o, "action", a->action);
+	if (a->step)
+		o = sd_param(buf, len, o, "step", a->step);
+	o = sd_param(buf, len, o, "outcome", a->outcome);
+	if (a->cause >= 0)
+		o = sd_param(buf, len, o, "cause", cause_code((enum cause)a->cause));
+	if (a->process && a->process[0])
+		o = sd_param(buf, len, o, "process", a->process);
+	if (a->pid)
+		o = sd_uint(buf, len, o, "pid", a->pid);
+	if (a->exit_code >= 0)
+		o = sd_uint(buf, len, o, "exit_code", (unsigned)a->exit_code);
+	if (dropped)
+		o = sd_uint(buf, len, o, "dropped", dropped);
+	json_action(&w, json, sizeof(json), cm, a);
+	n = snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, "] %s",
+		     w.overflow ? "{\"kind\":\"error\",\"error\":\"action too long\"}" : jw_result(&w));
+	if (n < 0 || o + (size_t)n >= len)
+		return 0;
+	return o + (size_t)n;
+}
+
 void syslog_close(struct syslog_target *t)
 {
 	if (t->fd >= 0)

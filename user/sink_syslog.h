@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "action.h"
 #include "diagnosis.h"
 #include "timefmt.h"
 
@@ -44,6 +45,15 @@ const char *syslog_facility_name(int code);
  */
 size_t syslog_format(char *buf, size_t len, int facility, const char *host, const char *app,
 		     int pid, uint64_t dropped, const struct clockmap *cm, const struct diagnosis *d);
+
+/*
+ * The same for a remediation action: MSGID "action", SD-ID aegismon@32473
+ * with action, step, outcome, cause, process, pid, exit_code, dropped; the
+ * message is the JSON action. Severity: critical for escalate, warning for a
+ * failure or refusal, notice otherwise.
+ */
+size_t syslog_format_action(char *buf, size_t len, int facility, const char *host, const char *app,
+			    int pid, uint64_t dropped, const struct clockmap *cm, const struct action *a);
 
 /* Send (or count as dropped); reconnects with backoff. now_ns: CLOCK_MONOTONIC. */
 void syslog_send(struct syslog_target *t, const char *msg, size_t len, uint64_t now_ns);

@@ -226,3 +226,24 @@ void sink_text_summary(FILE *f, const struct session_summary *s, bool color)
 		fail ? "PROBLEM FOUND" : "no problem found", color ? RESET : "");
 	fflush(f);
 }
+
+void sink_text_action(FILE *f, const struct clockmap *cm, const struct action *a, bool color)
+{
+	char when[32], detail[4096];
+	bool bad = !strcmp(a->outcome, "failed") || !strcmp(a->outcome, "refused") ||
+		   !strcmp(a->outcome, "timeout") || !strcmp(a->action, "escalate");
+
+	fmt_clock(cm, a->ts_ns, when, sizeof(when));
+	escape_tty(detail, sizeof(detail), a->detail ? a->detail : "", a->detail ? strlen(a->detail) + 1 : 1);
+	fprintf(f, "%s %sACTION   %s%s%s %s%s: %s\n", when, color ? (bad ? RED : CYAN) : "", a->action,
+		a->step ? " " : "", a->step ? a->step : "", a->outcome, color ? RESET : "", detail);
+	if (a->advice)
+		fprintf(f, "              fix: %s\n", a->advice);
+	if (a->output && a->output[0]) {
+		char out[4096];
+
+		escape_tty(out, sizeof(out), a->output, strlen(a->output) + 1);
+		fprintf(f, "              output: %s\n", out);
+	}
+	fflush(f);
+}

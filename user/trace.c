@@ -29,6 +29,8 @@
 #include "record.h"
 #include "report.h"
 #include "products.h"
+#include "remediate.h"
+#include "remedy.h"
 #include "sink.h"
 #include "sink_metrics.h"
 #include "sink_syslog.h"
@@ -72,6 +74,8 @@ struct session {
 	char **argv;
 	uint64_t json_size;          /* bytes in the JSON log, for --json-log-max-size */
 	uint64_t syslog_dropped_past; /* by receivers a reload replaced */
+	struct remediator *rem;      /* restarts and the hook; NULL when not in use */
+	int epfd;                    /* the event loop's, for a remediator a reload starts */
 };
 
 static void open_json_log(struct session *s);
@@ -261,6 +265,105 @@ static void on_diagnosis(const struct diagnosis *diag, void *ctx)
 	rec_enrich(&s->rec, s->diag_seq, d);
 	output_diagnosis(s, d);
 	blame_running_product(s, d);
+	if (s->rem)
+		remediator_on_diagnosis(s->rem, d, clock_mono_ns());
+}
+
+/* remediation_failed, made by the remediator: the same outputs */
+static void on_own_diagnosis(void *ctx, const struct diagnosis *d)
+{
+	output_diagnosis(ctx, d);
+}
+
+/* A remediation action: like a diagnosis, to syslog, the JSON log and stdout. */
+static void on_action(void *ctx, const struct action *a)
+{
+	struct session *s = ctx;
+	uint64_t now = clock_mono_ns();
+
+	for (int i = 0; i < s->nsyslog; i++) {
+		struct syslog_target *t = &s->syslog[i];
+		size_t n = syslog_format_action(s->line, sizeof(s->line), s->opt.syslog_facility, s->host,
+						"aegismon", (int)getpid(), t->dropped, &s->clock, a);
+
+		if (n)
+			syslog_send(t, s->line, n, now);
+	}
+	if (s->json_fd >= 0) {
+		struct jw w;
+		size_t len;
+
+		json_action(&w, s->line, sizeof(s->line) - 1, &s->clock, a);
+		if (!w.overflow) {
+			len = strlen(s->line);
+			s->line[len++] = '\n';
+			if (write(s->json_fd, s->line, len) != (ssize_t)len)
+				s->json_errors++;
+			else
+				s->json_size += len;
+		}
+	}
+	status_clear(s);
+	if (s->opt.json)
+		sink_json_action(stdout, &s->clock, a);
+	else if (!s->daemon)
+		sink_text_action(stdout, &s->clock, a, s->color);
+}
+
+/* The daemon always remediates (advise by default); trace only when asked to
+ * restart or run a hook. */
+static bool remediation_wanted(const struct session *s)
+{
+	if (s->opt.remediation == REM_OFF && !s->opt.remediation_hook)
+		return false;
+	return s->daemon || s->opt.remediation == REM_RESTART || s->opt.remediation_hook;
+}
+
+static void remediation_config(struct session *s, struct remediate_config *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->policy.mode = remediation_wanted(s) ? (enum remediation_mode)s->opt.remediation : REM_OFF;
+	rc->policy.restart_max = s->opt.restart_max;
+	rc->policy.window_ns = (uint64_t)(s->opt.restart_window_s * 1e9);
+	rc->policy.delay_ns = (uint64_t)(s->opt.restart_delay_s * 1e9);
+	rc->hook = remediation_wanted(s) ? s->opt.remediation_hook : NULL;
+	rc->hook_timeout_ns = (uint64_t)(s->opt.hook_timeout_s * 1e9);
+	rc->restart_timeout_ms = 10000;
+	rc->env = &s->env;
+	rc->sysroot = remedy_sysroot();
+	rc->clock = &s->clock;
+}
+
+static int setup_remediation(struct session *s)
+{
+	struct remediate_config rc;
+
+	if (!remediation_wanted(s))
+		return 0;
+	remediation_config(s, &rc);
+	s->rem = remediator_new(&rc, on_action, on_own_diagnosis, s);
+	return s->rem ? 0 : -1;
+}
+
+/* After a reload: the remediator follows the new settings; one no longer
+ * wanted stays, switched off, so a restart under way can finish. */
+static void reload_remediation(struct session *s)
+{
+	struct remediate_config rc;
+
+	if (s->rem) {
+		remediation_config(s, &rc);
+		remediator_reconfigure(s->rem, &rc);
+		return;
+	}
+	if (!remediation_wanted(s))
+		return;
+	if (setup_remediation(s) == 0 && s->epfd >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = remediator_fd(s->rem) };
+
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			fprintf(stderr, "aegismon: reload: remediation: %s\n", strerror(errno));
+	}
 }
 
 /* An Aegis name resolved: connects to that address are endpoint connects now. */
@@ -501,6 +604,10 @@ static void reload(struct session *s)
 		CHANGED("JSON log");
 	if (!same_str(next.metrics, s->opt.metrics))
 		CHANGED("metrics");
+	if (next.remediation != s->opt.remediation || !same_str(next.remediation_hook, s->opt.remediation_hook) ||
+	    next.restart_max != s->opt.restart_max || next.restart_window_s != s->opt.restart_window_s ||
+	    next.restart_delay_s != s->opt.restart_delay_s || next.hook_timeout_s != s->opt.hook_timeout_s)
+		CHANGED("remediation");
 	if (next.grace_s != s->opt.grace_s || next.flap_count != s->opt.flap_count ||
 	    next.flap_window_s != s->opt.flap_window_s || next.dns_timeout_s != s->opt.dns_timeout_s)
 		CHANGED("thresholds");
@@ -524,6 +631,7 @@ static void reload(struct session *s)
 	loader_set_verbose(s->opt.verbose);
 	correlator_config_from(s, &cfg);
 	correlator_reconfigure(s->corr, &cfg);
+	reload_remediation(s); /* always: the hook string moved to the new options */
 	open_json_log(s);
 	write_metrics(s, true);
 	fprintf(stderr, "aegismon: reloaded %s: %s\n", s->opt.config ? s->opt.config : "the options",
@@ -609,6 +717,13 @@ static int run_loop(struct session *s, uint64_t start_ns)
 	bool stop = false;
 
 	rc = setup_fds(&sigfd, &timerfd, &epfd, rbfd);
+	s->epfd = epfd;
+	if (!rc && s->rem) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = remediator_fd(s->rem) };
+
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			rc = -errno;
+	}
 	if (rc) {
 		fprintf(stderr, "aegismon: cannot set up the event loop: %s\n", strerror(-rc));
 		goto out;
@@ -629,6 +744,8 @@ static int run_loop(struct session *s, uint64_t start_ns)
 
 			if (fd == rbfd) {
 				loader_consume(&s->loader);
+			} else if (s->rem && fd == remediator_fd(s->rem)) {
+				remediator_dispatch(s->rem, clock_mono_ns());
 			} else if (fd == timerfd) {
 				uint64_t expirations;
 
@@ -637,6 +754,8 @@ static int run_loop(struct session *s, uint64_t start_ns)
 				/* events first, then the tick that may judge their silence */
 				loader_consume(&s->loader);
 				feed_marker(s, AEGIS_EV_TICK);
+				if (s->rem)
+					remediator_tick(s->rem, clock_mono_ns());
 				write_metrics(s, false);
 				status_draw(s);
 				if (end_ns && clock_mono_ns() >= end_ns)
@@ -708,6 +827,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	options_defaults(&s->opt);
 	s->daemon = daemon;
 	s->json_fd = -1;
+	s->epfd = -1;
 	s->argc = argc;
 	s->argv = argv;
 	rc = parse_options(s, &s->opt, err, sizeof(err));
@@ -746,7 +866,7 @@ static int session_main(int argc, char **argv, bool daemon)
 
 	correlator_config_from(s, &cfg);
 	s->corr = correlator_new(&cfg, on_diagnosis, s);
-	if (!s->corr) {
+	if (!s->corr || setup_remediation(s)) {
 		fprintf(stderr, "aegismon: out of memory\n");
 		options_free(&s->opt);
 		free(s);
@@ -847,6 +967,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	if (s->json_fd >= 0)
 		close(s->json_fd);
 	loader_close(&s->loader);
+	remediator_free(s->rem);
 	/* the daemon's job is to run: a diagnosis is not a failure of it */
 	rc = rc ? 3 : daemon ? 0 : summary_exit_status(&sum);
 	correlator_free(s->corr);

@@ -11,6 +11,8 @@
  *   fake_agent connect ADDR PORT [COUNT] [GAP_MS]
  *                                 blocking TCP connects, one line of result each;
  *                                 a successful one is held until the peer closes
+ *   fake_agent connectstay ADDR PORT [MS]
+ *                                 after MS ms, one connect as above, then stay up until killed
  *   fake_agent udp ADDR PORT      connect a UDP socket and send one datagram
  *   fake_agent dns SERVER NAME    one raw UDP query (type A) to SERVER:53, print the rcode
  *   fake_agent resolve NAME [PORT] getaddrinfo(NAME), then connect to the first address
@@ -19,6 +21,10 @@
  *   fake_agent notifyrecv PATH    (as systemd) print each sd_notify datagram on PATH
  *   fake_agent serve ADDR PORT reset|hold
  *                                 (as the far end) accept, then reset or hold
+ *
+ * Started without arguments (as a restart does: no argv, a clean environment),
+ * it reads its mode from fake_agent.mode next to its executable (words
+ * separated by blanks, e.g. "connect 127.0.0.1 9000"), if that file exists.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -267,10 +273,47 @@ static int do_resolve(int argc, char **argv)
 	return 0;
 }
 
+/* The mode file next to /proc/self/exe: its words become argv[1..]. */
+static void mode_from_file(int *argc, char ***argv)
+{
+	static char text[512];
+	static char *words[16];
+	char path[4096 + 32];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	char *slash, *save = NULL, *w;
+	FILE *f;
+	size_t got;
+	int k = 1;
+
+	if (n <= 0)
+		return;
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	if (!slash)
+		return;
+	strcpy(slash + 1, "fake_agent.mode");
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	got = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[got] = '\0';
+	words[0] = (*argv)[0];
+	for (w = strtok_r(text, " \t\n", &save); w && k < 15; w = strtok_r(NULL, " \t\n", &save))
+		words[k++] = w;
+	words[k] = NULL;
+	*argc = k;
+	*argv = words;
+}
+
 int main(int argc, char **argv)
 {
-	const char *mode = argc > 1 ? argv[1] : "run";
+	const char *mode;
 	long ms = 0;
+
+	if (argc == 1)
+		mode_from_file(&argc, &argv);
+	mode = argc > 1 ? argv[1] : "run";
 
 	if (!strcmp(mode, "exit")) {
 		int code = argc > 2 ? atoi(argv[2]) : 0;
@@ -301,6 +344,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "connect") && argc > 3)
 		return do_connect(argc, argv);
+	if (!strcmp(mode, "connectstay") && argc > 3) {
+		char *one[] = { argv[0], argv[1], argv[2], argv[3], (char *)"1", NULL };
+
+		if (argc > 4)
+			sleep_ms(atol(argv[4]));
+		do_connect(5, one);
+		for (;;)
+			pause();
+	}
 	if (!strcmp(mode, "udp") && argc > 3)
 		return do_udp(argv);
 	if (!strcmp(mode, "dns") && argc > 3)

@@ -62,7 +62,8 @@ static void test_every_key(void **state)
 		"json-log-keep = 3\n"
 		"metrics = /var/lib/node/aegismon.prom\r\n" /* CRLF files too */
 		"verbose = yes\n"
-		"\tgrace\t=\t8\t\n"; /* later wins, blanks trimmed */
+		"syslog = unix:/run/a#b\n"         /* '#' inside a value is kept */
+		"\tgrace\t=\t8\t# trailing comment\n"; /* later wins, blanks trimmed */
 
 	(void)state;
 	options_defaults(&o);
@@ -83,8 +84,9 @@ static void test_every_key(void **state)
 	assert_int_equal(o.flap_count, 5);
 	assert_true(o.flap_window_s == 120);
 	assert_int_equal(o.ringbuf_kib, 2048);
-	assert_int_equal(o.nsyslog, 2);
+	assert_int_equal(o.nsyslog, 3);
 	assert_string_equal(o.syslog_urls[1], "tcp://[::1]:601");
+	assert_string_equal(o.syslog_urls[2], "unix:/run/a#b");
 	assert_int_equal(o.syslog_facility, 19);
 	assert_string_equal(o.json_log, "/var/log/aegismon/d.json");
 	assert_int_equal(o.json_log_max_bytes, 16 << 20);
@@ -128,7 +130,7 @@ static void test_errors_name_file_and_line(void **state)
 	expect_error("json-log-max-size = 99999999999G\n", "json-log-max-size:");
 	expect_error("json-log-keep = 0\n", "json-log-keep:");
 	expect_error("verbose = maybe\n", "verbose: 'maybe' is not yes or no");
-	expect_error("grace = 1 # comment\n", "grace:"); /* no trailing comments */
+	expect_error("grace = #1\n", "grace: needs a value"); /* a comment right away */
 	expect_error("a\0b = 1\n", "expected"); /* strlen stops at NUL: "a" alone */
 }
 
