@@ -100,9 +100,14 @@ e2e: aegismon $(E2E_HELPERS)
 	@tests/e2e/run.sh
 
 # libFuzzer targets (clang). fuzz-smoke runs each briefly over its corpus.
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRCS) | $(BUILD)
-	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		-I$(BUILD) -Ibpf -Iuser $^ -ljansson -o $@
+# The modules are compiled once with the sanitizers and shared by every target.
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I$(BUILD) -Ibpf -Iuser
+FUZZ_OBJS := $(patsubst user/%.c,$(BUILD)/fuzzobj/%.o,$(PURE_SRCS))
+$(BUILD)/fuzzobj/%.o: user/%.c $(wildcard user/*.h) bpf/events.h | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | $(BUILD)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $^ -ljansson -o $@
 
 fuzz-smoke: $(FUZZ_BINS)
 	@tests/fuzz/run.sh smoke $(FUZZ_BINS)
@@ -112,7 +117,7 @@ fuzz: $(FUZZ_BINS)
 
 test:
 	@scripts/deps.sh
-	@$(MAKE) --no-print-directory all unit-bins e2e-bins fuzz-bins
+	@$(MAKE) --no-print-directory -j$$(nproc) all unit-bins e2e-bins fuzz-bins
 	@tests/run_all.sh
 
 .PHONY: unit-bins e2e-bins fuzz-bins
