@@ -272,7 +272,10 @@ static void on_diagnosis(const struct diagnosis *diag, void *ctx)
 /* remediation_failed, made by the remediator: the same outputs */
 static void on_own_diagnosis(void *ctx, const struct diagnosis *d)
 {
-	output_diagnosis(ctx, d);
+	struct session *s = ctx;
+
+	s->extra_occurrences[d->cause]++; /* counted in the metrics like the others */
+	output_diagnosis(s, d);
 }
 
 /* A remediation action: like a diagnosis, to syslog, the JSON log and stdout. */
