@@ -198,7 +198,7 @@ static bool find_uuid(const char *path, char *uuid, size_t len)
 	if (!f)
 		return false;
 	while (!found && fgets(line, sizeof(line), f)) {
-		char *p = line;
+		char *p;
 
 		for (char *q = line; *q; q++)
 			*q = (char)tolower((unsigned char)*q);

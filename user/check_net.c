@@ -428,7 +428,7 @@ void check_reachability(struct check_ctx *c, struct check_result *r)
 		jw_kstr(&r->ev, "name", a->name);
 		jw_kstr(&r->ev, "address", a->text);
 		for (size_t p = 0; p < 2; p++) {
-			const struct tcp_probe *t = &tcp[i * 2 + p];
+			const struct tcp_probe *t = &tcp[(size_t)i * 2 + p];
 			char key[16];
 
 			snprintf(key, sizeof(key), "tcp_%u", t->port);

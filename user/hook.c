@@ -82,7 +82,9 @@ int hook_start(const char *path, const char *json, const struct hook_env *env, s
 		execve(resolved, argv, envp);
 child_fail:
 		err = errno;
-		n = write(3, &err, sizeof(err)); /* errp[1] is fd 3 after the setup */
+		/* errp[1] is fd 3 after the setup; nothing more to do if it fails */
+		if (write(3, &err, sizeof(err)) != sizeof(err))
+			_exit(126);
 		_exit(127);
 	}
 	close(in[0]);

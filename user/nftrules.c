@@ -335,7 +335,7 @@ static enum tri prefix_has(const json_t *p, const struct val *v)
 	if (!v->alen || !json_is_integer(len) || !parse_lit(json_object_get(p, "addr"), v, &a))
 		return T_UNK;
 	bits = json_integer_value(len);
-	if (bits < 0 || bits > v->alen * 8)
+	if (bits < 0 || bits > (json_int_t)v->alen * 8)
 		return T_UNK;
 	full = (int)bits / 8;
 	rem = (int)bits % 8;
@@ -643,7 +643,7 @@ static bool rule_matches(struct ctx *c, const json_t *rule, struct verdict *v, b
 			*unc |= m == T_UNK;
 		} else if (!strcmp(name, "vmap")) {
 			return eval_vmap(c, arg, v, unc);
-		} else if (verdict_of(name, arg, v)) {
+		} else if (verdict_of(name, arg, v)) { // NOLINT(bugprone-branch-clone): two kinds of verdict
 			return true;   /* nothing after a verdict runs */
 		} else if (!strcmp(name, "xt") && xt_verdict(arg, v)) {
 			return true;
@@ -897,6 +897,7 @@ static void walk_base(struct ctx *c, const struct chain_ix *b)
 
 static int walk_all(struct ctx *c)
 {
+	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, on purpose
 	const struct chain_ix **bases = calloc(c->nchains + 1, sizeof(*bases));
 	const struct chain_ix *stop = NULL;
 	size_t nb = 0;
@@ -906,7 +907,7 @@ static int walk_all(struct ctx *c)
 	for (size_t i = 0; i < c->nchains; i++)
 		if (base_applies(c, &c->chains[i]))
 			bases[nb++] = &c->chains[i];
-	qsort(bases, nb, sizeof(*bases), base_cmp);
+	qsort(bases, nb, sizeof(*bases), base_cmp); // NOLINT(bugprone-sizeof-expression)
 	for (size_t i = 0; i < nb && !c->aborted; i++) {
 		/* a certain drop on a known path: later hooks never see the packet */
 		if (stop && !same_slot(stop, bases[i]))

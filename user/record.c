@@ -275,11 +275,11 @@ int rec_reader_open(struct rec_reader *r, const char *path, char *err, size_t er
 		goto bad;
 	}
 	if (r->version != REC_VERSION) {
-		snprintf(err, errlen, "%s: record format %u, this aegismon reads %u", path, r->version, REC_VERSION);
+		snprintf(err, errlen, "%s: record format %u, this aegismon reads %u", path, r->version, (unsigned)REC_VERSION);
 		goto bad;
 	}
 	if (r->abi != AEGIS_ABI_VERSION) {
-		snprintf(err, errlen, "%s: event ABI %u, this aegismon speaks %u", path, r->abi, AEGIS_ABI_VERSION);
+		snprintf(err, errlen, "%s: event ABI %u, this aegismon speaks %u", path, r->abi, (unsigned)AEGIS_ABI_VERSION);
 		goto bad;
 	}
 	if (hl > REC_HEADER_MAX || fread(r->header, 1, hl, r->f) != hl) {

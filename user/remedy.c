@@ -247,6 +247,9 @@ static int stop_agent(struct ctx *c, struct scan *s, bool *update_was_running)
 	const struct remedy_opts *o = c->o;
 	int fds[MAX_PROCS], rc = 0;
 
+	for (int i = 0; i < MAX_PROCS; i++)
+		fds[i] = -1;
+
 	*update_was_running = false;
 	for (int i = 0; i < s->nimpostors; i++)
 		report(c, "stop", "skipped", "pid %d (%s) left alone: its executable %s is outside %s (an impostor)",
