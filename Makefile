@@ -33,8 +33,9 @@ SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dns.c user/kallsyms.c user/endpoints.c user/correlate_net.c user/escape.c user/json.c user/timefmt.c user/signals.c \
 	     user/causes.c user/agent.c user/procfs.c user/decode.c \
 	     user/correlate.c user/sink_json.c user/sink_text.c user/options.c user/config.c \
-	     user/nftrules.c user/nftexec.c user/netns.c user/enrich.c
-BPF_USER_SRCS := user/loader.c user/trace.c user/main.c
+	     user/nftrules.c user/nftexec.c user/netns.c user/enrich.c \
+	     user/resources.c user/correlate_res.c
+BPF_USER_SRCS := user/loader.c user/trace.c user/main.c user/res_sample.c
 PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))
 USER_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/%.o,$(BPF_USER_SRCS))
 
