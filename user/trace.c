@@ -23,6 +23,7 @@
 #include "loader.h"
 #include "options.h"
 #include "procfs.h"
+#include "res_sample.h"
 #include "sink.h"
 #include "sink_metrics.h"
 #include "sink_syslog.h"
@@ -52,6 +53,8 @@ struct session {
 	char line[32768];            /* one syslog message */
 	struct metrics metrics;
 	uint64_t metrics_next_ns;
+	struct res_sampler res;      /* host and agent resources, once a second */
+	uint64_t res_next_ns;
 };
 
 /* syslog receivers and the JSON log: never block, never stop the loop */
@@ -269,6 +272,18 @@ static void feed_marker(struct session *s, unsigned type)
 	ingest(s, e);
 }
 
+/* Once a second (every fourth tick): the AEGIS_EV_RESOURCES sample. */
+static void sample_resources(struct session *s)
+{
+	uint64_t now = clock_mono_ns();
+
+	if (now < s->res_next_ns)
+		return;
+	s->res_next_ns = now + NSEC - TICK_NS / 2; /* tolerate a tick that fires early */
+	if (res_sample(&s->res, &s->loader, now, &s->scratch) == 0)
+		ingest(s, &s->scratch);
+}
+
 static int setup_fds(int *sigfd, int *timerfd, int *epfd, int rbfd)
 {
 	struct itimerspec its = { { 0, TICK_NS }, { 0, TICK_NS } };
@@ -336,6 +351,7 @@ static int run_loop(struct session *s, uint64_t start_ns)
 				/* events first, then the tick that may judge their silence */
 				loader_consume(&s->loader);
 				feed_marker(s, AEGIS_EV_TICK);
+				sample_resources(s);
 				write_metrics(s, false);
 				if (end_ns && clock_mono_ns() >= end_ns)
 					stop = true;
@@ -430,9 +446,15 @@ static int session_main(int argc, char **argv, bool daemon)
 	cfg.grace_ns = (uint64_t)(s->opt.grace_s * 1e9);
 	cfg.flap_window_ns = (uint64_t)(s->opt.flap_window_s * 1e9);
 	cfg.flap_count = s->opt.flap_count;
+	cfg.res_window_ns = (uint64_t)(s->opt.resource_window_s * 1e9);
+	cfg.cpu_busy_pm = (uint32_t)(s->opt.cpu_threshold * 10 + 0.5);
+	cfg.mem_used_pm = (uint32_t)(s->opt.memory_threshold * 10 + 0.5);
+	cfg.mem_psi_full = (int32_t)(s->opt.memory_pressure * 100 + 0.5);
+	cfg.starve_us = (uint64_t)(s->opt.starve_ms * 1000 + 0.5);
 	s->corr = correlator_new(&cfg, on_diagnosis, s);
-	if (!s->corr) {
+	if (!s->corr || res_sampler_init(&s->res, cfg.cpu_busy_pm, cfg.mem_used_pm, cfg.mem_psi_full)) {
 		fprintf(stderr, "aegismon: out of memory\n");
+		correlator_free(s->corr);
 		free(s);
 		return 3;
 	}
@@ -442,6 +464,7 @@ static int session_main(int argc, char **argv, bool daemon)
 			 on_ring_event, s, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "aegismon: %s\n", err);
+		res_sampler_free(&s->res);
 		correlator_free(s->corr);
 		free(s);
 		return rc;
@@ -464,6 +487,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	 * and the correlator keys on the pid */
 	proc_for_each_pid(seed_one, s);
 	feed_marker(s, AEGIS_EV_SEED_DONE);
+	sample_resources(s); /* the baseline of the first interval */
 	notify_systemd("READY=1");
 	write_metrics(s, true);
 
@@ -505,6 +529,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	loader_close(&s->loader);
 	/* the daemon's job is to run: a diagnosis is not a failure of it */
 	rc = rc ? 3 : daemon ? 0 : summary_exit_status(&sum);
+	res_sampler_free(&s->res);
 	correlator_free(s->corr);
 	free(s);
 	return rc;
