@@ -123,7 +123,6 @@ static struct diagnosis *res_diag(struct correlator *c, enum cause cause, const 
 	struct diagnosis *d = diag_begin(c, cause, NULL);
 
 	snprintf(d->process, sizeof(d->process), "%s", subject);
-	d->first_ns = r->since_ns;
 	diag_add_evidence(d, &r->first);
 	if (r->n > 1)
 		diag_add_evidence(d, e);
