@@ -19,6 +19,10 @@
  *   fake_agent notifyrecv PATH    (as systemd) print each sd_notify datagram on PATH
  *   fake_agent serve ADDR PORT reset|hold
  *                                 (as the far end) accept, then reset or hold
+ *   fake_agent wakework SLEEP_MS WORK_US
+ *                                 wake every SLEEP_MS, burn WORK_US of CPU (a busy agent)
+ *   fake_agent spin               burn CPU until killed (a CPU hog)
+ *   fake_agent hog MIB            allocate and touch MIB MiB, print "held", stay up
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -267,6 +271,47 @@ static int do_resolve(int argc, char **argv)
 	return 0;
 }
 
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static int do_wakework(long gap_ms, long work_us)
+{
+	for (;;) {
+		/* CPU time, not wall time: a throttled agent still does its work */
+		struct timespec t0, t;
+		long long used;
+
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+		do {
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+			used = (t.tv_sec - t0.tv_sec) * 1000000LL + (t.tv_nsec - t0.tv_nsec) / 1000;
+		} while (used < work_us);
+		sleep_ms(gap_ms);
+	}
+	return 0;
+}
+
+static int do_hog(long mib)
+{
+	size_t sz = (size_t)mib << 20;
+	char *b = malloc(sz);
+
+	if (!b) {
+		printf("failed: out of memory\n");
+		return 1;
+	}
+	memset(b, 0x5a, sz);
+	printf("held %ld MiB\n", mib);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "run";
@@ -313,6 +358,17 @@ int main(int argc, char **argv)
 		return do_resolve(argc, argv);
 	if (!strcmp(mode, "serve") && argc > 4)
 		return do_serve(argv);
+	if (!strcmp(mode, "wakework") && argc > 3)
+		return do_wakework(atol(argv[2]), atol(argv[3]));
+	if (!strcmp(mode, "hog") && argc > 2)
+		return do_hog(atol(argv[2]));
+	if (!strcmp(mode, "spin")) {
+		long long t0 = now_us();
+
+		for (volatile unsigned long i = 0;; i++)
+			if ((i & 0xffffff) == 0 && now_us() - t0 > 600 * 1000000LL)
+				return 0; /* a safety net: never outlive a test by much */
+	}
 	if (!strcmp(mode, "threads")) {
 		pthread_t t;
 
