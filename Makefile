@@ -145,6 +145,8 @@ $(BUILD)/bench/empty_probes: tests/bench/empty_probes.c $(BUILD)/bench/empty.ske
 $(BUILD)/bench/bpf_stats: tests/bench/bpf_stats.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $< $(STATIC_LIBS) -o $@
+# the context-switch row of make bench: pipe ping-pong (scheduler tracepoints)
+bench: $(BUILD)/bench/switch_storm
 # the DNS row of make bench: queries to a responder on 127.0.0.1:53 in a private netns
 bench: $(BUILD)/bench/dns_storm
 $(BUILD)/bench/dns_storm: tests/bench/dns_storm.c tests/bench/storm.h user/dns.c
