@@ -9,6 +9,19 @@ start_agent AliYunDunUpdate
 start_agent AliYunDun
 agent=$LAST_PID
 wait_for 5 grep -q AliYunDun "/proc/$agent/comm" || fail "stand-in agent did not start"
+# bad values are usage errors (exit 2) that name the option
+"$AEGISMON" trace --cpu-threshold 0 >/dev/null 2>"$WORK/usage.err"
+assert_eq "$?" 2 "exit status of --cpu-threshold 0"
+grep -q -- "--cpu-threshold: '0' is not a percentage (1-100)" "$WORK/usage.err" || fail "usage message: $(cat "$WORK/usage.err")"
+"$AEGISMON" trace --starve-threshold 5ms >/dev/null 2>&1
+assert_eq "$?" 2 "exit status of --starve-threshold 5ms"
+# a kernel that refuses the scheduler object: named, and the rest runs
+AEGISMON_TEST_NO_SCHED=1 "$AEGISMON" trace --json --agent-root "$ROOT" --duration 1.5 >"$WORK/nosched.out" 2>"$WORK/nosched.err"
+grep -q "14 probes attached.*1 failed to attach: scheduler probes (Operation not supported)" "$WORK/nosched.err" \
+	|| fail "no-scheduler run: $(cat "$WORK/nosched.err")"
+jq -e -s '[.[] | select(.type=="resources")][0] | .runq == null and .cpu_busy_pct != null' "$WORK/nosched.out" >/dev/null \
+	|| fail "no-scheduler run: no resources sample without runq"
+
 start_trace --resource-window 3
 # calm first: a few samples without the loops must not make it
 wait_for 10 jq -e -s '[.[] | select(.type=="resources")] | length >= 2' "$OUT" >/dev/null \

@@ -11,7 +11,9 @@
 
 #include <cmocka.h>
 
+#include "ev.h"
 #include "resources.h"
+#include "sink.h"
 
 #define P(s) (s), strlen(s)
 
@@ -194,6 +196,63 @@ static void test_rq_percentiles(void **state)
 	assert_int_equal(res_rq_slot_low_us(1), 2);
 }
 
+/* The resources event as --events and the evidence print it; and decoded
+ * from a raw record (a replay). */
+static void test_event_json_and_decode(void **state)
+{
+	struct clockmap cm = { 0 };
+	struct ev e, back;
+	struct jw w;
+	char buf[4096];
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	e.resources.hdr.type = AEGIS_EV_RESOURCES;
+	e.resources.hdr.size = sizeof(e.resources);
+	e.resources.hdr.ts_ns = 5000000000ULL;
+	e.resources.interval_ms = 1000;
+	e.resources.ncpu = 2;
+	e.resources.cpu_busy_pm = 987;
+	e.resources.load1_centi = 205;
+	e.resources.mem_total_kib = 1000;
+	e.resources.mem_avail_kib = 40;
+	e.resources.psi_cpu_some = 5;
+	e.resources.psi_mem_some = 1234;
+	e.resources.psi_mem_full = AEGIS_RES_ABSENT;
+	e.resources.agent_procs = 1;
+	e.resources.agent_cpu_pm = 12;
+	e.resources.agent_rss_kib = 4096;
+	e.resources.flags = AEGIS_RES_HIST | AEGIS_RES_TOP_CPU;
+	e.resources.rq_hist[2] = 9;
+	e.resources.rq_hist[16] = 1;
+	e.resources.rq_sum_ns = 70000000;
+	e.resources.top_cpu[0] = (struct aegis_res_proc){ .pid = 7, .cpu_pm = 995, .comm = "spin\x1b" };
+
+	assert_int_equal(ev_decode(&e, sizeof(e.resources), &back), 0);
+	assert_int_equal(back.resources.cpu_busy_pm, 987);
+	assert_int_equal(back.resources.rq_hist[16], 1);
+	assert_string_equal(ev_type_name(AEGIS_EV_RESOURCES), "resources");
+	assert_int_equal(ev_decode(&e, sizeof(e.resources) - 1, &back), -1);
+
+	jw_init(&w, buf, sizeof(buf));
+	jw_obj_begin(&w);
+	json_event_fields(&w, &cm, &back);
+	jw_obj_end(&w);
+	assert_false(w.overflow);
+	assert_non_null(strstr(buf, "\"type\":\"resources\",\"interval_ms\":1000,\"ncpu\":2,"
+				    "\"cpu_busy_pct\":98.7,\"load1\":2.05,\"mem_total_kib\":1000,"
+				    "\"mem_available_kib\":40,\"mem_used_pct\":96.0,"
+				    "\"psi_cpu_some_avg10\":0.05,\"psi_memory_some_avg10\":12.34,"
+				    "\"psi_memory_full_avg10\":null,\"agent_processes\":1,"
+				    "\"agent_cpu_pct\":1.2,\"agent_rss_kib\":4096,"));
+	assert_non_null(strstr(buf, "\"runq\":{\"count\":10,\"mean_us\":7000,\"p50_us\":4,"
+				    "\"p90_us\":4,\"p99_us\":65536,\"max_us\":65536,"
+				    "\"hist_log2_us\":[0,0,9,0,0,0,0,0,0,0,0,0,0,0,0,0,1]}"));
+	assert_non_null(strstr(buf, "\"top_cpu\":[{\"pid\":7,\"comm\":\"spin\\u001b\",\"cpu_pct\":99.5,"));
+	assert_null(strstr(buf, "top_rss"));
+	assert_null(strstr(buf, "\"pid\":0"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_loadavg),
 		cmocka_unit_test(test_pid_stat),
 		cmocka_unit_test(test_rq_percentiles),
+		cmocka_unit_test(test_event_json_and_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
