@@ -33,11 +33,12 @@ SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dns.c user/kallsyms.c user/endpoints.c user/correlate_net.c user/escape.c user/json.c user/timefmt.c user/signals.c \
 	     user/causes.c user/agent.c user/procfs.c user/decode.c \
 	     user/correlate.c user/sink_json.c user/sink_text.c user/options.c user/config.c user/resolv.c user/netprobe.c user/products.c \
-	     user/check.c user/check_agent.c user/check_net.c user/check_host.c user/check_res_tmp.c user/record.c user/replay.c user/report.c \
-	     user/nftrules.c user/nftexec.c user/netns.c user/enrich.c
+	     user/check.c user/check_agent.c user/check_net.c user/check_host.c user/record.c user/replay.c user/report.c \
+	     user/nftrules.c user/nftexec.c user/netns.c user/enrich.c \
+	     user/resources.c user/correlate_res.c
 # remediation (issue #6)
 PURE_SRCS += user/policy.c user/safepath.c user/spawn.c user/remedy.c user/hook.c user/remediate.c
-BPF_USER_SRCS := user/loader.c user/trace.c user/main.c user/restart.c
+BPF_USER_SRCS := user/loader.c user/trace.c user/main.c user/restart.c user/res_sample.c
 PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))
 USER_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/%.o,$(BPF_USER_SRCS))
 
@@ -166,6 +167,8 @@ $(BUILD)/bench/empty_probes: tests/bench/empty_probes.c $(BUILD)/bench/empty.ske
 $(BUILD)/bench/bpf_stats: tests/bench/bpf_stats.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $< $(STATIC_LIBS) -o $@
+# the context-switch row of make bench: pipe ping-pong (scheduler tracepoints)
+bench: $(BUILD)/bench/switch_storm
 # the DNS row of make bench: queries to a responder on 127.0.0.1:53 in a private netns
 bench: $(BUILD)/bench/dns_storm
 $(BUILD)/bench/dns_storm: tests/bench/dns_storm.c tests/bench/storm.h user/dns.c

@@ -18,7 +18,7 @@
 #include <linux/types.h>
 #endif
 
-#define AEGIS_ABI_VERSION 1
+#define AEGIS_ABI_VERSION 2
 
 #define AEGIS_COMM_LEN 16
 #define AEGIS_PATH_LEN 256
@@ -41,6 +41,7 @@ enum aegis_event_type {
 	AEGIS_EV_SEED = 64,      /* a process with an agent name found running at start */
 	AEGIS_EV_SEED_DONE = 65, /* the start-up scan is complete */
 	AEGIS_EV_TICK = 66,      /* time passes: lets the correlator diagnose silence */
+	AEGIS_EV_RESOURCES = 67, /* once a second: host CPU/memory/PSI, the agent's share, run-queue waits */
 };
 
 /* Indexes of the per-CPU counters map. */
@@ -197,6 +198,52 @@ struct aegis_sockerr {
 	struct aegis_tuple tuple;
 	__s32 err;
 	__u32 netns;
+};
+
+/* Run-queue wait histogram of agent threads (bpf/sched.bpf.c): slot k counts
+ * waits of [2^k, 2^(k+1)) microseconds (slot 0: under 2 us); the per-CPU array
+ * has one more entry, AEGIS_RQ_SUM, the sum of the waits in nanoseconds. */
+#define AEGIS_RQ_SLOTS 27 /* the last slot holds everything from 2^26 us (67 s) */
+#define AEGIS_RQ_SUM AEGIS_RQ_SLOTS
+
+#define AEGIS_RES_TOP 3
+#define AEGIS_RES_ABSENT (-1) /* a PSI figure this kernel does not provide */
+
+/* Flags in aegis_resources.flags */
+#define AEGIS_RES_HIST 0x1     /* rq_* are valid: the scheduler probes are loaded */
+#define AEGIS_RES_TOP_CPU 0x2  /* top_cpu is filled (a CPU threshold was crossed) */
+#define AEGIS_RES_TOP_RSS 0x4  /* top_rss is filled (a memory threshold was crossed) */
+
+struct aegis_res_proc {
+	__u32 pid;
+	__u32 cpu_pm;    /* permille of one CPU over the interval */
+	__u64 rss_kib;
+	char comm[AEGIS_COMM_LEN];
+};
+
+/* Made by userspace once a second (user event): figures over the interval
+ * that ends at hdr.ts_ns. Percentages are in permille (1000 = 100%), PSI
+ * avg10 in hundredths of a percent (as /proc/pressure prints it), or
+ * AEGIS_RES_ABSENT. */
+struct aegis_resources {
+	struct aegis_hdr hdr;
+	__u32 interval_ms;
+	__u32 flags;
+	__u32 ncpu;
+	__u32 cpu_busy_pm;     /* host: busy (not idle, not iowait) share of all CPUs */
+	__u32 load1_centi;     /* 1-minute load average x 100 */
+	__s32 psi_cpu_some;    /* avg10 x 100 */
+	__s32 psi_mem_some;
+	__s32 psi_mem_full;
+	__u64 mem_total_kib;
+	__u64 mem_avail_kib;
+	__u32 agent_procs;     /* tracked agent processes sampled */
+	__u32 agent_cpu_pm;    /* their CPU, permille of one CPU */
+	__u64 agent_rss_kib;
+	__u64 rq_sum_ns;       /* run-queue waits of agent threads in the interval */
+	__u64 rq_hist[AEGIS_RQ_SLOTS];
+	struct aegis_res_proc top_cpu[AEGIS_RES_TOP];
+	struct aegis_res_proc top_rss[AEGIS_RES_TOP];
 };
 
 #endif /* AEGISMON_EVENTS_H */

@@ -138,6 +138,27 @@ static const struct cause_info table[CAUSE_COUNT] = {
 		"what kills it, then restart it by hand ('aegismon restart') or reinstall it "
 		"from the Security Center console. Restarts resume after the window or a "
 		"reload of aegismon.", 1 },
+	[CAUSE_CPU_SATURATED] = {
+		"cpu_saturated", SEV_WARNING,
+		"The host's CPUs have been (nearly) fully busy for the whole window; the agent "
+		"cannot keep up and its heartbeats stop (the official page: sustained CPU at "
+		"95-100%). Find the consumers named here ('top -c', 'pidstat 1'), stop or "
+		"limit them (nice, a cgroup cpu.max / CPUQuota=), or give the instance more "
+		"vCPUs; with high steal time, move off a burstable instance type.", 1 },
+	[CAUSE_MEMORY_EXHAUSTED] = {
+		"memory_exhausted", SEV_WARNING,
+		"The host has almost no memory available (or tasks stall on memory, PSI) for "
+		"the whole window; the agent is slowed down and then OOM-killed (the official "
+		"page: sustained memory at 95-100%). Find the largest processes named here "
+		"('ps aux --sort=-rss'), stop or limit them (a cgroup memory.max / MemoryMax=), "
+		"look for a leak, add swap or memory.", 1 },
+	[CAUSE_AGENT_STARVED] = {
+		"agent_starved", SEV_WARNING,
+		"The agent is alive but its threads wait too long in the run queue to run: its "
+		"heartbeats come late and the console shows it offline. Check the CPU limits "
+		"of its cgroup (cpu.max, cpu.cfs_quota_us, CPUQuota= of its systemd unit), its "
+		"nice level and CPU affinity, and real-time or busy processes on its CPUs "
+		"('pidstat -w', 'runqlat'); remove the limit or give it its own share.", 1 },
 };
 
 const char *cause_code(enum cause c)

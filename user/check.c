@@ -179,6 +179,8 @@ static int parse_check_options(int argc, char **argv, struct options *shared, st
 		o->roots[i] = shared->roots[i];
 	o->nroots = shared->nroots;
 	o->endpoints = shared->endpoints;
+	o->cpu_threshold = shared->cpu_threshold;
+	o->memory_threshold = shared->memory_threshold;
 	return 0;
 }
 

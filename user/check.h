@@ -32,6 +32,8 @@ struct check_opts {
 	bool metadata;                        /* ask the ECS metadata service for an EIP */
 	const char *resolv_conf;
 	const char *hosts;
+	double cpu_threshold;                 /* % busy that fails the resources check */
+	double memory_threshold;              /* % used */
 };
 
 struct check_addr {

@@ -8,10 +8,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/timex.h>
+#include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "procfs.h"
 #include "products.h"
+#include "resources.h"
 
 struct tp_scan {
 	struct check_result *r;
@@ -173,4 +176,196 @@ void check_clock(struct check_ctx *c, struct check_result *r)
 			 "TLS to the endpoints fails when the clock is wrong. Synchronize it (chrony with "
 			 "the Alibaba Cloud NTP servers ntp.cloud.aliyuncs.com, or systemd-timesyncd) and "
 			 "check 'chronyc tracking' / 'timedatectl'.");
+}
+
+#define CHECK_SAMPLE_MS 300
+#define SCAN_FREE_BYTES (1ULL << 30) /* the agent's scans need 1 GB */
+#define MAX_AGENT_PIDS 16
+
+static size_t read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return n;
+}
+
+struct agent_ticks {
+	const struct check_ctx *c;
+	int n;
+	int pid[MAX_AGENT_PIDS];
+	uint64_t ticks[MAX_AGENT_PIDS];
+	uint64_t rss_kib;
+};
+
+static int agent_one(int pid, void *ctx)
+{
+	struct agent_ticks *a = ctx;
+	struct proc_stat st;
+	char path[64], text[1024], exe[AGENT_PATH_MAX] = "";
+	struct proc_usage u;
+	uint64_t pages;
+	size_t n;
+
+	if (a->n >= MAX_AGENT_PIDS || proc_read_stat(pid, &st) || !agent_is_comm(st.comm))
+		return 0;
+	proc_read_exe(pid, exe, sizeof(exe));
+	if (agent_identify(&a->c->env, st.comm, exe) != IDENT_AGENT)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	n = read_text(path, text, sizeof(text));
+	if (!n || res_parse_pid_stat(text, n, &u))
+		return 0;
+	a->pid[a->n] = pid;
+	a->ticks[a->n++] = u.ticks;
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	n = read_text(path, text, sizeof(text));
+	if (n && res_parse_statm(text, n, &pages) == 0)
+		a->rss_kib += pages * (uint64_t)(sysconf(_SC_PAGESIZE) / 1024);
+	return 0;
+}
+
+/* the agent's CPU ticks now, for the pids of the first scan */
+static uint64_t agent_ticks_again(const struct agent_ticks *a, uint64_t *before)
+{
+	uint64_t now = 0, then = 0;
+
+	for (int i = 0; i < a->n; i++) {
+		char path[64], text[1024];
+		struct proc_usage u;
+		size_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", a->pid[i]);
+		n = read_text(path, text, sizeof(text));
+		if (!n || res_parse_pid_stat(text, n, &u) || u.ticks < a->ticks[i])
+			continue; /* gone, or the pid was reused */
+		now += u.ticks;
+		then += a->ticks[i];
+	}
+	*before = then;
+	return now;
+}
+
+static void free_space(struct check_result *r, const char *key, const char *path, char *low, size_t lowlen)
+{
+	struct statvfs sv;
+	uint64_t bytes;
+
+	if (!path || statvfs(path, &sv))
+		return;
+	bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
+	jw_kuint(&r->ev, key, bytes >> 20);
+	if (bytes < SCAN_FREE_BYTES)
+		snprintf(low + strlen(low), lowlen - strlen(low), "%s%s %llu MiB free", low[0] ? ", " : "",
+			 path, (unsigned long long)(bytes >> 20));
+}
+
+void check_resources(struct check_ctx *c, struct check_result *r)
+{
+	static char text[16384];
+	struct cpu_times c0 = { 0 }, c1 = { 0 };
+	struct meminfo mi = { 0 };
+	struct psi pcpu = { -1, -1 }, pmem = { -1, -1 };
+	struct agent_ticks ag = { .c = c };
+	uint32_t busy_pm = 0, used_pm = 0, load = 0;
+	uint64_t agent_then = 0, agent_now;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), tck = sysconf(_SC_CLK_TCK);
+	unsigned sample = check_budget_ms(c, CHECK_SAMPLE_MS);
+	struct timespec t0, t1, pause = { 0, (long)sample * 1000000L };
+	double elapsed;
+	char low[256] = "", why[256] = "";
+	size_t n;
+	bool have_cpu;
+
+	n = read_text("/proc/stat", text, sizeof(text));
+	have_cpu = n && res_parse_cpu(text, n, &c0) == 0;
+	proc_for_each_pid(agent_one, &ag);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	nanosleep(&pause, NULL); /* a short sample: the official step looks at 'top' */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	n = read_text("/proc/stat", text, sizeof(text));
+	have_cpu = have_cpu && n && res_parse_cpu(text, n, &c1) == 0;
+	agent_now = agent_ticks_again(&ag, &agent_then);
+	elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (have_cpu)
+		busy_pm = res_busy_pm(&c0, &c1);
+	n = read_text("/proc/meminfo", text, sizeof(text));
+	if (n && res_parse_meminfo(text, n, &mi) == 0)
+		used_pm = res_mem_used_pm(mi.total_kib, mi.avail_kib);
+	n = read_text("/proc/pressure/cpu", text, sizeof(text));
+	if (n)
+		res_parse_psi(text, n, &pcpu);
+	n = read_text("/proc/pressure/memory", text, sizeof(text));
+	if (n)
+		res_parse_psi(text, n, &pmem);
+	n = read_text("/proc/loadavg", text, sizeof(text));
+	if (n)
+		res_parse_loadavg(text, n, &load);
+
+	jw_kuint(&r->ev, "sample_ms", (uint64_t)(elapsed * 1000));
+	if (have_cpu)
+		jw_kuint(&r->ev, "cpu_busy_permille", busy_pm);
+	jw_kuint(&r->ev, "mem_total_kib", mi.total_kib);
+	jw_kuint(&r->ev, "mem_available_kib", mi.avail_kib);
+	jw_kuint(&r->ev, "mem_used_permille", used_pm);
+	jw_kint(&r->ev, "psi_cpu_some_avg10_centi", pcpu.some_avg10);
+	jw_kint(&r->ev, "psi_memory_full_avg10_centi", pmem.full_avg10);
+	jw_kuint(&r->ev, "load1_centi", load);
+	jw_kint(&r->ev, "cpus", ncpu);
+	jw_kint(&r->ev, "agent_processes", ag.n);
+	if (ag.n && tck > 0 && elapsed > 0)
+		jw_kuint(&r->ev, "agent_cpu_permille",
+			 (uint64_t)((double)(agent_now - agent_then) / (double)tck / elapsed * 1000));
+	jw_kuint(&r->ev, "agent_rss_kib", ag.rss_kib);
+	free_space(r, "free_mib_agent_root", c->env.install.found ? c->env.install.root : NULL, low, sizeof(low));
+	free_space(r, "free_mib_tmp", "/tmp", low, sizeof(low));
+
+	snprintf(r->summary, sizeof(r->summary),
+		 "CPU %.0f%% busy (%.1f s sample), memory %.0f%% used (%llu MiB available), load %.2f on %ld CPUs; "
+		 "agent: %d process%s, %.1f%% CPU, %llu MiB RSS",
+		 busy_pm / 10.0, elapsed, used_pm / 10.0, (unsigned long long)(mi.avail_kib >> 10), load / 100.0,
+		 ncpu, ag.n, ag.n == 1 ? "" : "es",
+		 ag.n && tck > 0 && elapsed > 0 ? (double)(agent_now - agent_then) / (double)tck / elapsed * 100 : 0.0,
+		 (unsigned long long)(ag.rss_kib >> 10));
+	if (have_cpu && busy_pm >= (uint32_t)(c->o->cpu_threshold * 10)) {
+		check_raise(r, CHECK_FAIL);
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%sCPU at %.0f%%", why[0] ? "; " : "",
+			 busy_pm / 10.0);
+	}
+	if (mi.total_kib && used_pm >= (uint32_t)(c->o->memory_threshold * 10)) {
+		check_raise(r, CHECK_FAIL);
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%smemory at %.0f%%", why[0] ? "; " : "",
+			 used_pm / 10.0);
+	}
+	if (pmem.full_avg10 >= 1000) { /* tasks stall on memory 10% of the time */
+		check_raise(r, CHECK_WARN);
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%smemory pressure (PSI full %.1f%%)",
+			 why[0] ? "; " : "", pmem.full_avg10 / 100.0);
+	}
+	if (ncpu > 0 && load > (uint32_t)ncpu * 200) {
+		check_raise(r, CHECK_WARN);
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%sload %.2f on %ld CPUs", why[0] ? "; " : "",
+			 load / 100.0, ncpu);
+	}
+	if (low[0]) {
+		check_raise(r, CHECK_WARN);
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%slow disk space: %s (scans need 1 GB)",
+			 why[0] ? "; " : "", low);
+	}
+	if (why[0]) {
+		char head[sizeof(r->summary)];
+
+		snprintf(head, sizeof(head), "%s", r->summary);
+		snprintf(r->summary, sizeof(r->summary), "%s: %s", why, head);
+		snprintf(r->advice, sizeof(r->advice),
+			 "Sustained CPU or memory at 95-100%% stops the agent (the official page): find the "
+			 "consumers ('top -c', 'ps aux --sort=-rss'), limit or stop them, or resize the "
+			 "instance; 'aegismon trace' (or run) reports cpu_saturated, memory_exhausted and "
+			 "agent_starved when it lasts. Free disk space where it is short.");
+	}
 }

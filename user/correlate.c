@@ -20,6 +20,11 @@ void correlator_config_defaults(struct correlator_config *cfg)
 	cfg->net_window_ns = 120 * NSEC;
 	cfg->dns_timeout_ns = 5 * NSEC;
 	cfg->oom_wait_ns = NSEC / 2;
+	cfg->res_window_ns = 60 * NSEC;
+	cfg->cpu_busy_pm = 950;
+	cfg->mem_used_pm = 950;
+	cfg->mem_psi_full = 1000;
+	cfg->starve_us = 100000;
 }
 
 struct correlator *correlator_new(const struct correlator_config *cfg, diag_fn fn, void *ctx)
@@ -735,6 +740,7 @@ void correlator_feed(struct correlator *c, const struct ev *e)
 		break;
 	case AEGIS_EV_DNS: dns_on_message(c, e); break;
 	case AEGIS_EV_SOCK_ERROR: dns_on_sockerr(c, e); break;
+	case AEGIS_EV_RESOURCES: res_on_sample(c, e); break;
 	case AEGIS_EV_TICK:
 		if (e->tick.events_lost > c->stats.events_lost)
 			c->stats.events_lost = e->tick.events_lost;

@@ -26,6 +26,12 @@ struct correlator_config {
 	void (*learn)(void *ctx, int family, const uint8_t *addr, uint32_t ttl, const char *qname);
 	void *learn_ctx;
 	uint64_t oom_wait_ns;         /* how long a kernel SIGKILL waits for its OOM event */
+	/* resources (AEGIS_EV_RESOURCES samples): a condition held this long */
+	uint64_t res_window_ns;
+	uint32_t cpu_busy_pm;         /* host CPU busy >= this (permille) -> cpu_saturated */
+	uint32_t mem_used_pm;         /* (MemTotal - MemAvailable) / MemTotal >= this ... */
+	int32_t mem_psi_full;         /* ... or PSI memory full avg10 >= this (x100; 0: off) */
+	uint64_t starve_us;           /* p90 run-queue wait of agent threads >= this */
 };
 
 void correlator_config_defaults(struct correlator_config *cfg);

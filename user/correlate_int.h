@@ -104,6 +104,21 @@ struct dns_name {
 	char qname[DNS_NAME_MAX];
 };
 
+/* A resource condition that must hold for the whole window (correlate_res.c). */
+struct res_run {
+	uint64_t since_ns;  /* start of the first sample of the current run; 0: none */
+	bool reported;      /* said for this run: re-armed when the condition clears */
+	unsigned n;         /* samples in the run */
+	uint64_t sum;       /* of the judged figure, for the mean */
+	uint32_t min, max;
+	struct ev first;    /* the sample that started the run */
+};
+
+struct res_state {
+	uint64_t last_ns;   /* previous sample */
+	struct res_run cpu, mem, starve;
+};
+
 struct correlator {
 	struct correlator_config cfg;
 	diag_fn fn;
@@ -120,6 +135,7 @@ struct correlator {
 	struct net_peer peers[NET_SLOTS];
 	struct dns_pending dns_pending[DNS_PENDING];
 	struct dns_name dns_names[DNS_NAMES];
+	struct res_state res;
 	struct dns_msg dns_msg; /* parsed here: no allocation per message */
 	struct diagnosis scratch; /* built here, no allocation per event */
 };
@@ -141,6 +157,7 @@ void dns_on_sockerr(struct correlator *c, const struct ev *e);
 /* A netfilter drop on port 53; true if it was taken as a DNS matter. */
 bool dns_on_drop(struct correlator *c, const struct ev *e);
 void dns_on_tick(struct correlator *c);
+void res_on_sample(struct correlator *c, const struct ev *e);
 /* The name a remote address was learned from, or NULL. */
 const char *dns_name_of(const struct correlator *c, int family, const uint8_t *addr);
 

@@ -19,6 +19,7 @@ static size_t type_size(unsigned type)
 	case AEGIS_EV_SEED: return sizeof(struct aegis_seed);
 	case AEGIS_EV_SEED_DONE: return sizeof(struct aegis_hdr);
 	case AEGIS_EV_TICK: return sizeof(struct aegis_tick);
+	case AEGIS_EV_RESOURCES: return sizeof(struct aegis_resources);
 	default: return 0;
 	}
 }
@@ -39,6 +40,7 @@ const char *ev_type_name(unsigned type)
 	case AEGIS_EV_SEED: return "running";
 	case AEGIS_EV_SEED_DONE: return "scan_done";
 	case AEGIS_EV_TICK: return "tick";
+	case AEGIS_EV_RESOURCES: return "resources";
 	default: return "unknown";
 	}
 }
@@ -80,6 +82,12 @@ int ev_decode(const void *data, size_t len, struct ev *out)
 		break;
 	case AEGIS_EV_NF_DROP:
 		TERMINATE(out->drop.owner_comm);
+		break;
+	case AEGIS_EV_RESOURCES:
+		for (unsigned i = 0; i < AEGIS_RES_TOP; i++) {
+			TERMINATE(out->resources.top_cpu[i].comm);
+			TERMINATE(out->resources.top_rss[i].comm);
+		}
 		break;
 	case AEGIS_EV_DNS:
 		if (out->dns.len > AEGIS_DNS_PAYLOAD)

@@ -36,6 +36,7 @@ struct ev {
 		struct aegis_sockerr sockerr;
 		struct aegis_seed seed;
 		struct aegis_tick tick;
+		struct aegis_resources resources;
 	};
 	char exe[AEGIS_PATH_LEN];        /* subject executable; "" if unknown */
 	char sender_exe[AEGIS_PATH_LEN]; /* signal sender executable; "" if unknown */

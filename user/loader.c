@@ -24,6 +24,7 @@
 #include "lifecycle.skel.h"
 #include "netpath.skel.h"
 #include "dns.skel.h"
+#include "sched.skel.h"
 #include "dns.h"
 #include "timefmt.h"
 
@@ -429,6 +430,31 @@ static void load_dns(struct loader *l, const struct domain_set *doms)
 	}
 }
 
+static void load_sched(struct loader *l)
+{
+	int rc;
+
+	/* for tests: behave as on a kernel that refuses the scheduler object */
+	if (getenv("AEGISMON_TEST_NO_SCHED")) {
+		family_failed(l, "scheduler", EOPNOTSUPP);
+		return;
+	}
+	l->sched = sched_bpf__open();
+	if (!l->sched) {
+		family_failed(l, "scheduler", errno);
+		return;
+	}
+	rc = share_maps(l, l->sched->maps.events, l->sched->maps.counters,
+			l->sched->maps.agent_pids, l->sched->maps.agent_names);
+	if (!rc)
+		rc = sched_bpf__load(l->sched);
+	if (rc) {
+		family_failed(l, "scheduler", rc);
+		sched_bpf__destroy(l->sched);
+		l->sched = NULL;
+	}
+}
+
 int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_set *eps,
 		const struct domain_set *doms, loader_event_fn fn, void *ctx, char *err, size_t errlen)
 {
@@ -471,6 +497,7 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 	/* the network family shares the ring buffer, counters and pid set */
 	load_netpath(l, eps);
 	load_dns(l, doms);
+	load_sched(l);
 
 	attach_all(l, l->skel->obj, l->skel->skeleton);
 	if (l->net)
@@ -480,6 +507,8 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 		attach_dns(l);
 		attach_all(l, l->dns->obj, l->dns->skeleton);
 	}
+	if (l->sched)
+		attach_all(l, l->sched->obj, l->sched->skeleton);
 	if (l->attached == 0) {
 		snprintf(err, errlen, "no probe could be attached (%s)", l->failed_names);
 		loader_close(l);
@@ -504,6 +533,8 @@ void loader_close(struct loader *l)
 	l->net = NULL;
 	dns_bpf__destroy(l->dns);
 	l->dns = NULL;
+	sched_bpf__destroy(l->sched);
+	l->sched = NULL;
 	if (l->cgroup_fd >= 0)
 		close(l->cgroup_fd);
 	l->cgroup_fd = -1;
@@ -533,6 +564,46 @@ int loader_track(struct loader *l, uint32_t tgid)
 int loader_untrack(struct loader *l, uint32_t tgid)
 {
 	return bpf_map_delete_elem(bpf_map__fd(l->skel->maps.agent_pids), &tgid) ? -errno : 0;
+}
+
+int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_SLOTS + 1])
+{
+	int ncpu = libbpf_num_possible_cpus(), fd;
+
+	memset(out, 0, sizeof(uint64_t) * (AEGIS_RQ_SLOTS + 1));
+	if (!l->sched)
+		return -ENOENT;
+	if (ncpu <= 0 || ncpu > 4096)
+		return -EINVAL;
+	fd = bpf_map__fd(l->sched->maps.rq_hist);
+	{
+		__u64 vals[ncpu]; /* on the stack: no allocation per sample */
+
+		for (__u32 k = 0; k <= AEGIS_RQ_SLOTS; k++) {
+			if (bpf_map_lookup_elem(fd, &k, vals))
+				return -errno;
+			for (int i = 0; i < ncpu; i++)
+				out[k] += vals[i];
+		}
+	}
+	return 0;
+}
+
+int loader_for_each_tracked(struct loader *l, void (*fn)(uint32_t tgid, void *ctx), void *ctx,
+			    unsigned max)
+{
+	int fd = bpf_map__fd(l->skel->maps.agent_pids);
+	__u32 key, next;
+	unsigned n = 0;
+	void *prev = NULL;
+
+	while (n < max && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		fn(next, ctx);
+		key = next;
+		prev = &key;
+		n++;
+	}
+	return (int)n;
 }
 
 uint64_t loader_counter(struct loader *l, enum aegis_counter idx)

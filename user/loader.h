@@ -13,6 +13,7 @@
 struct lifecycle_bpf;
 struct netpath_bpf;
 struct dns_bpf;
+struct sched_bpf;
 struct domain_set;
 struct ring_buffer;
 struct endpoint_set;
@@ -23,6 +24,7 @@ struct loader {
 	struct lifecycle_bpf *skel;   /* owns the shared maps */
 	struct netpath_bpf *net;
 	struct dns_bpf *dns;
+	struct sched_bpf *sched;      /* run-queue waits of agent threads; NULL if it did not load */
 	int cgroup_fd;              /* cgroup v2 root the DNS programs are attached to */
 	char cgroup_path[256];
 	struct ring_buffer *rb;
@@ -55,6 +57,13 @@ int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr,
  * entries only in old are removed, learned addresses stay. 0 or -errno. */
 int loader_set_endpoints(struct loader *l, const struct endpoint_set *old, const struct endpoint_set *eps);
 int loader_set_domains(struct loader *l, const struct domain_set *old, const struct domain_set *doms);
+/* The run-queue wait histogram of agent threads since load, summed over the
+ * CPUs: AEGIS_RQ_SLOTS slots then the sum in ns. 0, or -ENOENT without the
+ * scheduler probes. */
+int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_SLOTS + 1]);
+/* Call fn for every process in the kernel's agent set (at most max). */
+int loader_for_each_tracked(struct loader *l, void (*fn)(uint32_t tgid, void *ctx), void *ctx,
+			    unsigned max);
 /* Sum of a per-CPU counter. */
 uint64_t loader_counter(struct loader *l, enum aegis_counter idx);
 

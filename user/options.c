@@ -25,6 +25,11 @@ void options_defaults(struct options *o)
 	endpoints_defaults(&o->endpoints);
 	domains_defaults(&o->domains);
 	o->dns_timeout_s = 5;
+	o->cpu_threshold = 95;
+	o->memory_threshold = 95;
+	o->memory_pressure = 10;
+	o->resource_window_s = 60;
+	o->starve_ms = 100;
 	o->syslog_facility = 3; /* daemon */
 	o->json_log_keep = 4;
 	o->only_cause = -1;
@@ -83,6 +88,18 @@ void usage_trace(void *out)
 	      "      --flap-count N       restarts that make agent_flapping (default 3)\n"
 	      "      --flap-window SECONDS  ... within this window (default 300)\n"
 	      "      --ringbuf-size KIB   kernel ring buffer size (default 1024)\n"
+	      "      --cpu-threshold PCT  host CPU busy at least this for the whole window is\n"
+	      "                           cpu_saturated (1-100, default 95)\n"
+	      "      --memory-threshold PCT  memory used ((MemTotal-MemAvailable)/MemTotal) at\n"
+	      "                           least this for the whole window is memory_exhausted\n"
+	      "                           (1-100, default 95)\n"
+	      "      --memory-pressure PCT  ... or PSI memory 'full avg10' at least this\n"
+	      "                           (0-100, default 10; 0: off)\n"
+	      "      --resource-window SECONDS  how long a resource condition must hold\n"
+	      "                           (1-3600, default 60)\n"
+	      "      --starve-threshold MS  the agent's p90 run-queue wait at least this in\n"
+	      "                           every second of the window is agent_starved\n"
+	      "                           (1-60000, default 100)\n"
 	      "      --color WHEN         auto, always or never (default auto: on a tty)\n"
 	      "      --syslog URL         also send diagnoses to syslog (repeatable): unix:/dev/log,\n"
 	      "                           udp://HOST:PORT, tcp://HOST:PORT (RFC 5424; TCP octet-counted)\n"
@@ -225,6 +242,11 @@ enum opt_id {
 	OPT_RESTART_WINDOW,
 	OPT_RESTART_DELAY,
 	OPT_HOOK_TIMEOUT,
+	OPT_CPU_THRESHOLD,
+	OPT_MEMORY_THRESHOLD,
+	OPT_MEMORY_PRESSURE,
+	OPT_RESOURCE_WINDOW,
+	OPT_STARVE_THRESHOLD,
 };
 
 struct opt_def {
@@ -269,6 +291,11 @@ static const struct opt_def opt_defs[] = {
 	{ "restart-window", OPT_RESTART_WINDOW, true, true },
 	{ "restart-delay", OPT_RESTART_DELAY, true, true },
 	{ "hook-timeout", OPT_HOOK_TIMEOUT, true, true },
+	{ "cpu-threshold", OPT_CPU_THRESHOLD, true, true },
+	{ "memory-threshold", OPT_MEMORY_THRESHOLD, true, true },
+	{ "memory-pressure", OPT_MEMORY_PRESSURE, true, true },
+	{ "resource-window", OPT_RESOURCE_WINDOW, true, true },
+	{ "starve-threshold", OPT_STARVE_THRESHOLD, true, true },
 };
 #define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
@@ -612,6 +639,32 @@ static int apply_id(struct options *o, int id, const char *v, enum opt_src src, 
 			return -1;
 		}
 		return 0;
+	case OPT_CPU_THRESHOLD:
+	case OPT_MEMORY_THRESHOLD:
+		if (parse_seconds(v, 1, 100, id == OPT_CPU_THRESHOLD ? &o->cpu_threshold
+								    : &o->memory_threshold)) {
+			snprintf(err, errlen, "'%s' is not a percentage (1-100)", v);
+			return -1;
+		}
+		return 0;
+	case OPT_MEMORY_PRESSURE:
+		if (parse_seconds(v, 0, 100, &o->memory_pressure)) {
+			snprintf(err, errlen, "'%s' is not a percentage (0-100; 0: off)", v);
+			return -1;
+		}
+		return 0;
+	case OPT_RESOURCE_WINDOW:
+		if (parse_seconds(v, 1, 3600, &o->resource_window_s)) {
+			snprintf(err, errlen, "'%s' is not a number of seconds (1-3600)", v);
+			return -1;
+		}
+		return 0;
+	case OPT_STARVE_THRESHOLD:
+		if (parse_seconds(v, 1, 60000, &o->starve_ms)) {
+			snprintf(err, errlen, "'%s' is not a number of milliseconds (1-60000)", v);
+			return -1;
+		}
+		return 0;
 	default:
 		snprintf(err, errlen, "not an option");
 		return -1;
@@ -751,6 +804,9 @@ void options_dump(void *stream, const struct options *o)
 		fprintf(out, "domain = %s\n", o->domains.names[i]);
 	fprintf(out, "dns-timeout = %g\ngrace = %g\nflap-count = %u\nflap-window = %g\n",
 		o->dns_timeout_s, o->grace_s, o->flap_count, o->flap_window_s);
+	fprintf(out, "cpu-threshold = %g\nmemory-threshold = %g\nmemory-pressure = %g\n", o->cpu_threshold,
+		o->memory_threshold, o->memory_pressure);
+	fprintf(out, "resource-window = %g\nstarve-threshold = %g\n", o->resource_window_s, o->starve_ms);
 	fprintf(out, "ringbuf-size = %u\n", o->ringbuf_kib);
 	for (int i = 0; i < o->nsyslog; i++)
 		fprintf(out, "syslog = %s\n", o->syslog_urls[i]);

@@ -38,6 +38,12 @@ struct options {
 	struct endpoint_set endpoints; /* defaults, or the configured CIDRs and ports */
 	struct domain_set domains;     /* defaults, or the configured suffixes */
 	double dns_timeout_s;
+	/* resource causes */
+	double cpu_threshold;     /* percent: host CPU busy -> cpu_saturated */
+	double memory_threshold;  /* percent: memory used -> memory_exhausted */
+	double memory_pressure;   /* percent: PSI memory full avg10 -> memory_exhausted (0: off) */
+	double resource_window_s; /* the condition held this long */
+	double starve_ms;         /* p90 run-queue wait of agent threads -> agent_starved */
 	/* outputs (trace and run) */
 	const char *syslog_urls[OPTIONS_MAX_SYSLOG];
 	int nsyslog;

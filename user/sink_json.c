@@ -1,12 +1,14 @@
 /* JSON lines, as specified in DESIGN.md ("kind", "ts", ...). */
 #include "sink.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <sys/socket.h>
 
 #include "dns.h"
 #include "endpoints.h"
+#include "resources.h"
 #include "signals.h"
 
 #define LINE_MAX_BYTES 32768
@@ -74,12 +76,96 @@ static void put_errno(struct jw *w, const char *key, int err)
 	jw_kstr(w, key, errno_name(err, buf, sizeof(buf)));
 }
 
+/* A fixed-point figure: v / div with as many decimals as div has zeros. */
+static void put_fixed(struct jw *w, const char *key, int64_t v, unsigned div)
+{
+	char buf[32];
+
+	if (v < 0) {
+		jw_key(w, key);
+		jw_null(w);
+		return;
+	}
+	if (div == 10)
+		snprintf(buf, sizeof(buf), "%lld.%lld", (long long)(v / 10), (long long)(v % 10));
+	else
+		snprintf(buf, sizeof(buf), "%lld.%02lld", (long long)(v / 100), (long long)(v % 100));
+	jw_key(w, key);
+	jw_raw(w, buf);
+}
+
+static void put_res_procs(struct jw *w, const char *key, const struct aegis_res_proc *p)
+{
+	jw_key(w, key);
+	jw_arr_begin(w);
+	for (int i = 0; i < AEGIS_RES_TOP && p[i].pid; i++) {
+		jw_obj_begin(w);
+		jw_kuint(w, "pid", p[i].pid);
+		jw_kstrn(w, "comm", p[i].comm, sizeof(p[i].comm));
+		put_fixed(w, "cpu_pct", p[i].cpu_pm, 10);
+		jw_kuint(w, "rss_kib", p[i].rss_kib);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* The resources sample: host figures, the agent's share, run-queue waits. */
+static void put_resources(struct jw *w, const struct aegis_resources *r)
+{
+	uint64_t n = res_rq_count(r->rq_hist);
+
+	jw_kuint(w, "interval_ms", r->interval_ms);
+	jw_kuint(w, "ncpu", r->ncpu);
+	put_fixed(w, "cpu_busy_pct", r->cpu_busy_pm, 10);
+	put_fixed(w, "load1", r->load1_centi, 100);
+	jw_kuint(w, "mem_total_kib", r->mem_total_kib);
+	jw_kuint(w, "mem_available_kib", r->mem_avail_kib);
+	put_fixed(w, "mem_used_pct", res_mem_used_pm(r->mem_total_kib, r->mem_avail_kib), 10);
+	put_fixed(w, "psi_cpu_some_avg10", r->psi_cpu_some, 100);
+	put_fixed(w, "psi_memory_some_avg10", r->psi_mem_some, 100);
+	put_fixed(w, "psi_memory_full_avg10", r->psi_mem_full, 100);
+	jw_kuint(w, "agent_processes", r->agent_procs);
+	put_fixed(w, "agent_cpu_pct", r->agent_cpu_pm, 10);
+	jw_kuint(w, "agent_rss_kib", r->agent_rss_kib);
+	if (r->flags & AEGIS_RES_HIST) {
+		jw_key(w, "runq");
+		jw_obj_begin(w);
+		jw_kuint(w, "count", n);
+		jw_kuint(w, "mean_us", n ? r->rq_sum_ns / n / 1000 : 0);
+		jw_kuint(w, "p50_us", res_rq_percentile_us(r->rq_hist, 50));
+		jw_kuint(w, "p90_us", res_rq_percentile_us(r->rq_hist, 90));
+		jw_kuint(w, "p99_us", res_rq_percentile_us(r->rq_hist, 99));
+		jw_kuint(w, "max_us", res_rq_percentile_us(r->rq_hist, 100));
+		/* log2 slots: [2^k, 2^(k+1)) us, trailing empty slots left out */
+		jw_key(w, "hist_log2_us");
+		jw_arr_begin(w);
+		{
+			int last = AEGIS_RQ_SLOTS - 1;
+
+			while (last >= 0 && !r->rq_hist[last])
+				last--;
+			for (int k = 0; k <= last; k++)
+				jw_uint(w, r->rq_hist[k]);
+		}
+		jw_arr_end(w);
+		jw_obj_end(w);
+	}
+	if (r->flags & AEGIS_RES_TOP_CPU)
+		put_res_procs(w, "top_cpu", r->top_cpu);
+	if (r->flags & AEGIS_RES_TOP_RSS)
+		put_res_procs(w, "top_rss", r->top_rss);
+}
+
 void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev *e)
 {
 	const struct aegis_hdr *h = &e->hdr;
 
 	put_ts(w, "ts", cm, h->ts_ns);
 	jw_kstr(w, "type", ev_type_name(h->type));
+	if (h->type == AEGIS_EV_RESOURCES) { /* about the host: no subject process */
+		put_resources(w, &e->resources);
+		return;
+	}
 	jw_kuint(w, "pid", h->tgid);
 	if (h->pid != h->tgid)
 		jw_kuint(w, "tid", h->pid);

@@ -9,6 +9,7 @@
 #include "dns.h"
 #include "endpoints.h"
 #include "escape.h"
+#include "resources.h"
 #include "signals.h"
 
 #define RED "\033[1;31m"
@@ -185,6 +186,34 @@ void sink_text_event(FILE *f, const struct clockmap *cm, const struct ev *e, boo
 				 dns_type_name(m.qtype, tb, sizeof(tb)), ESC(q, m.qname),
 				 m.qr ? " " : "", m.qr ? dns_rcode_name(m.rcode) : "");
 		break;
+	}
+	case AEGIS_EV_RESOURCES: {
+		const struct aegis_resources *r = &e->resources;
+		uint32_t used = res_mem_used_pm(r->mem_total_kib, r->mem_avail_kib);
+		int o;
+
+		o = snprintf(detail, sizeof(detail),
+			     "cpu %u.%u%% load %u.%02u mem %u.%u%% used (%llu MiB available)",
+			     r->cpu_busy_pm / 10, r->cpu_busy_pm % 10, r->load1_centi / 100,
+			     r->load1_centi % 100, used / 10, used % 10,
+			     (unsigned long long)(r->mem_avail_kib / 1024));
+		if (r->psi_mem_full >= 0 && o > 0 && (size_t)o < sizeof(detail))
+			o += snprintf(detail + o, sizeof(detail) - (size_t)o, " psi mem full %d.%02d%%",
+				      r->psi_mem_full / 100, r->psi_mem_full % 100);
+		if (o > 0 && (size_t)o < sizeof(detail))
+			o += snprintf(detail + o, sizeof(detail) - (size_t)o,
+				      "; agent %u proc %u.%u%% cpu %llu MiB", r->agent_procs,
+				      r->agent_cpu_pm / 10, r->agent_cpu_pm % 10,
+				      (unsigned long long)(r->agent_rss_kib / 1024));
+		if ((r->flags & AEGIS_RES_HIST) && o > 0 && (size_t)o < sizeof(detail))
+			snprintf(detail + o, sizeof(detail) - (size_t)o,
+				 " runq %llu waits p90 >= %llu us",
+				 (unsigned long long)res_rq_count(r->rq_hist),
+				 (unsigned long long)res_rq_percentile_us(r->rq_hist, 90));
+		fprintf(f, "%s %s%-8s%s host %s\n", when, color ? DIM : "", ev_type_name(h->type),
+			color ? RESET : "", detail);
+		fflush(f);
+		return;
 	}
 	case AEGIS_EV_OOM_VICTIM:
 		snprintf(detail, sizeof(detail), "chosen by the OOM killer%s",

@@ -31,6 +31,7 @@
 #include "products.h"
 #include "remediate.h"
 #include "remedy.h"
+#include "res_sample.h"
 #include "sink.h"
 #include "sink_metrics.h"
 #include "sink_syslog.h"
@@ -76,6 +77,8 @@ struct session {
 	uint64_t syslog_dropped_past; /* by receivers a reload replaced */
 	struct remediator *rem;      /* restarts and the hook; NULL when not in use */
 	int epfd;                    /* the event loop's, for a remediator a reload starts */
+	struct res_sampler res;      /* host and agent resources, once a second */
+	uint64_t res_next_ns;
 };
 
 static void open_json_log(struct session *s);
@@ -522,6 +525,11 @@ static void correlator_config_from(struct session *s, struct correlator_config *
 	cfg->grace_ns = (uint64_t)(s->opt.grace_s * 1e9);
 	cfg->flap_window_ns = (uint64_t)(s->opt.flap_window_s * 1e9);
 	cfg->flap_count = s->opt.flap_count;
+	cfg->res_window_ns = (uint64_t)(s->opt.resource_window_s * 1e9);
+	cfg->cpu_busy_pm = (uint32_t)(s->opt.cpu_threshold * 10 + 0.5);
+	cfg->mem_used_pm = (uint32_t)(s->opt.memory_threshold * 10 + 0.5);
+	cfg->mem_psi_full = (int32_t)(s->opt.memory_pressure * 100 + 0.5);
+	cfg->starve_us = (uint64_t)(s->opt.starve_ms * 1000 + 0.5);
 }
 
 static int parse_options(struct session *s, struct options *o, char *err, size_t errlen)
@@ -612,7 +620,10 @@ static void reload(struct session *s)
 	    next.restart_delay_s != s->opt.restart_delay_s || next.hook_timeout_s != s->opt.hook_timeout_s)
 		CHANGED("remediation");
 	if (next.grace_s != s->opt.grace_s || next.flap_count != s->opt.flap_count ||
-	    next.flap_window_s != s->opt.flap_window_s || next.dns_timeout_s != s->opt.dns_timeout_s)
+	    next.flap_window_s != s->opt.flap_window_s || next.dns_timeout_s != s->opt.dns_timeout_s ||
+	    next.cpu_threshold != s->opt.cpu_threshold || next.memory_threshold != s->opt.memory_threshold ||
+	    next.memory_pressure != s->opt.memory_pressure || next.resource_window_s != s->opt.resource_window_s ||
+	    next.starve_ms != s->opt.starve_ms)
 		CHANGED("thresholds");
 	if (next.ringbuf_kib != s->opt.ringbuf_kib) {
 		fprintf(stderr, "aegismon: reload: ringbuf-size %u applies at the next start (the ring buffer stays %u KiB)\n",
@@ -634,6 +645,10 @@ static void reload(struct session *s)
 	loader_set_verbose(s->opt.verbose);
 	correlator_config_from(s, &cfg);
 	correlator_reconfigure(s->corr, &cfg);
+	/* the sampler names the top consumers when a threshold is crossed */
+	s->res.cpu_thr_pm = cfg.cpu_busy_pm;
+	s->res.mem_thr_pm = cfg.mem_used_pm;
+	s->res.psi_thr = cfg.mem_psi_full;
 	reload_remediation(s); /* always: the hook string moved to the new options */
 	open_json_log(s);
 	write_metrics(s, true);
@@ -679,6 +694,18 @@ static int open_record(struct session *s, uint64_t start_ns, char *err, size_t e
 	rc = rec_open(&s->rec, s->opt.record, text, err, errlen);
 	free(text);
 	return rc;
+}
+
+/* Once a second (every fourth tick): the AEGIS_EV_RESOURCES sample. */
+static void sample_resources(struct session *s)
+{
+	uint64_t now = clock_mono_ns();
+
+	if (now < s->res_next_ns)
+		return;
+	s->res_next_ns = now + NSEC - TICK_NS / 2; /* tolerate a tick that fires early */
+	if (res_sample(&s->res, &s->loader, now, &s->scratch) == 0)
+		ingest(s, &s->scratch);
 }
 
 static int setup_fds(int *sigfd, int *timerfd, int *epfd, int rbfd)
@@ -759,6 +786,7 @@ static int run_loop(struct session *s, uint64_t start_ns)
 				feed_marker(s, AEGIS_EV_TICK);
 				if (s->rem)
 					remediator_tick(s->rem, clock_mono_ns());
+				sample_resources(s);
 				write_metrics(s, false);
 				status_draw(s);
 				if (end_ns && clock_mono_ns() >= end_ns)
@@ -869,8 +897,10 @@ static int session_main(int argc, char **argv, bool daemon)
 
 	correlator_config_from(s, &cfg);
 	s->corr = correlator_new(&cfg, on_diagnosis, s);
-	if (!s->corr || setup_remediation(s)) {
+	if (!s->corr || setup_remediation(s) ||
+	    res_sampler_init(&s->res, cfg.cpu_busy_pm, cfg.mem_used_pm, cfg.mem_psi_full)) {
 		fprintf(stderr, "aegismon: out of memory\n");
+		correlator_free(s->corr);
 		options_free(&s->opt);
 		free(s);
 		return 3;
@@ -883,6 +913,7 @@ static int session_main(int argc, char **argv, bool daemon)
 			 on_ring_event, s, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "aegismon: %s\n", err);
+		res_sampler_free(&s->res);
 		correlator_free(s->corr);
 		options_free(&s->opt);
 		free(s);
@@ -914,6 +945,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	 * and the correlator keys on the pid */
 	proc_for_each_pid(seed_one, s);
 	feed_marker(s, AEGIS_EV_SEED_DONE);
+	sample_resources(s); /* the baseline of the first interval */
 	notify_systemd("READY=1");
 	write_metrics(s, true);
 
@@ -973,6 +1005,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	remediator_free(s->rem);
 	/* the daemon's job is to run: a diagnosis is not a failure of it */
 	rc = rc ? 3 : daemon ? 0 : summary_exit_status(&sum);
+	res_sampler_free(&s->res);
 	correlator_free(s->corr);
 	report_free(s->report);
 	options_free(&s->opt);

@@ -8,6 +8,9 @@
 #                                   their answers on 127.0.0.1:53 in a private network
 #                                   namespace (dns_storm), through aegismon's cgroup_skb
 #                                   DNS programs and their in-kernel name filter
+#  2c. context-switch storm         (a) (b) (e) runqlat: pairs of processes bouncing a byte
+#                                   over two pipes (switch_storm), under aegismon's
+#                                   scheduler probes (run-queue waits of agent threads)
 #  3. agent connect storm           aegismon events/s delivered and events lost, 1 and 2 processes
 #  4. idle daemon                   CPU%, RSS, start to attached, binary size
 #  5. per-probe cost                BPF run-time statistics of aegismon's and the
@@ -47,13 +50,13 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (BPF)" >&2
 	exit 3
 fi
-for f in "$AEGISMON" $B/connect_storm $B/fork_storm $B/empty_probes $B/bpf_stats; do
+for f in "$AEGISMON" $B/connect_storm $B/fork_storm $B/switch_storm $B/empty_probes $B/bpf_stats; do
 	if [ ! -x "$f" ]; then
 		echo "bench: $f is missing: run 'make bench'" >&2
 		exit 3
 	fi
 done
-KINDS=(connect fork dns)
+KINDS=(connect fork dns switch)
 
 if [ "$NICE" != 0 ]; then
 	renice -n "$NICE" -p $$ >/dev/null || echo "bench: cannot renice to $NICE" >&2
@@ -226,7 +229,11 @@ start_tracer() {
 			return 1
 		fi ;;
 	libbpf-tools)
-		if [ "$kind" = connect ]; then name=tcpstates; else name=exitsnoop; fi
+		case $kind in
+		connect) name=tcpstates ;;
+		switch) name=runqlat ;;
+		*) name=exitsnoop ;;
+		esac
 		if ! tool=$(find_tool "$name"); then
 			NA["$cfg $kind"]="libbpf-tools $name not found (Debian package libbpf-tools)"
 			return 1
@@ -254,6 +261,7 @@ tracer_label() {
 	libbpf-tools-connect) echo "(e) libbpf-tools tcpstates" ;;
 	libbpf-tools-fork) echo "(e) libbpf-tools exitsnoop" ;;
 	libbpf-tools-dns) echo "(e) libbpf-tools" ;;
+	libbpf-tools-switch) echo "(e) libbpf-tools runqlat" ;;
 	esac
 }
 
@@ -303,16 +311,24 @@ T_START=$(now_s)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "closed port 127.0.0.1:$PORT, $JOBS storm processes, $ROUNDS rounds, ${SECS} s runs, nice $NICE, load $LOAD_START"
 
-# run_cfg ROUND CFG: the connect storm, the fork storm, the DNS storm under
-# one tracer (libbpf-tools: tcpstates for the first, exitsnoop for the second;
-# the DNS storm runs under none, aegismon and the empty programs only).
+# kind_runs KIND CFG: whether the storm runs under that configuration (the DNS
+# storm under none, aegismon and the empty programs; the context-switch storm
+# under none, aegismon and runqlat)
+kind_runs() {
+	case $1 in
+	dns) [ "$2" = none ] || [ "$2" = aegismon ] || [ "$2" = empty ] ;;
+	switch) [ "$2" = none ] || [ "$2" = aegismon ] || [ "$2" = libbpf-tools ] ;;
+	*) true ;;
+	esac
+}
+
+# run_cfg ROUND CFG: the storms under one tracer (libbpf-tools: tcpstates for
+# the connect storm, exitsnoop for the fork storm, runqlat for the switches).
 run_cfg() {
 	local r=$1 cfg=$2 kind
 	for kind in "${KINDS[@]}"; do
 		[ -n "${NA["$cfg $kind"]:-}" ] && continue
-		if [ "$kind" = dns ] && [ "$cfg" != none ] && [ "$cfg" != aegismon ] && [ "$cfg" != empty ]; then
-			continue
-		fi
+		kind_runs "$kind" "$cfg" || continue
 		if [ "$kind" = connect ] || [ "$cfg" = libbpf-tools ] || [ -z "$TPID" ]; then
 			[ -n "$TPID" ] && stop_pid "$TPID"
 			TPID=
@@ -367,6 +383,7 @@ else
 		prog_snapshot $ids >"$TMP/snap0"
 		for kind in "${KINDS[@]}"; do
 			[ -n "${NA["none $kind"]:-}" ] && continue
+			[ "$kind" = switch ] && continue # not in the per-probe table
 			args=(-d "$SECS" -j "$JOBS")
 			[ "$kind" = connect ] && args+=(-p "$PORT")
 			out=$($B/${kind}_storm "${args[@]}")
@@ -506,11 +523,10 @@ TABLE=$TMP/table.md
 		connect) wl="1. connect() to 127.0.0.1:$PORT (refused), $JOBS procs" ;;
 		fork) wl="2. fork + exit + wait, $JOBS procs" ;;
 		dns) wl="2b. DNS query + answer, UDP 127.0.0.x:53 (www.example.com, not watched; private netns), $JOBS procs" ;;
+		switch) wl="2c. pipe ping-pong round trip (2 wakeups, 2+ context switches), $JOBS pairs" ;;
 		esac
 		for cfg in "${CFGS[@]}"; do
-			if [ "$kind" = dns ] && [ "$cfg" != none ] && [ "$cfg" != aegismon ] && [ "$cfg" != empty ]; then
-				continue
-			fi
+			kind_runs "$kind" "$cfg" || continue
 			label=$(tracer_label "$cfg" "$kind")
 			read -r ops _ <<<"$(awk -F'\t' -v k=$kind -v c="$cfg" '$1 == k && $3 == c { print $4 }' "$RAW" | stats)"
 			n=$(awk -F'\t' -v k=$kind -v c="$cfg" '$1 == k && $3 == c' "$RAW" | wc -l)
@@ -538,6 +554,13 @@ TABLE=$TMP/table.md
 		echo "| 2b. DNS storm (non-Aegis names): aegismon throughput ratio to no tracer, median (min-max) | $(printf '%.3f (%.3f-%.3f)' "$dm" "$dlo" "$dhi"); empty programs $(if [ -n "${em:-}" ]; then printf '%.3f' "$em"; else echo n/a; fi) | >= 0.97 |"
 	else
 		echo "| 2b. DNS storm (non-Aegis names): aegismon throughput ratio to no tracer | n/a: ${NA["aegismon dns"]:-no run} | >= 0.97 |"
+	fi
+	read -r sm slo shi <<<"$(ratios switch aegismon 4 | stats)"
+	read -r rm _ <<<"$(ratios switch libbpf-tools 4 | stats)"
+	if [ -n "${sm:-}" ]; then
+		echo "| 2c. context-switch storm: aegismon throughput ratio to no tracer, median (min-max) | $(printf '%.3f (%.3f-%.3f)' "$sm" "$slo" "$shi"); libbpf-tools runqlat $(if [ -n "${rm:-}" ]; then printf '%.3f' "$rm"; else echo "n/a: ${NA["libbpf-tools switch"]:-no run}"; fi) | >= 0.98 (unrelated workload) |"
+	else
+		echo "| 2c. context-switch storm: aegismon throughput ratio to no tracer | n/a: ${NA["aegismon switch"]:-no run} | >= 0.98 (unrelated workload) |"
 	fi
 	for j in 1 2; do
 		read -r em elo ehi <<<"$(awk -F'\t' -v j=$j '$1 == j { print $3 }' "$AGENT_TSV" | stats)"

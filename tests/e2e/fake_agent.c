@@ -25,6 +25,10 @@
  * Started without arguments (as a restart does: no argv, a clean environment),
  * it reads its mode from fake_agent.mode next to its executable (words
  * separated by blanks, e.g. "connect 127.0.0.1 9000"), if that file exists.
+ *   fake_agent wakework SLEEP_MS WORK_US
+ *                                 wake every SLEEP_MS, burn WORK_US of CPU (a busy agent)
+ *   fake_agent spin               burn CPU until killed (a CPU hog)
+ *   fake_agent hog MIB            allocate and touch MIB MiB, print "held", stay up
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -306,6 +310,50 @@ static void mode_from_file(int *argc, char ***argv)
 	*argv = words;
 }
 
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static int do_wakework(long gap_ms, long work_us)
+{
+	for (;;) {
+		/* CPU time, not wall time: a throttled agent still does its work */
+		struct timespec t0, t;
+		long long used;
+
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+		do {
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+			used = (t.tv_sec - t0.tv_sec) * 1000000LL + (t.tv_nsec - t0.tv_nsec) / 1000;
+		} while (used < work_us);
+		sleep_ms(gap_ms);
+	}
+	return 0;
+}
+
+static int do_hog(long mib)
+{
+	size_t sz = (size_t)mib << 20;
+	char *b = malloc(sz);
+
+	if (!b) {
+		printf("failed: out of memory\n");
+		return 1;
+	}
+	/* through a volatile pointer: a plain memset of memory never read again
+	 * is a dead store the compiler may drop */
+	for (size_t i = 0; i < sz; i += 4096)
+		((volatile char *)b)[i] = (char)(i >> 12 | 1);
+	printf("held %ld MiB\n", mib);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode;
@@ -365,6 +413,17 @@ int main(int argc, char **argv)
 		return do_resolve(argc, argv);
 	if (!strcmp(mode, "serve") && argc > 4)
 		return do_serve(argv);
+	if (!strcmp(mode, "wakework") && argc > 3)
+		return do_wakework(atol(argv[2]), atol(argv[3]));
+	if (!strcmp(mode, "hog") && argc > 2)
+		return do_hog(atol(argv[2]));
+	if (!strcmp(mode, "spin")) {
+		long long t0 = now_us();
+
+		for (volatile unsigned long i = 0;; i++)
+			if ((i & 0xffffff) == 0 && now_us() - t0 > 600 * 1000000LL)
+				return 0; /* a safety net: never outlive a test by much */
+	}
 	if (!strcmp(mode, "threads")) {
 		pthread_t t;
 

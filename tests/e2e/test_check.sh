@@ -54,6 +54,8 @@ expect hosts_file ok
 expect reachability ok "$SERVER_IP:80"
 expect firewall ok
 [ "$(field agent_installed .evidence.chosen)" = aegis_12_93 ] || fail "agent_installed: highest version not chosen"
+assert_match "$(field resources .summary)" "CPU [0-9]+% busy \(0\.[0-9] s sample\), memory [0-9]+% used .* on [0-9]+ CPUs; agent: 3 processes" "resources summary"
+[ "$(status resources)" != fail ] || fail "resources failed on an idle host: $(field resources .summary)"
 assert_eq "$(field reachability '.evidence.probes[0].icmp_1000.result')" ok "ping -s 1000 to the endpoint"
 
 # 2. NXDOMAIN for a name
@@ -112,7 +114,19 @@ run_check thirdparty
 expect third_party warn "SafeDog .*\\(safedog, pid $sdpid\\)"
 kill -KILL "$sdpid"
 
-# 9. the agent not running
+# 9. every CPU busy (real spinning processes): the resources check fails
+spinners=()
+for _ in $(seq "$(nproc)"); do
+	"$FAKE" spin >/dev/null 2>&1 &
+	PIDS+=("$!")
+	spinners+=("$!")
+done
+sleep 0.5
+run_check busy
+expect resources fail "CPU at (9[5-9]|100)%"
+kill -KILL "${spinners[@]}"
+
+# 10. the agent not running
 for p in "${PIDS[@]}"; do
 	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = AliYunDunMonito ] && kill -KILL "$p"
 done

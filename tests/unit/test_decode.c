@@ -60,7 +60,7 @@ static void test_rejects_short(void **state)
 static void test_rejects_unknown_type(void **state)
 {
 	/* below, between and past the kernel and userspace ranges */
-	static const unsigned types[] = { 0, AEGIS_EV_NF_DROP + 1, 63, AEGIS_EV_TICK + 1, 1000,
+	static const unsigned types[] = { 0, AEGIS_EV_NF_DROP + 1, 63, AEGIS_EV_RESOURCES + 1, 1000,
 					  0xffff };
 	union raw r;
 	struct ev e;

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# agent_starved: the stand-in agent wakes every 5 ms and works 2 ms of CPU.
+# Control: free to run, its run-queue waits are short and nothing is said.
+# Then it is moved into a CPU cgroup with a 1% quota (1 ms per 100 ms: cpu.max
+# on cgroup v2, cpu.cfs_quota_us on a v1 cpu hierarchy): its threads wait for
+# the quota and agent_starved is diagnosed with the latency histogram.
+. "$(dirname "$0")/lib.sh"
+
+# make_cpucg NAME: a CPU-limited cgroup with a 1% quota; its procs file in $CPU_PROCS
+make_cpucg() {
+	local v2
+	v2=$(findmnt -n -t cgroup2 -o TARGET | head -1)
+	if [ -n "$v2" ] && grep -qw cpu "$v2/cgroup.controllers" 2>/dev/null; then
+		grep -qw cpu "$v2/cgroup.subtree_control" || echo +cpu >"$v2/cgroup.subtree_control"
+		mkdir "$v2/$1" || fail "cannot create cgroup $v2/$1"
+		CGROUPS+=("$v2/$1")
+		echo "1000 100000" >"$v2/$1/cpu.max" || fail "cannot set cpu.max"
+		CPU_PROCS=$v2/$1/cgroup.procs
+	elif [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+		mkdir "/sys/fs/cgroup/cpu/$1" || fail "cannot create cgroup /sys/fs/cgroup/cpu/$1"
+		CGROUPS+=("/sys/fs/cgroup/cpu/$1")
+		echo 100000 >"/sys/fs/cgroup/cpu/$1/cpu.cfs_period_us"
+		echo 1000 >"/sys/fs/cgroup/cpu/$1/cpu.cfs_quota_us" || fail "cannot set the CPU quota"
+		CPU_PROCS=/sys/fs/cgroup/cpu/$1/cgroup.procs
+	else
+		fail "no CPU cgroup controller (v2 cpu.max or v1 cpu.cfs_quota_us) on this host"
+	fi
+}
+
+# enough_samples N: at least N resources samples in which the agent was switched in
+enough_samples() {
+	[ "$(jq -s '[.[] | select(.type=="resources" and .agent_processes >= 1 and .runq.count > 0)] | length' "$OUT" 2>/dev/null)" -ge "$1" ]
+}
+
+install_agent AliYunDun AliYunDunUpdate
+start_agent AliYunDunUpdate
+make_cpucg "aegismon-e2e-starve-$$"
+start_trace --resource-window 3 --starve-threshold 20
+start_agent AliYunDun wakework 5 2000
+agent=$LAST_PID
+
+# control: 5 seconds with data and no diagnosis
+wait_for 15 enough_samples 5 || fail "no run-queue samples of the agent"
+has_diag agent_starved && fail "agent_starved without a CPU limit (control run)"
+control_p90=$(jq -s '[.[] | select(.type=="resources" and .runq.count > 0)][-1].runq.p90_us' "$OUT")
+
+echo "$agent" >"$CPU_PROCS" || fail "cannot move the agent into the CPU cgroup"
+wait_diag agent_starved true 15
+
+assert_eq "$(diag agent_starved .severity)" warning "severity"
+assert_eq "$(diag agent_starved .subject.process)" agent "subject"
+assert_eq "$(diag agent_starved 'all(.evidence[]; .runq.p90_us >= 20000)')" true "p90 wait >= the threshold in the evidence"
+assert_eq "$(diag agent_starved '.evidence[-1].runq.count > 0 and (.evidence[-1].runq.hist_log2_us | length) >= 15')" true "histogram"
+assert_eq "$(diag agent_starved '.evidence[-1].agent_processes >= 1')" true "agent processes"
+assert_match "$(diag agent_starved .summary)" '^agent threads waited to run: p90 run-queue wait >= [0-9]+ ms \(threshold 20 ms\) in every second for 3 s' "summary"
+[ "$(count_diag cpu_saturated)" = 0 ] || echo "   (note: the host CPU was saturated meanwhile)"
+stop_trace
+pass "agent_starved under a 1% CPU quota (p90 $(diag agent_starved '.evidence[-1].runq.p90_us') us; control p90 $control_p90 us)"

@@ -1,0 +1,56 @@
+/* Once a second: read /proc and the run-queue histogram into an
+ * AEGIS_EV_RESOURCES event. Fixed buffers: nothing allocates per sample. */
+#ifndef AEGISMON_RES_SAMPLE_H
+#define AEGISMON_RES_SAMPLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ev.h"
+#include "resources.h"
+
+struct loader;
+
+#define RES_AGENT_SLOTS 64    /* agent processes whose CPU is followed */
+#define RES_SCAN_SLOTS 4096   /* processes compared between two top scans */
+
+struct res_pid_ticks {
+	uint32_t pid;
+	uint64_t start_ticks;
+	uint64_t ticks;
+};
+
+struct res_sampler {
+	bool have_prev;
+	uint64_t prev_ns;
+	struct cpu_times prev_cpu;
+	uint64_t prev_hist[AEGIS_RQ_SLOTS + 1];
+	bool have_hist;
+	unsigned ncpu;
+	long clk_tck;
+	uint64_t page_kib;
+	/* thresholds that make a sample name the top consumers */
+	uint32_t cpu_thr_pm, mem_thr_pm;
+	int32_t psi_thr;
+	/* what was said once already */
+	bool said_psi_cpu, said_psi_mem, said_stat, said_meminfo;
+	/* agent processes: ticks at the previous sample */
+	struct res_pid_ticks agents[RES_AGENT_SLOTS], agents_new[RES_AGENT_SLOTS];
+	unsigned nagents, nagents_new;
+	uint64_t agent_rss_kib;
+	/* the top scan: pids ascending, as /proc lists them (allocated once) */
+	struct res_pid_ticks *scan_prev, *scan_cur;
+	unsigned nscan_prev;
+	uint64_t scan_prev_ns;
+	char buf[8192];
+};
+
+/* 0, or -1 when out of memory. */
+int res_sampler_init(struct res_sampler *r, uint32_t cpu_thr_pm, uint32_t mem_thr_pm,
+		     int32_t psi_thr);
+void res_sampler_free(struct res_sampler *r);
+/* Take a sample at now_ns (CLOCK_MONOTONIC). 0 with e filled, or 1 when
+ * there is no event yet (the first call only sets the baseline). */
+int res_sample(struct res_sampler *r, struct loader *l, uint64_t now_ns, struct ev *e);
+
+#endif
