@@ -64,9 +64,9 @@ static void fmt_pm(char *buf, size_t len, uint32_t pm)
 
 static void fmt_kib(char *buf, size_t len, uint64_t kib)
 {
-	if (kib >= 10 * 1024 * 1024)
-		snprintf(buf, len, "%llu GiB", (unsigned long long)(kib / (1024 * 1024)));
-	else if (kib >= 10 * 1024)
+	if (kib >= 10ULL << 20)
+		snprintf(buf, len, "%llu GiB", (unsigned long long)(kib >> 20));
+	else if (kib >= 10ULL << 10)
 		snprintf(buf, len, "%llu MiB", (unsigned long long)(kib / 1024));
 	else
 		snprintf(buf, len, "%llu KiB", (unsigned long long)kib);
