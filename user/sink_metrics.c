@@ -69,6 +69,9 @@ size_t metrics_format(char *buf, size_t len, const struct metrics *m)
 	put(&w, "# HELP aegismon_syslog_dropped_total Syslog messages lost (receiver down or slow).\n"
 		"# TYPE aegismon_syslog_dropped_total counter\n"
 		"aegismon_syslog_dropped_total %llu\n", (unsigned long long)m->syslog_dropped);
+	put(&w, "# HELP aegismon_json_log_errors_total JSON log lines lost (disk full, I/O error).\n"
+		"# TYPE aegismon_json_log_errors_total counter\n"
+		"aegismon_json_log_errors_total %llu\n", (unsigned long long)m->json_log_errors);
 	return w.full ? 0 : w.o;
 }
 

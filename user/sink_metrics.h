@@ -19,6 +19,7 @@ struct metrics {
 	unsigned core_running[CORE_COUNT];
 	unsigned core_expected;               /* mask of installed core binaries */
 	uint64_t syslog_dropped;
+	uint64_t json_log_errors;             /* JSON log lines lost */
 };
 
 /* Render into buf; returns the length, or 0 if it did not fit. Pure. */

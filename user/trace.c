@@ -49,7 +49,9 @@ struct session {
 	bool color;
 	uint64_t kernel_events;
 	uint64_t malformed;
-	uint64_t json_errors;
+	uint64_t json_errors;        /* JSON log lines lost (disk full, I/O error) */
+	uint64_t json_errors_said;
+	bool json_failing;
 	long clk_tck;
 	struct ev scratch; /* decoded here: no allocation per event */
 	struct diagnosis enriched;
@@ -82,6 +84,56 @@ struct session {
 };
 
 static void open_json_log(struct session *s);
+static void rotate_json_log(struct session *s);
+
+/*
+ * One line to the JSON log. A full disk or an I/O error loses the line, never
+ * the daemon: a partial line is cut off again so the file stays JSON lines,
+ * the loss is counted (metrics) and said once per outage.
+ */
+static void json_log_append(struct session *s, char *line, size_t len)
+{
+	ssize_t n;
+	int err = 0;
+
+	line[len++] = '\n';
+	n = write(s->json_fd, line, len);
+	if (n >= 0 && (size_t)n < len) {
+		/* a short write: the rest completes it, or fails and says why (ENOSPC) */
+		ssize_t rest = write(s->json_fd, line + n, len - (size_t)n);
+
+		if (rest < 0)
+			err = errno;
+		else if ((size_t)rest == len - (size_t)n)
+			n = (ssize_t)len;
+		else
+			err = ENOSPC;
+	} else if (n < 0) {
+		err = errno;
+	}
+	if (n == (ssize_t)len) {
+		s->json_size += len;
+		if (s->json_failing) {
+			fprintf(stderr, "aegismon: %s is writable again (%llu lines were lost)\n", s->opt.json_log,
+				(unsigned long long)(s->json_errors - s->json_errors_said));
+			s->json_failing = false;
+		}
+		if (s->opt.json_log_max_bytes && s->json_size >= s->opt.json_log_max_bytes)
+			rotate_json_log(s);
+		return;
+	}
+	/* cut off a partial line: the file stays JSON lines */
+	if (ftruncate(s->json_fd, (off_t)s->json_size) && !err)
+		err = errno;
+	s->json_errors++;
+	if (!s->json_failing) {
+		fprintf(stderr, "aegismon: cannot write %s: %s (lines are lost until it recovers; "
+				"aegismon_json_log_errors_total counts them)\n",
+			s->opt.json_log, strerror(err ? err : EIO));
+		s->json_failing = true;
+		s->json_errors_said = s->json_errors - 1;
+	}
+}
 
 /* FILE -> FILE.1 -> ... -> FILE.N (the oldest goes), then a fresh FILE. */
 static void rotate_json_log(struct session *s)
@@ -115,19 +167,10 @@ static void emit_outputs(struct session *s, const struct diagnosis *d)
 	}
 	if (s->json_fd >= 0) {
 		struct jw w;
-		size_t len;
 
 		json_diagnosis(&w, s->line, sizeof(s->line) - 1, &s->clock, d);
-		if (!w.overflow) {
-			len = strlen(s->line);
-			s->line[len++] = '\n';
-			if (write(s->json_fd, s->line, len) != (ssize_t)len)
-				s->json_errors++;
-			else
-				s->json_size += len;
-			if (s->opt.json_log_max_bytes && s->json_size >= s->opt.json_log_max_bytes)
-				rotate_json_log(s);
-		}
+		if (!w.overflow)
+			json_log_append(s, s->line, strlen(s->line));
 	}
 }
 
@@ -297,17 +340,10 @@ static void on_action(void *ctx, const struct action *a)
 	}
 	if (s->json_fd >= 0) {
 		struct jw w;
-		size_t len;
 
 		json_action(&w, s->line, sizeof(s->line) - 1, &s->clock, a);
-		if (!w.overflow) {
-			len = strlen(s->line);
-			s->line[len++] = '\n';
-			if (write(s->json_fd, s->line, len) != (ssize_t)len)
-				s->json_errors++;
-			else
-				s->json_size += len;
-		}
+		if (!w.overflow)
+			json_log_append(s, s->line, strlen(s->line));
 	}
 	status_clear(s);
 	if (s->opt.json)
@@ -406,6 +442,7 @@ static void write_metrics(struct session *s, bool now)
 	for (int c = 0; c < CORE_COUNT; c++)
 		m->core_running[c] = correlator_core_running(s->corr, c);
 	m->syslog_dropped = s->syslog_dropped_past;
+	m->json_log_errors = s->json_errors;
 	for (int i = 0; i < s->nsyslog; i++)
 		m->syslog_dropped += s->syslog[i].dropped_total;
 	n = metrics_format(s->line, sizeof(s->line), m);

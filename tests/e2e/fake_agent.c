@@ -29,6 +29,8 @@
  *                                 wake every SLEEP_MS, burn WORK_US of CPU (a busy agent)
  *   fake_agent spin               burn CPU until killed (a CPU hog)
  *   fake_agent hog MIB            allocate and touch MIB MiB, print "held", stay up
+ *   fake_agent storm N            exec N short-lived copies of itself, 8 at a time
+ *                                 (an impostor storm when it is not under the agent root)
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -38,6 +40,7 @@
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,6 +338,34 @@ static int do_wakework(long gap_ms, long work_us)
 	return 0;
 }
 
+/* N processes of this name, each exec'd (so the kernel sees an exec), 8 alive at a time */
+static int do_storm(long n)
+{
+	long started = 0, running = 0;
+
+	while (started < n || running > 0) {
+		if (started < n && running < 8) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				execl("/proc/self/exe", "AliYunDun", "exit", "0", "0", (char *)NULL);
+				_exit(127);
+			}
+			if (pid > 0) {
+				started++;
+				running++;
+				continue;
+			}
+		}
+		if (wait(NULL) > 0)
+			running--;
+		else if (started >= n)
+			break;
+	}
+	printf("stormed %ld\n", started);
+	return 0;
+}
+
 static int do_hog(long mib)
 {
 	size_t sz = (size_t)mib << 20;
@@ -417,6 +448,8 @@ int main(int argc, char **argv)
 		return do_wakework(atol(argv[2]), atol(argv[3]));
 	if (!strcmp(mode, "hog") && argc > 2)
 		return do_hog(atol(argv[2]));
+	if (!strcmp(mode, "storm") && argc > 2)
+		return do_storm(atol(argv[2]));
 	if (!strcmp(mode, "spin")) {
 		long long t0 = now_us();
 
