@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	libcmocka-dev libjansson-dev pkg-config libclang-rt-dev
-	cppcheck clang-tidy nftables iproute2 dnsmasq-base rsyslog psmisc procps jq util-linux bpftrace libbpf-tools
+	cppcheck clang-tidy valgrind nftables iproute2 dnsmasq-base rsyslog psmisc procps jq util-linux bpftrace libbpf-tools
 	logrotate systemd chromium fonts-dejavu-core
 )
 

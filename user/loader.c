@@ -579,6 +579,7 @@ int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_SLOTS + 1])
 	{
 		__u64 vals[ncpu]; /* on the stack: no allocation per sample */
 
+		memset(vals, 0, sizeof(vals)); /* see loader_counter */
 		for (__u32 k = 0; k <= AEGIS_RQ_SLOTS; k++) {
 			if (bpf_map_lookup_elem(fd, &k, vals))
 				return -errno;
@@ -617,6 +618,9 @@ uint64_t loader_counter(struct loader *l, enum aegis_counter idx)
 	{
 		__u64 vals[ncpu];
 
+		/* the kernel fills it; zeroed so that valgrind, which does not model
+		 * the bpf() output, checks the rest of the program cleanly */
+		memset(vals, 0, sizeof(vals));
 		if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.counters), &key, vals))
 			return 0;
 		for (int i = 0; i < ncpu; i++)
