@@ -24,7 +24,7 @@ trap 'umount_small; cleanup' EXIT
 install_agent AliYunDun AliYunDunUpdate
 start_agent AliYunDunUpdate
 : >"$ERR"
-"$AEGISMON" run --no-config --agent-root "$ROOT" --grace 60 --syslog udp://127.0.0.1:9 \
+"$AEGISMON" run --no-config --agent-root "$ROOT" --grace 60 --syslog udp://127.0.0.1:9 --ringbuf-size 64 \
 	--json-log "$SMALL/diag.json" --metrics "$WORK/m.prom" --json >"$OUT" 2>"$ERR" &
 TRACE_PID=$!
 wait_for 10 grep -q "probes attached" "$ERR" || fail "aegismon run did not attach"
@@ -86,7 +86,20 @@ wait "$tpid"
 if grep -q $'\e' "$WORK/text.out"; then fail "a raw ESC reached the terminal output"; fi
 grep -q '(\\x1b\]0;pwned\\x07\\x1b\[31m, uid 0)' "$WORK/text.out" || fail "text output does not show the escaped name: $(grep killed "$WORK/text.out" | head -2)"
 
-# 4. SIGKILL of the daemon: the kernel drops every BPF object it held
+# 4. the ring buffer full: the reader stopped (SIGSTOP) while an impostor storm
+# fills the 64 KiB buffer; the loss is counted and shown in the next diagnosis
+kill -STOP "$TRACE_PID"
+"$WORK/evil/AliYunDun" storm 2000 >/dev/null
+kill -CONT "$TRACE_PID"
+start_agent AliYunDun exit 77 0
+wait "$LAST_PID"
+wait_diag agent_exited ".subject.exit_code==77"
+lost=$(diag agent_exited .events_lost ".subject.exit_code==77")
+[ "$lost" -gt 0 ] || fail "events were lost but the diagnosis says events_lost=$lost"
+wait_for 10 grep -q '^aegismon_events_lost_total [1-9]' "$WORK/m.prom" || fail "lost events not in the metrics"
+echo "   ring buffer full: $lost events lost, said in the diagnosis"
+
+# 5. SIGKILL of the daemon: the kernel drops every BPF object it held
 bpf_ids() { grep -h "^$1:" /proc/"$TRACE_PID"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un; }
 links=$(bpf_ids link_id)
 progs=$(bpf_ids prog_id)
