@@ -56,6 +56,18 @@ static bool has_cap(const struct __user_cap_data_struct data[2], int cap)
 	return data[cap / 32].effective & (1u << (cap % 32));
 }
 
+/* --btf FILE: the kernel's types from FILE, for kernels without
+ * /sys/kernel/btf/vmlinux (bpftool btf dump / gen min_core_btf). */
+static const char *custom_btf;
+
+void loader_set_btf(const char *path)
+{
+	custom_btf = path;
+}
+
+/* Open options shared by every skeleton: the custom BTF, when given. */
+#define OPEN_OPTS(name) LIBBPF_OPTS(bpf_object_open_opts, name, .btf_custom_path = custom_btf)
+
 int loader_check_env(char *err, size_t errlen)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -69,10 +81,18 @@ int loader_check_env(char *err, size_t errlen)
 			 "programs: run it with sudo");
 		return 3;
 	}
+	if (custom_btf) {
+		if (access(custom_btf, R_OK) != 0) {
+			snprintf(err, errlen, "--btf %s: %s", custom_btf, strerror(errno));
+			return 3;
+		}
+		return 0;
+	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		snprintf(err, errlen,
-			 "this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): "
-			 "aegismon needs CONFIG_DEBUG_INFO_BTF=y (kernel 5.4+ on most distros)");
+			 "this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): give one "
+			 "with --btf FILE (see README, \"Kernel support\"), or use a kernel built with "
+			 "CONFIG_DEBUG_INFO_BTF=y");
 		return 3;
 	}
 	return 0;
@@ -94,7 +114,7 @@ static int fill_names(struct lifecycle_bpf *skel)
 }
 
 /* The oom:mark_victim prototype: (task, uid) since 6.9, (int pid) before. */
-static bool mark_victim_takes_task(void)
+bool loader_mark_victim_takes_task(void)
 {
 	static const char *const formats[] = { "/sys/kernel/tracing/events/oom/mark_victim/format",
 					       "/sys/kernel/debug/tracing/events/oom/mark_victim/format" };
@@ -114,7 +134,7 @@ static bool mark_victim_takes_task(void)
 		buf[n] = '\0';
 		return strstr(buf, "char[] comm") != NULL;
 	}
-	btf = btf__load_vmlinux_btf();
+	btf = custom_btf ? btf__parse(custom_btf, NULL) : btf__load_vmlinux_btf();
 	const struct btf_type *t;
 	const struct btf_param *params;
 	bool task = true;
@@ -385,7 +405,11 @@ static void load_netpath(struct loader *l, const struct endpoint_set *eps)
 {
 	int rc;
 
-	l->net = netpath_bpf__open();
+	{
+		OPEN_OPTS(opts);
+
+		l->net = netpath_bpf__open_opts(&opts);
+	}
 	if (!l->net) {
 		family_failed(l, "network", errno);
 		return;
@@ -412,7 +436,11 @@ static void load_dns(struct loader *l, const struct domain_set *doms)
 		family_failed(l, "DNS", EOPNOTSUPP);
 		return;
 	}
-	l->dns = dns_bpf__open();
+	{
+		OPEN_OPTS(opts);
+
+		l->dns = dns_bpf__open_opts(&opts);
+	}
 	if (!l->dns) {
 		family_failed(l, "DNS", errno);
 		return;
@@ -439,7 +467,11 @@ static void load_sched(struct loader *l)
 		family_failed(l, "scheduler", EOPNOTSUPP);
 		return;
 	}
-	l->sched = sched_bpf__open();
+	{
+		OPEN_OPTS(opts);
+
+		l->sched = sched_bpf__open_opts(&opts);
+	}
 	if (!l->sched) {
 		family_failed(l, "scheduler", errno);
 		return;
@@ -465,14 +497,18 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 	l->cgroup_fd = -1;
 	libbpf_set_print(print_libbpf);
 
-	l->skel = lifecycle_bpf__open();
+	{
+		OPEN_OPTS(opts);
+
+		l->skel = lifecycle_bpf__open_opts(&opts);
+	}
 	if (!l->skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		return 3;
 	}
 	bpf_map__set_max_entries(l->skel->maps.events, ringbuf_kib * 1024);
 	ensure_tracefs();
-	if (mark_victim_takes_task())
+	if (loader_mark_victim_takes_task())
 		bpf_program__set_autoload(l->skel->progs.on_mark_victim_pid, false);
 	else
 		bpf_program__set_autoload(l->skel->progs.on_mark_victim_task, false);

@@ -39,6 +39,10 @@ struct loader {
 int loader_check_env(char *err, size_t errlen);
 
 void loader_set_verbose(bool verbose);
+/* The oom:mark_victim prototype: (task, uid) since 6.9, or (int pid). */
+bool loader_mark_victim_takes_task(void);
+/* Use the kernel types in path instead of /sys/kernel/btf/vmlinux (NULL: the kernel's). */
+void loader_set_btf(const char *path);
 
 /* Open, load and attach. Returns 0, or 3 with err set (environment). */
 int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_set *eps,

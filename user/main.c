@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "events.h"
+#include "kfeatures.h"
 #include "options.h"
 #include "replay.h"
 #include "restart.h"
@@ -23,7 +24,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		if (argc > 2 && strcmp(argv[2], "--features")) {
+			fprintf(stderr, "aegismon version: unknown option '%s' (--features [--btf FILE])\n", argv[2]);
+			return 2;
+		}
 		printf("aegismon %s (event ABI %d)\n", AEGISMON_VERSION, AEGIS_ABI_VERSION);
+		if (argc > 2)
+			return features_report(stdout, argc > 4 && !strcmp(argv[3], "--btf") ? argv[4] : NULL);
 		return 0;
 	}
 	if (!strcmp(cmd, "trace"))

@@ -122,6 +122,8 @@ void usage_trace(void *out)
 	      "      --no-config          do not read a config file\n"
 	      "      --check-config       check the config file and the options, print the\n"
 	      "                           effective settings, exit (0 valid, 2 invalid)\n"
+	      "      --btf FILE           kernel types from FILE, for a kernel without\n"
+	      "                           /sys/kernel/btf/vmlinux (see README, Kernel support)\n"
 	      "  -v, --verbose            libbpf and loader details on stderr\n"
 	      "  -h, --help               this text\n",
 	      (FILE *)out);
@@ -234,6 +236,7 @@ enum opt_id {
 	OPT_CHECK_CONFIG,
 	OPT_RECORD,
 	OPT_REPORT,
+	OPT_BTF,
 	OPT_PID,
 	OPT_CAUSE,
 	OPT_REMEDIATION,
@@ -268,6 +271,7 @@ static const struct opt_def opt_defs[] = {
 	{ "check-config", OPT_CHECK_CONFIG, false, false },
 	{ "record", OPT_RECORD, true, false },
 	{ "report", OPT_REPORT, true, false },
+	{ "btf", OPT_BTF, true, true },
 	{ "pid", OPT_PID, true, false },
 	{ "cause", OPT_CAUSE, true, false },
 	{ "agent-root", OPT_AGENT_ROOT, true, true },
@@ -432,6 +436,13 @@ static int apply_id(struct options *o, int id, const char *v, enum opt_src src, 
 		return 0;
 	case OPT_CONFIG:
 		o->config = v; /* read before the command line, see options_parse */
+		return 0;
+	case OPT_BTF:
+		if (v[0] != '/') {
+			snprintf(err, errlen, "'%s' is not an absolute path", v);
+			return -1;
+		}
+		o->btf = v;
 		return 0;
 	case OPT_PID:
 		if (parse_uint(v, 1, 0x3fffffff, &o->only_pid)) {
@@ -808,6 +819,8 @@ void options_dump(void *stream, const struct options *o)
 		o->memory_threshold, o->memory_pressure);
 	fprintf(out, "resource-window = %g\nstarve-threshold = %g\n", o->resource_window_s, o->starve_ms);
 	fprintf(out, "ringbuf-size = %u\n", o->ringbuf_kib);
+	if (o->btf)
+		fprintf(out, "btf = %s\n", o->btf);
 	for (int i = 0; i < o->nsyslog; i++)
 		fprintf(out, "syslog = %s\n", o->syslog_urls[i]);
 	fprintf(out, "syslog-facility = %s\n", syslog_facility_name(o->syslog_facility));

@@ -53,6 +53,7 @@ struct options {
 	unsigned json_log_keep;  /* rotated files kept: FILE.1 ... FILE.N */
 	const char *metrics;     /* Prometheus textfile, or NULL */
 	const char *record;      /* --record FILE: every event, for replay */
+	const char *btf;         /* --btf FILE: kernel types for a kernel without BTF */
 	const char *report;      /* --report FILE: the HTML report at the end */
 	unsigned only_pid;       /* --pid: print only what concerns it (0: all) */
 	int only_cause;          /* --cause: print only these diagnoses (-1: all) */

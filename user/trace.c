@@ -915,6 +915,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	gethostname(s->host, sizeof(s->host) - 1);
 	open_json_log(s);
 	loader_set_verbose(s->opt.verbose);
+	loader_set_btf(s->opt.btf);
 	rc = loader_check_env(err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "aegismon: %s\n", err);

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# --btf FILE (kernels without /sys/kernel/btf/vmlinux): a minimal BTF made with
+# bpftool gen min_core_btf for our objects carries every CO-RE relocation;
+# trace attaches every probe with it and diagnoses a real kill; version
+# --features reports the kernel's offers; a missing file is exit 3.
+. "$(dirname "$0")/lib.sh"
+
+BPFTOOL=$(PATH="$PATH:/usr/sbin:/sbin" command -v bpftool) || fail "no bpftool"
+"$BPFTOOL" gen min_core_btf /sys/kernel/btf/vmlinux "$WORK/min.btf" \
+	"$REPO"/build/lifecycle.bpf.o "$REPO"/build/netpath.bpf.o "$REPO"/build/dns.bpf.o \
+	"$REPO"/build/sched.bpf.o || fail "bpftool gen min_core_btf failed"
+echo "   minimal BTF: $(stat -c %s "$WORK/min.btf") bytes"
+
+install_agent AliYunDun
+start_agent AliYunDun
+victim=$LAST_PID
+start_trace --btf "$WORK/min.btf" --grace 60
+probes=$(grep -o '[0-9]* probes attached in [0-9.]* ms' "$ERR")
+echo "   with --btf: $probes"
+assert_match "$probes" "^17 probes" "every probe attached with the minimal BTF"
+kill -KILL "$victim"
+wait_diag agent_killed ".subject.pid==$victim"
+stop_trace
+
+"$AEGISMON" trace --no-config --btf "$WORK/nonexistent.btf" --duration 1 >/dev/null 2>"$WORK/nobtf.err"
+assert_eq "$?" 3 "exit status with a missing --btf file"
+grep -q -- "--btf $WORK/nonexistent.btf: No such file" "$WORK/nobtf.err" || fail "no clear error: $(cat "$WORK/nobtf.err")"
+
+"$AEGISMON" version --features >"$WORK/features.out" || fail "version --features failed"
+for want in "BPF ring buffer \\(5\\.8\\) *yes" "kfree_skb drop reason \\(5\\.17\\) *yes" "SKB_DROP_REASON_NETFILTER_DROP *[0-9]" \
+	"lifecycle  loads" "network    loads" "dns        loads" "scheduler  loads"; do
+	grep -Eq "$want" "$WORK/features.out" || fail "version --features lacks '$want': $(cat "$WORK/features.out")"
+done
+"$AEGISMON" version --features --btf "$WORK/min.btf" | grep -q "^BTF: $WORK/min.btf" || fail "--features ignores --btf"
+pass "--btf with a minimal BTF, version --features"

@@ -1,0 +1,151 @@
+/* Kernel feature probes: BTF, program and map types, helpers, the fields and
+ * enum values the probes rely on (read from BTF), mounts. */
+#include "kfeatures.h"
+
+#include <errno.h>
+#include <mntent.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "events.h"
+#include "loader.h"
+
+/* 1 yes, 0 no, -1 unknown (not root: the probes load programs) */
+static int yes_no(int probe)
+{
+	return probe == 1 ? 1 : probe == 0 ? 0 : -1;
+}
+
+static const char *word(int v)
+{
+	return v > 0 ? "yes" : v == 0 ? "no" : "unknown (run as root)";
+}
+
+static bool has_member(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf ? btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT) : -1;
+	const struct btf_type *t;
+	const struct btf_member *m;
+
+	if (id <= 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), member))
+			return true;
+	return false;
+}
+
+static long enum_value(const struct btf *btf, const char *type, const char *name)
+{
+	int id = btf ? btf__find_by_name_kind(btf, type, BTF_KIND_ENUM) : -1;
+	const struct btf_type *t;
+	const struct btf_enum *e;
+
+	if (id <= 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, e[i].name_off), name))
+			return e[i].val;
+	return -1;
+}
+
+static void mount_of(const char *type, char *buf, size_t len)
+{
+	FILE *f = setmntent("/proc/self/mounts", "re");
+	struct mntent *m;
+
+	buf[0] = '\0';
+	while (f && (m = getmntent(f)))
+		if (!strcmp(m->mnt_type, type)) {
+			snprintf(buf, len, "%s", m->mnt_dir);
+			break;
+		}
+	if (f)
+		endmntent(f);
+}
+
+int features_report(FILE *out, const char *btf_path)
+{
+	struct utsname u;
+	struct stat st;
+	struct btf *btf;
+	bool root = geteuid() == 0;
+	int ringbuf, rawtp, tracing, cgskb, loop, perfarr;
+	bool reason, victim_task;
+	long nf_drop;
+	char cg2[256], tracefs[256];
+	const char *btf_src = btf_path ? btf_path : "/sys/kernel/btf/vmlinux";
+
+	libbpf_set_print(NULL);
+	uname(&u);
+	fprintf(out, "kernel: %s %s (%s)\n", u.release, u.version, u.machine);
+	if (stat(btf_src, &st) == 0)
+		fprintf(out, "BTF: %s (%.1f MiB)%s\n", btf_src, (double)st.st_size / (1 << 20),
+			btf_path ? " (--btf)" : "");
+	else
+		fprintf(out, "BTF: %s missing: give the kernel's types with --btf FILE\n", btf_src);
+	btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+
+	ringbuf = root ? yes_no(libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL)) : -1;
+	perfarr = root ? yes_no(libbpf_probe_bpf_map_type(BPF_MAP_TYPE_PERF_EVENT_ARRAY, NULL)) : -1;
+	rawtp = root ? yes_no(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL)) : -1;
+	/* tp_btf needs the btf_trace_* types; libbpf cannot probe it without a target */
+	tracing = btf ? btf__find_by_name_kind(btf, "btf_trace_sched_process_exec", BTF_KIND_TYPEDEF) > 0 : -1;
+	cgskb = root ? yes_no(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SKB, NULL)) : -1;
+	loop = root ? yes_no(libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_loop, NULL)) : -1;
+	reason = has_member(btf, "trace_event_raw_kfree_skb", "reason");
+	nf_drop = enum_value(btf, "skb_drop_reason", "SKB_DROP_REASON_NETFILTER_DROP");
+	loader_set_btf(btf_path);
+	victim_task = loader_mark_victim_takes_task();
+	mount_of("cgroup2", cg2, sizeof(cg2));
+	mount_of("tracefs", tracefs, sizeof(tracefs));
+
+	fprintf(out, "\nfeatures:\n");
+	fprintf(out, "  %-44s %s\n", "BPF ring buffer (5.8)", word(ringbuf));
+	fprintf(out, "  %-44s %s\n", "perf event array (the ring buffer's fallback)", word(perfarr));
+	fprintf(out, "  %-44s %s\n", "raw tracepoints (4.17)", word(rawtp));
+	fprintf(out, "  %-44s %s\n", "BTF-typed tracepoints, tp_btf (5.5)", word(tracing));
+	fprintf(out, "  %-44s %s\n", "cgroup_skb programs", word(cgskb));
+	fprintf(out, "  %-44s %s\n", "bpf_loop helper (5.17)", word(loop));
+	if (btf)
+		fprintf(out, "  %-44s %s\n", "kfree_skb drop reason (5.17)", reason ? "yes" : "no");
+	else
+		fprintf(out, "  %-44s %s\n", "kfree_skb drop reason (5.17)", "unknown (no BTF)");
+	if (nf_drop >= 0)
+		fprintf(out, "  %-44s %ld\n", "SKB_DROP_REASON_NETFILTER_DROP", nf_drop);
+	else
+		fprintf(out, "  %-44s %s\n", "SKB_DROP_REASON_NETFILTER_DROP", "absent");
+	fprintf(out, "  %-44s %s\n", "oom:mark_victim prototype", victim_task ? "(task, uid), 6.9+" : "(int pid)");
+	fprintf(out, "  %-44s %s\n", "cgroup v2 mount", cg2[0] ? cg2 : "none");
+	fprintf(out, "  %-44s %s\n", "tracefs", tracefs[0] ? tracefs : "not mounted (aegismon mounts it)");
+
+	fprintf(out, "\nprobe families (variant used; what it needs):\n");
+	fprintf(out, "  %-10s %-12s raw_tp sched_process_exec/fork/exit, signal_generate, oom:mark_victim%s\n",
+		"lifecycle", rawtp != 0 && ringbuf != 0 ? "loads" : "cannot load",
+		victim_task ? " (task variant)" : " (pid variant)");
+	fprintf(out, "  %-10s %-12s syscall tracepoints for connect(), raw_tp inet_sock_set_state,\n"
+		     "  %-10s %-12s tcp_retransmit_skb, tcp_receive_reset, kfree_skb with its drop reason\n",
+		"network", rawtp != 0 && reason && nf_drop >= 0 ? "loads" : "cannot load", "", "");
+	fprintf(out, "  %-10s %-12s cgroup_skb on the cgroup v2 root, bpf_loop name walk, raw_tp\n"
+		     "  %-10s %-12s inet_sk_error_report\n",
+		"dns", cgskb != 0 && loop != 0 && cg2[0] ? "loads" : "cannot load", "", "");
+	fprintf(out, "  %-10s %-12s raw_tp sched_wakeup, sched_wakeup_new, sched_switch\n", "scheduler",
+		rawtp != 0 ? "loads" : "cannot load");
+	fprintf(out, "  %-10s %-12s BPF ring buffer (%s)\n", "output", ringbuf != 0 ? "ring buffer" : "none",
+		ringbuf > 0 ? "perf buffer fallback not needed" : "the perf buffer fallback is issue #11's work");
+	if (!root)
+		fprintf(out, "\n(not root: the program and map type probes were not run)\n");
+	btf__free(btf);
+	return 0;
+}
