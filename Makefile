@@ -107,8 +107,8 @@ FUZZ_OBJS := $(patsubst user/%.c,$(BUILD)/fuzzobj/%.o,$(PURE_SRCS))
 $(BUILD)/fuzzobj/%.o: user/%.c $(wildcard user/*.h) bpf/events.h | $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | $(BUILD)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $^ -ljansson -o $@
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) | $(BUILD)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c %.o,$^) -ljansson -o $@
 
 fuzz-smoke: $(FUZZ_BINS)
 	@tests/fuzz/run.sh smoke $(FUZZ_BINS)

@@ -38,6 +38,19 @@ void check_raise(struct check_result *r, enum check_status s)
 		r->status = s;
 }
 
+size_t check_read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return n;
+}
+
 unsigned check_budget_ms(const struct check_ctx *c, unsigned want_ms)
 {
 	uint64_t now = clock_mono_ns();

@@ -65,6 +65,8 @@ struct check_result {
 
 /* Milliseconds a step may take now: its own limit, cut by the overall deadline. */
 unsigned check_budget_ms(const struct check_ctx *c, unsigned want_ms);
+/* A small file's text, NUL-terminated and cut to len - 1 bytes; 0 if unreadable. */
+size_t check_read_file(const char *path, char *buf, size_t len);
 /* Worse of the two statuses (skip counts least). */
 void check_raise(struct check_result *r, enum check_status s);
 

@@ -182,19 +182,6 @@ void check_clock(struct check_ctx *c, struct check_result *r)
 #define SCAN_FREE_BYTES (1ULL << 30) /* the agent's scans need 1 GB */
 #define MAX_AGENT_PIDS 16
 
-static size_t read_text(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f)
-		return 0;
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return n;
-}
-
 struct agent_ticks {
 	const struct check_ctx *c;
 	int n;
@@ -218,13 +205,13 @@ static int agent_one(int pid, void *ctx)
 	if (agent_identify(&a->c->env, st.comm, exe) != IDENT_AGENT)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	n = read_text(path, text, sizeof(text));
+	n = check_read_file(path, text, sizeof(text));
 	if (!n || res_parse_pid_stat(text, n, &u))
 		return 0;
 	a->pid[a->n] = pid;
 	a->ticks[a->n++] = u.ticks;
 	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
-	n = read_text(path, text, sizeof(text));
+	n = check_read_file(path, text, sizeof(text));
 	if (n && res_parse_statm(text, n, &pages) == 0)
 		a->rss_kib += pages * (uint64_t)(sysconf(_SC_PAGESIZE) / 1024);
 	return 0;
@@ -241,7 +228,7 @@ static uint64_t agent_ticks_again(const struct agent_ticks *a, uint64_t *before)
 		size_t n;
 
 		snprintf(path, sizeof(path), "/proc/%d/stat", a->pid[i]);
-		n = read_text(path, text, sizeof(text));
+		n = check_read_file(path, text, sizeof(text));
 		if (!n || res_parse_pid_stat(text, n, &u) || u.ticks < a->ticks[i])
 			continue; /* gone, or the pid was reused */
 		now += u.ticks;
@@ -282,28 +269,28 @@ void check_resources(struct check_ctx *c, struct check_result *r)
 	size_t n;
 	bool have_cpu;
 
-	n = read_text("/proc/stat", text, sizeof(text));
+	n = check_read_file("/proc/stat", text, sizeof(text));
 	have_cpu = n && res_parse_cpu(text, n, &c0) == 0;
 	proc_for_each_pid(agent_one, &ag);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	nanosleep(&pause, NULL); /* a short sample: the official step looks at 'top' */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	n = read_text("/proc/stat", text, sizeof(text));
+	n = check_read_file("/proc/stat", text, sizeof(text));
 	have_cpu = have_cpu && n && res_parse_cpu(text, n, &c1) == 0;
 	agent_now = agent_ticks_again(&ag, &agent_then);
 	elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (have_cpu)
 		busy_pm = res_busy_pm(&c0, &c1);
-	n = read_text("/proc/meminfo", text, sizeof(text));
+	n = check_read_file("/proc/meminfo", text, sizeof(text));
 	if (n && res_parse_meminfo(text, n, &mi) == 0)
 		used_pm = res_mem_used_pm(mi.total_kib, mi.avail_kib);
-	n = read_text("/proc/pressure/cpu", text, sizeof(text));
+	n = check_read_file("/proc/pressure/cpu", text, sizeof(text));
 	if (n)
 		res_parse_psi(text, n, &pcpu);
-	n = read_text("/proc/pressure/memory", text, sizeof(text));
+	n = check_read_file("/proc/pressure/memory", text, sizeof(text));
 	if (n)
 		res_parse_psi(text, n, &pmem);
-	n = read_text("/proc/loadavg", text, sizeof(text));
+	n = check_read_file("/proc/loadavg", text, sizeof(text));
 	if (n)
 		res_parse_loadavg(text, n, &load);
 

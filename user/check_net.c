@@ -121,19 +121,6 @@ static void add_addr(struct check_ctx *c, int family, const uint8_t *addr, const
 	addr_str(family, addr, a->text, sizeof(a->text));
 }
 
-static size_t read_small_file(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f)
-		return 0;
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return n;
-}
-
 static const char *probe_outcome(const struct dns_probe *p)
 {
 	if (p->err)
@@ -201,7 +188,7 @@ void check_dns(struct check_ctx *c, struct check_result *r)
 	static struct dns_probe probes[RESOLV_MAX_NS * CHECK_MAX_NAMES];
 	struct resolv_conf rc;
 	char text[65536];
-	size_t len = read_small_file(c->o->resolv_conf, text, sizeof(text));
+	size_t len = check_read_file(c->o->resolv_conf, text, sizeof(text));
 	int n = 0, failed_names = 0, partial_names = 0;
 	char detail[400] = "";
 
@@ -353,7 +340,7 @@ void check_hosts_file(struct check_ctx *c, struct check_result *r)
 {
 	struct hosts_scan s = { .c = c, .r = r };
 	static char text[1 << 20];
-	size_t len = read_small_file(c->o->hosts, text, sizeof(text));
+	size_t len = check_read_file(c->o->hosts, text, sizeof(text));
 
 	domains_defaults(&s.doms);
 	jw_kstr(&r->ev, "file", c->o->hosts);

@@ -18,15 +18,7 @@
 #include "correlate.h"
 #include "ev.h"
 #include "sink.h"
-
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                          \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 /* the record union of struct ev: every type fits in one chunk */
 #define FUZZ_CHUNK offsetof(struct ev, exe)

@@ -17,15 +17,7 @@
 #include "ev.h"
 #include "json.h"
 #include "sink.h"
-
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                          \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 static bool is_hex(char c)
 {

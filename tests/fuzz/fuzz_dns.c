@@ -21,15 +21,7 @@
 #include "dns.h"
 #include "ev.h"
 #include "sink.h"
-
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                          \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 #define NS 1000000000ULL
 

@@ -10,15 +10,7 @@
 #include <sys/socket.h>
 
 #include "resolv.h"
-
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                          \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
+#include "fuzz.h"
 
 static int check_entry(const struct hosts_entry *e, void *ctx)
 {

@@ -1,0 +1,17 @@
+/* Shared by the fuzz targets: an invariant that does not hold is a crash. */
+#ifndef AEGISMON_FUZZ_H
+#define AEGISMON_FUZZ_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define CHECK(cond)                                                                 \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
+			fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, \
+				__LINE__);                                          \
+			abort();                                                    \
+		}                                                                   \
+	} while (0)
+
+#endif
