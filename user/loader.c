@@ -66,7 +66,12 @@ void loader_set_btf(const char *path)
 }
 
 /* Open options shared by every skeleton: the custom BTF, when given. */
-#define OPEN_OPTS(name) LIBBPF_OPTS(bpf_object_open_opts, name, .btf_custom_path = custom_btf)
+static void open_opts(struct bpf_object_open_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->sz = sizeof(*o);
+	o->btf_custom_path = custom_btf;
+}
 
 int loader_check_env(char *err, size_t errlen)
 {
@@ -406,8 +411,9 @@ static void load_netpath(struct loader *l, const struct endpoint_set *eps)
 	int rc;
 
 	{
-		OPEN_OPTS(opts);
+		struct bpf_object_open_opts opts;
 
+		open_opts(&opts);
 		l->net = netpath_bpf__open_opts(&opts);
 	}
 	if (!l->net) {
@@ -437,8 +443,9 @@ static void load_dns(struct loader *l, const struct domain_set *doms)
 		return;
 	}
 	{
-		OPEN_OPTS(opts);
+		struct bpf_object_open_opts opts;
 
+		open_opts(&opts);
 		l->dns = dns_bpf__open_opts(&opts);
 	}
 	if (!l->dns) {
@@ -468,8 +475,9 @@ static void load_sched(struct loader *l)
 		return;
 	}
 	{
-		OPEN_OPTS(opts);
+		struct bpf_object_open_opts opts;
 
+		open_opts(&opts);
 		l->sched = sched_bpf__open_opts(&opts);
 	}
 	if (!l->sched) {
@@ -498,8 +506,9 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 	libbpf_set_print(print_libbpf);
 
 	{
-		OPEN_OPTS(opts);
+		struct bpf_object_open_opts opts;
 
+		open_opts(&opts);
 		l->skel = lifecycle_bpf__open_opts(&opts);
 	}
 	if (!l->skel) {
