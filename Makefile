@@ -23,6 +23,8 @@ STATIC_LIBS := -Wl,-Bstatic -lbpf -lelf -lz -ljansson -Wl,-Bdynamic
 ifeq ($(SANITIZE),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS   += -fsanitize=address,undefined
+# valgrind cannot run ASan binaries: its test runs in the plain build only
+export E2E_EXCLUDE := test_valgrind
 endif
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)

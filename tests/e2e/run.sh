@@ -11,6 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 for t in test_*.sh; do
 	[ -n "${E2E_ONLY:-}" ] && [[ "$t" != *"$E2E_ONLY"* ]] && continue
+	[ -n "${E2E_EXCLUDE:-}" ] && [[ "$t" == *"$E2E_EXCLUDE"* ]] && continue
 	start=$(date +%s%N)
 	if timeout --kill-after=10 180 bash "$t"; then
 		passed=$((passed + 1))
