@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "escape.h"
 #include "options.h"
 #include "timefmt.h"
@@ -111,26 +110,13 @@ static int parse_check_options(int argc, char **argv, struct options *shared, st
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL, *color = "auto";
-	bool no_config = false;
+	const char *color = "auto";
 	char why[256];
 	int ch;
 
 	/* the config file first (agent roots, endpoints), then the command line */
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--no-config"))
-			no_config = true;
-		else if (!strcmp(argv[i], "--config") && i + 1 < argc)
-			config = argv[++i];
-		else if (!strncmp(argv[i], "--config=", 9))
-			config = argv[i] + 9;
-	}
-	if (!no_config) {
-		if (!config && access(OPTIONS_DEFAULT_CONFIG, F_OK) == 0)
-			config = OPTIONS_DEFAULT_CONFIG;
-		if (config && config_load(config, shared, err, errlen))
-			return 2;
-	}
+	if (options_read_config(argc, argv, shared, err, errlen))
+		return 2;
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":jvh", longopts, NULL)) != -1) {

@@ -728,25 +728,33 @@ static void scan_config_options(int argc, char **argv, struct options *o)
 	}
 }
 
+int options_read_config(int argc, char **argv, struct options *o, char *err, size_t errlen)
+{
+	const char *path;
+
+	scan_config_options(argc, argv, o);
+	if (o->no_config) {
+		o->config = NULL;
+		return 0;
+	}
+	path = o->config;
+	if (!path && access(OPTIONS_DEFAULT_CONFIG, F_OK) == 0)
+		path = OPTIONS_DEFAULT_CONFIG;
+	if (!path)
+		return 0;
+	if (config_load(path, o, err, errlen))
+		return -1;
+	o->config = path;
+	return 0;
+}
+
 static int parse_common(int argc, char **argv, struct options *o, char *err, size_t errlen,
 			void (*usage)(void *))
 {
 	int c;
 
-	scan_config_options(argc, argv, o);
-	if (!o->no_config) {
-		const char *path = o->config;
-
-		if (!path && access(OPTIONS_DEFAULT_CONFIG, F_OK) == 0)
-			path = OPTIONS_DEFAULT_CONFIG;
-		if (path) {
-			if (config_load(path, o, err, errlen))
-				return 2;
-			o->config = path;
-		}
-	} else {
-		o->config = NULL;
-	}
+	if (options_read_config(argc, argv, o, err, errlen))
+		return 2;
 
 	optind = 0; /* full reset: parse_common runs again on a reload */
 	opterr = 0;

@@ -95,6 +95,14 @@ int options_apply(struct options *o, const char *name, const char *value, enum o
 		  char *err, size_t errlen);
 
 /*
+ * The config file named by --config in argv, or /etc/aegismon.conf when it
+ * exists, unless --no-config: applied to o (o->config is set to it). For the
+ * commands that parse the rest of their options themselves. 0, or -1 with
+ * "FILE:LINE: reason" in err.
+ */
+int options_read_config(int argc, char **argv, struct options *o, char *err, size_t errlen);
+
+/*
  * Parse the options of `aegismon trace` / `run` (argv[0] is the command name):
  * first the config file (--config FILE, or /etc/aegismon.conf when it exists,
  * unless --no-config), then the command line. Returns 0 on success, 1 if

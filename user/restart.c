@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "config.h"
 #include "options.h"
 #include "remedy.h"
 #include "sink.h"
@@ -72,9 +71,8 @@ int cmd_restart(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' }, { "no-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
 	};
-	const char *roots[AGENT_MAX_ROOTS], *config = NULL;
+	const char *roots[AGENT_MAX_ROOTS];
 	int nroots = 0, c, rc;
-	bool no_config = false;
 	double timeout_s = 10;
 	struct out out = { 0 };
 	struct options opt;
@@ -114,11 +112,8 @@ int cmd_restart(int argc, char **argv)
 			}
 			break;
 		case 'c':
-			config = optarg;
-			break;
 		case 'C':
-			no_config = true;
-			break;
+			break; /* read by options_read_config */
 		case 'h':
 			usage_restart(stdout);
 			return 0;
@@ -137,12 +132,10 @@ int cmd_restart(int argc, char **argv)
 	}
 	/* the roots of the config file, unless given here */
 	options_defaults(&opt);
-	if (!no_config && (config || access(OPTIONS_DEFAULT_CONFIG, F_OK) == 0)) {
-		if (config_load(config ? config : OPTIONS_DEFAULT_CONFIG, &opt, err, sizeof(err))) {
-			fprintf(stderr, "aegismon restart: %s\n", err);
-			options_free(&opt);
-			return 2;
-		}
+	if (options_read_config(argc, argv, &opt, err, sizeof(err))) {
+		fprintf(stderr, "aegismon restart: %s\n", err);
+		options_free(&opt);
+		return 2;
 	}
 	if (!nroots)
 		for (int i = 0; i < opt.nroots; i++)
