@@ -91,6 +91,7 @@ grep -q '(\\x1b\]0;pwned\\x07\\x1b\[31m, uid 0)' "$WORK/text.out" || fail "text 
 kill -STOP "$TRACE_PID"
 "$WORK/evil/AliYunDun" storm 2000 >/dev/null
 kill -CONT "$TRACE_PID"
+sleep 0.6 # the loss counter reaches the correlator with the next 250 ms tick
 start_agent AliYunDun exit 77 0
 wait "$LAST_PID"
 wait_diag agent_exited ".subject.exit_code==77"
