@@ -22,6 +22,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define EINPROGRESS 115
+#define ENETUNREACH 101
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 #define TCP_CLOSE 7
@@ -75,6 +76,16 @@ struct {
 	__type(key, __u64);
 	__type(value, struct pending_connect);
 } pending_connects SEC(".maps");
+
+/* Where cgroup/connect4/6 replace the syscall tracepoints: watched TCP
+ * connects that have not reached SYN_SENT yet, keyed by socket cookie. One
+ * still here when its socket is destroyed failed before the SYN (no route). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct pending_connect);
+} presyn_connects SEC(".maps");
 
 /* Watched TCP sockets, keyed by the sock address. */
 struct watched_sock {
@@ -190,6 +201,107 @@ int on_connect_enter(struct syscall_trace_enter *ctx)
 	return 0;
 }
 
+static __always_inline void emit_connect(const struct pending_connect *pc, __s32 ret, __u8 proto,
+					 __u64 now_ns)
+{
+	struct aegis_connect *ev;
+
+	ev = reserve_event(AEGIS_EV_CONNECT, sizeof(*ev),
+			   (struct task_struct *)bpf_get_current_task());
+	if (!ev)
+		return;
+	ev->tuple = pc->tuple;
+	ev->tuple.proto = proto;
+	ev->ret = ret;
+	ev->flags = pc->flags;
+	ev->netns = current_netns();
+	ev->fd = pc->fd;
+	ev->duration_ns = now_ns ? ev->hdr.ts_ns - pc->start_ns : 0;
+	submit_event(ev);
+}
+
+/*
+ * connect() seen by cgroup/connect4 and connect6 at the cgroup v2 root: the
+ * address comes in the context (no copy from user memory) and, unlike the
+ * syscall tracepoints, nothing else on the host pays for it. The program runs
+ * after those of descendant cgroups, so bpf_get_retval() tells a connect that
+ * one of them refused. The outcome of a TCP connect comes from its state
+ * changes; one that never reaches SYN_SENT failed at the route lookup, seen
+ * when its socket is destroyed. Always returns 1: it never refuses anything.
+ */
+static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 family)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_connect pc = {};
+	__u16 port = __builtin_bswap16((__u16)ctx->user_port);
+	__u8 proto = (__u8)ctx->protocol;
+	__s32 ret;
+	__u64 cookie;
+
+	pc.tuple.family = family;
+	pc.tuple.dport = port;
+	if (family == AF_INET) {
+		__u32 a = ctx->user_ip4;
+
+		__builtin_memcpy(pc.tuple.daddr, &a, 4);
+	} else {
+		__u32 a[4] = { ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2],
+			       ctx->user_ip6[3] };
+
+		__builtin_memcpy(pc.tuple.daddr, a, 16);
+	}
+	if (is_tracked(id >> 32))
+		pc.flags |= AEGIS_NET_AGENT;
+	if (is_endpoint_port(port) && is_endpoint(family, pc.tuple.daddr))
+		pc.flags |= AEGIS_NET_ENDPOINT;
+	if (!pc.flags)
+		return;
+	ret = bpf_get_retval();
+	pc.start_ns = bpf_ktime_get_ns();
+	if (ret || proto != IPPROTO_TCP) {
+		emit_connect(&pc, ret, proto, 0);
+		return;
+	}
+	cookie = bpf_get_socket_cookie(ctx);
+	bpf_map_update_elem(&presyn_connects, &cookie, &pc, BPF_ANY);
+}
+
+SEC("cgroup/connect4")
+int on_connect4(struct bpf_sock_addr *ctx)
+{
+	connect_attempt(ctx, AF_INET);
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int on_connect6(struct bpf_sock_addr *ctx)
+{
+	connect_attempt(ctx, AF_INET6);
+	return 1;
+}
+
+/* The cookie of a socket, 0 if nobody asked for one: then it is not ours. */
+static __always_inline __u64 sock_cookie(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+}
+
+SEC("raw_tp/tcp_destroy_sock")
+int BPF_PROG(on_tcp_destroy_sock, const struct sock *sk)
+{
+	__u64 cookie = sock_cookie(sk);
+	struct pending_connect *pc;
+
+	if (!cookie)
+		return 0;
+	pc = bpf_map_lookup_elem(&presyn_connects, &cookie);
+	if (!pc)
+		return 0;
+	emit_connect(pc, -ENETUNREACH, IPPROTO_TCP, 1);
+	bpf_map_delete_elem(&presyn_connects, &cookie);
+	return 0;
+}
+
 /* The protocol of the socket behind fd, read from the task's file table. */
 static __always_inline __u8 fd_protocol(__u32 fd)
 {
@@ -257,7 +369,7 @@ static __always_inline void sock_tuple(const struct sock *sk, struct aegis_tuple
 
 static __always_inline void watch_new_connect(const struct sock *sk)
 {
-	__u64 id = bpf_get_current_pid_tgid(), key = (__u64)sk;
+	__u64 id = bpf_get_current_pid_tgid(), key = (__u64)sk, cookie;
 	struct watched_sock ws = {};
 	struct aegis_tuple t = {};
 	struct aegis_tcp *ev;
@@ -280,6 +392,10 @@ static __always_inline void watch_new_connect(const struct sock *sk)
 	ws.uid = (__u32)bpf_get_current_uid_gid();
 	ws.since_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(ws.comm, sizeof(ws.comm));
+	/* it got as far as the SYN: not a route failure */
+	cookie = sock_cookie(sk);
+	if (cookie)
+		bpf_map_delete_elem(&presyn_connects, &cookie);
 	if (bpf_map_update_elem(&watched_socks, &key, &ws, BPF_ANY)) {
 		count(AEGIS_CNT_SOCKS_FULL);
 		return;

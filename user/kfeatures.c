@@ -81,7 +81,7 @@ int features_report(FILE *out, const char *btf_path)
 	struct stat st;
 	struct btf *btf;
 	bool root = geteuid() == 0;
-	int ringbuf, rawtp, tracing, cgskb, loop, perfarr;
+	int ringbuf, rawtp, tracing, cgskb, loop, perfarr, retval;
 	bool reason, victim_task;
 	long nf_drop;
 	char cg2[256], tracefs[256];
@@ -104,6 +104,8 @@ int features_report(FILE *out, const char *btf_path)
 	tracing = btf ? btf__find_by_name_kind(btf, "btf_trace_sched_process_exec", BTF_KIND_TYPEDEF) > 0 : -1;
 	cgskb = root ? yes_no(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SKB, NULL)) : -1;
 	loop = root ? yes_no(libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_loop, NULL)) : -1;
+	retval = root ? yes_no(libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+							BPF_FUNC_get_retval, NULL)) : -1;
 	reason = has_member(btf, "trace_event_raw_kfree_skb", "reason");
 	nf_drop = enum_value(btf, "skb_drop_reason", "SKB_DROP_REASON_NETFILTER_DROP");
 	loader_set_btf(btf_path);
@@ -118,6 +120,7 @@ int features_report(FILE *out, const char *btf_path)
 	fprintf(out, "  %-44s %s\n", "BTF-typed tracepoints, tp_btf (5.5)", word(tracing));
 	fprintf(out, "  %-44s %s\n", "cgroup_skb programs", word(cgskb));
 	fprintf(out, "  %-44s %s\n", "bpf_loop helper (5.17)", word(loop));
+	fprintf(out, "  %-44s %s\n", "bpf_get_retval in cgroup/connect (5.18)", word(retval));
 	if (btf)
 		fprintf(out, "  %-44s %s\n", "kfree_skb drop reason (5.17)", reason ? "yes" : "no");
 	else
@@ -134,9 +137,12 @@ int features_report(FILE *out, const char *btf_path)
 	fprintf(out, "  %-10s %-12s raw_tp sched_process_exec/fork/exit, signal_generate, oom:mark_victim%s\n",
 		"lifecycle", rawtp != 0 && ringbuf != 0 ? "loads" : "cannot load",
 		victim_task ? " (task variant)" : " (pid variant)");
-	fprintf(out, "  %-10s %-12s syscall tracepoints for connect(), raw_tp inet_sock_set_state,\n"
+	fprintf(out, "  %-10s %-12s connect() via %s, raw_tp inet_sock_set_state,\n"
 		     "  %-10s %-12s tcp_retransmit_skb, tcp_receive_reset, kfree_skb with its drop reason\n",
-		"network", rawtp != 0 && reason && nf_drop >= 0 ? "loads" : "cannot load", "", "");
+		"network", rawtp != 0 && reason && nf_drop >= 0 ? "loads" : "cannot load",
+		retval > 0 && cg2[0] ? "cgroup/connect4+6 and raw_tp tcp_destroy_sock"
+				     : "the syscall tracepoints (every syscall pays while attached)",
+		"", "");
 	fprintf(out, "  %-10s %-12s cgroup_skb on the cgroup v2 root, bpf_loop name walk, raw_tp\n"
 		     "  %-10s %-12s inet_sk_error_report\n",
 		"dns", cgskb != 0 && loop != 0 && cg2[0] ? "loads" : "cannot load", "", "");

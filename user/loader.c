@@ -355,31 +355,75 @@ int loader_set_domains(struct loader *l, const struct domain_set *old, const str
 	return rc;
 }
 
-static void attach_dns(struct loader *l)
+/* Attach cgroup programs to the cgroup v2 root (multi: other users' programs
+ * stay) and take them out of attach_all. */
+static void attach_cgroup_progs(struct loader *l, struct bpf_object_skeleton *sk,
+				struct bpf_program **progs, size_t n)
 {
-	struct bpf_program *cg_progs[] = { l->dns->progs.dns_egress, l->dns->progs.dns_ingress };
-
-	for (size_t i = 0; i < sizeof(cg_progs) / sizeof(cg_progs[0]); i++) {
-		struct bpf_link *link = l->cgroup_fd >= 0
-						? bpf_program__attach_cgroup(cg_progs[i], l->cgroup_fd)
-						: NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_link *link =
+			l->cgroup_fd >= 0 ? bpf_program__attach_cgroup(progs[i], l->cgroup_fd) : NULL;
 		size_t o = strlen(l->failed_names);
 
+		bpf_program__set_autoattach(progs[i], false);
 		if (!link) {
 			snprintf(l->failed_names + o, sizeof(l->failed_names) - o, "%s%s%s",
-				 o ? ", " : "", bpf_program__name(cg_progs[i]),
+				 o ? ", " : "", bpf_program__name(progs[i]),
 				 l->cgroup_fd < 0 ? " (no cgroup v2 mount)" : "");
 			l->failed++;
 			continue;
 		}
-		for (int k = 0; k < l->dns->skeleton->prog_cnt; k++)
-			if (*l->dns->skeleton->progs[k].prog == cg_progs[i])
-				*l->dns->skeleton->progs[k].link = link;
+		for (int k = 0; k < sk->prog_cnt; k++)
+			if (*sk->progs[k].prog == progs[i])
+				*sk->progs[k].link = link;
 		l->attached++;
 	}
-	/* the rest (raw tracepoints) attach the usual way */
-	bpf_program__set_autoattach(l->dns->progs.dns_egress, false);
-	bpf_program__set_autoattach(l->dns->progs.dns_ingress, false);
+}
+
+static void attach_dns(struct loader *l)
+{
+	struct bpf_program *cg_progs[] = { l->dns->progs.dns_egress, l->dns->progs.dns_ingress };
+
+	attach_cgroup_progs(l, l->dns->skeleton, cg_progs, 2);
+}
+
+static void attach_netpath(struct loader *l)
+{
+	struct bpf_program *cg_progs[] = { l->net->progs.on_connect4, l->net->progs.on_connect6 };
+
+	if (l->connect_hook == LOADER_CONNECT_CGROUP)
+		attach_cgroup_progs(l, l->net->skeleton, cg_progs, 2);
+}
+
+/*
+ * connect() through cgroup/connect4+6 at the cgroup v2 root where the kernel
+ * has them and bpf_get_retval() (5.18: tells a refusal by a descendant
+ * cgroup's program); else the syscall tracepoints, which put every syscall of
+ * every task on the traced slow path while attached.
+ */
+static enum loader_connect_hook choose_connect_hook(const struct loader *l)
+{
+	if (getenv("AEGISMON_FORCE_SYSCALL_CONNECT") || l->cgroup_fd < 0)
+		return LOADER_CONNECT_SYSCALL;
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_retval, NULL) != 1)
+		return LOADER_CONNECT_SYSCALL;
+	return LOADER_CONNECT_CGROUP;
+}
+
+static void select_connect_progs(struct loader *l)
+{
+	bool cg = l->connect_hook == LOADER_CONNECT_CGROUP;
+
+	bpf_program__set_autoload(l->net->progs.on_connect4, cg);
+	bpf_program__set_autoload(l->net->progs.on_connect6, cg);
+	bpf_program__set_autoload(l->net->progs.on_tcp_destroy_sock, cg);
+	bpf_program__set_autoload(l->net->progs.on_connect_enter, !cg);
+	bpf_program__set_autoload(l->net->progs.on_connect_exit, !cg);
+}
+
+const char *loader_connect_hook_name(enum loader_connect_hook h)
+{
+	return h == LOADER_CONNECT_CGROUP ? "cgroup/connect4+6" : "syscall tracepoints";
 }
 
 /* A probe family shares the ring buffer, counters, pid set and names of the
@@ -420,6 +464,8 @@ static void load_netpath(struct loader *l, const struct endpoint_set *eps)
 		family_failed(l, "network", errno);
 		return;
 	}
+	l->connect_hook = choose_connect_hook(l);
+	select_connect_progs(l);
 	rc = share_maps(l, l->net->maps.events, l->net->maps.counters, l->net->maps.agent_pids,
 			l->net->maps.agent_names);
 	if (!rc)
@@ -540,15 +586,17 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 	}
 
 	/* the network family shares the ring buffer, counters and pid set */
+	l->cgroup_fd = open_cgroup2_root(l);
 	load_netpath(l, eps);
 	load_dns(l, doms);
 	load_sched(l);
 
 	attach_all(l, l->skel->obj, l->skel->skeleton);
-	if (l->net)
+	if (l->net) {
+		attach_netpath(l);
 		attach_all(l, l->net->obj, l->net->skeleton);
+	}
 	if (l->dns) {
-		l->cgroup_fd = open_cgroup2_root(l);
 		attach_dns(l);
 		attach_all(l, l->dns->obj, l->dns->skeleton);
 	}

@@ -20,12 +20,19 @@ struct endpoint_set;
 
 typedef int (*loader_event_fn)(void *ctx, void *data, size_t size);
 
+/* How connect() is traced (see choose_connect_hook). */
+enum loader_connect_hook {
+	LOADER_CONNECT_SYSCALL,
+	LOADER_CONNECT_CGROUP,
+};
+
 struct loader {
 	struct lifecycle_bpf *skel;   /* owns the shared maps */
 	struct netpath_bpf *net;
 	struct dns_bpf *dns;
 	struct sched_bpf *sched;      /* run-queue waits of agent threads; NULL if it did not load */
-	int cgroup_fd;              /* cgroup v2 root the DNS programs are attached to */
+	int cgroup_fd;              /* cgroup v2 root the cgroup programs are attached to */
+	enum loader_connect_hook connect_hook;
 	char cgroup_path[256];
 	struct ring_buffer *rb;
 	unsigned attached;
@@ -43,6 +50,8 @@ void loader_set_verbose(bool verbose);
 bool loader_mark_victim_takes_task(void);
 /* Use the kernel types in path instead of /sys/kernel/btf/vmlinux (NULL: the kernel's). */
 void loader_set_btf(const char *path);
+
+const char *loader_connect_hook_name(enum loader_connect_hook h);
 
 /* Open, load and attach. Returns 0, or 3 with err set (environment). */
 int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_set *eps,

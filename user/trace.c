@@ -961,6 +961,9 @@ static int session_main(int argc, char **argv, bool daemon)
 	malloc_trim(0);
 	fprintf(stderr, "aegismon: %u probes attached in %.1f ms", s->loader.attached,
 		(double)s->loader.attach_ns / 1e6);
+	if (s->loader.net)
+		fprintf(stderr, " (connect() via %s)",
+			loader_connect_hook_name(s->loader.connect_hook));
 	if (s->loader.failed)
 		fprintf(stderr, "; %u failed to attach: %s", s->loader.failed,
 			s->loader.failed_names);

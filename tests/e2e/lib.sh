@@ -88,6 +88,10 @@ start_trace() {
 	TRACE_PID=$!
 	wait_for 10 grep -q "probes attached" "$ERR" || fail "aegismon did not attach within 10 s"
 	if grep -q "failed to attach" "$ERR"; then fail "a probe failed to attach"; fi
+	# a fallback run (test_fallback_*.sh) checks it took the path it forced
+	if [ -n "${E2E_EXPECT_CONNECT:-}" ] && ! grep -q "connect() via $E2E_EXPECT_CONNECT" "$ERR"; then
+		fail "connect() is not traced via $E2E_EXPECT_CONNECT: $(head -1 "$ERR")"
+	fi
 }
 
 # stop_trace: SIGINT, wait, exit status in $TRACE_RC

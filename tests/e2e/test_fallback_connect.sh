@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The connect() fallback of kernels without cgroup v2 or bpf_get_retval()
+# (< 5.18): the syscall tracepoints, forced on this kernel. The scenarios that
+# need connect()'s own errno run through it: no route (ENETUNREACH), a cgroup
+# program's EPERM, a refused and a timed-out connect.
+set -u
+here=$(dirname "$0")
+export AEGISMON_FORCE_SYSCALL_CONNECT=1 E2E_EXPECT_CONNECT="syscall tracepoints"
+for t in test_net_paths test_net_policy test_net_refused test_net_timeout; do
+	bash "$here/$t.sh" || { echo "FAIL [fallback_connect]: $t through the syscall tracepoints" >&2; exit 1; }
+done
+echo "ok [fallback_connect] syscall tracepoint path"
