@@ -35,6 +35,14 @@ struct {
 	__type(value, __u8);
 } dns_suffixes SEC(".maps");
 
+/* Bit k set: some watched domain has k labels (filled with dns_suffixes). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} dns_label_counts SEC(".maps");
+
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL
 
@@ -165,8 +173,10 @@ static long walk_byte(__u32 i, struct name_walk *w)
 static __always_inline bool watched_question(const __u8 *data, __u32 len)
 {
 	struct name_walk w = { .data = data, .len = len, .h = FNV_OFFSET };
-	__u32 k, j;
+	__u32 k, j, zero = 0, *counts = bpf_map_lookup_elem(&dns_label_counts, &zero);
 
+	if (!counts || !*counts)
+		return false;
 	bpf_loop(MAX_NAME_BYTES, walk_byte, &w, 0);
 	if (w.done != 1)
 		return false;
@@ -175,6 +185,9 @@ static __always_inline bool watched_question(const __u8 *data, __u32 len)
 
 		if (k > w.nlabels)
 			break;
+		/* a hash lookup costs more than the walk: only lengths that exist */
+		if (!(*counts & (1u << k)))
+			continue;
 		for (j = 0; j < k; j++)
 			sh = (sh ^ w.lh[(w.nlabels - k + j) & 3]) * FNV_PRIME;
 		if (bpf_map_lookup_elem(&dns_suffixes, &sh))

@@ -206,6 +206,22 @@ uint64_t dns_suffix_hash(const char *domain)
 	return sh;
 }
 
+unsigned dns_label_count(const char *domain)
+{
+	unsigned n = 0;
+	const char *p = domain;
+
+	while (*p) {
+		const char *dot = strchr(p, '.');
+
+		n++;
+		if (!dot)
+			break;
+		p = dot + 1;
+	}
+	return n;
+}
+
 size_t dns_build_query(uint8_t *buf, size_t len, uint16_t id, const char *name, uint16_t qtype)
 {
 	size_t o = 12, l;

@@ -49,6 +49,9 @@ bool dns_name_under(const char *name, const char *suffix);
 /* The kernel filter's hash of a name's last k labels (k = its label count
  * for a domain); 0 if the name is invalid or has more than 4 labels. */
 uint64_t dns_suffix_hash(const char *domain);
+/* Labels in a domain ("aegis.aliyun.com." has 3): the suffix lengths the
+ * kernel filter has to look up. */
+unsigned dns_label_count(const char *domain);
 
 /* Encode a query for name (check and tests); returns its length or 0. */
 size_t dns_build_query(uint8_t *buf, size_t len, uint16_t id, const char *name, uint16_t qtype);

@@ -265,14 +265,21 @@ static int open_cgroup2_root(struct loader *l)
 static int fill_domains(struct loader *l, const struct domain_set *doms)
 {
 	int fd = bpf_map__fd(l->dns->maps.dns_suffixes);
+	__u32 zero = 0, counts = 0;
 
 	for (int i = 0; i < doms->n; i++) {
 		__u64 h = dns_suffix_hash(doms->names[i]);
 		__u8 one = 1;
 
-		if (h && bpf_map_update_elem(fd, &h, &one, BPF_ANY))
+		if (!h)
+			continue;
+		if (bpf_map_update_elem(fd, &h, &one, BPF_ANY))
 			return -errno;
+		counts |= 1u << dns_label_count(doms->names[i]);
 	}
+	/* the filter looks up only suffixes of these lengths */
+	if (bpf_map_update_elem(bpf_map__fd(l->dns->maps.dns_label_counts), &zero, &counts, BPF_ANY))
+		return -errno;
 	return 0;
 }
 

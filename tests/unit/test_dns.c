@@ -932,6 +932,10 @@ static void test_suffix_hash_basics(void **state)
 	assert_int_not_equal(dns_suffix_hash("com"), 0);
 	assert_int_not_equal(dns_suffix_hash("a.b.c.d"), 0);
 	assert_int_equal(dns_suffix_hash("a.b.c.d.e"), 0);
+	assert_int_equal(dns_label_count("com"), 1);
+	assert_int_equal(dns_label_count("aegis.aliyun.com"), 3);
+	assert_int_equal(dns_label_count("aegis.aliyun.com."), 3);
+	assert_int_equal(dns_label_count("a.b.c.d"), 4);
 	assert_int_equal(dns_suffix_hash("x.jsrv.aegis.aliyun.com"), 0);
 	/* empty labels */
 	assert_int_equal(dns_suffix_hash(""), 0);
@@ -970,6 +974,8 @@ static void test_suffix_hash_matches_kernel(void **state)
 		unsigned k = labels_of(domains[i]);
 
 		assert_int_not_equal(want, 0);
+		/* the kernel looks up only the suffix lengths the loader marked */
+		assert_int_equal(dns_label_count(domains[i]), k);
 		for (size_t j = 0; j < sizeof(prefixes) / sizeof(prefixes[0]); j++) {
 			size_t n;
 			int nk;
