@@ -196,13 +196,28 @@ static __always_inline bool watched_question(const __u8 *data, __u32 len)
 	return false;
 }
 
+/* A connected socket whose ports are not 53 carries no DNS: decided from the
+ * socket, without reading the packet (most packets on a host are TCP). The
+ * kernel gives remote_port in network order, in the upper half of the word on
+ * little-endian; every placement of 53 is accepted, so none is missed. */
+static __always_inline bool not_dns_socket(const struct __sk_buff *skb)
+{
+	__u32 rp = skb->remote_port;
+
+	if (rp == 0)
+		return false; /* unconnected (sendto): the packet decides */
+	if (rp == bpf_htons(DNS_PORT) || rp == ((__u32)bpf_htons(DNS_PORT) << 16) || rp == DNS_PORT)
+		return false;
+	return skb->local_port != DNS_PORT;
+}
+
 static __always_inline int inspect(struct __sk_buff *skb, bool ingress)
 {
 	struct l4_info li = {};
 	struct aegis_dns *ev;
 	__u32 n, zero = 0;
 
-	if (parse_l3l4(skb, &li))
+	if (not_dns_socket(skb) || parse_l3l4(skb, &li))
 		return 1;
 	/* queries matter as they leave, answers as they arrive; a query reaching
 	 * a local server or its answer leaving it is the same lookup again */
