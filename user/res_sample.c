@@ -150,8 +150,8 @@ static void scan_top(struct res_sampler *r, uint64_t now_ns, struct aegis_resour
 {
 	char dents[4096];
 	unsigned ncur = 0, j = 0;
-	/* CPU figures only against a scan of the previous second */
-	bool fresh = r->scan_prev_ns && now_ns - r->scan_prev_ns < 3 * NSEC;
+	/* CPU figures only against a recent scan */
+	bool fresh = r->scan_prev_ns && now_ns - r->scan_prev_ns <= RES_SCAN_EVERY_NS + NSEC;
 	uint64_t dt = now_ns - r->scan_prev_ns;
 	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	long n;
@@ -202,6 +202,35 @@ static void scan_top(struct res_sampler *r, uint64_t now_ns, struct aegis_resour
 	if (fresh)
 		e->flags |= AEGIS_RES_TOP_CPU;
 	e->flags |= AEGIS_RES_TOP_RSS;
+}
+
+/*
+ * The top consumers, for a sample past a threshold. A scan reads two files of
+ * every process (1-2 ms a second on a loaded host), so it runs every second
+ * only for the report window after the threshold was crossed (the report
+ * names who was on top then) and every RES_SCAN_EVERY_NS after that, on a
+ * host that stays busy; the samples in between repeat the last scan.
+ */
+static void top_consumers(struct res_sampler *r, uint64_t now_ns, struct aegis_resources *e)
+{
+	bool due;
+
+	if (!r->over_since_ns)
+		r->over_since_ns = now_ns;
+	due = !r->top_flags || !(r->top_flags & AEGIS_RES_TOP_CPU) ||
+	      now_ns - r->over_since_ns <= r->full_rate_ns + NSEC ||
+	      now_ns - r->scan_prev_ns >= RES_SCAN_EVERY_NS;
+
+	if (due) {
+		scan_top(r, now_ns, e);
+		memcpy(r->top_cpu, e->top_cpu, sizeof(r->top_cpu));
+		memcpy(r->top_rss, e->top_rss, sizeof(r->top_rss));
+		r->top_flags = e->flags & (AEGIS_RES_TOP_CPU | AEGIS_RES_TOP_RSS);
+		return;
+	}
+	memcpy(e->top_cpu, r->top_cpu, sizeof(e->top_cpu));
+	memcpy(e->top_rss, r->top_rss, sizeof(e->top_rss));
+	e->flags |= r->top_flags;
 }
 
 static int32_t read_psi(struct res_sampler *r, const char *path, bool *said, int32_t *full)
@@ -296,8 +325,11 @@ int res_sample(struct res_sampler *r, struct loader *l, uint64_t now_ns, struct 
 	if ((e->cpu_busy_pm >= r->cpu_thr_pm && r->cpu_thr_pm) ||
 	    (mem.total_kib && res_mem_used_pm(mem.total_kib, mem.avail_kib) >= r->mem_thr_pm) ||
 	    (e->psi_mem_full >= 0 && r->psi_thr > 0 && e->psi_mem_full >= r->psi_thr))
-		scan_top(r, now_ns, e);
-	else
+		top_consumers(r, now_ns, e);
+	else {
+		r->top_flags = 0;
+		r->over_since_ns = 0;
 		r->scan_prev_ns = 0; /* the next scan starts over */
+	}
 	return 0;
 }

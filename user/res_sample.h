@@ -13,6 +13,7 @@ struct loader;
 
 #define RES_AGENT_SLOTS 64    /* agent processes whose CPU is followed */
 #define RES_SCAN_SLOTS 4096   /* processes compared between two top scans */
+#define RES_SCAN_EVERY_NS (5ULL * 1000000000ULL) /* top scans while over a threshold */
 
 struct res_pid_ticks {
 	uint32_t pid;
@@ -42,6 +43,11 @@ struct res_sampler {
 	struct res_pid_ticks *scan_prev, *scan_cur;
 	unsigned nscan_prev;
 	uint64_t scan_prev_ns;
+	/* the last scan's top lists, repeated in the samples until the next */
+	struct aegis_res_proc top_cpu[AEGIS_RES_TOP], top_rss[AEGIS_RES_TOP];
+	uint32_t top_flags;
+	uint64_t over_since_ns; /* when the thresholds were crossed (0: below) */
+	uint64_t full_rate_ns;  /* scan every second this long after (the report window) */
 	char buf[8192];
 };
 

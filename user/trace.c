@@ -686,6 +686,7 @@ static void reload(struct session *s)
 	s->res.cpu_thr_pm = cfg.cpu_busy_pm;
 	s->res.mem_thr_pm = cfg.mem_used_pm;
 	s->res.psi_thr = cfg.mem_psi_full;
+	s->res.full_rate_ns = cfg.res_window_ns;
 	reload_remediation(s); /* always: the hook string moved to the new options */
 	open_json_log(s);
 	write_metrics(s, true);
@@ -943,6 +944,7 @@ static int session_main(int argc, char **argv, bool daemon)
 		free(s);
 		return 3;
 	}
+	s->res.full_rate_ns = cfg.res_window_ns;
 
 	start_ns = clock_mono_ns();
 	s->start_ns = s->status_next_ns = start_ns;
