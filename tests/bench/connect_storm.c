@@ -4,7 +4,12 @@
  * port) + close, in a loop, in PROCS processes for SECONDS. Prints ops/s.
  * A refused connect is the expected result; anything else counts as an error.
  *
- *     connect_storm [-d SECONDS] [-j PROCS] [-a IPV4] [-p PORT]
+ * -s (served): a whole short connection instead, as a real client makes one:
+ * connect to a listener of the worker's own on 127.0.0.1, accept, one byte
+ * each way, close (handshake, data, FIN on both sides, TIME_WAIT reused on
+ * loopback by the default tcp_tw_reuse=2).
+ *
+ *     connect_storm [-d SECONDS] [-j PROCS] [-a IPV4] [-p PORT] [-s]
  */
 #include "storm.h"
 
@@ -16,12 +21,65 @@ static struct sockaddr_in target = {
 	.sin_family = AF_INET,
 };
 
+static int served;
+static int listen_fd = -1; /* per worker process: made at its first op */
+static struct sockaddr_in listen_addr;
+
+static int open_listener(void)
+{
+	socklen_t len = sizeof(listen_addr);
+
+	listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (listen_fd < 0)
+		return -1;
+	listen_addr.sin_family = AF_INET;
+	listen_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	listen_addr.sin_port = 0;
+	if (bind(listen_fd, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) ||
+	    listen(listen_fd, 16) ||
+	    getsockname(listen_fd, (struct sockaddr *)&listen_addr, &len)) {
+		close(listen_fd);
+		listen_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static int exchange(int from, int to)
+{
+	char c = 'x';
+
+	return write(from, &c, 1) == 1 && read(to, &c, 1) == 1 ? 0 : -1;
+}
+
+static int serve_once(void)
+{
+	int c, a, rc = -1;
+
+	if (listen_fd < 0 && open_listener())
+		return -1;
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0)
+		return -1;
+	if (connect(c, (const struct sockaddr *)&listen_addr, sizeof(listen_addr)) == 0) {
+		a = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (a >= 0) {
+			rc = exchange(c, a) || exchange(a, c) ? -1 : 0;
+			close(a);
+		}
+	}
+	close(c);
+	return rc;
+}
+
 static int connect_once(void *arg)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int rc;
+	int fd, rc;
 
 	(void)arg;
+	if (served)
+		return serve_once();
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	rc = connect(fd, (const struct sockaddr *)&target, sizeof(target));
@@ -39,6 +97,9 @@ static void connect_opt(int opt, const char *val)
 	long port;
 
 	switch (opt) {
+	case 's':
+		served = 1;
+		break;
 	case 'a':
 		if (inet_pton(AF_INET, val, &target.sin_addr) != 1) {
 			fprintf(stderr, "connect_storm: bad address %s\n", val);
@@ -63,6 +124,6 @@ int main(int argc, char **argv)
 
 	target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	target.sin_port = htons(1);
-	storm_parse(argc, argv, "a:p:", " [-a IPV4] [-p PORT]", &seconds, &procs, connect_opt);
+	storm_parse(argc, argv, "a:p:s", " [-a IPV4] [-p PORT] [-s]", &seconds, &procs, connect_opt);
 	return storm_run(seconds, procs, connect_once, NULL);
 }
