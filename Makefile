@@ -140,7 +140,7 @@ lint: $(SKELS)
 	@echo "lint: clean"
 
 install: aegismon
-	install -D -m 0755 aegismon $(DESTDIR)$(PREFIX)/sbin/aegismon
+	install -D -s -m 0755 aegismon $(DESTDIR)$(PREFIX)/sbin/aegismon
 	install -D -m 0644 scripts/aegismon.service $(DESTDIR)/etc/systemd/system/aegismon.service
 	install -D -m 0644 scripts/aegismon.logrotate $(DESTDIR)/etc/logrotate.d/aegismon
 	@# a config already there is the operator's: never overwrite it
