@@ -29,7 +29,10 @@ endif
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
-SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+# every object twice: with the ring buffer, and with a perf buffer for kernels
+# before 5.8 (bpf/maps.bpf.h); the loader picks one at start
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS)) \
+	     $(patsubst bpf/%.bpf.c,$(BUILD)/%_perf.skel.h,$(BPF_SRCS))
 
 # Modules without libbpf: unit-tested and fuzzed on their own.
 PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dns.c user/kallsyms.c user/endpoints.c user/correlate_net.c user/escape.c user/json.c user/timefmt.c user/signals.c \
@@ -67,6 +70,11 @@ $(VMLINUX):
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BUILD)
 	$(CLANG) -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -g -O2 -Wall -Werror \
+		-I$(dir $(VMLINUX)) -Ibpf -c $< -o $@
+	llvm-strip -g $@ 2>/dev/null || true
+
+$(BUILD)/%_perf.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BUILD)
+	$(CLANG) -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -DAEGIS_PERFBUF -g -O2 -Wall -Werror \
 		-I$(dir $(VMLINUX)) -Ibpf -c $< -o $@
 	llvm-strip -g $@ 2>/dev/null || true
 

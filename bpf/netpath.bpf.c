@@ -255,7 +255,7 @@ static __always_inline void sock_tuple(const struct sock *sk, struct aegis_tuple
 	}
 }
 
-static __always_inline void watch_new_connect(const struct sock *sk)
+static __always_inline void watch_new_connect(void *ctx, const struct sock *sk)
 {
 	__u64 id = bpf_get_current_pid_tgid(), key = (__u64)sk;
 	struct watched_sock ws = {};
@@ -311,7 +311,7 @@ int BPF_PROG(on_sock_set_state, const struct sock *sk, int oldstate, int newstat
 
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
 		if (BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP)
-			watch_new_connect(sk);
+			watch_new_connect(ctx, sk);
 		return 0;
 	}
 	/* report the outcome of a connect, and the end of an established one */
@@ -325,10 +325,8 @@ int BPF_PROG(on_sock_set_state, const struct sock *sk, int oldstate, int newstat
 	if (oldstate == TCP_ESTABLISHED && newstate != TCP_CLOSE)
 		return 0;
 
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		count(AEGIS_CNT_RINGBUF_FULL);
-	} else {
+	ev = reserve_raw(sizeof(*ev));
+	if (ev) {
 		fill_hdr_raw(&ev->hdr, AEGIS_EV_TCP_STATE, sizeof(*ev));
 		ev->hdr.pid = ws->pid;
 		ev->hdr.tgid = ws->tgid;
@@ -443,8 +441,10 @@ static __always_inline int parse_packet(struct sk_buff *skb, struct aegis_tuple 
 	return 0;
 }
 
-SEC("raw_tp/kfree_skb")
-int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+/* skb was dropped by netfilter at location: report it if it touches an
+ * endpoint, a watched socket or DNS. */
+static __always_inline int report_drop(void *ctx, struct sk_buff *skb, void *location,
+				       __u32 reason, __u32 flags)
 {
 	struct aegis_tuple t = {};
 	struct watched_sock *ws = NULL;
@@ -452,12 +452,7 @@ int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 	struct sock *sk;
 	struct net_device *dev;
 	__u64 sock_key;
-	__u32 flags = 0;
 
-	/* the enum is not UAPI: its value comes from this kernel's BTF */
-	if (!bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP) ||
-	    reason != bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP))
-		return 0;
 	if (parse_packet(skb, &t))
 		return 0;
 
@@ -499,4 +494,58 @@ int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 	ev->flags = flags;
 	submit_event(ev);
 	return 0;
+}
+
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	/* the enum is not UAPI: its value comes from this kernel's BTF */
+	if (!bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP) ||
+	    reason != bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP))
+		return 0;
+	return report_drop(ctx, skb, location, reason, 0);
+}
+
+/*
+ * Before 5.17 kfree_skb has no reason (and AEGISMON_FORCE_NO_DROP_REASON=1
+ * pretends so). A netfilter drop is then told by where the skb was freed:
+ * inside nf_hook_slow, the one place that frees a packet a hook returned
+ * NF_DROP for (the tracepoint records its caller's address). Userspace fills
+ * nf_drop_sites with the address ranges of that function from
+ * /proc/kallsyms. The errno a process sees cannot tell it: a SYN dropped in
+ * OUTPUT still ends in ETIMEDOUT, the EPERM of the first transmit is not kept.
+ */
+struct drop_site {
+	__u64 start;
+	__u64 end;
+};
+
+#define MAX_DROP_SITES 2
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_DROP_SITES);
+	__type(key, __u32);
+	__type(value, struct drop_site);
+} nf_drop_sites SEC(".maps");
+
+static __always_inline bool in_drop_site(__u64 addr)
+{
+	/* unrolled: bounded loops need 5.3, and this runs where 5.17 is missing */
+#pragma clang loop unroll(full)
+	for (__u32 i = 0; i < MAX_DROP_SITES; i++) {
+		struct drop_site *s = bpf_map_lookup_elem(&nf_drop_sites, &i);
+
+		if (s && addr >= s->start && addr < s->end)
+			return true;
+	}
+	return false;
+}
+
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(on_kfree_skb_site, struct sk_buff *skb, void *location)
+{
+	if (!in_drop_site((__u64)location))
+		return 0;
+	return report_drop(ctx, skb, location, 0, AEGIS_NET_BY_SITE);
 }
