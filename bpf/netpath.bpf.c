@@ -520,26 +520,19 @@ struct drop_site {
 	__u64 end;
 };
 
-#define MAX_DROP_SITES 2
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MAX_DROP_SITES);
+	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct drop_site);
 } nf_drop_sites SEC(".maps");
 
 static __always_inline bool in_drop_site(__u64 addr)
 {
-	/* unrolled: bounded loops need 5.3, and this runs where 5.17 is missing */
-#pragma clang loop unroll(full)
-	for (__u32 i = 0; i < MAX_DROP_SITES; i++) {
-		struct drop_site *s = bpf_map_lookup_elem(&nf_drop_sites, &i);
+	__u32 zero = 0;
+	struct drop_site *s = bpf_map_lookup_elem(&nf_drop_sites, &zero);
 
-		if (s && addr >= s->start && addr < s->end)
-			return true;
-	}
-	return false;
+	return s && addr >= s->start && addr < s->end;
 }
 
 SEC("raw_tp/kfree_skb")
