@@ -54,6 +54,10 @@ enum aegis_counter {
 	AEGIS_CNT_MAX = 8,
 };
 
+/* Address ranges of the functions that free packets netfilter drops, for
+ * kernels whose kfree_skb has no reason (bpf/netpath.bpf.c). */
+#define AEGIS_DROP_SITES 2
+
 /* Flags in aegis_exec.flags */
 #define AEGIS_EXEC_FILENAME_TRUNCATED 0x1
 

@@ -509,10 +509,10 @@ int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 /*
  * Before 5.17 kfree_skb has no reason (and AEGISMON_FORCE_NO_DROP_REASON=1
  * pretends so). A netfilter drop is then told by where the skb was freed:
- * inside nf_hook_slow, the one place that frees a packet a hook returned
- * NF_DROP for (the tracepoint records its caller's address). Userspace fills
- * nf_drop_sites with the address ranges of that function from
- * /proc/kallsyms. The errno a process sees cannot tell it: a SYN dropped in
+ * inside nf_hook_slow, which frees a packet a hook returned NF_DROP for, or
+ * inside nft_do_chain, which frees it itself on recent kernels (the
+ * tracepoint records its caller's address). Userspace fills nf_drop_sites
+ * with the address ranges of those functions from /proc/kallsyms. The errno a process sees cannot tell it: a SYN dropped in
  * OUTPUT still ends in ETIMEDOUT, the EPERM of the first transmit is not kept.
  */
 struct drop_site {
@@ -522,17 +522,23 @@ struct drop_site {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, AEGIS_DROP_SITES);
 	__type(key, __u32);
 	__type(value, struct drop_site);
 } nf_drop_sites SEC(".maps");
 
-static __always_inline bool in_drop_site(__u64 addr)
+static __always_inline bool in_site(__u32 idx, __u64 addr)
 {
-	__u32 zero = 0;
-	struct drop_site *s = bpf_map_lookup_elem(&nf_drop_sites, &zero);
+	struct drop_site *s = bpf_map_lookup_elem(&nf_drop_sites, &idx);
 
 	return s && addr >= s->start && addr < s->end;
+}
+
+/* written out, not a loop: bounded loops need 5.3, and this runs before 5.17 */
+_Static_assert(AEGIS_DROP_SITES == 2, "in_drop_site checks two sites");
+static __always_inline bool in_drop_site(__u64 addr)
+{
+	return in_site(0, addr) || in_site(1, addr);
 }
 
 SEC("raw_tp/kfree_skb")

@@ -558,33 +558,42 @@ static void family_failed(struct loader *l, const char *family, int rc)
 }
 
 /*
- * Where netfilter frees the packets its hooks drop: nf_hook_slow, from its
- * address to the next symbol's in /proc/kallsyms (sorted by address for the
- * kernel's own text). Without it (no symbols: kptr_restrict) the drop probe
- * stays out and is named.
+ * Where netfilter frees the packets its hooks drop: nftables frees them in
+ * nft_do_chain on recent kernels; elsewhere (older kernels, iptables-legacy)
+ * nf_hook_slow frees what a hook returned NF_DROP for. Each function's range
+ * runs from its address to the next higher symbol address in /proc/kallsyms
+ * (two passes: module symbols are not listed in address order).
  */
-static int find_nf_hook_slow(uint64_t *start, uint64_t *end)
+static const char *const drop_funcs[AEGIS_DROP_SITES] = { "nf_hook_slow", "nft_do_chain" };
+
+static int find_drop_sites(uint64_t start[AEGIS_DROP_SITES], uint64_t end[AEGIS_DROP_SITES])
 {
-	FILE *f = fopen("/proc/kallsyms", "re");
 	char line[512], name[128];
 	uint64_t addr;
+	int found = 0;
+	FILE *f;
 
-	*start = *end = 0;
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (ksym_parse_line(line, &addr, name, sizeof(name)))
-			continue;
-		if (!*start) {
-			if (!strcmp(name, "nf_hook_slow"))
-				*start = addr;
-		} else if (addr > *start) {
-			*end = addr;
-			break;
+	memset(start, 0, sizeof(uint64_t) * AEGIS_DROP_SITES);
+	memset(end, 0, sizeof(uint64_t) * AEGIS_DROP_SITES);
+	for (int pass = 0; pass < 2; pass++) {
+		f = fopen("/proc/kallsyms", "re");
+		if (!f)
+			return -errno;
+		while (fgets(line, sizeof(line), f)) {
+			if (ksym_parse_line(line, &addr, name, sizeof(name)) || !addr)
+				continue;
+			for (int i = 0; i < AEGIS_DROP_SITES; i++) {
+				if (pass == 0 && !start[i] && !strcmp(name, drop_funcs[i]))
+					start[i] = addr;
+				if (pass == 1 && start[i] && addr > start[i] && (!end[i] || addr < end[i]))
+					end[i] = addr;
+			}
 		}
+		fclose(f);
 	}
-	fclose(f);
-	return *start && *end ? 0 : -ENOENT;
+	for (int i = 0; i < AEGIS_DROP_SITES; i++)
+		found += start[i] && end[i];
+	return found ? 0 : -ENOENT;
 }
 
 static void fill_drop_sites(struct loader *l)
@@ -593,16 +602,20 @@ static void fill_drop_sites(struct loader *l)
 		__u64 start;
 		__u64 end;
 	} site;
-	__u32 key = 0;
-	uint64_t start, end;
-	int rc = find_nf_hook_slow(&start, &end);
+	uint64_t start[AEGIS_DROP_SITES], end[AEGIS_DROP_SITES];
+	int fd = bpf_map__fd(l->net->maps.nf_drop_sites);
+	int rc = find_drop_sites(start, end);
 
-	site.start = start;
-	site.end = end;
-	if (rc || bpf_map_update_elem(bpf_map__fd(l->net->maps.nf_drop_sites), &key, &site, BPF_ANY)) {
+	for (__u32 i = 0; !rc && i < AEGIS_DROP_SITES; i++) {
+		site.start = start[i];
+		site.end = end[i];
+		if (bpf_map_update_elem(fd, &i, &site, BPF_ANY))
+			rc = -errno;
+	}
+	if (rc) {
 		/* the probe would see nothing: leave it out, and say so */
 		bpf_program__set_autoattach(l->net->progs.on_kfree_skb_site, false);
-		family_failed(l, "kfree_skb (nf_hook_slow not in /proc/kallsyms)", ENOENT);
+		family_failed(l, "kfree_skb (no netfilter symbols in /proc/kallsyms)", -rc);
 	}
 }
 
