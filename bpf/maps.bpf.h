@@ -87,8 +87,6 @@ static __always_inline void count(__u32 idx)
 		*val += 1;
 }
 
-#define AEGIS_ENOSPC 28
-
 /*
  * Room for one event of size bytes, to be filled and then given to
  * submit_event() (a reservation in the ring buffer must be submitted). NULL
@@ -115,17 +113,16 @@ static __always_inline void *reserve_raw(__u32 size)
 
 /*
  * Send size bytes at ev (a buffer of the caller's, or a reservation) to
- * userspace. perf output needs the program's context; a perf buffer that is
- * full is counted by userspace from the kernel's lost-sample records (-ENOSPC
- * here), any other failure here, so that nothing is counted twice.
+ * userspace. perf output needs the program's context. A perf buffer that is
+ * full fails the output (-ENOSPC): counted here at once, as the ring buffer's
+ * failed reservations are (the kernel's lost-sample records reach userspace
+ * only with the next sample that fits).
  */
 static __always_inline void aegis_output(void *ctx, void *ev, __u32 size, bool reserved)
 {
 #ifdef AEGIS_PERFBUF
-	long rc = bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, size);
-
 	(void)reserved;
-	if (rc && rc != -AEGIS_ENOSPC)
+	if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, size))
 		count(AEGIS_CNT_RINGBUF_FULL);
 #else
 	(void)ctx;

@@ -946,8 +946,10 @@ uint64_t loader_counter(struct loader *l, enum aegis_counter idx)
 		for (int i = 0; i < ncpu; i++)
 			sum += vals[i];
 	}
-	/* a full perf buffer is counted by the kernel's lost-sample records */
-	if (idx == AEGIS_CNT_RINGBUF_FULL)
-		sum += l->perf_lost;
+	/* the programs count a full perf buffer at once; the kernel's own
+	 * lost-sample records count the same samples later: take the larger,
+	 * in case a kernel's output helper does not report the failure */
+	if (idx == AEGIS_CNT_RINGBUF_FULL && l->perf_lost > sum)
+		sum = l->perf_lost;
 	return sum;
 }

@@ -98,8 +98,8 @@ int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_SLOTS + 1]);
 /* Call fn for every process in the kernel's agent set (at most max). */
 int loader_for_each_tracked(struct loader *l, void (*fn)(uint32_t tgid, void *ctx), void *ctx,
 			    unsigned max);
-/* Sum of a per-CPU counter. AEGIS_CNT_RINGBUF_FULL includes the samples a
- * perf buffer lost. */
+/* Sum of a per-CPU counter. AEGIS_CNT_RINGBUF_FULL: with a perf buffer, the
+ * larger of that and the kernel's lost-sample count. */
 uint64_t loader_counter(struct loader *l, enum aegis_counter idx);
 
 #endif

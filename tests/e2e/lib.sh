@@ -88,6 +88,22 @@ start_trace() {
 	TRACE_PID=$!
 	wait_for 10 grep -q "probes attached" "$ERR" || fail "aegismon did not attach within 10 s"
 	if grep -q "failed to attach" "$ERR"; then fail "a probe failed to attach"; fi
+	check_fallbacks "$ERR"
+}
+
+# check_fallbacks FILE: under an AEGISMON_FORCE_* switch (the fallback tests
+# run scenarios with them), the start line in FILE names the fallback in use
+check_fallbacks() {
+	if [ -n "${AEGISMON_FORCE_PERFBUF:-}" ] && ! grep -q "fallbacks:.*perf buffer" "$1"; then
+		fail "AEGISMON_FORCE_PERFBUF is set but the perf buffer is not in use"
+	fi
+	if [ -n "${AEGISMON_FORCE_CLASSIC_TP:-}" ] && ! grep -q "fallbacks:.*classic tracepoints" "$1"; then
+		fail "AEGISMON_FORCE_CLASSIC_TP is set but the classic tracepoints are not in use"
+	fi
+	if [ -n "${AEGISMON_FORCE_NO_DROP_REASON:-}" ] && ! grep -q "fallbacks:.*netfilter drops by site" "$1"; then
+		fail "AEGISMON_FORCE_NO_DROP_REASON is set but drops are not told by site"
+	fi
+	return 0
 }
 
 # stop_trace: SIGINT, wait, exit status in $TRACE_RC
