@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# An old kernel's combination, on this one: perf buffer, classic lifecycle
-# tracepoints and drops told by site at once (as aegismon runs on 5.4-5.7
-# with BTF), through a kill, a crash, local drops and local DNS drops.
+# Every fallback at once, on this kernel: perf buffer, classic lifecycle
+# tracepoints and drops told by site (what a kernel without ring buffer, raw
+# tracepoints and drop reason would get), through a kill, a crash, local drops
+# and local DNS drops.
 set -u
 export AEGISMON_FORCE_PERFBUF=1 AEGISMON_FORCE_CLASSIC_TP=1 AEGISMON_FORCE_NO_DROP_REASON=1
 export FALLBACK="all fallbacks"
