@@ -51,7 +51,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-E2E_HELPERS := $(BUILD)/tests/fake_agent $(BUILD)/tests/deny_connect
+E2E_HELPERS := $(BUILD)/tests/fake_agent $(BUILD)/tests/deny_connect $(BUILD)/tests/bpf_portable
 
 .SECONDARY:
 .PHONY: all run test unit e2e fuzz-smoke fuzz install clean deps lint
@@ -102,6 +102,9 @@ $(BUILD)/tests/fake_agent: tests/e2e/fake_agent.c | $(BUILD)
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< -lpthread -o $@
 
 $(BUILD)/tests/deny_connect: tests/e2e/deny_connect.c | $(BUILD)
+	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< $(STATIC_LIBS) -o $@
+
+$(BUILD)/tests/bpf_portable: tests/e2e/bpf_portable.c | $(BUILD)
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< $(STATIC_LIBS) -o $@
 
 unit: $(UNIT_BINS)
