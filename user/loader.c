@@ -720,12 +720,109 @@ static void choose_lifecycle(struct loader *l)
 		bpf_program__set_autoload(k->progs.on_mark_victim_task, false);
 }
 
+/*
+ * A perf buffer is one ring per CPU: a read takes each CPU's events in turn,
+ * so a SIGKILL recorded on one CPU can come after the exit it caused on
+ * another. The correlator needs event order (a ring buffer is one ordered
+ * stream), so the samples of one read are copied here, sorted by their
+ * timestamps, and only then delivered.
+ */
+struct perf_rec {
+	uint64_t ts;
+	size_t off;
+	uint32_t size;
+	uint32_t seq; /* arrival: keeps equal timestamps in order */
+};
+
+struct perf_batch {
+	unsigned char *buf;
+	size_t len, cap;
+	struct perf_rec *recs;
+	size_t n, rcap;
+};
+
+static uint64_t sample_ts(const void *data, uint32_t size)
+{
+	struct aegis_hdr h;
+
+	if (size < sizeof(h))
+		return 0; /* malformed: the decoder will say so */
+	memcpy(&h, data, sizeof(h));
+	return h.ts_ns;
+}
+
+/* Make room for one more record of size bytes; false when memory is short. */
+static bool batch_reserve(struct perf_batch *b, uint32_t size)
+{
+	if (b->n == b->rcap) {
+		size_t nc = b->rcap ? b->rcap * 2 : 256;
+		struct perf_rec *r = realloc(b->recs, nc * sizeof(*r));
+
+		if (!r)
+			return false;
+		b->recs = r;
+		b->rcap = nc;
+	}
+	if (b->len + size > b->cap) {
+		size_t nc = b->cap ? b->cap : 64 * 1024;
+		unsigned char *nb;
+
+		while (nc < b->len + size)
+			nc *= 2;
+		nb = realloc(b->buf, nc);
+		if (!nb)
+			return false;
+		b->buf = nb;
+		b->cap = nc;
+	}
+	return true;
+}
+
 static void on_perf_sample(void *ctx, int cpu, void *data, __u32 size)
 {
 	struct loader *l = ctx;
+	struct perf_batch *b = l->batch;
 
 	(void)cpu;
-	l->fn(l->fn_ctx, data, size);
+	if (!b || !batch_reserve(b, size)) {
+		l->fn(l->fn_ctx, data, size); /* out of memory: unordered, not lost */
+		return;
+	}
+	memcpy(b->buf + b->len, data, size);
+	b->recs[b->n] = (struct perf_rec){ sample_ts(data, size), b->len, size, (uint32_t)b->n };
+	b->len += size;
+	b->n++;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct perf_rec *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void batch_deliver(struct loader *l)
+{
+	struct perf_batch *b = l->batch;
+
+	if (!b || !b->n)
+		return;
+	qsort(b->recs, b->n, sizeof(b->recs[0]), rec_cmp);
+	for (size_t i = 0; i < b->n; i++)
+		l->fn(l->fn_ctx, b->buf + b->recs[i].off, b->recs[i].size);
+	b->n = 0;
+	b->len = 0;
+}
+
+static void batch_free(struct perf_batch *b)
+{
+	if (!b)
+		return;
+	free(b->buf);
+	free(b->recs);
+	free(b);
 }
 
 static void on_perf_lost(void *ctx, int cpu, __u64 cnt)
@@ -755,8 +852,12 @@ static int open_buffer(struct loader *l, unsigned kib)
 {
 	int fd = bpf_map__fd(l->skel->maps.events);
 
-	if (l->plan.perfbuf)
+	if (l->plan.perfbuf) {
+		l->batch = calloc(1, sizeof(*l->batch));
+		if (!l->batch)
+			return -ENOMEM;
 		l->pb = perf_buffer__new(fd, perf_pages(kib), on_perf_sample, on_perf_lost, l, NULL);
+	}
 	else
 		l->rb = ring_buffer__new(fd, l->fn, l->fn_ctx, NULL);
 	if (!l->pb && !l->rb)
@@ -844,6 +945,8 @@ void loader_close(struct loader *l)
 	l->rb = NULL;
 	perf_buffer__free(l->pb);
 	l->pb = NULL;
+	batch_free(l->batch);
+	l->batch = NULL;
 	netpath_bpf__destroy(l->net);
 	l->net = NULL;
 	dns_bpf__destroy(l->dns);
@@ -867,6 +970,7 @@ int loader_consume(struct loader *l)
 	if (l->pb) {
 		int rc = perf_buffer__consume(l->pb);
 
+		batch_deliver(l);
 		return rc < 0 ? rc : 0;
 	}
 	return ring_buffer__consume(l->rb);

@@ -17,6 +17,7 @@ struct sched_bpf;
 struct domain_set;
 struct ring_buffer;
 struct perf_buffer;
+struct perf_batch;
 struct btf;
 struct endpoint_set;
 
@@ -57,6 +58,7 @@ struct loader {
 	loader_event_fn fn;
 	void *fn_ctx;
 	uint64_t perf_lost;           /* samples the kernel could not put in the perf buffer */
+	struct perf_batch *batch;     /* perf samples of one read, put in time order */
 	unsigned attached;
 	unsigned failed;
 	char failed_names[256];
