@@ -81,14 +81,17 @@ static void print_families(FILE *out, const struct loader_plan *p, int rawtp, bo
 		p->drop_site ? "kfree_skb, netfilter drops told by site (nft_do_chain, nf_hook_slow)"
 			     : "kfree_skb with its NETFILTER_DROP reason",
 		p->drop_why);
-	fprintf(out, "  %-10s %s\n", "dns",
-		dns_ok ? "loads: cgroup_skb on the cgroup v2 root, bpf_loop name walk, raw_tp inet_sk_error_report"
-		       : "cannot load (needs cgroup_skb, bpf_loop (5.17) and a cgroup v2 mount)");
+	if (dns_ok)
+		fprintf(out, "  %-10s cgroup_skb on the cgroup v2 root, name walk %s: %s;\n"
+			     "  %-10s raw_tp inet_sk_error_report (5.14)\n",
+			"dns", p->no_loop ? "as a bounded loop" : "with bpf_loop", p->loop_why, "");
+	else
+		fprintf(out, "  %-10s cannot load (needs cgroup_skb and a cgroup v2 mount)\n", "dns");
 	fprintf(out, "  %-10s %s\n", "scheduler",
 		rawtp != 0 ? "loads: raw_tp sched_wakeup, sched_wakeup_new, sched_switch"
 			   : "cannot load (needs raw tracepoints, 4.17)");
-	fprintf(out, "  switches: AEGISMON_FORCE_PERFBUF=1, AEGISMON_FORCE_CLASSIC_TP=1, "
-		     "AEGISMON_FORCE_NO_DROP_REASON=1\n");
+	fprintf(out, "  switches: AEGISMON_FORCE_PERFBUF=1, AEGISMON_FORCE_CLASSIC_TP=1,\n"
+		     "            AEGISMON_FORCE_NO_DROP_REASON=1, AEGISMON_FORCE_NO_BPF_LOOP=1\n");
 }
 
 int features_report(FILE *out, const char *btf_path)
@@ -148,7 +151,7 @@ int features_report(FILE *out, const char *btf_path)
 	fprintf(out, "  %-44s %s\n", "tracefs", tracefs[0] ? tracefs : "not mounted (aegismon mounts it)");
 
 	loader_plan(&plan);
-	print_families(out, &plan, rawtp, loop != 0 && cgskb != 0 && cg2[0], victim_task);
+	print_families(out, &plan, rawtp, cgskb != 0 && cg2[0], victim_task);
 	if (!root)
 		fprintf(out, "\n(not root: the program and map type probes were not run)\n");
 	btf__free(btf);

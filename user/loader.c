@@ -213,15 +213,31 @@ void loader_plan(struct loader_plan *p)
 	} else {
 		snprintf(p->drop_why, sizeof(p->drop_why), "kfree_skb has it (5.17+)");
 	}
+	if (switch_on("AEGISMON_FORCE_NO_BPF_LOOP")) {
+		p->no_loop = true;
+		snprintf(p->loop_why, sizeof(p->loop_why), "forced by AEGISMON_FORCE_NO_BPF_LOOP");
+	} else if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_loop, NULL) == 0) {
+		p->no_loop = true;
+		snprintf(p->loop_why, sizeof(p->loop_why), "no bpf_loop helper (before 5.17)");
+	} else {
+		snprintf(p->loop_why, sizeof(p->loop_why), "the kernel has bpf_loop (5.17+)");
+	}
 }
 
 void loader_plan_summary(const struct loader_plan *p, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s%s%s", p->perfbuf ? "perf buffer" : "",
-		 p->perfbuf && (p->classic_tp || p->drop_site) ? ", " : "",
-		 p->classic_tp ? "classic tracepoints" : "",
-		 p->classic_tp && p->drop_site ? ", " : "",
-		 p->drop_site ? "netfilter drops by site" : "");
+	const char *parts[] = { p->perfbuf ? "perf buffer" : NULL,
+				p->classic_tp ? "classic tracepoints" : NULL,
+				p->drop_site ? "netfilter drops by site" : NULL,
+				p->no_loop ? "DNS names without bpf_loop" : NULL };
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (!parts[i] || o >= len)
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "", parts[i]);
+	}
 }
 
 int loader_check_env(char *err, size_t errlen)
@@ -508,7 +524,10 @@ int loader_set_domains(struct loader *l, const struct domain_set *old, const str
 
 static void attach_dns(struct loader *l)
 {
-	struct bpf_program *cg_progs[] = { l->dns->progs.dns_egress, l->dns->progs.dns_ingress };
+	struct bpf_program *cg_progs[] = {
+		l->plan.no_loop ? l->dns->progs.dns_egress_bounded : l->dns->progs.dns_egress,
+		l->plan.no_loop ? l->dns->progs.dns_ingress_bounded : l->dns->progs.dns_ingress,
+	};
 
 	for (size_t i = 0; i < sizeof(cg_progs) / sizeof(cg_progs[0]); i++) {
 		struct bpf_link *link = l->cgroup_fd >= 0
@@ -531,6 +550,8 @@ static void attach_dns(struct loader *l)
 	/* the rest (raw tracepoints) attach the usual way */
 	bpf_program__set_autoattach(l->dns->progs.dns_egress, false);
 	bpf_program__set_autoattach(l->dns->progs.dns_ingress, false);
+	bpf_program__set_autoattach(l->dns->progs.dns_egress_bounded, false);
+	bpf_program__set_autoattach(l->dns->progs.dns_ingress_bounded, false);
 }
 
 /* A probe family shares the ring buffer, counters, pid set and names of the
@@ -661,6 +682,11 @@ static void load_dns(struct loader *l, const struct domain_set *doms)
 	}
 	rc = share_maps(l, l->dns->maps.events, l->dns->maps.counters, l->dns->maps.agent_pids,
 			l->dns->maps.agent_names);
+	/* the name walk with bpf_loop, or as a bounded loop where it is missing */
+	bpf_program__set_autoload(l->dns->progs.dns_egress, !l->plan.no_loop);
+	bpf_program__set_autoload(l->dns->progs.dns_ingress, !l->plan.no_loop);
+	bpf_program__set_autoload(l->dns->progs.dns_egress_bounded, l->plan.no_loop);
+	bpf_program__set_autoload(l->dns->progs.dns_ingress_bounded, l->plan.no_loop);
 	if (!rc)
 		rc = dns_bpf__load(l->dns);
 	if (!rc)

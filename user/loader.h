@@ -33,9 +33,11 @@ struct loader_plan {
 	bool perfbuf;    /* perf buffer instead of the BPF ring buffer (< 5.8) */
 	bool classic_tp; /* lifecycle on classic tracepoints instead of raw_tp */
 	bool drop_site;  /* netfilter drops told by the site that freed them (< 5.17) */
+	bool no_loop;    /* DNS name walk as a bounded loop, without bpf_loop (< 5.17) */
 	char perfbuf_why[96];
 	char classic_why[96];
 	char drop_why[96];
+	char loop_why[96];
 };
 
 /* Probe the kernel (program and map types need root) and read the switches. */
