@@ -29,7 +29,10 @@ endif
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
-SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+# every object twice: with the ring buffer, and with a perf buffer for kernels
+# before 5.8 (bpf/maps.bpf.h); the loader picks one at start
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS)) \
+	     $(patsubst bpf/%.bpf.c,$(BUILD)/%_perf.skel.h,$(BPF_SRCS))
 
 # Modules without libbpf: unit-tested and fuzzed on their own.
 PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dns.c user/kallsyms.c user/endpoints.c user/correlate_net.c user/escape.c user/json.c user/timefmt.c user/signals.c \
@@ -48,7 +51,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-E2E_HELPERS := $(BUILD)/tests/fake_agent $(BUILD)/tests/deny_connect
+E2E_HELPERS := $(BUILD)/tests/fake_agent $(BUILD)/tests/deny_connect $(BUILD)/tests/bpf_portable
 
 .SECONDARY:
 .PHONY: all run test unit e2e fuzz-smoke fuzz install clean deps lint
@@ -67,6 +70,11 @@ $(VMLINUX):
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BUILD)
 	$(CLANG) -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -g -O2 -Wall -Werror \
+		-I$(dir $(VMLINUX)) -Ibpf -c $< -o $@
+	llvm-strip -g $@ 2>/dev/null || true
+
+$(BUILD)/%_perf.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BUILD)
+	$(CLANG) -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -DAEGIS_PERFBUF -g -O2 -Wall -Werror \
 		-I$(dir $(VMLINUX)) -Ibpf -c $< -o $@
 	llvm-strip -g $@ 2>/dev/null || true
 
@@ -94,6 +102,9 @@ $(BUILD)/tests/fake_agent: tests/e2e/fake_agent.c | $(BUILD)
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< -lpthread -o $@
 
 $(BUILD)/tests/deny_connect: tests/e2e/deny_connect.c | $(BUILD)
+	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< $(STATIC_LIBS) -o $@
+
+$(BUILD)/tests/bpf_portable: tests/e2e/bpf_portable.c | $(BUILD)
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< $(STATIC_LIBS) -o $@
 
 unit: $(UNIT_BINS)

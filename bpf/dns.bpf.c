@@ -211,8 +211,67 @@ static __always_inline bool not_dns_socket(const struct __sk_buff *skb)
 	return skb->local_port != DNS_PORT;
 }
 
-static __always_inline int inspect(struct __sk_buff *skb, bool ingress)
+/*
+ * The same test without bpf_loop (kernels before 5.17, or
+ * AEGISMON_FORCE_NO_BPF_LOOP=1): a bounded loop (5.3) over the name. The
+ * last four label hashes are kept in a shift register, not an indexed
+ * array: variable offsets into the stack need 5.12. Nothing in the loop may
+ * differ between paths in a way the verifier must track, or it explores
+ * every path on its own: so labels are not counted, and the suffixes of
+ * 1-4 labels are all looked up, a missing label hashing as 0 (a false match
+ * is as unlikely as any hash collision, and userspace checks every match
+ * with the real parser).
+ */
+static __always_inline bool suffix_watched(__u64 l0, __u64 l1, __u64 l2, __u64 l3)
 {
+	__u64 s1 = (FNV_OFFSET ^ l3) * FNV_PRIME;
+	__u64 s2 = (((FNV_OFFSET ^ l2) * FNV_PRIME) ^ l3) * FNV_PRIME;
+	__u64 s3 = (((((FNV_OFFSET ^ l1) * FNV_PRIME) ^ l2) * FNV_PRIME) ^ l3) * FNV_PRIME;
+	__u64 s4 = (((((((FNV_OFFSET ^ l0) * FNV_PRIME) ^ l1) * FNV_PRIME) ^ l2) * FNV_PRIME) ^ l3) *
+		   FNV_PRIME;
+
+	return bpf_map_lookup_elem(&dns_suffixes, &s1) || bpf_map_lookup_elem(&dns_suffixes, &s2) ||
+	       bpf_map_lookup_elem(&dns_suffixes, &s3) || bpf_map_lookup_elem(&dns_suffixes, &s4);
+}
+
+static __always_inline bool watched_question_bounded(const __u8 *data, __u32 len)
+{
+	__u64 h = FNV_OFFSET, l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+	__u32 remaining = 0;
+
+	for (__u32 i = 0; i < MAX_NAME_BYTES; i++) {
+		__u32 pos = DNS_HDR + i;
+		__u8 c;
+
+		if (pos >= len)
+			return false;
+		c = data[bound_idx(pos)];
+		if (remaining == 0) {
+			if (i > 0) {
+				l0 = l1;
+				l1 = l2;
+				l2 = l3;
+				l3 = h;
+			}
+			if (c == 0)
+				return suffix_watched(l0, l1, l2, l3);
+			if (c & 0xc0) /* no compression in a question name */
+				return false;
+			remaining = c;
+			h = FNV_OFFSET;
+			continue;
+		}
+		if (c >= 'A' && c <= 'Z')
+			c |= 0x20; /* resolvers randomize case */
+		h = (h ^ c) * FNV_PRIME;
+		remaining--;
+	}
+	return false;
+}
+
+static __always_inline int inspect(struct __sk_buff *skb, bool ingress, bool bounded)
+{
+	void *ctx = skb; /* output_event() sends through the program's context */
 	struct l4_info li = {};
 	struct aegis_dns *ev;
 	__u32 n, zero = 0;
@@ -234,7 +293,7 @@ static __always_inline int inspect(struct __sk_buff *skb, bool ingress)
 	 * before the verifier sees the length it bounds */
 	asm volatile("if %0 <= 512 goto +1; %0 = 512; if %0 > 12 goto +1; %0 = 13" : "+r"(n));
 	if (bpf_skb_load_bytes(skb, li.payload_off, ev->data, n) ||
-	    !watched_question(ev->data, n)) {
+	    !(bounded ? watched_question_bounded(ev->data, n) : watched_question(ev->data, n))) {
 		count(AEGIS_CNT_DNS_OTHER);
 		return 1;
 	}
@@ -261,21 +320,33 @@ static __always_inline int inspect(struct __sk_buff *skb, bool ingress)
 	ev->len = n;
 	ev->wire_len = li.payload_len;
 	ev->reserved = 0;
-	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
-		count(AEGIS_CNT_RINGBUF_FULL);
+	output_event(ev);
 	return 1;
 }
 
 SEC("cgroup_skb/egress")
 int dns_egress(struct __sk_buff *skb)
 {
-	return inspect(skb, false);
+	return inspect(skb, false, false);
 }
 
 SEC("cgroup_skb/ingress")
 int dns_ingress(struct __sk_buff *skb)
 {
-	return inspect(skb, true);
+	return inspect(skb, true, false);
+}
+
+/* without bpf_loop: the loader loads these instead */
+SEC("cgroup_skb/egress")
+int dns_egress_bounded(struct __sk_buff *skb)
+{
+	return inspect(skb, false, true);
+}
+
+SEC("cgroup_skb/ingress")
+int dns_ingress_bounded(struct __sk_buff *skb)
+{
+	return inspect(skb, true, true);
 }
 
 /* An ICMP error (port or host unreachable) reached a socket talking to port

@@ -54,6 +54,10 @@ enum aegis_counter {
 	AEGIS_CNT_MAX = 8,
 };
 
+/* Address ranges of the functions that free packets netfilter drops, for
+ * kernels whose kfree_skb has no reason (bpf/netpath.bpf.c). */
+#define AEGIS_DROP_SITES 2
+
 /* Flags in aegis_exec.flags */
 #define AEGIS_EXEC_FILENAME_TRUNCATED 0x1
 
@@ -69,6 +73,7 @@ enum aegis_counter {
 #define AEGIS_NET_RST 0x4         /* tcp: a RST was received */
 #define AEGIS_NET_INGRESS 0x8     /* drop: the packet was arriving */
 #define AEGIS_NET_OWNER 0x10      /* drop: owner_* name the socket's process */
+#define AEGIS_NET_BY_SITE 0x20    /* drop: told by where the packet was freed (no reason, < 5.17) */
 
 /* Addresses are in network order; IPv4 uses the first 4 bytes. */
 struct aegis_tuple {

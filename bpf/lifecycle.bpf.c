@@ -68,8 +68,9 @@ static __always_inline void track(__u32 tgid)
 		count(AEGIS_CNT_PIDSET_FULL);
 }
 
-SEC("raw_tp/sched_process_exec")
-int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+/* exec of task (the current task) from filename, a kernel string. */
+static __always_inline int handle_exec(void *ctx, struct task_struct *task, __u32 old_pid,
+				       const char *filename)
 {
 	struct aegis_name_key name = {};
 	struct aegis_exec *ev;
@@ -93,10 +94,30 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	ev->old_pid = old_pid;
 	ev->flags = 0;
 	BPF_CORE_READ_STR_INTO(&ev->parent_comm, task, real_parent, comm);
-	len = bpf_probe_read_kernel_str(ev->filename, sizeof(ev->filename),
-					BPF_CORE_READ(bprm, filename));
+	len = bpf_probe_read_kernel_str(ev->filename, sizeof(ev->filename), filename);
 	if (len == sizeof(ev->filename))
 		ev->flags |= AEGIS_EXEC_FILENAME_TRUNCATED;
+	submit_event(ev);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return handle_exec(ctx, task, old_pid, BPF_CORE_READ(bprm, filename));
+}
+
+/* parent forked child (a new process, not a thread: the callers check). */
+static __always_inline int handle_fork(void *ctx, struct task_struct *parent,
+				       struct task_struct *child, __u32 child_tgid)
+{
+	struct aegis_fork *ev;
+
+	track(child_tgid);
+	ev = reserve_event(AEGIS_EV_FORK, sizeof(*ev), child);
+	if (!ev)
+		return 0;
+	BPF_CORE_READ_STR_INTO(&ev->parent_comm, parent, comm);
 	submit_event(ev);
 	return 0;
 }
@@ -104,7 +125,6 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
-	struct aegis_fork *ev;
 	__u32 parent_tgid = bpf_get_current_pid_tgid() >> 32;
 	__u32 child_pid, child_tgid;
 
@@ -114,18 +134,11 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	child_tgid = BPF_CORE_READ(child, tgid);
 	if (child_pid != child_tgid) /* a new thread, not a new process */
 		return 0;
-	track(child_tgid);
-
-	ev = reserve_event(AEGIS_EV_FORK, sizeof(*ev), child);
-	if (!ev)
-		return 0;
-	BPF_CORE_READ_STR_INTO(&ev->parent_comm, parent, comm);
-	submit_event(ev);
-	return 0;
+	return handle_fork(ctx, parent, child, child_tgid);
 }
 
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(on_exit, struct task_struct *task)
+/* task, the current task, is exiting. */
+static __always_inline int handle_exit(void *ctx, struct task_struct *task)
 {
 	struct aegis_exit *ev;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -148,36 +161,37 @@ int BPF_PROG(on_exit, struct task_struct *task)
 	return 0;
 }
 
-SEC("raw_tp/signal_generate")
-int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info,
-	     struct task_struct *task, int group, int result)
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *task)
+{
+	return handle_exit(ctx, task);
+}
+
+/* Ancestor n of a signal's sender into ev->chain[n]; false when the chain ends. */
+_Static_assert(AEGIS_CHAIN_LEN == 4, "fill_sender walks four ancestors");
+static __always_inline bool chain_step(struct aegis_signal *ev, __u32 n, struct task_struct **parent)
+{
+	__u32 pid;
+
+	if (!*parent)
+		return false;
+	pid = BPF_CORE_READ(*parent, tgid);
+	if (pid == 0)
+		return false;
+	ev->chain[n].pid = pid;
+	BPF_CORE_READ_STR_INTO(&ev->chain[n].comm, *parent, comm);
+	ev->chain_len = n + 1;
+	if (pid == 1)
+		return false;
+	*parent = BPF_CORE_READ(*parent, real_parent);
+	return true;
+}
+
+/* The sender of a signal is the current task: its name, argv and ancestors. */
+static __always_inline void fill_sender(struct aegis_signal *ev)
 {
 	struct task_struct *sender, *parent;
-	struct aegis_signal *ev;
 	unsigned long arg_start, arg_end;
-	__u32 n;
-
-	if (sig <= 0 || sig >= 64 || !(INTERESTING_SIGNALS & BIT(sig)))
-		return 0;
-	if (!is_tracked(BPF_CORE_READ(task, tgid)))
-		return 0;
-
-	ev = reserve_event(AEGIS_EV_SIGNAL, sizeof(*ev), task);
-	if (!ev)
-		return 0;
-	ev->sig = sig;
-	ev->group = group;
-	ev->result = result;
-	if ((unsigned long)info == SEND_SIG_NOINFO) {
-		ev->si_code = SI_USER;
-		ev->si_errno = 0;
-	} else if ((unsigned long)info == SEND_SIG_PRIV) {
-		ev->si_code = SI_KERNEL;
-		ev->si_errno = 0;
-	} else {
-		ev->si_code = BPF_CORE_READ(info, si_code);
-		ev->si_errno = BPF_CORE_READ(info, si_errno);
-	}
 
 	sender = (struct task_struct *)bpf_get_current_task();
 	ev->sender_pid = (__u32)bpf_get_current_pid_tgid();
@@ -198,29 +212,52 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info,
 			ev->sender_args_len = len;
 	}
 
-	/* The sender's ancestors: killall <- uninstall.sh <- bash <- sshd. */
+	/* The sender's ancestors: killall <- uninstall.sh <- bash <- sshd.
+	 * Written out, not a loop: verifiers before 5.3 refuse any loop. */
 	parent = BPF_CORE_READ(sender, real_parent);
 	ev->chain_len = 0;
-	for (n = 0; n < AEGIS_CHAIN_LEN; n++) {
-		__u32 pid;
+	(void)(chain_step(ev, 0, &parent) && chain_step(ev, 1, &parent) &&
+	       chain_step(ev, 2, &parent) && chain_step(ev, 3, &parent));
+}
 
-		if (!parent)
-			break;
-		pid = BPF_CORE_READ(parent, tgid);
-		if (pid == 0)
-			break;
-		ev->chain[n].pid = pid;
-		BPF_CORE_READ_STR_INTO(&ev->chain[n].comm, parent, comm);
-		ev->chain_len = n + 1;
-		if (pid == 1)
-			break;
-		parent = BPF_CORE_READ(parent, real_parent);
+static __always_inline bool interesting_signal(int sig)
+{
+	return sig > 0 && sig < 64 && (INTERESTING_SIGNALS & BIT(sig));
+}
+
+SEC("raw_tp/signal_generate")
+int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info,
+	     struct task_struct *task, int group, int result)
+{
+	struct aegis_signal *ev;
+
+	if (!interesting_signal(sig))
+		return 0;
+	if (!is_tracked(BPF_CORE_READ(task, tgid)))
+		return 0;
+
+	ev = reserve_event(AEGIS_EV_SIGNAL, sizeof(*ev), task);
+	if (!ev)
+		return 0;
+	ev->sig = sig;
+	ev->group = group;
+	ev->result = result;
+	if ((unsigned long)info == SEND_SIG_NOINFO) {
+		ev->si_code = SI_USER;
+		ev->si_errno = 0;
+	} else if ((unsigned long)info == SEND_SIG_PRIV) {
+		ev->si_code = SI_KERNEL;
+		ev->si_errno = 0;
+	} else {
+		ev->si_code = BPF_CORE_READ(info, si_code);
+		ev->si_errno = BPF_CORE_READ(info, si_errno);
 	}
+	fill_sender(ev);
 	submit_event(ev);
 	return 0;
 }
 
-static __always_inline void report_oom_victim(__u32 pid, struct task_struct *task)
+static __always_inline void report_oom_victim(void *ctx, __u32 pid, struct task_struct *task)
 {
 	struct aegis_oom *ev;
 
@@ -229,11 +266,9 @@ static __always_inline void report_oom_victim(__u32 pid, struct task_struct *tas
 		if (!ev)
 			return;
 	} else {
-		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-		if (!ev) {
-			count(AEGIS_CNT_RINGBUF_FULL);
+		ev = reserve_raw(sizeof(*ev));
+		if (!ev)
 			return;
-		}
 		__builtin_memset(ev, 0, sizeof(*ev));
 		ev->hdr.type = AEGIS_EV_OOM_VICTIM;
 		ev->hdr.size = sizeof(*ev);
@@ -256,13 +291,122 @@ static __always_inline void report_oom_victim(__u32 pid, struct task_struct *tas
 SEC("raw_tp/mark_victim")
 int BPF_PROG(on_mark_victim_task, struct task_struct *task)
 {
-	report_oom_victim(0, task);
+	report_oom_victim(ctx, 0, task);
 	return 0;
 }
 
 SEC("raw_tp/mark_victim")
 int BPF_PROG(on_mark_victim_pid, int pid)
 {
-	report_oom_victim((__u32)pid, NULL);
+	report_oom_victim(ctx, (__u32)pid, NULL);
+	return 0;
+}
+
+/*
+ * The same probes on classic tracepoints, for kernels where raw tracepoints
+ * cannot be used (AEGISMON_FORCE_CLASSIC_TP=1 forces them). The loader loads
+ * one set or the other. A classic tracepoint hands over its recorded fields,
+ * not the kernel objects: the task is the current one where the event runs
+ * in it (exec, exit, fork's parent), and is looked up where it does not.
+ */
+SEC("tracepoint/sched/sched_process_exec")
+int tp_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	/* the filename is recorded in the event, after the fixed fields */
+	__u32 off = ctx->__data_loc_filename & 0xffff;
+
+	return handle_exec(ctx, (struct task_struct *)bpf_get_current_task(), ctx->old_pid,
+			   (const char *)ctx + off);
+}
+
+/* The child of a fork is the newest entry on its parent's children list; a
+ * new thread never goes on it, so a match on the pid also says "a process". */
+static __always_inline struct task_struct *new_child(struct task_struct *parent, __u32 child_pid)
+{
+	struct list_head *last = BPF_CORE_READ(parent, children.prev);
+	struct task_struct *child;
+
+	child = (void *)last - bpf_core_field_offset(struct task_struct, sibling);
+	if (BPF_CORE_READ(child, pid) != child_pid || BPF_CORE_READ(child, tgid) != child_pid)
+		return NULL;
+	return child;
+}
+
+SEC("tracepoint/sched/sched_process_fork")
+int tp_fork(struct trace_event_raw_sched_process_fork *ctx)
+{
+	struct task_struct *parent = (struct task_struct *)bpf_get_current_task();
+	__u32 child_pid = ctx->child_pid;
+	struct task_struct *child;
+
+	if (!is_tracked(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	child = new_child(parent, child_pid);
+	if (!child)
+		return 0;
+	return handle_fork(ctx, parent, child, child_pid);
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int tp_exit(void *ctx)
+{
+	return handle_exit(ctx, (struct task_struct *)bpf_get_current_task());
+}
+
+/*
+ * The target is recorded by thread id only. A fault signal (SEGV, ABRT) is
+ * raised in the target itself, so the current task is the target; a signal
+ * from another process goes to the agent's main thread (kill(2)), whose id is
+ * the process id in the pid set. A tgkill() to another thread of the agent is
+ * not seen here.
+ */
+SEC("tracepoint/signal/signal_generate")
+int tp_signal_generate(struct trace_event_raw_signal_generate *ctx)
+{
+	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = ctx->pid, tgid;
+	struct aegis_signal *ev;
+	int sig = ctx->sig;
+
+	if (!interesting_signal(sig))
+		return 0;
+	if (pid == (__u32)id) {
+		tgid = id >> 32;
+		if (!is_tracked(tgid))
+			return 0;
+		ev = reserve_event(AEGIS_EV_SIGNAL, sizeof(*ev), cur);
+		if (!ev)
+			return 0;
+	} else {
+		if (!is_tracked(pid))
+			return 0;
+		ev = reserve_raw(sizeof(*ev));
+		if (!ev)
+			return 0;
+		ev->hdr.type = AEGIS_EV_SIGNAL;
+		ev->hdr.size = sizeof(*ev);
+		ev->hdr.cpu = bpf_get_smp_processor_id();
+		ev->hdr.ts_ns = bpf_ktime_get_ns();
+		ev->hdr.pid = pid;
+		ev->hdr.tgid = pid;
+		ev->hdr.ppid = 0; /* unknown here: the correlator has it from exec or the scan */
+		ev->hdr.uid = 0;
+		bpf_probe_read_kernel(ev->hdr.comm, sizeof(ev->hdr.comm), ctx->comm);
+	}
+	ev->sig = sig;
+	ev->group = ctx->group;
+	ev->result = ctx->result;
+	ev->si_code = ctx->code;
+	ev->si_errno = ctx->errno;
+	fill_sender(ev);
+	submit_event(ev);
+	return 0;
+}
+
+SEC("tracepoint/oom/mark_victim")
+int tp_mark_victim(struct trace_event_raw_mark_victim *ctx)
+{
+	report_oom_victim(ctx, (__u32)ctx->pid, NULL);
 	return 0;
 }

@@ -201,8 +201,8 @@ int on_connect_enter(struct syscall_trace_enter *ctx)
 	return 0;
 }
 
-static __always_inline void emit_connect(const struct pending_connect *pc, __s32 ret, __u8 proto,
-					 __u64 now_ns)
+static __always_inline void emit_connect(void *ctx, const struct pending_connect *pc, __s32 ret,
+					 __u8 proto, __u64 now_ns)
 {
 	struct aegis_connect *ev;
 
@@ -259,7 +259,7 @@ static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 fam
 	ret = bpf_get_retval();
 	pc.start_ns = bpf_ktime_get_ns();
 	if (ret || proto != IPPROTO_TCP) {
-		emit_connect(&pc, ret, proto, 0);
+		emit_connect(ctx, &pc, ret, proto, 0);
 		return;
 	}
 	cookie = bpf_get_socket_cookie(ctx);
@@ -297,7 +297,7 @@ int BPF_PROG(on_tcp_destroy_sock, const struct sock *sk)
 	pc = bpf_map_lookup_elem(&presyn_connects, &cookie);
 	if (!pc)
 		return 0;
-	emit_connect(pc, -ENETUNREACH, IPPROTO_TCP, 1);
+	emit_connect(ctx, pc, -ENETUNREACH, IPPROTO_TCP, 1);
 	bpf_map_delete_elem(&presyn_connects, &cookie);
 	return 0;
 }
@@ -367,7 +367,7 @@ static __always_inline void sock_tuple(const struct sock *sk, struct aegis_tuple
 	}
 }
 
-static __always_inline void watch_new_connect(const struct sock *sk)
+static __always_inline void watch_new_connect(void *ctx, const struct sock *sk)
 {
 	__u64 id = bpf_get_current_pid_tgid(), key = (__u64)sk, cookie;
 	struct watched_sock ws = {};
@@ -427,7 +427,7 @@ int BPF_PROG(on_sock_set_state, const struct sock *sk, int oldstate, int newstat
 
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
 		if (BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP)
-			watch_new_connect(sk);
+			watch_new_connect(ctx, sk);
 		return 0;
 	}
 	/* report the outcome of a connect, and the end of an established one */
@@ -441,10 +441,8 @@ int BPF_PROG(on_sock_set_state, const struct sock *sk, int oldstate, int newstat
 	if (oldstate == TCP_ESTABLISHED && newstate != TCP_CLOSE)
 		return 0;
 
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		count(AEGIS_CNT_RINGBUF_FULL);
-	} else {
+	ev = reserve_raw(sizeof(*ev));
+	if (ev) {
 		fill_hdr_raw(&ev->hdr, AEGIS_EV_TCP_STATE, sizeof(*ev));
 		ev->hdr.pid = ws->pid;
 		ev->hdr.tgid = ws->tgid;
@@ -559,8 +557,10 @@ static __always_inline int parse_packet(struct sk_buff *skb, struct aegis_tuple 
 	return 0;
 }
 
-SEC("raw_tp/kfree_skb")
-int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+/* skb was dropped by netfilter at location: report it if it touches an
+ * endpoint, a watched socket or DNS. */
+static __always_inline int report_drop(void *ctx, struct sk_buff *skb, void *location,
+				       __u32 reason, __u32 flags)
 {
 	struct aegis_tuple t = {};
 	struct watched_sock *ws = NULL;
@@ -568,12 +568,7 @@ int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 	struct sock *sk;
 	struct net_device *dev;
 	__u64 sock_key;
-	__u32 flags = 0;
 
-	/* the enum is not UAPI: its value comes from this kernel's BTF */
-	if (!bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP) ||
-	    reason != bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP))
-		return 0;
 	if (parse_packet(skb, &t))
 		return 0;
 
@@ -615,4 +610,57 @@ int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 	ev->flags = flags;
 	submit_event(ev);
 	return 0;
+}
+
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	/* the enum is not UAPI: its value comes from this kernel's BTF */
+	if (!bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP) ||
+	    reason != bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP))
+		return 0;
+	return report_drop(ctx, skb, location, reason, 0);
+}
+
+/*
+ * Before 5.17 kfree_skb has no reason (and AEGISMON_FORCE_NO_DROP_REASON=1
+ * pretends so). A netfilter drop is then told by where the skb was freed:
+ * inside nf_hook_slow, which frees a packet a hook returned NF_DROP for, or
+ * inside nft_do_chain, which frees it itself on recent kernels (the
+ * tracepoint records its caller's address). Userspace fills nf_drop_sites
+ * with the address ranges of those functions from /proc/kallsyms. The errno a process sees cannot tell it: a SYN dropped in
+ * OUTPUT still ends in ETIMEDOUT, the EPERM of the first transmit is not kept.
+ */
+struct drop_site {
+	__u64 start;
+	__u64 end;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AEGIS_DROP_SITES);
+	__type(key, __u32);
+	__type(value, struct drop_site);
+} nf_drop_sites SEC(".maps");
+
+static __always_inline bool in_site(__u32 idx, __u64 addr)
+{
+	struct drop_site *s = bpf_map_lookup_elem(&nf_drop_sites, &idx);
+
+	return s && addr >= s->start && addr < s->end;
+}
+
+/* written out, not a loop: bounded loops need 5.3, and this runs before 5.17 */
+_Static_assert(AEGIS_DROP_SITES == 2, "in_drop_site checks two sites");
+static __always_inline bool in_drop_site(__u64 addr)
+{
+	return in_site(0, addr) || in_site(1, addr);
+}
+
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(on_kfree_skb_site, struct sk_buff *skb, void *location)
+{
+	if (!in_drop_site((__u64)location))
+		return 0;
+	return report_drop(ctx, skb, location, 0, AEGIS_NET_BY_SITE);
 }

@@ -28,22 +28,6 @@ static const char *word(int v)
 	return v > 0 ? "yes" : v == 0 ? "no" : "unknown (run as root)";
 }
 
-static bool has_member(const struct btf *btf, const char *type, const char *member)
-{
-	int id = btf ? btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT) : -1;
-	const struct btf_type *t;
-	const struct btf_member *m;
-
-	if (id <= 0)
-		return false;
-	t = btf__type_by_id(btf, id);
-	m = btf_members(t);
-	for (int i = 0; i < btf_vlen(t); i++)
-		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), member))
-			return true;
-	return false;
-}
-
 static long enum_value(const struct btf *btf, const char *type, const char *name)
 {
 	int id = btf ? btf__find_by_name_kind(btf, type, BTF_KIND_ENUM) : -1;
@@ -75,6 +59,45 @@ static void mount_of(const char *type, char *buf, size_t len)
 		endmntent(f);
 }
 
+/* Which variant each probe family uses on this kernel, and why: the same
+ * choice loader_open() makes (loader_plan), switches included. */
+static void print_families(FILE *out, const struct loader_plan *p, int rawtp, bool dns_ok,
+			   bool cg2, bool victim_task)
+{
+	fprintf(out, "\nprobe families (variant used: why):\n");
+	fprintf(out, "  %-10s %s: %s\n", "output", p->perfbuf ? "perf buffer" : "ring buffer",
+		p->perfbuf_why);
+	fprintf(out, "  %-10s %s: %s\n", "lifecycle",
+		p->classic_tp ? "classic tracepoints sched:*, signal:signal_generate, oom:mark_victim"
+			      : "raw_tp sched_process_exec/fork/exit, signal_generate, mark_victim",
+		p->classic_why);
+	if (!p->classic_tp)
+		fprintf(out, "  %-10s oom:mark_victim %s\n", "",
+			victim_task ? "(task, uid) variant, 6.9+" : "(int pid) variant");
+	fprintf(out, "  %-10s %s: raw_tp inet_sock_set_state, tcp_retransmit_skb, tcp_receive_reset;\n",
+		"network", rawtp != 0 ? "loads" : "cannot load (needs raw tracepoints, 4.17)");
+	fprintf(out, "  %-10s connect() via %s: %s\n", "",
+		p->syscall_connect || !cg2 ? "the syscall tracepoints (every syscall pays while attached)"
+					   : "cgroup/connect4+6 and raw_tp tcp_destroy_sock",
+		!cg2 && !p->syscall_connect ? "no cgroup v2 mount" : p->connect_why);
+	fprintf(out, "  %-10s %s: %s\n", "drops",
+		p->drop_site ? "kfree_skb, netfilter drops told by site (nft_do_chain, nf_hook_slow)"
+			     : "kfree_skb with its NETFILTER_DROP reason",
+		p->drop_why);
+	if (dns_ok)
+		fprintf(out, "  %-10s cgroup_skb on the cgroup v2 root, name walk %s: %s;\n"
+			     "  %-10s raw_tp inet_sk_error_report (5.14)\n",
+			"dns", p->no_loop ? "as a bounded loop" : "with bpf_loop", p->loop_why, "");
+	else
+		fprintf(out, "  %-10s cannot load (needs cgroup_skb and a cgroup v2 mount)\n", "dns");
+	fprintf(out, "  %-10s %s\n", "scheduler",
+		rawtp != 0 ? "loads: raw_tp sched_wakeup, sched_wakeup_new, sched_switch"
+			   : "cannot load (needs raw tracepoints, 4.17)");
+	fprintf(out, "  switches: AEGISMON_FORCE_PERFBUF=1, AEGISMON_FORCE_CLASSIC_TP=1,\n"
+		     "            AEGISMON_FORCE_NO_DROP_REASON=1, AEGISMON_FORCE_NO_BPF_LOOP=1,\n"
+		     "            AEGISMON_FORCE_SYSCALL_CONNECT=1\n");
+}
+
 int features_report(FILE *out, const char *btf_path)
 {
 	struct utsname u;
@@ -83,6 +106,7 @@ int features_report(FILE *out, const char *btf_path)
 	bool root = geteuid() == 0;
 	int ringbuf, rawtp, tracing, cgskb, loop, perfarr, retval;
 	bool reason, victim_task;
+	struct loader_plan plan;
 	long nf_drop;
 	char cg2[256], tracefs[256];
 	const char *btf_src = btf_path ? btf_path : "/sys/kernel/btf/vmlinux";
@@ -106,7 +130,7 @@ int features_report(FILE *out, const char *btf_path)
 	loop = root ? yes_no(libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_loop, NULL)) : -1;
 	retval = root ? yes_no(libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
 							BPF_FUNC_get_retval, NULL)) : -1;
-	reason = has_member(btf, "trace_event_raw_kfree_skb", "reason");
+	reason = loader_btf_has_member(btf, "trace_event_raw_kfree_skb", "reason");
 	nf_drop = enum_value(btf, "skb_drop_reason", "SKB_DROP_REASON_NETFILTER_DROP");
 	loader_set_btf(btf_path);
 	victim_task = loader_mark_victim_takes_task();
@@ -133,23 +157,8 @@ int features_report(FILE *out, const char *btf_path)
 	fprintf(out, "  %-44s %s\n", "cgroup v2 mount", cg2[0] ? cg2 : "none");
 	fprintf(out, "  %-44s %s\n", "tracefs", tracefs[0] ? tracefs : "not mounted (aegismon mounts it)");
 
-	fprintf(out, "\nprobe families (variant used; what it needs):\n");
-	fprintf(out, "  %-10s %-12s raw_tp sched_process_exec/fork/exit, signal_generate, oom:mark_victim%s\n",
-		"lifecycle", rawtp != 0 && ringbuf != 0 ? "loads" : "cannot load",
-		victim_task ? " (task variant)" : " (pid variant)");
-	fprintf(out, "  %-10s %-12s connect() via %s, raw_tp inet_sock_set_state,\n"
-		     "  %-10s %-12s tcp_retransmit_skb, tcp_receive_reset, kfree_skb with its drop reason\n",
-		"network", rawtp != 0 && reason && nf_drop >= 0 ? "loads" : "cannot load",
-		retval > 0 && cg2[0] ? "cgroup/connect4+6 and raw_tp tcp_destroy_sock"
-				     : "the syscall tracepoints (every syscall pays while attached)",
-		"", "");
-	fprintf(out, "  %-10s %-12s cgroup_skb on the cgroup v2 root, bpf_loop name walk, raw_tp\n"
-		     "  %-10s %-12s inet_sk_error_report\n",
-		"dns", cgskb != 0 && loop != 0 && cg2[0] ? "loads" : "cannot load", "", "");
-	fprintf(out, "  %-10s %-12s raw_tp sched_wakeup, sched_wakeup_new, sched_switch\n", "scheduler",
-		rawtp != 0 ? "loads" : "cannot load");
-	fprintf(out, "  %-10s %-12s BPF ring buffer (%s)\n", "output", ringbuf != 0 ? "ring buffer" : "none",
-		ringbuf > 0 ? "perf buffer fallback not needed" : "the perf buffer fallback is issue #11's work");
+	loader_plan(&plan);
+	print_families(out, &plan, rawtp, cgskb != 0 && cg2[0], cg2[0] != '\0', victim_task);
 	if (!root)
 		fprintf(out, "\n(not root: the program and map type probes were not run)\n");
 	btf__free(btf);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -25,6 +26,11 @@
 #include "netpath.skel.h"
 #include "dns.skel.h"
 #include "sched.skel.h"
+#include "lifecycle_perf.skel.h"
+#include "netpath_perf.skel.h"
+#include "dns_perf.skel.h"
+#include "sched_perf.skel.h"
+#include "kallsyms.h"
 #include "dns.h"
 #include "timefmt.h"
 
@@ -71,6 +77,179 @@ static void open_opts(struct bpf_object_open_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->sz = sizeof(*o);
 	o->btf_custom_path = custom_btf;
+}
+
+/*
+ * Open a family's skeleton from the ring buffer build of its object or from
+ * the perf buffer build (bpf/maps.bpf.h). Both builds have the same programs
+ * and maps by name, so the skeleton binds them the same way; the perf build's
+ * extra map (its per-CPU event slot) is the object's own business.
+ */
+#define DEFINE_OPEN(fam)                                                                \
+	static struct fam##_bpf *open_##fam(bool perfbuf)                             \
+	{                                                                               \
+		struct fam##_bpf *obj = calloc(1, sizeof(*obj));                      \
+		struct bpf_object_open_opts opts;                                      \
+		int e;                                                                  \
+                                                                                        \
+		if (!obj)                                                               \
+			return NULL;                                                    \
+		if (fam##_bpf__create_skeleton(obj))                                   \
+			goto fail;                                                      \
+		if (perfbuf)                                                            \
+			obj->skeleton->data =                                           \
+				(void *)fam##_perf_bpf__elf_bytes(&obj->skeleton->data_sz); \
+		open_opts(&opts);                                                       \
+		if (bpf_object__open_skeleton(obj->skeleton, &opts))                   \
+			goto fail;                                                      \
+		return obj;                                                             \
+	fail:                                                                           \
+		e = errno;                                                              \
+		fam##_bpf__destroy(obj);                                               \
+		errno = e;                                                              \
+		return NULL;                                                            \
+	}
+
+DEFINE_OPEN(lifecycle)
+DEFINE_OPEN(netpath)
+DEFINE_OPEN(dns)
+DEFINE_OPEN(sched)
+
+/* AEGISMON_FORCE_*: set to anything but "" or "0". */
+static bool switch_on(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && v[0] && strcmp(v, "0") != 0;
+}
+
+/* 1 if the tracefs format of event ("skb/kfree_skb") holds needle, 0 if
+ * not, -1 if it cannot be read. */
+static int tp_format_has(const char *event, const char *needle)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[128], buf[4096];
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path), "%s/events/%s/format", roots[i], event);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		return strstr(buf, needle) != NULL;
+	}
+	return -1;
+}
+
+bool loader_btf_has_member(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf ? btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT) : -1;
+	const struct btf_type *t;
+	const struct btf_member *m;
+
+	if (id <= 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), member))
+			return true;
+	return false;
+}
+
+/* Does kfree_skb carry a reason, and does this kernel name NETFILTER_DROP?
+ * The tracefs format says both (the field, and the value in its print
+ * format); without tracefs, the kernel's BTF says whether the field is there. */
+static bool has_drop_reason(void)
+{
+	int field = tp_format_has("skb/kfree_skb", "skb_drop_reason reason");
+	struct btf *btf;
+	bool yes;
+
+	if (field >= 0)
+		return field == 1 && tp_format_has("skb/kfree_skb", "NETFILTER_DROP") == 1;
+	btf = custom_btf ? btf__parse(custom_btf, NULL) : btf__load_vmlinux_btf();
+	yes = loader_btf_has_member(btf, "trace_event_raw_kfree_skb", "reason");
+	btf__free(btf);
+	return yes;
+}
+
+static void ensure_tracefs(void);
+
+void loader_plan(struct loader_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	ensure_tracefs();
+	if (switch_on("AEGISMON_FORCE_PERFBUF")) {
+		p->perfbuf = true;
+		snprintf(p->perfbuf_why, sizeof(p->perfbuf_why), "forced by AEGISMON_FORCE_PERFBUF");
+	} else if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0) {
+		p->perfbuf = true;
+		snprintf(p->perfbuf_why, sizeof(p->perfbuf_why), "no BPF ring buffer (before 5.8)");
+	} else {
+		snprintf(p->perfbuf_why, sizeof(p->perfbuf_why), "the kernel has it (5.8+)");
+	}
+	if (switch_on("AEGISMON_FORCE_CLASSIC_TP")) {
+		p->classic_tp = true;
+		snprintf(p->classic_why, sizeof(p->classic_why), "forced by AEGISMON_FORCE_CLASSIC_TP");
+	} else if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) == 0) {
+		p->classic_tp = true;
+		snprintf(p->classic_why, sizeof(p->classic_why), "no raw tracepoints (before 4.17)");
+	} else {
+		snprintf(p->classic_why, sizeof(p->classic_why), "the kernel has them (4.17+)");
+	}
+	if (switch_on("AEGISMON_FORCE_NO_DROP_REASON")) {
+		p->drop_site = true;
+		snprintf(p->drop_why, sizeof(p->drop_why), "forced by AEGISMON_FORCE_NO_DROP_REASON");
+	} else if (!has_drop_reason()) {
+		p->drop_site = true;
+		snprintf(p->drop_why, sizeof(p->drop_why),
+			 "kfree_skb has no NETFILTER_DROP reason (before 5.17)");
+	} else {
+		snprintf(p->drop_why, sizeof(p->drop_why), "kfree_skb has it (5.17+)");
+	}
+	if (switch_on("AEGISMON_FORCE_NO_BPF_LOOP")) {
+		p->no_loop = true;
+		snprintf(p->loop_why, sizeof(p->loop_why), "forced by AEGISMON_FORCE_NO_BPF_LOOP");
+	} else if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_loop, NULL) == 0) {
+		p->no_loop = true;
+		snprintf(p->loop_why, sizeof(p->loop_why), "no bpf_loop helper (before 5.17)");
+	} else {
+		snprintf(p->loop_why, sizeof(p->loop_why), "the kernel has bpf_loop (5.17+)");
+	}
+	if (switch_on("AEGISMON_FORCE_SYSCALL_CONNECT")) {
+		p->syscall_connect = true;
+		snprintf(p->connect_why, sizeof(p->connect_why), "forced by AEGISMON_FORCE_SYSCALL_CONNECT");
+	} else if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_retval,
+					   NULL) != 1) {
+		p->syscall_connect = true;
+		snprintf(p->connect_why, sizeof(p->connect_why),
+			 "no bpf_get_retval in cgroup programs (before 5.18)");
+	} else {
+		snprintf(p->connect_why, sizeof(p->connect_why),
+			 "cgroup/connect4+6 with bpf_get_retval (5.18+), if cgroup v2 is mounted");
+	}
+}
+
+void loader_plan_summary(const struct loader_plan *p, char *buf, size_t len)
+{
+	const char *parts[] = { p->perfbuf ? "perf buffer" : NULL,
+				p->classic_tp ? "classic tracepoints" : NULL,
+				p->drop_site ? "netfilter drops by site" : NULL,
+				p->no_loop ? "DNS names without bpf_loop" : NULL };
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (!parts[i] || o >= len)
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "", parts[i]);
+	}
 }
 
 int loader_check_env(char *err, size_t errlen)
@@ -389,8 +568,16 @@ static void attach_cgroup_progs(struct loader *l, struct bpf_object_skeleton *sk
 
 static void attach_dns(struct loader *l)
 {
-	struct bpf_program *cg_progs[] = { l->dns->progs.dns_egress, l->dns->progs.dns_ingress };
+	struct bpf_program *cg_progs[] = {
+		l->plan.no_loop ? l->dns->progs.dns_egress_bounded : l->dns->progs.dns_egress,
+		l->plan.no_loop ? l->dns->progs.dns_ingress_bounded : l->dns->progs.dns_ingress,
+	};
 
+	/* the variant not chosen is not loaded: keep attach_all off it too */
+	bpf_program__set_autoattach(l->dns->progs.dns_egress, false);
+	bpf_program__set_autoattach(l->dns->progs.dns_ingress, false);
+	bpf_program__set_autoattach(l->dns->progs.dns_egress_bounded, false);
+	bpf_program__set_autoattach(l->dns->progs.dns_ingress_bounded, false);
 	attach_cgroup_progs(l, l->dns->skeleton, cg_progs, 2);
 }
 
@@ -410,11 +597,8 @@ static void attach_netpath(struct loader *l)
  */
 static enum loader_connect_hook choose_connect_hook(const struct loader *l)
 {
-	if (getenv("AEGISMON_FORCE_SYSCALL_CONNECT") || l->cgroup_fd < 0)
-		return LOADER_CONNECT_SYSCALL;
-	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_retval, NULL) != 1)
-		return LOADER_CONNECT_SYSCALL;
-	return LOADER_CONNECT_CGROUP;
+	return l->plan.syscall_connect || l->cgroup_fd < 0 ? LOADER_CONNECT_SYSCALL
+							   : LOADER_CONNECT_CGROUP;
 }
 
 static void select_connect_progs(struct loader *l)
@@ -457,16 +641,73 @@ static void family_failed(struct loader *l, const char *family, int rc)
 	l->failed++;
 }
 
+/*
+ * Where netfilter frees the packets its hooks drop: nftables frees them in
+ * nft_do_chain on recent kernels; elsewhere (older kernels, iptables-legacy)
+ * nf_hook_slow frees what a hook returned NF_DROP for. Each function's range
+ * runs from its address to the next higher symbol address in /proc/kallsyms
+ * (two passes: module symbols are not listed in address order).
+ */
+static const char *const drop_funcs[AEGIS_DROP_SITES] = { "nf_hook_slow", "nft_do_chain" };
+
+static int find_drop_sites(uint64_t start[AEGIS_DROP_SITES], uint64_t end[AEGIS_DROP_SITES])
+{
+	char line[512], name[128];
+	uint64_t addr;
+	int found = 0;
+	FILE *f;
+
+	memset(start, 0, sizeof(uint64_t) * AEGIS_DROP_SITES);
+	memset(end, 0, sizeof(uint64_t) * AEGIS_DROP_SITES);
+	for (int pass = 0; pass < 2; pass++) {
+		f = fopen("/proc/kallsyms", "re");
+		if (!f)
+			return -errno;
+		while (fgets(line, sizeof(line), f)) {
+			if (ksym_parse_line(line, &addr, name, sizeof(name)) || !addr)
+				continue;
+			for (int i = 0; i < AEGIS_DROP_SITES; i++) {
+				if (pass == 0 && !start[i] && !strcmp(name, drop_funcs[i]))
+					start[i] = addr;
+				if (pass == 1 && start[i] && addr > start[i] && (!end[i] || addr < end[i]))
+					end[i] = addr;
+			}
+		}
+		fclose(f);
+	}
+	for (int i = 0; i < AEGIS_DROP_SITES; i++)
+		found += start[i] && end[i];
+	return found ? 0 : -ENOENT;
+}
+
+static void fill_drop_sites(struct loader *l)
+{
+	struct {
+		__u64 start;
+		__u64 end;
+	} site;
+	uint64_t start[AEGIS_DROP_SITES], end[AEGIS_DROP_SITES];
+	int fd = bpf_map__fd(l->net->maps.nf_drop_sites);
+	int rc = find_drop_sites(start, end);
+
+	for (__u32 i = 0; !rc && i < AEGIS_DROP_SITES; i++) {
+		site.start = start[i];
+		site.end = end[i];
+		if (bpf_map_update_elem(fd, &i, &site, BPF_ANY))
+			rc = -errno;
+	}
+	if (rc) {
+		/* the probe would see nothing: leave it out, and say so */
+		bpf_program__set_autoattach(l->net->progs.on_kfree_skb_site, false);
+		family_failed(l, "kfree_skb (no netfilter symbols in /proc/kallsyms)", -rc);
+	}
+}
+
 static void load_netpath(struct loader *l, const struct endpoint_set *eps)
 {
 	int rc;
 
-	{
-		struct bpf_object_open_opts opts;
-
-		open_opts(&opts);
-		l->net = netpath_bpf__open_opts(&opts);
-	}
+	l->net = open_netpath(l->plan.perfbuf);
 	if (!l->net) {
 		family_failed(l, "network", errno);
 		return;
@@ -475,10 +716,14 @@ static void load_netpath(struct loader *l, const struct endpoint_set *eps)
 	select_connect_progs(l);
 	rc = share_maps(l, l->net->maps.events, l->net->maps.counters, l->net->maps.agent_pids,
 			l->net->maps.agent_names);
+	bpf_program__set_autoload(l->net->progs.on_kfree_skb, !l->plan.drop_site);
+	bpf_program__set_autoload(l->net->progs.on_kfree_skb_site, l->plan.drop_site);
 	if (!rc)
 		rc = netpath_bpf__load(l->net);
 	if (!rc)
 		rc = fill_endpoints(l, eps);
+	if (!rc && l->plan.drop_site)
+		fill_drop_sites(l);
 	if (rc) {
 		family_failed(l, "network", rc);
 		netpath_bpf__destroy(l->net);
@@ -495,18 +740,18 @@ static void load_dns(struct loader *l, const struct domain_set *doms)
 		family_failed(l, "DNS", EOPNOTSUPP);
 		return;
 	}
-	{
-		struct bpf_object_open_opts opts;
-
-		open_opts(&opts);
-		l->dns = dns_bpf__open_opts(&opts);
-	}
+	l->dns = open_dns(l->plan.perfbuf);
 	if (!l->dns) {
 		family_failed(l, "DNS", errno);
 		return;
 	}
 	rc = share_maps(l, l->dns->maps.events, l->dns->maps.counters, l->dns->maps.agent_pids,
 			l->dns->maps.agent_names);
+	/* the name walk with bpf_loop, or as a bounded loop where it is missing */
+	bpf_program__set_autoload(l->dns->progs.dns_egress, !l->plan.no_loop);
+	bpf_program__set_autoload(l->dns->progs.dns_ingress, !l->plan.no_loop);
+	bpf_program__set_autoload(l->dns->progs.dns_egress_bounded, l->plan.no_loop);
+	bpf_program__set_autoload(l->dns->progs.dns_ingress_bounded, l->plan.no_loop);
 	if (!rc)
 		rc = dns_bpf__load(l->dns);
 	if (!rc)
@@ -527,12 +772,7 @@ static void load_sched(struct loader *l)
 		family_failed(l, "scheduler", EOPNOTSUPP);
 		return;
 	}
-	{
-		struct bpf_object_open_opts opts;
-
-		open_opts(&opts);
-		l->sched = sched_bpf__open_opts(&opts);
-	}
+	l->sched = open_sched(l->plan.perfbuf);
 	if (!l->sched) {
 		family_failed(l, "scheduler", errno);
 		return;
@@ -548,6 +788,174 @@ static void load_sched(struct loader *l)
 	}
 }
 
+/* Raw tracepoints or classic ones for the lifecycle probes; the oom
+ * variant that fits the kernel's mark_victim. */
+static void choose_lifecycle(struct loader *l)
+{
+	struct lifecycle_bpf *k = l->skel;
+	struct bpf_program *raw[] = { k->progs.on_exec, k->progs.on_fork, k->progs.on_exit,
+				      k->progs.on_signal_generate, k->progs.on_mark_victim_task,
+				      k->progs.on_mark_victim_pid };
+	struct bpf_program *classic[] = { k->progs.tp_exec, k->progs.tp_fork, k->progs.tp_exit,
+					  k->progs.tp_signal_generate, k->progs.tp_mark_victim };
+
+	for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++)
+		bpf_program__set_autoload(raw[i], !l->plan.classic_tp);
+	for (size_t i = 0; i < sizeof(classic) / sizeof(classic[0]); i++)
+		bpf_program__set_autoload(classic[i], l->plan.classic_tp);
+	if (l->plan.classic_tp)
+		return;
+	if (loader_mark_victim_takes_task())
+		bpf_program__set_autoload(k->progs.on_mark_victim_pid, false);
+	else
+		bpf_program__set_autoload(k->progs.on_mark_victim_task, false);
+}
+
+/*
+ * A perf buffer is one ring per CPU: a read takes each CPU's events in turn,
+ * so a SIGKILL recorded on one CPU can come after the exit it caused on
+ * another. The correlator needs event order (a ring buffer is one ordered
+ * stream), so the samples of one read are copied here, sorted by their
+ * timestamps, and only then delivered.
+ */
+struct perf_rec {
+	uint64_t ts;
+	size_t off;
+	uint32_t size;
+	uint32_t seq; /* arrival: keeps equal timestamps in order */
+};
+
+struct perf_batch {
+	unsigned char *buf;
+	size_t len, cap;
+	struct perf_rec *recs;
+	size_t n, rcap;
+};
+
+static uint64_t sample_ts(const void *data, uint32_t size)
+{
+	struct aegis_hdr h;
+
+	if (size < sizeof(h))
+		return 0; /* malformed: the decoder will say so */
+	memcpy(&h, data, sizeof(h));
+	return h.ts_ns;
+}
+
+/* Make room for one more record of size bytes; false when memory is short. */
+static bool batch_reserve(struct perf_batch *b, uint32_t size)
+{
+	if (b->n == b->rcap) {
+		size_t nc = b->rcap ? b->rcap * 2 : 256;
+		struct perf_rec *r = realloc(b->recs, nc * sizeof(*r));
+
+		if (!r)
+			return false;
+		b->recs = r;
+		b->rcap = nc;
+	}
+	if (b->len + size > b->cap) {
+		size_t nc = b->cap ? b->cap : 64 * 1024;
+		unsigned char *nb;
+
+		while (nc < b->len + size)
+			nc *= 2;
+		nb = realloc(b->buf, nc);
+		if (!nb)
+			return false;
+		b->buf = nb;
+		b->cap = nc;
+	}
+	return true;
+}
+
+static void on_perf_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct loader *l = ctx;
+	struct perf_batch *b = l->batch;
+
+	(void)cpu;
+	if (!b || !batch_reserve(b, size)) {
+		l->fn(l->fn_ctx, data, size); /* out of memory: unordered, not lost */
+		return;
+	}
+	memcpy(b->buf + b->len, data, size);
+	b->recs[b->n] = (struct perf_rec){ sample_ts(data, size), b->len, size, (uint32_t)b->n };
+	b->len += size;
+	b->n++;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct perf_rec *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void batch_deliver(struct loader *l)
+{
+	struct perf_batch *b = l->batch;
+
+	if (!b || !b->n)
+		return;
+	qsort(b->recs, b->n, sizeof(b->recs[0]), rec_cmp);
+	for (size_t i = 0; i < b->n; i++)
+		l->fn(l->fn_ctx, b->buf + b->recs[i].off, b->recs[i].size);
+	b->n = 0;
+	b->len = 0;
+}
+
+static void batch_free(struct perf_batch *b)
+{
+	if (!b)
+		return;
+	free(b->buf);
+	free(b->recs);
+	free(b);
+}
+
+static void on_perf_lost(void *ctx, int cpu, __u64 cnt)
+{
+	struct loader *l = ctx;
+
+	(void)cpu;
+	l->perf_lost += cnt;
+}
+
+/* Pages per CPU for a perf buffer of about kib in all: a power of two. */
+static size_t perf_pages(unsigned kib)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int ncpu = libbpf_num_possible_cpus();
+	size_t want, pages = 2;
+
+	if (page <= 0 || ncpu <= 0)
+		return 8;
+	want = (size_t)kib * 1024 / (size_t)page / (size_t)ncpu;
+	while (pages * 2 <= want && pages < 4096)
+		pages *= 2;
+	return pages;
+}
+
+static int open_buffer(struct loader *l, unsigned kib)
+{
+	int fd = bpf_map__fd(l->skel->maps.events);
+
+	if (l->plan.perfbuf) {
+		l->batch = calloc(1, sizeof(*l->batch));
+		if (!l->batch)
+			return -ENOMEM;
+		l->pb = perf_buffer__new(fd, perf_pages(kib), on_perf_sample, on_perf_lost, l, NULL);
+	}
+	else
+		l->rb = ring_buffer__new(fd, l->fn, l->fn_ctx, NULL);
+	if (!l->pb && !l->rb)
+		return errno ? -errno : -EINVAL;
+	return 0;
+}
+
 int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_set *eps,
 		const struct domain_set *doms, loader_event_fn fn, void *ctx, char *err, size_t errlen)
 {
@@ -558,22 +966,18 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 	l->cgroup_fd = -1;
 	libbpf_set_print(print_libbpf);
 
-	{
-		struct bpf_object_open_opts opts;
-
-		open_opts(&opts);
-		l->skel = lifecycle_bpf__open_opts(&opts);
-	}
+	loader_plan(&l->plan);
+	l->fn = fn;
+	l->fn_ctx = ctx;
+	l->skel = open_lifecycle(l->plan.perfbuf);
 	if (!l->skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		return 3;
 	}
-	bpf_map__set_max_entries(l->skel->maps.events, ringbuf_kib * 1024);
-	ensure_tracefs();
-	if (loader_mark_victim_takes_task())
-		bpf_program__set_autoload(l->skel->progs.on_mark_victim_pid, false);
-	else
-		bpf_program__set_autoload(l->skel->progs.on_mark_victim_task, false);
+	/* the perf event array gets one slot per CPU (max_entries 0) */
+	if (!l->plan.perfbuf)
+		bpf_map__set_max_entries(l->skel->maps.events, ringbuf_kib * 1024);
+	choose_lifecycle(l);
 
 	rc = lifecycle_bpf__load(l->skel);
 	if (rc) {
@@ -588,6 +992,15 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 	rc = fill_names(l->skel);
 	if (rc) {
 		snprintf(err, errlen, "cannot fill the agent name map: %s", strerror(-rc));
+		loader_close(l);
+		return 3;
+	}
+
+	/* before any probe runs: perf output to a CPU without a reader is lost */
+	rc = open_buffer(l, ringbuf_kib);
+	if (rc) {
+		snprintf(err, errlen, "cannot set up the %s: %s",
+			 l->plan.perfbuf ? "perf buffer" : "ring buffer", strerror(-rc));
 		loader_close(l);
 		return 3;
 	}
@@ -615,12 +1028,6 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 		return 3;
 	}
 
-	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), fn, ctx, NULL);
-	if (!l->rb) {
-		snprintf(err, errlen, "cannot set up the ring buffer: %s", strerror(errno));
-		loader_close(l);
-		return 3;
-	}
 	l->attach_ns = clock_mono_ns() - t0;
 	return 0;
 }
@@ -629,6 +1036,10 @@ void loader_close(struct loader *l)
 {
 	ring_buffer__free(l->rb);
 	l->rb = NULL;
+	perf_buffer__free(l->pb);
+	l->pb = NULL;
+	batch_free(l->batch);
+	l->batch = NULL;
 	netpath_bpf__destroy(l->net);
 	l->net = NULL;
 	dns_bpf__destroy(l->dns);
@@ -644,11 +1055,17 @@ void loader_close(struct loader *l)
 
 int loader_epoll_fd(const struct loader *l)
 {
-	return ring_buffer__epoll_fd(l->rb);
+	return l->pb ? perf_buffer__epoll_fd(l->pb) : ring_buffer__epoll_fd(l->rb);
 }
 
 int loader_consume(struct loader *l)
 {
+	if (l->pb) {
+		int rc = perf_buffer__consume(l->pb);
+
+		batch_deliver(l);
+		return rc < 0 ? rc : 0;
+	}
 	return ring_buffer__consume(l->rb);
 }
 
@@ -726,5 +1143,10 @@ uint64_t loader_counter(struct loader *l, enum aegis_counter idx)
 		for (int i = 0; i < ncpu; i++)
 			sum += vals[i];
 	}
+	/* the programs count a full perf buffer at once; the kernel's own
+	 * lost-sample records count the same samples later: take the larger,
+	 * in case a kernel's output helper does not report the failure */
+	if (idx == AEGIS_CNT_RINGBUF_FULL && l->perf_lost > sum)
+		sum = l->perf_lost;
 	return sum;
 }

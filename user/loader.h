@@ -16,6 +16,9 @@ struct dns_bpf;
 struct sched_bpf;
 struct domain_set;
 struct ring_buffer;
+struct perf_buffer;
+struct perf_batch;
+struct btf;
 struct endpoint_set;
 
 typedef int (*loader_event_fn)(void *ctx, void *data, size_t size);
@@ -26,6 +29,32 @@ enum loader_connect_hook {
 	LOADER_CONNECT_CGROUP,
 };
 
+/*
+ * Which variant of each probe family this kernel gets, and why: the
+ * kernel's features, or an AEGISMON_FORCE_* switch (to run the fallbacks on
+ * a kernel that does not need them: tests, and a way out if a newer variant
+ * misbehaves somewhere).
+ */
+struct loader_plan {
+	bool perfbuf;    /* perf buffer instead of the BPF ring buffer (< 5.8) */
+	bool classic_tp; /* lifecycle on classic tracepoints instead of raw_tp */
+	bool drop_site;  /* netfilter drops told by the site that freed them (< 5.17) */
+	bool no_loop;    /* DNS name walk as a bounded loop, without bpf_loop (< 5.17) */
+	bool syscall_connect; /* connect() by syscall tracepoints, not cgroup/connect4+6 (< 5.18) */
+	char perfbuf_why[96];
+	char classic_why[96];
+	char drop_why[96];
+	char loop_why[96];
+	char connect_why[96];
+};
+
+/* Probe the kernel (program and map types need root) and read the switches. */
+void loader_plan(struct loader_plan *p);
+/* Has struct type a member named member in btf (NULL: no)? */
+bool loader_btf_has_member(const struct btf *btf, const char *type, const char *member);
+/* "perf buffer, classic tracepoints" for the fallbacks in use, "" for none. */
+void loader_plan_summary(const struct loader_plan *p, char *buf, size_t len);
+
 struct loader {
 	struct lifecycle_bpf *skel;   /* owns the shared maps */
 	struct netpath_bpf *net;
@@ -35,6 +64,12 @@ struct loader {
 	enum loader_connect_hook connect_hook;
 	char cgroup_path[256];
 	struct ring_buffer *rb;
+	struct perf_buffer *pb;       /* instead of rb when plan.perfbuf */
+	struct loader_plan plan;
+	loader_event_fn fn;
+	void *fn_ctx;
+	uint64_t perf_lost;           /* samples the kernel could not put in the perf buffer */
+	struct perf_batch *batch;     /* perf samples of one read, put in time order */
 	unsigned attached;
 	unsigned failed;
 	char failed_names[256];
@@ -59,7 +94,8 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 void loader_close(struct loader *l);
 
 int loader_epoll_fd(const struct loader *l);
-/* Consume what the ring buffer holds; returns events consumed or -errno. */
+/* Consume what the ring buffer (or perf buffer) holds; returns events
+ * consumed (the ring buffer) or 0 (the perf buffer), or -errno. */
 int loader_consume(struct loader *l);
 
 int loader_track(struct loader *l, uint32_t tgid);
@@ -77,7 +113,8 @@ int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_SLOTS + 1]);
 /* Call fn for every process in the kernel's agent set (at most max). */
 int loader_for_each_tracked(struct loader *l, void (*fn)(uint32_t tgid, void *ctx), void *ctx,
 			    unsigned max);
-/* Sum of a per-CPU counter. */
+/* Sum of a per-CPU counter. AEGIS_CNT_RINGBUF_FULL: with a perf buffer, the
+ * larger of that and the kernel's lost-sample count. */
 uint64_t loader_counter(struct loader *l, enum aegis_counter idx);
 
 #endif

@@ -295,6 +295,9 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 		jw_kstr(w, "direction", d->flags & AEGIS_NET_INGRESS ? "ingress" : "egress");
 		jw_kstr(w, "hook", d->flags & AEGIS_NET_INGRESS ? "INPUT" : "OUTPUT");
 		jw_kstr(w, "reason", "NETFILTER_DROP");
+		/* no reason on this kernel: told by the function that freed it */
+		if (d->flags & AEGIS_NET_BY_SITE)
+			jw_kstr(w, "reason_from", "drop site");
 		snprintf(loc, sizeof(loc), "0x%llx", (unsigned long long)d->location);
 		jw_kstr(w, "location", loc);
 		jw_kuint(w, "netns", d->netns);

@@ -969,6 +969,14 @@ static int session_main(int argc, char **argv, bool daemon)
 	if (s->loader.failed)
 		fprintf(stderr, "; %u failed to attach: %s", s->loader.failed,
 			s->loader.failed_names);
+	{
+		char fb[128];
+
+		/* a fallback in use is said: it changes what can be seen */
+		loader_plan_summary(&s->loader.plan, fb, sizeof(fb));
+		if (fb[0])
+			fprintf(stderr, "; fallbacks: %s", fb);
+	}
 	if (s->env.install.found)
 		fprintf(stderr, "; agent root %s", s->env.install.root);
 	else

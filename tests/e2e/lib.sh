@@ -88,10 +88,30 @@ start_trace() {
 	TRACE_PID=$!
 	wait_for 10 grep -q "probes attached" "$ERR" || fail "aegismon did not attach within 10 s"
 	if grep -q "failed to attach" "$ERR"; then fail "a probe failed to attach"; fi
-	# a fallback run (test_fallback_*.sh) checks it took the path it forced
-	if [ -n "${E2E_EXPECT_CONNECT:-}" ] && ! grep -q "connect() via $E2E_EXPECT_CONNECT" "$ERR"; then
-		fail "connect() is not traced via $E2E_EXPECT_CONNECT: $(head -1 "$ERR")"
+	check_fallbacks "$ERR"
+}
+
+# check_fallbacks FILE: under an AEGISMON_FORCE_* switch (the fallback tests
+# run scenarios with them), the start line in FILE names the fallback in use
+check_fallbacks() {
+	if [ -n "${AEGISMON_FORCE_PERFBUF:-}" ] && ! grep -q "fallbacks:.*perf buffer" "$1"; then
+		fail "AEGISMON_FORCE_PERFBUF is set but the perf buffer is not in use"
 	fi
+	if [ -n "${AEGISMON_FORCE_CLASSIC_TP:-}" ] && ! grep -q "fallbacks:.*classic tracepoints" "$1"; then
+		fail "AEGISMON_FORCE_CLASSIC_TP is set but the classic tracepoints are not in use"
+	fi
+	if [ -n "${AEGISMON_FORCE_NO_DROP_REASON:-}" ] && ! grep -q "fallbacks:.*netfilter drops by site" "$1"; then
+		fail "AEGISMON_FORCE_NO_DROP_REASON is set but drops are not told by site"
+	fi
+	if [ -n "${AEGISMON_FORCE_NO_BPF_LOOP:-}" ] && ! grep -q "fallbacks:.*DNS names without bpf_loop" "$1"; then
+		fail "AEGISMON_FORCE_NO_BPF_LOOP is set but the DNS name walk uses bpf_loop"
+	fi
+	# the connect() path: test_net_paths/policy expect the cgroup hooks here,
+	# test_fallback_connect the syscall tracepoints
+	if [ -n "${E2E_EXPECT_CONNECT:-}" ] && ! grep -q "connect() via $E2E_EXPECT_CONNECT" "$1"; then
+		fail "connect() is not traced via $E2E_EXPECT_CONNECT: $(head -1 "$1")"
+	fi
+	return 0
 }
 
 # stop_trace: SIGINT, wait, exit status in $TRACE_RC

@@ -13,7 +13,10 @@ for t in test_*.sh; do
 	[ -n "${E2E_ONLY:-}" ] && [[ "$t" != *"$E2E_ONLY"* ]] && continue
 	[ -n "${E2E_EXCLUDE:-}" ] && [[ "$t" == *"$E2E_EXCLUDE"* ]] && continue
 	start=$(date +%s%N)
-	if timeout --kill-after=10 180 bash "$t"; then
+	limit=180
+	# a fallback test runs several scenarios again under a switch
+	[[ "$t" == test_fallback_* ]] && limit=600
+	if timeout --kill-after=10 "$limit" bash "$t"; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))

@@ -2,7 +2,9 @@
 # --btf FILE (kernels without /sys/kernel/btf/vmlinux): a minimal BTF made with
 # bpftool gen min_core_btf for our objects carries every CO-RE relocation;
 # trace attaches every probe with it and diagnoses a real kill; version
-# --features reports the kernel's offers; a missing file is exit 3.
+# --features reports the kernel's offers and the variant of each probe family
+# (switches included); every fallback loads with the minimal BTF too; a
+# missing file is exit 3.
 . "$(dirname "$0")/lib.sh"
 
 BPFTOOL=$(PATH="$PATH:/usr/sbin:/sbin" command -v bpftool) || fail "no bpftool"
@@ -22,14 +24,36 @@ kill -KILL "$victim"
 wait_diag agent_killed ".subject.pid==$victim"
 stop_trace
 
+# an old kernel without BTF (ALinux 2, 4.19: no ring buffer, no drop reason):
+# the minimal BTF serves the perf-buffer build and the classic tracepoints too
+start_agent AliYunDun
+victim=$LAST_PID
+AEGISMON_FORCE_PERFBUF=1 AEGISMON_FORCE_CLASSIC_TP=1 AEGISMON_FORCE_NO_DROP_REASON=1 \
+	AEGISMON_FORCE_NO_BPF_LOOP=1 start_trace --btf "$WORK/min.btf" --grace 60
+assert_match "$(grep -o '[0-9]* probes attached' "$ERR")" "^17 probes" "every fallback probe attached with the minimal BTF"
+kill -KILL "$victim"
+wait_diag agent_killed ".subject.pid==$victim"
+stop_trace
+
 "$AEGISMON" trace --no-config --btf "$WORK/nonexistent.btf" --duration 1 >/dev/null 2>"$WORK/nobtf.err"
 assert_eq "$?" 3 "exit status with a missing --btf file"
 grep -q -- "--btf $WORK/nonexistent.btf: No such file" "$WORK/nobtf.err" || fail "no clear error: $(cat "$WORK/nobtf.err")"
 
 "$AEGISMON" version --features >"$WORK/features.out" || fail "version --features failed"
 for want in "BPF ring buffer \\(5\\.8\\) *yes" "kfree_skb drop reason \\(5\\.17\\) *yes" "SKB_DROP_REASON_NETFILTER_DROP *[0-9]" \
-	"lifecycle  loads" "network    loads" "dns        loads" "scheduler  loads"; do
+	"output     ring buffer: the kernel has it" "lifecycle  raw_tp .*: the kernel has them" \
+	"network    loads" "drops      kfree_skb with its NETFILTER_DROP reason: kfree_skb has it" \
+	"dns        cgroup_skb .*name walk with bpf_loop: the kernel has bpf_loop" "scheduler  loads"; do
 	grep -Eq "$want" "$WORK/features.out" || fail "version --features lacks '$want': $(cat "$WORK/features.out")"
+done
+# the variant each family uses follows the switches, and says why
+AEGISMON_FORCE_PERFBUF=1 AEGISMON_FORCE_CLASSIC_TP=1 AEGISMON_FORCE_NO_DROP_REASON=1 \
+	AEGISMON_FORCE_NO_BPF_LOOP=1 "$AEGISMON" version --features >"$WORK/forced.out" || fail "version --features failed"
+for want in "output     perf buffer: forced by AEGISMON_FORCE_PERFBUF" \
+	"lifecycle  classic tracepoints .*: forced by AEGISMON_FORCE_CLASSIC_TP" \
+	"drops      .*told by site .*: forced by AEGISMON_FORCE_NO_DROP_REASON" \
+	"dns        .*name walk as a bounded loop: forced by AEGISMON_FORCE_NO_BPF_LOOP"; do
+	grep -Eq "$want" "$WORK/forced.out" || fail "version --features lacks '$want': $(cat "$WORK/forced.out")"
 done
 "$AEGISMON" version --features --btf "$WORK/min.btf" | grep -q "^BTF: $WORK/min.btf" || fail "--features ignores --btf"
 pass "--btf with a minimal BTF, version --features"

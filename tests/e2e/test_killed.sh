@@ -46,7 +46,10 @@ assert_eq "$(diag agent_not_running .explained_by '.subject.process=="AliYunDun"
 # a new instance, seen at exec, killed with SIGTERM by kill(1) from this shell
 start_agent AliYunDun
 second=$LAST_PID
-wait_for 5 grep -q '"type":"exec"' "$OUT" || fail "no exec event for the new instance"
+# its own exec: another process named AliYunDun on the host (a concurrent
+# test) must not let the signal reach the shell before it has exec'd
+exec_seen() { jq -e -s --argjson p "$second" '[.[] | select(.kind=="event" and .type=="exec" and .pid==$p)] | length > 0' "$OUT" >/dev/null 2>&1; }
+wait_for 5 exec_seen || fail "no exec event for the new instance"
 kill -TERM "$second"
 wait_diag agent_killed ".subject.pid==$second"
 assert_eq "$(diag agent_killed .subject.signal ".subject.pid==$second")" SIGTERM "signal of the second kill"

@@ -23,6 +23,9 @@ assert_eq "$(diag connect_blocked_local .subject.hook "$c")" OUTPUT "hook"
 assert_eq "$(diag connect_blocked_local .subject.daddr "$c")" "$SERVER_IP" "daddr"
 assert_eq "$(diag connect_blocked_local '.evidence[0].type' "$c")" nf_drop "drop evidence"
 assert_eq "$(diag connect_blocked_local '.evidence[0].reason' "$c")" NETFILTER_DROP "drop reason"
+if [ -n "${AEGISMON_FORCE_NO_DROP_REASON:-}" ]; then # test_fallback_drop_site
+	assert_eq "$(diag connect_blocked_local '.evidence[0].reason_from' "$c")" "drop site" "drop told by its site"
+fi
 # the rule that dropped it is named: table, chain, handle, text
 handle=$(in_client nft -a list chain inet aegistest out | sed -n 's/.*tcp dport 80 drop # handle \([0-9]*\).*/\1/p')
 [ -n "$handle" ] || fail "cannot read the rule handle back from nft"

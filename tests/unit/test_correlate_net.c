@@ -17,6 +17,8 @@
 
 #include "correlate.h"
 #include "diag_log.h"
+#include "json.h"
+#include "sink.h"
 
 #define S 1000000000ULL
 #define MS 1000000ULL
@@ -127,6 +129,23 @@ static void drop(struct net_fixture *f, uint64_t ts, bool ingress, uint32_t netn
 	correlator_feed(f->c, &e);
 }
 
+/* A drop told by its site (a kernel before 5.17, or
+ * AEGISMON_FORCE_NO_DROP_REASON): no reason value, the flag instead. */
+static void drop_by_site(struct net_fixture *f, uint64_t ts, struct ev *out)
+{
+	struct ev e = base(AEGIS_EV_NF_DROP, sizeof(e.drop), ts);
+
+	e.hdr.tgid = e.hdr.pid = 0;
+	tuple(&e.drop.tuple, "192.0.2.1", 40000, "100.100.77.2", 80, 6);
+	e.drop.flags = AEGIS_NET_ENDPOINT | AEGIS_NET_OWNER | AEGIS_NET_BY_SITE;
+	e.drop.owner_tgid = AGENT_PID;
+	snprintf(e.drop.owner_comm, sizeof(e.drop.owner_comm), "AliYunDun");
+	e.drop.reason = 0;
+	e.drop.netns = NS_CLIENT;
+	*out = e;
+	correlator_feed(f->c, &e);
+}
+
 static void tick(struct net_fixture *f, uint64_t ts)
 {
 	struct ev e = base(AEGIS_EV_TICK, sizeof(e.tick), ts);
@@ -181,6 +200,31 @@ static void test_local_drop_first_then_timeout(void **state)
 	tick(f, 20 * S);
 	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL), 2);
 	assert_int_equal(f->log.d[f->log.n - 1].count, 2);
+}
+
+/* The same cause from a drop told by its site, and the evidence says how. */
+static void test_local_drop_by_site(void **state)
+{
+	struct net_fixture *f = *state;
+	struct clockmap cm = { 0 };
+	const struct diagnosis *d;
+	struct ev e;
+	struct jw w;
+	char buf[2048];
+
+	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	drop_by_site(f, 1 * S + MS, &e);
+	d = diag_only(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL);
+	assert_string_equal(d->hook, "OUTPUT");
+	assert_int_equal(d->pid, AGENT_PID);
+	jw_init(&w, buf, sizeof(buf));
+	jw_obj_begin(&w);
+	json_event_fields(&w, &cm, &e);
+	jw_obj_end(&w);
+	assert_false(w.overflow);
+	assert_non_null(strstr(jw_result(&w), "\"reason\":\"NETFILTER_DROP\",\"reason_from\":\"drop site\""));
+	tcp(f, 4 * S, SYN_SENT, CLOSE, ETIMEDOUT, 0, 0, NS_CLIENT);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_TIMEOUT), 0);
 }
 
 static void test_drop_in_other_namespace_is_not_local(void **state)
@@ -299,6 +343,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_without_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_drop_first_then_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_drop_by_site, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_in_other_namespace_is_not_local, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingress_drop_of_synack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_without_attempt_is_ignored, setup, teardown),

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Every fallback at once, on this kernel: perf buffer, classic lifecycle
+# tracepoints, drops told by site and the DNS name walk without bpf_loop (what
+# a kernel without ring buffer, raw tracepoints, drop reason and bpf_loop would
+# get), through a kill, a crash, local drops and the DNS paths.
+set -u
+export AEGISMON_FORCE_PERFBUF=1 AEGISMON_FORCE_CLASSIC_TP=1 AEGISMON_FORCE_NO_DROP_REASON=1
+export AEGISMON_FORCE_NO_BPF_LOOP=1
+export FALLBACK="all fallbacks"
+"$(dirname "$0")/scenarios.sh" test_killed test_crash test_net_blocked test_dns_paths || exit 1
+echo "ok [test_fallback_all] every fallback at once"
