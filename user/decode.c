@@ -58,8 +58,10 @@ int ev_decode(const void *data, size_t len, struct ev *out)
 	want = type_size(hdr.type);
 	if (want == 0 || hdr.size < want || hdr.size > len)
 		return -1;
-	memset(out, 0, sizeof(*out));
-	memcpy(out, data, want); /* newer producers may append: ignore the rest */
+	/* newer producers may append: ignore the rest. The record, then zeros
+	 * for the rest: each byte written once (this runs for every event) */
+	memcpy(out, data, want);
+	memset((char *)out + want, 0, sizeof(*out) - want);
 	out->hdr.size = (__u16)want;
 
 	TERMINATE(out->hdr.comm);

@@ -186,13 +186,12 @@ int rec_decode(uint16_t kind, const uint8_t *p, size_t len, struct rec_item *out
 {
 	struct cursor c = { p, len, false };
 
-	memset(out, 0, sizeof(*out));
-	out->kind = (enum rec_kind)kind;
-	switch (kind) {
-	case REC_EVENT: {
+	if (kind == REC_EVENT) {
+		/* the hot path of a replay: ev_decode zero-fills the event (exe
+		 * strings included), so the rest of the item is left alone */
 		struct aegis_hdr h;
-		char exe[AEGIS_PATH_LEN], snd[AEGIS_PATH_LEN];
 
+		out->kind = REC_EVENT;
 		if (len < sizeof(h))
 			return -1;
 		memcpy(&h, p, sizeof(h));
@@ -200,14 +199,13 @@ int rec_decode(uint16_t kind, const uint8_t *p, size_t len, struct rec_item *out
 			return -1;
 		c.p += h.size;
 		c.left -= h.size;
-		take_str16(&c, exe, sizeof(exe));
-		take_str16(&c, snd, sizeof(snd));
-		if (c.bad)
-			return -1;
-		memcpy(out->ev.exe, exe, sizeof(exe));
-		memcpy(out->ev.sender_exe, snd, sizeof(snd));
-		return 0;
+		take_str16(&c, out->ev.exe, sizeof(out->ev.exe));
+		take_str16(&c, out->ev.sender_exe, sizeof(out->ev.sender_exe));
+		return c.bad ? -1 : 0;
 	}
+	memset(out, 0, sizeof(*out));
+	out->kind = (enum rec_kind)kind;
+	switch (kind) {
 	case REC_ENRICH: {
 		struct rec_enrich *en = &out->enrich;
 		uint32_t n = 0;
@@ -324,19 +322,21 @@ const char *rec_header_get(const struct rec_reader *r, const char *key, char *bu
 int rec_next(struct rec_reader *r, struct rec_item *out, char *err, size_t errlen)
 {
 	for (;;) {
+		uint8_t head[8];
 		uint32_t len;
-		uint16_t kind, pad;
+		uint16_t kind;
 		int rc;
 
-		if (fread(&len, 4, 1, r->f) != 1)
+		/* one read for length, kind and padding: this runs once per event */
+		if (fread_unlocked(head, sizeof(head), 1, r->f) != 1)
 			return 0; /* the end, or a record cut short by a crash */
-		if (fread(&kind, 2, 1, r->f) != 1 || fread(&pad, 2, 1, r->f) != 1)
-			return 0;
+		memcpy(&len, head, 4);
+		memcpy(&kind, head + 4, 2);
 		if (len > REC_RECORD_MAX) {
 			snprintf(err, errlen, "record of %u bytes at offset %ld", len, ftell(r->f) - 8);
 			return -1;
 		}
-		if (fread(r->buf, 1, len, r->f) != len)
+		if (fread_unlocked(r->buf, 1, len, r->f) != len)
 			return 0;
 		rc = rec_decode(kind, r->buf, len, out);
 		if (rc == 1)
