@@ -290,6 +290,7 @@ int rec_reader_open(struct rec_reader *r, const char *path, char *err, size_t er
 		goto bad;
 	}
 	r->first_record = ftell(r->f);
+	r->buf_off = r->first_record;
 	return 0;
 bad:
 	fclose(r->f);
@@ -319,31 +320,53 @@ const char *rec_header_get(const struct rec_reader *r, const char *key, char *bu
 	return NULL;
 }
 
+/* At least n bytes at buf[pos], reading more when needed; false at the end
+ * of the file (a record cut short by a crash ends the replay there). */
+static bool rec_fill(struct rec_reader *r, size_t n)
+{
+	if (r->have - r->pos >= n)
+		return true;
+	memmove(r->buf, r->buf + r->pos, r->have - r->pos);
+	r->buf_off += (long)r->pos;
+	r->have -= r->pos;
+	r->pos = 0;
+	while (r->have < n) {
+		size_t got = fread(r->buf + r->have, 1, sizeof(r->buf) - r->have, r->f);
+
+		if (got == 0)
+			return false;
+		r->have += got;
+	}
+	return true;
+}
+
 int rec_next(struct rec_reader *r, struct rec_item *out, char *err, size_t errlen)
 {
 	for (;;) {
-		uint8_t head[8];
+		const uint8_t *p;
+		long at;
 		uint32_t len;
 		uint16_t kind;
 		int rc;
 
-		/* one read for length, kind and padding: this runs once per event */
-		if (fread_unlocked(head, sizeof(head), 1, r->f) != 1)
+		if (!rec_fill(r, 8))
 			return 0; /* the end, or a record cut short by a crash */
-		memcpy(&len, head, 4);
-		memcpy(&kind, head + 4, 2);
+		at = r->buf_off + (long)r->pos;
+		memcpy(&len, r->buf + r->pos, 4);
+		memcpy(&kind, r->buf + r->pos + 4, 2);
 		if (len > REC_RECORD_MAX) {
-			snprintf(err, errlen, "record of %u bytes at offset %ld", len, ftell(r->f) - 8);
+			snprintf(err, errlen, "record of %u bytes at offset %ld", len, at);
 			return -1;
 		}
-		if (fread_unlocked(r->buf, 1, len, r->f) != len)
+		if (!rec_fill(r, 8 + (size_t)len))
 			return 0;
-		rc = rec_decode(kind, r->buf, len, out);
+		p = r->buf + r->pos + 8;
+		r->pos += 8 + (size_t)len;
+		rc = rec_decode(kind, p, len, out);
 		if (rc == 1)
 			continue; /* a newer kind: skip */
 		if (rc < 0) {
-			snprintf(err, errlen, "malformed record (kind %u, %u bytes) at offset %ld", kind, len,
-				 ftell(r->f) - (long)len - 8);
+			snprintf(err, errlen, "malformed record (kind %u, %u bytes) at offset %ld", kind, len, at);
 			return -1;
 		}
 		return 1;
@@ -353,6 +376,8 @@ int rec_next(struct rec_reader *r, struct rec_item *out, char *err, size_t errle
 void rec_rewind(struct rec_reader *r)
 {
 	fseek(r->f, r->first_record, SEEK_SET);
+	r->buf_off = r->first_record;
+	r->pos = r->have = 0;
 }
 
 void rec_reader_close(struct rec_reader *r)
