@@ -121,6 +121,41 @@ static void describe_peer(const struct diagnosis *d, char *buf, size_t len)
 			 d->peer.dport, proto_name(d->peer.proto));
 }
 
+/* Appends s to buf (len bytes, o used), cut as snprintf cuts; the new o. */
+static size_t put_str(char *buf, size_t len, size_t o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (o + 1 >= len)
+		return o;
+	if (n > len - 1 - o)
+		n = len - 1 - o;
+	memcpy(buf + o, s, n);
+	buf[o + n] = '\0';
+	return o + n;
+}
+
+/* "%s (pid %u) -> %s: refused (RST)", without the format interpreter: the
+ * summary of every refused connect of a storm. The same bytes as snprintf. */
+static void refused_summary(char *buf, size_t len, const struct diagnosis *d, const char *where)
+{
+	char pid[16], *p = pid + sizeof(pid) - 1;
+	uint32_t v = d->pid;
+	size_t o = 0;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	buf[0] = '\0';
+	o = put_str(buf, len, o, d->process);
+	o = put_str(buf, len, o, " (pid ");
+	o = put_str(buf, len, o, p);
+	o = put_str(buf, len, o, ") -> ");
+	o = put_str(buf, len, o, where);
+	put_str(buf, len, o, ": refused (RST)");
+}
+
 /* describe_peer, from the text kept in the peer's slot when it was made from
  * the same protocol and name (the slot fixes family, address and port). */
 static void describe_peer_cached(struct net_peer *peer, const struct diagnosis *d, char *buf, size_t len)
@@ -210,8 +245,7 @@ static void report_failure(struct correlator *c, const struct ev *e, const struc
 			 "(LSM, cgroup BPF or seccomp)", d->process, d->pid, where, errno_name(err, eb, sizeof(eb)));
 		break;
 	case CAUSE_CONNECT_REFUSED:
-		snprintf(d->summary, sizeof(d->summary), "%s (pid %u) -> %s: refused (RST)",
-			 d->process, d->pid, where);
+		refused_summary(d->summary, sizeof(d->summary), d, where);
 		break;
 	case CAUSE_CONNECT_UNREACHABLE:
 		snprintf(d->summary, sizeof(d->summary), "%s (pid %u) -> %s: unreachable (%s)",
