@@ -187,21 +187,27 @@ int rec_decode(uint16_t kind, const uint8_t *p, size_t len, struct rec_item *out
 	struct cursor c = { p, len, false };
 
 	if (kind == REC_EVENT) {
-		/* the hot path of a replay: ev_decode zero-fills the event (exe
-		 * strings included), so the rest of the item is left alone */
+		/* the hot path of a replay: the event is decoded over the one
+		 * before (out is the reader's item again), clearing only what that
+		 * one used; anything else in out gets the full ev_decode. A failure
+		 * leaves out unknown for the next call. */
+		bool again = out->kind == REC_EVENT;
 		struct aegis_hdr h;
 
-		out->kind = REC_EVENT;
+		out->kind = (enum rec_kind)0;
 		if (len < sizeof(h))
 			return -1;
 		memcpy(&h, p, sizeof(h));
-		if (h.size > len || ev_decode(p, h.size, &out->ev))
+		if (h.size > len || (again ? ev_decode_again(p, h.size, &out->ev) : ev_decode(p, h.size, &out->ev)))
 			return -1;
 		c.p += h.size;
 		c.left -= h.size;
 		take_str16(&c, out->ev.exe, sizeof(out->ev.exe));
 		take_str16(&c, out->ev.sender_exe, sizeof(out->ev.sender_exe));
-		return c.bad ? -1 : 0;
+		if (c.bad)
+			return -1;
+		out->kind = REC_EVENT;
+		return 0;
 	}
 	memset(out, 0, sizeof(*out));
 	out->kind = (enum rec_kind)kind;
