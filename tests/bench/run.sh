@@ -697,8 +697,9 @@ if wait_line "$TMP/growth.err" "probes attached" 15 "$gpid"; then
 		printf '%s\t%s\n' "$(awk -v a="$t0" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }')" \
 			"$(awk '/^VmRSS/ { print $2 }' "/proc/$gpid/status")" >>"$GROWTH_TSV"
 	done
-	stop_pid "$rpid"
-	stop_pid "$spid"
+	# both storms end by themselves at GROWTH_SECS
+	wait "$rpid" "$spid" 2>/dev/null
+	unset "LIVE[$rpid]" "LIVE[$spid]"
 	sleep 0.5
 	kill -0 "$gpid" 2>/dev/null || NA[growth]="the daemon died: $(last_line "$TMP/growth.err")"
 	stop_pid "$gpid"
