@@ -532,7 +532,9 @@ done
 # while the storm runs. aegismon's stdout goes through a
 # FIFO to stamp_lines, which stamps each line with the wall clock when it is
 # read: the latency of a diagnosis is that stamp minus its "ts" (the kernel
-# time of the event that made it, mapped to the wall clock, in ms).
+# time of the event that made it, mapped to the wall clock; milliseconds,
+# truncated, so a figure may be up to 1 ms high). Relative figures only: no
+# absolute time is asserted anywhere.
 
 RESTART_ROOT=$TMP/restart
 RESTART_BIN=$RESTART_ROOT/aegis_client/aegis_12_93/AliYunDun
