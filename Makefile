@@ -57,15 +57,18 @@ all: aegismon
 deps:
 	@scripts/deps.sh
 
-$(BUILD):
+# A stamp, not the directory: build/ made by another rule first (make bench
+# makes build/bench) must not leave build/tests and build/fuzz missing.
+$(BUILD)/.dirs:
 	@mkdir -p $(BUILD) $(BUILD)/tests $(BUILD)/fuzz
+	@touch $@
 
 # A committed vmlinux.h lets a build host without BTF build; generate it when missing.
 $(VMLINUX):
 	@mkdir -p $(dir $@)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BUILD)
+$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BUILD)/.dirs
 	$(CLANG) -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -g -O2 -Wall -Werror \
 		-I$(dir $(VMLINUX)) -Ibpf -c $< -o $@
 	llvm-strip -g $@ 2>/dev/null || true
@@ -73,7 +76,7 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BUILD)
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 
-$(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/events.h $(SKELS) | $(BUILD)
+$(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/events.h $(SKELS) | $(BUILD)/.dirs
 	$(CC) $(CFLAGS) -c $< -o $@
 
 aegismon: $(USER_OBJS)
@@ -87,13 +90,13 @@ run:
 	@# exit 1 means "a problem was diagnosed": the job did its work
 	./aegismon trace || [ $$? -eq 1 ]
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(BUILD)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(BUILD)/.dirs
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -Wl,-Bstatic -ljansson -Wl,-Bdynamic -lcmocka -o $@
 
-$(BUILD)/tests/fake_agent: tests/e2e/fake_agent.c | $(BUILD)
+$(BUILD)/tests/fake_agent: tests/e2e/fake_agent.c | $(BUILD)/.dirs
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< -lpthread -o $@
 
-$(BUILD)/tests/deny_connect: tests/e2e/deny_connect.c | $(BUILD)
+$(BUILD)/tests/deny_connect: tests/e2e/deny_connect.c | $(BUILD)/.dirs
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< $(STATIC_LIBS) -o $@
 
 unit: $(UNIT_BINS)
@@ -106,10 +109,10 @@ e2e: aegismon $(E2E_HELPERS)
 # The modules are compiled once with the sanitizers and shared by every target.
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I$(BUILD) -Ibpf -Iuser
 FUZZ_OBJS := $(patsubst user/%.c,$(BUILD)/fuzzobj/%.o,$(PURE_SRCS))
-$(BUILD)/fuzzobj/%.o: user/%.c $(wildcard user/*.h) bpf/events.h | $(BUILD)
+$(BUILD)/fuzzobj/%.o: user/%.c $(wildcard user/*.h) bpf/events.h | $(BUILD)/.dirs
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) | $(BUILD)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) | $(BUILD)/.dirs
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c %.o,$^) -ljansson -o $@
 
 fuzz-smoke: $(FUZZ_BINS)
