@@ -60,15 +60,18 @@ all: aegismon
 deps:
 	@scripts/deps.sh
 
-$(BUILD):
+# A stamp, not the directory: build/ made by another rule first (make bench
+# makes build/bench) must not leave build/tests and build/fuzz missing.
+$(BUILD)/.dirs:
 	@mkdir -p $(BUILD) $(BUILD)/tests $(BUILD)/fuzz
+	@touch $@
 
 # A committed vmlinux.h lets a build host without BTF build; generate it when missing.
 $(VMLINUX):
 	@mkdir -p $(dir $@)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BUILD)
+$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BUILD)/.dirs
 	$(CLANG) -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -g -O2 -Wall -Werror \
 		-I$(dir $(VMLINUX)) -Ibpf -c $< -o $@
 	llvm-strip -g $@ 2>/dev/null || true
@@ -81,7 +84,7 @@ $(BUILD)/%_perf.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BU
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 
-$(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/events.h $(SKELS) | $(BUILD)
+$(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/events.h $(SKELS) | $(BUILD)/.dirs
 	$(CC) $(CFLAGS) -c $< -o $@
 
 aegismon: $(USER_OBJS)
@@ -95,13 +98,13 @@ run:
 	@# exit 1 means "a problem was diagnosed": the job did its work
 	./aegismon trace || [ $$? -eq 1 ]
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(BUILD)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(BUILD)/.dirs
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -Wl,-Bstatic -ljansson -Wl,-Bdynamic -lcmocka -o $@
 
-$(BUILD)/tests/fake_agent: tests/e2e/fake_agent.c | $(BUILD)
+$(BUILD)/tests/fake_agent: tests/e2e/fake_agent.c | $(BUILD)/.dirs
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< -lpthread -o $@
 
-$(BUILD)/tests/deny_connect: tests/e2e/deny_connect.c | $(BUILD)
+$(BUILD)/tests/deny_connect: tests/e2e/deny_connect.c | $(BUILD)/.dirs
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< $(STATIC_LIBS) -o $@
 
 $(BUILD)/tests/bpf_portable: tests/e2e/bpf_portable.c | $(BUILD)
@@ -117,10 +120,10 @@ e2e: aegismon $(E2E_HELPERS)
 # The modules are compiled once with the sanitizers and shared by every target.
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I$(BUILD) -Ibpf -Iuser
 FUZZ_OBJS := $(patsubst user/%.c,$(BUILD)/fuzzobj/%.o,$(PURE_SRCS))
-$(BUILD)/fuzzobj/%.o: user/%.c $(wildcard user/*.h) bpf/events.h | $(BUILD)
+$(BUILD)/fuzzobj/%.o: user/%.c $(wildcard user/*.h) bpf/events.h | $(BUILD)/.dirs
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) | $(BUILD)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) | $(BUILD)/.dirs
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c %.o,$^) -ljansson -o $@
 
 fuzz-smoke: $(FUZZ_BINS)
@@ -161,12 +164,17 @@ clean:
 	rm -rf $(BUILD) aegismon
 
 # make bench: overhead and throughput figures (tests/bench/run.sh writes tests/bench/results.md).
+# make bench-smoke: every bench path once, briefly (CI); fails only when a path breaks.
 BENCH_BINS := $(BUILD)/bench/connect_storm $(BUILD)/bench/fork_storm $(BUILD)/bench/empty_probes \
-	      $(BUILD)/bench/bpf_stats
+	      $(BUILD)/bench/bpf_stats $(BUILD)/bench/switch_storm $(BUILD)/bench/dns_storm \
+	      $(BUILD)/bench/udp_storm $(BUILD)/bench/syscall_storm $(BUILD)/bench/restart_storm \
+	      $(BUILD)/tests/fake_agent
 BENCH_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror
-.PHONY: bench
+.PHONY: bench bench-smoke
 bench: aegismon $(BENCH_BINS)
 	@tests/bench/run.sh
+bench-smoke: aegismon $(BENCH_BINS)
+	@BENCH_SMOKE=1 tests/bench/run.sh
 $(BUILD)/bench/%_storm: tests/bench/%_storm.c tests/bench/storm.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $< -o $@
@@ -180,10 +188,7 @@ $(BUILD)/bench/empty_probes: tests/bench/empty_probes.c $(BUILD)/bench/empty.ske
 $(BUILD)/bench/bpf_stats: tests/bench/bpf_stats.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $< $(STATIC_LIBS) -o $@
-# the context-switch row of make bench: pipe ping-pong (scheduler tracepoints)
-bench: $(BUILD)/bench/switch_storm
 # the DNS row of make bench: queries to a responder on 127.0.0.1:53 in a private netns
-bench: $(BUILD)/bench/dns_storm
 $(BUILD)/bench/dns_storm: tests/bench/dns_storm.c tests/bench/storm.h user/dns.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -Iuser tests/bench/dns_storm.c user/dns.c -lpthread -o $@

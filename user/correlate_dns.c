@@ -119,11 +119,14 @@ static void remember_name(struct correlator *c, int family, const uint8_t *addr,
 	memcpy(slot->addr, addr, alen((unsigned)family));
 	slot->last_ns = c->now_ns;
 	snprintf(slot->qname, sizeof(slot->qname), "%s", qname);
+	if ((unsigned)(slot - c->dns_names) >= c->dns_names_used)
+		c->dns_names_used = (unsigned)(slot - c->dns_names) + 1;
 }
 
 const char *dns_name_of(const struct correlator *c, int family, const uint8_t *addr)
 {
-	for (int i = 0; i < DNS_NAMES; i++) {
+	/* the slots past dns_names_used were never written: no name there */
+	for (unsigned i = 0; i < c->dns_names_used; i++) {
 		const struct dns_name *n = &c->dns_names[i];
 
 		if (n->family == family && n->qname[0] && !memcmp(n->addr, addr, alen((unsigned)family)))

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "correlate.h"
 #include "dns.h"
@@ -61,7 +62,7 @@ struct dedup_entry {
 	uint32_t window_emits;  /* delivered in this window */
 	uint32_t count;
 	bool pending;
-	struct diagnosis held; /* the newest repeat, emitted when the interval ends */
+	struct diagnosis *held; /* the newest repeat, emitted when the interval ends (in diag_pool) */
 };
 
 #define NET_SLOTS 256 /* remote endpoints remembered (attempts, drops) */
@@ -81,6 +82,11 @@ struct net_peer {
 	uint64_t last_tcp_fail_ns; /* a TCP-level failure already reported */
 	int failed_cause;         /* last failure cause, -1 none: for agent_online */
 	uint64_t last_used_ns;
+	/* describe_peer's text, kept: the same peer fails thousands of times in
+	 * a storm, and the key (family, address, port) is fixed for the slot */
+	char where[96];            /* "" until made */
+	uint8_t where_proto;       /* what it was made from, besides the key */
+	char where_qname[DNS_NAME_MAX];
 };
 
 #define DNS_PENDING 256 /* watched queries awaiting an answer */
@@ -130,16 +136,33 @@ struct correlator {
 	struct core_state cores[CORE_COUNT];
 	struct deferred_exit deferred[MAX_DEFERRED];
 	struct dedup_entry dedup[MAX_DEDUP];
+	unsigned dedup_hint;      /* entry of the last diagnosis: a storm repeats one */
 	uint32_t ignored[MAX_IGNORED]; /* ring of impostor tgids, 0 = empty */
 	unsigned nignored;
 	struct net_peer peers[NET_SLOTS];
+	unsigned peer_hint;       /* slot of the last peer found: a storm hits one peer */
 	struct dns_pending dns_pending[DNS_PENDING];
 	struct dns_name dns_names[DNS_NAMES];
+	unsigned dns_names_used;  /* slots ever written: lookups (one per failed connect) scan only these */
 	struct res_state res;
 	struct dns_msg dns_msg; /* parsed here: no allocation per message */
-	struct diagnosis scratch; /* built here, no allocation per event */
+	/* Diagnoses are built in *scratch (no allocation per event). Holding a
+	 * repeat back swaps scratch with the entry's held buffer instead of
+	 * copying 8.5 KiB: one buffer per dedup entry and one spare. */
+	struct diagnosis diag_pool[MAX_DEDUP + 1];
+	struct diagnosis *scratch;
 };
 
+
+/* snprintf(dst, cap, "%s", src) without the formatting machinery: the hot
+ * path copies names once per event. */
+static inline void copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
 
 struct diagnosis *diag_begin(struct correlator *c, enum cause cause, const struct proc *p);
 void diag_add_evidence(struct diagnosis *d, const struct ev *e);

@@ -39,11 +39,18 @@ static struct net_peer *peer_get(struct correlator *c, uint32_t netns, const str
 {
 	struct net_peer *lru = NULL;
 
+	/* a peer is in at most one slot: trying the last one found first finds
+	 * the same slot as the scan, without touching the 256 others */
+	if (same_peer(&c->peers[c->peer_hint], netns, r)) {
+		c->peers[c->peer_hint].last_used_ns = c->now_ns;
+		return &c->peers[c->peer_hint];
+	}
 	for (int i = 0; i < NET_SLOTS; i++) {
 		struct net_peer *p = &c->peers[i];
 
 		if (same_peer(p, netns, r)) {
 			p->last_used_ns = c->now_ns;
+			c->peer_hint = (unsigned)i;
 			return p;
 		}
 		if (!lru || !p->used || (lru->used && p->last_used_ns < lru->last_used_ns))
@@ -51,6 +58,7 @@ static struct net_peer *peer_get(struct correlator *c, uint32_t netns, const str
 	}
 	if (!create || !lru)
 		return NULL;
+	c->peer_hint = (unsigned)(lru - c->peers);
 	memset(lru, 0, sizeof(*lru));
 	lru->used = true;
 	lru->netns = netns;
@@ -82,7 +90,7 @@ static struct diagnosis *net_diag(struct correlator *c, enum cause cause, const 
 	if (!p) {
 		d->pid = e->hdr.tgid;
 		memcpy(d->comm, e->hdr.comm, sizeof(d->comm));
-		snprintf(d->process, sizeof(d->process), "%s", e->hdr.comm);
+		copy_str(d->process, sizeof(d->process), e->hdr.comm);
 		memcpy(d->exe, e->exe, sizeof(d->exe));
 	}
 	d->has_peer = true;
@@ -92,7 +100,7 @@ static struct diagnosis *net_diag(struct correlator *c, enum cause cause, const 
 		const char *name = dns_name_of(c, remote->family, remote->daddr);
 
 		if (name)
-			snprintf(d->qname, sizeof(d->qname), "%s", name);
+			copy_str(d->qname, sizeof(d->qname), name);
 	}
 	return d;
 }
@@ -111,6 +119,58 @@ static void describe_peer(const struct diagnosis *d, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s:%u/%s", addr_str(AF_INET, d->peer.daddr, a, sizeof(a)),
 			 d->peer.dport, proto_name(d->peer.proto));
+}
+
+/* Appends s to buf (len bytes, o used), cut as snprintf cuts; the new o. */
+static size_t put_str(char *buf, size_t len, size_t o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (o + 1 >= len)
+		return o;
+	if (n > len - 1 - o)
+		n = len - 1 - o;
+	memcpy(buf + o, s, n);
+	buf[o + n] = '\0';
+	return o + n;
+}
+
+/* "%s (pid %u) -> %s: refused (RST)", without the format interpreter: the
+ * summary of every refused connect of a storm. The same bytes as snprintf. */
+static void refused_summary(char *buf, size_t len, const struct diagnosis *d, const char *where)
+{
+	char pid[16], *p = pid + sizeof(pid) - 1;
+	uint32_t v = d->pid;
+	size_t o = 0;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	buf[0] = '\0';
+	o = put_str(buf, len, o, d->process);
+	o = put_str(buf, len, o, " (pid ");
+	o = put_str(buf, len, o, p);
+	o = put_str(buf, len, o, ") -> ");
+	o = put_str(buf, len, o, where);
+	put_str(buf, len, o, ": refused (RST)");
+}
+
+/* describe_peer, from the text kept in the peer's slot when it was made from
+ * the same protocol and name (the slot fixes family, address and port). */
+static void describe_peer_cached(struct net_peer *peer, const struct diagnosis *d, char *buf, size_t len)
+{
+	if (peer && peer->where[0] && peer->where_proto == d->peer.proto &&
+	    !strcmp(peer->where_qname, d->qname)) {
+		copy_str(buf, len, peer->where);
+		return;
+	}
+	describe_peer(d, buf, len);
+	if (peer) {
+		copy_str(peer->where, sizeof(peer->where), buf);
+		peer->where_proto = d->peer.proto;
+		copy_str(peer->where_qname, sizeof(peer->where_qname), d->qname);
+	}
 }
 
 static void report_local_drop(struct correlator *c, struct net_peer *peer, const struct ev *failure,
@@ -177,7 +237,7 @@ static void report_failure(struct correlator *c, const struct ev *e, const struc
 		return; /* cancelled by the application, or an errno that says nothing of the path */
 
 	d = net_diag(c, cause, e, remote, err ? err : ETIMEDOUT);
-	describe_peer(d, where, sizeof(where));
+	describe_peer_cached(peer, d, where, sizeof(where));
 	switch (cause) {
 	case CAUSE_CONNECT_BLOCKED_POLICY:
 		snprintf(d->summary, sizeof(d->summary),
@@ -185,8 +245,7 @@ static void report_failure(struct correlator *c, const struct ev *e, const struc
 			 "(LSM, cgroup BPF or seccomp)", d->process, d->pid, where, errno_name(err, eb, sizeof(eb)));
 		break;
 	case CAUSE_CONNECT_REFUSED:
-		snprintf(d->summary, sizeof(d->summary), "%s (pid %u) -> %s: refused (RST)",
-			 d->process, d->pid, where);
+		refused_summary(d->summary, sizeof(d->summary), d, where);
 		break;
 	case CAUSE_CONNECT_UNREACHABLE:
 		snprintf(d->summary, sizeof(d->summary), "%s (pid %u) -> %s: unreachable (%s)",

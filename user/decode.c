@@ -1,6 +1,7 @@
 /* Raw ring-buffer records to struct ev, defensively. */
 #include "ev.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static size_t type_size(unsigned type)
@@ -47,23 +48,63 @@ const char *ev_type_name(unsigned type)
 
 #define TERMINATE(arr) ((arr)[sizeof(arr) - 1] = '\0')
 
-int ev_decode(const void *data, size_t len, struct ev *out)
+/* The size of the record's type, or 0 when the record is not valid. */
+static size_t checked_size(const void *data, size_t len)
 {
 	struct aegis_hdr hdr;
 	size_t want;
 
 	if (!data || len < sizeof(hdr))
-		return -1;
+		return 0;
 	memcpy(&hdr, data, sizeof(hdr));
 	want = type_size(hdr.type);
 	if (want == 0 || hdr.size < want || hdr.size > len)
-		return -1;
-	memset(out, 0, sizeof(*out));
-	memcpy(out, data, want); /* newer producers may append: ignore the rest */
-	out->hdr.size = (__u16)want;
+		return 0;
+	return want;
+}
 
+static void terminate_strings(struct ev *out);
+
+int ev_decode(const void *data, size_t len, struct ev *out)
+{
+	size_t want = checked_size(data, len);
+
+	if (!want)
+		return -1;
+	/* newer producers may append: ignore the rest. The record, then zeros
+	 * for the rest: each byte written once (this runs for every event) */
+	memcpy(out, data, want);
+	memset((char *)out + want, 0, sizeof(*out) - want);
+	out->hdr.size = (__u16)want;
+	terminate_strings(out);
+	return 0;
+}
+
+int ev_decode_again(const void *data, size_t len, struct ev *out)
+{
+	size_t want = checked_size(data, len);
+	size_t prev = out->hdr.size;
+
+	if (!want)
+		return -1;
+	if (prev < sizeof(out->hdr) || prev > offsetof(struct ev, exe))
+		prev = offsetof(struct ev, exe);
+	/* out is zero past its last record and past its strings: clear those
+	 * bytes only, not the whole 1.1 KiB (most of it zero already) */
+	memset(out->exe, 0, strnlen(out->exe, sizeof(out->exe)));
+	memset(out->sender_exe, 0, strnlen(out->sender_exe, sizeof(out->sender_exe)));
+	memcpy(out, data, want);
+	if (prev > want)
+		memset((char *)out + want, 0, prev - want);
+	out->hdr.size = (__u16)want;
+	terminate_strings(out);
+	return 0;
+}
+
+static void terminate_strings(struct ev *out)
+{
 	TERMINATE(out->hdr.comm);
-	switch (hdr.type) {
+	switch (out->hdr.type) {
 	case AEGIS_EV_EXEC:
 		TERMINATE(out->exec.parent_comm);
 		TERMINATE(out->exec.filename);
@@ -96,5 +137,4 @@ int ev_decode(const void *data, size_t len, struct ev *out)
 	default:
 		break;
 	}
-	return 0;
 }

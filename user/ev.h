@@ -49,6 +49,15 @@ struct ev {
  */
 int ev_decode(const void *data, size_t len, struct ev *out);
 
+/*
+ * ev_decode into an out that holds the previous event decoded by this
+ * function or ev_decode, or zeros: the same result, but only the bytes the
+ * previous event used are cleared (a replay decodes every event into one
+ * struct). Any other content of out is undefined behaviour of the result,
+ * not of memory: call ev_decode then.
+ */
+int ev_decode_again(const void *data, size_t len, struct ev *out);
+
 /* Short name of an event type: "exec", "exit", ... */
 const char *ev_type_name(unsigned type);
 

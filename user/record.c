@@ -186,28 +186,32 @@ int rec_decode(uint16_t kind, const uint8_t *p, size_t len, struct rec_item *out
 {
 	struct cursor c = { p, len, false };
 
-	memset(out, 0, sizeof(*out));
-	out->kind = (enum rec_kind)kind;
-	switch (kind) {
-	case REC_EVENT: {
+	if (kind == REC_EVENT) {
+		/* the hot path of a replay: the event is decoded over the one
+		 * before (out is the reader's item again), clearing only what that
+		 * one used; anything else in out gets the full ev_decode. A failure
+		 * leaves out unknown for the next call. */
+		bool again = out->kind == REC_EVENT;
 		struct aegis_hdr h;
-		char exe[AEGIS_PATH_LEN], snd[AEGIS_PATH_LEN];
 
+		out->kind = (enum rec_kind)0;
 		if (len < sizeof(h))
 			return -1;
 		memcpy(&h, p, sizeof(h));
-		if (h.size > len || ev_decode(p, h.size, &out->ev))
+		if (h.size > len || (again ? ev_decode_again(p, h.size, &out->ev) : ev_decode(p, h.size, &out->ev)))
 			return -1;
 		c.p += h.size;
 		c.left -= h.size;
-		take_str16(&c, exe, sizeof(exe));
-		take_str16(&c, snd, sizeof(snd));
+		take_str16(&c, out->ev.exe, sizeof(out->ev.exe));
+		take_str16(&c, out->ev.sender_exe, sizeof(out->ev.sender_exe));
 		if (c.bad)
 			return -1;
-		memcpy(out->ev.exe, exe, sizeof(exe));
-		memcpy(out->ev.sender_exe, snd, sizeof(snd));
+		out->kind = REC_EVENT;
 		return 0;
 	}
+	memset(out, 0, sizeof(*out));
+	out->kind = (enum rec_kind)kind;
+	switch (kind) {
 	case REC_ENRICH: {
 		struct rec_enrich *en = &out->enrich;
 		uint32_t n = 0;
@@ -292,6 +296,7 @@ int rec_reader_open(struct rec_reader *r, const char *path, char *err, size_t er
 		goto bad;
 	}
 	r->first_record = ftell(r->f);
+	r->buf_off = r->first_record;
 	return 0;
 bad:
 	fclose(r->f);
@@ -321,29 +326,53 @@ const char *rec_header_get(const struct rec_reader *r, const char *key, char *bu
 	return NULL;
 }
 
+/* At least n bytes at buf[pos], reading more when needed; false at the end
+ * of the file (a record cut short by a crash ends the replay there). */
+static bool rec_fill(struct rec_reader *r, size_t n)
+{
+	if (r->have - r->pos >= n)
+		return true;
+	memmove(r->buf, r->buf + r->pos, r->have - r->pos);
+	r->buf_off += (long)r->pos;
+	r->have -= r->pos;
+	r->pos = 0;
+	while (r->have < n) {
+		size_t got = fread(r->buf + r->have, 1, sizeof(r->buf) - r->have, r->f);
+
+		if (got == 0)
+			return false;
+		r->have += got;
+	}
+	return true;
+}
+
 int rec_next(struct rec_reader *r, struct rec_item *out, char *err, size_t errlen)
 {
 	for (;;) {
+		const uint8_t *p;
+		long at;
 		uint32_t len;
-		uint16_t kind, pad;
+		uint16_t kind;
 		int rc;
 
-		if (fread(&len, 4, 1, r->f) != 1)
+		if (!rec_fill(r, 8))
 			return 0; /* the end, or a record cut short by a crash */
-		if (fread(&kind, 2, 1, r->f) != 1 || fread(&pad, 2, 1, r->f) != 1)
-			return 0;
+		at = r->buf_off + (long)r->pos;
+		memcpy(&len, r->buf + r->pos, 4);
+		memcpy(&kind, r->buf + r->pos + 4, 2);
 		if (len > REC_RECORD_MAX) {
-			snprintf(err, errlen, "record of %u bytes at offset %ld", len, ftell(r->f) - 8);
+			snprintf(err, errlen, "record of %u bytes at offset %ld", len, at);
 			return -1;
 		}
-		if (fread(r->buf, 1, len, r->f) != len)
+		if (!rec_fill(r, 8 + (size_t)len))
 			return 0;
-		rc = rec_decode(kind, r->buf, len, out);
+		p = r->buf + r->pos + 8;
+		r->pos += 8 + (size_t)len;
+		rc = rec_decode(kind, p, len, out);
 		if (rc == 1)
 			continue; /* a newer kind: skip */
 		if (rc < 0) {
-			snprintf(err, errlen, "malformed record (kind %u, %u bytes) at offset %ld", kind, len,
-				 ftell(r->f) - (long)len - 8);
+			snprintf(err, errlen, "malformed record (kind %u, %u bytes) at offset %ld", kind, len, at);
 			return -1;
 		}
 		return 1;
@@ -353,6 +382,8 @@ int rec_next(struct rec_reader *r, struct rec_item *out, char *err, size_t errle
 void rec_rewind(struct rec_reader *r)
 {
 	fseek(r->f, r->first_record, SEEK_SET);
+	r->buf_off = r->first_record;
+	r->pos = r->have = 0;
 }
 
 void rec_reader_close(struct rec_reader *r)

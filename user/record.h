@@ -88,12 +88,18 @@ int rec_close(struct recorder *r, const struct rec_end *end);
  */
 int rec_decode(uint16_t kind, const uint8_t *p, size_t len, struct rec_item *out);
 
+/* Records are decoded in place from a buffer of several records, filled by
+ * large reads: no stdio call and no copy per record (a replay's hot path). */
+#define REC_READ_BUF (4 * REC_RECORD_MAX)
+
 struct rec_reader {
 	FILE *f;
 	char header[REC_HEADER_MAX + 1];
 	uint32_t version, abi;
 	long first_record;  /* file offset, for a second pass */
-	uint8_t buf[REC_RECORD_MAX];
+	long buf_off;       /* file offset of buf[0] */
+	size_t pos, have;   /* next record at buf[pos]; buf[0..have) read */
+	uint8_t buf[REC_READ_BUF];
 };
 
 /* Open and check the header. 0, or -1 with the reason in err. */

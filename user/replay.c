@@ -321,7 +321,10 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 
-	r->report = report_new(&r->clock, r->start_ns);
+	/* the report is only needed for the text summary or --report: JSON
+	 * without it formats nothing per event */
+	if (!r->json || r->report_file)
+		r->report = report_new(&r->clock, r->start_ns);
 	rec_rewind(rd);
 	while ((n = rec_next(rd, item, err, sizeof(err))) > 0) {
 		const struct ev *e = &item->ev;

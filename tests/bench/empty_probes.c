@@ -4,12 +4,16 @@
  * "empty_probes: N probes attached in X ms" on stderr and waits for SIGINT or
  * SIGTERM. The "empty BPF programs" row of the bench.
  *
- *     empty_probes [-v] [HOOK...]
+ *     empty_probes [-v] [-x HOOK]... [HOOK...]
  *
  * With HOOKs (tracepoint names: sys_enter_connect, kfree_skb, ...; egress and
- * ingress for the cgroup_skb programs) only those programs are loaded: the
- * cost of one hook at a time. The cgroup_skb programs go on the cgroup v2
- * root, as aegismon's DNS programs do.
+ * ingress for the cgroup_skb programs, connect4 and connect6 for the
+ * cgroup/connect ones) only those programs are loaded: the cost of one hook
+ * at a time. -x HOOK leaves that one out (repeatable): the bench mirrors
+ * aegismon's connect() hooks, the syscall tracepoints or the cgroup/connect
+ * programs, and leaves the other set out. The cgroup programs (cgroup_skb,
+ * cgroup/connect4, connect6) go on the cgroup v2 root as aegismon's do, each
+ * with a BPF link (several programs may share the hook).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,8 +46,11 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Is the program's tracepoint (the last part of its section) one of hooks? */
-static int wanted(const struct bpf_program *prog, char **hooks, int nhooks)
+#define MAX_EXCLUDED 16
+#define MAX_CGROUP_LINKS 8
+
+/* Is the program's hook (the last part of its section) one of hooks? */
+static int listed(const struct bpf_program *prog, char **hooks, int nhooks)
 {
 	const char *sec = bpf_program__section_name(prog);
 	const char *tp = strrchr(sec, '/');
@@ -73,15 +80,19 @@ static int open_cgroup2_root(void)
 	return fd;
 }
 
-static int is_cgroup_skb(const struct bpf_program *prog)
+/* Programs attached to a cgroup (by us, below), not by the skeleton. */
+static int is_cgroup_prog(const struct bpf_program *prog)
 {
-	return bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SKB;
+	enum bpf_prog_type t = bpf_program__type(prog);
+
+	return t == BPF_PROG_TYPE_CGROUP_SKB || t == BPF_PROG_TYPE_CGROUP_SOCK_ADDR;
 }
 
 int main(int argc, char **argv)
 {
-	struct bpf_link *cg_links[2] = { NULL, NULL };
-	int cg_fd = -1, ncg = 0;
+	struct bpf_link *cg_links[MAX_CGROUP_LINKS] = { NULL };
+	char *excluded[MAX_EXCLUDED];
+	int cg_fd = -1, ncg = 0, nexcl = 0;
 	struct empty_bpf *skel;
 	struct bpf_program *prog;
 	sigset_t set;
@@ -92,8 +103,12 @@ int main(int argc, char **argv)
 		verbose = 1;
 		argi++;
 	}
+	while (argi + 1 < argc && strcmp(argv[argi], "-x") == 0 && nexcl < MAX_EXCLUDED) {
+		excluded[nexcl++] = argv[argi + 1];
+		argi += 2;
+	}
 	if (argi < argc && argv[argi][0] == '-') {
-		fprintf(stderr, "usage: %s [-v] [HOOK...]\n", argv[0]);
+		fprintf(stderr, "usage: %s [-v] [-x HOOK]... [HOOK...]\n", argv[0]);
 		return 2;
 	}
 	/* block the stop signals before anything can be attached */
@@ -109,13 +124,14 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
-		if (argi < argc && !wanted(prog, argv + argi, argc - argi)) {
+		if ((argi < argc && !listed(prog, argv + argi, argc - argi)) ||
+		    listed(prog, excluded, nexcl)) {
 			bpf_program__set_autoload(prog, false);
 			bpf_program__set_autoattach(prog, false);
 		} else {
 			n++;
 		}
-		if (is_cgroup_skb(prog))
+		if (is_cgroup_prog(prog))
 			bpf_program__set_autoattach(prog, false); /* below, on the root */
 	}
 	if (!n) {
@@ -134,7 +150,7 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
-		if (!is_cgroup_skb(prog) || !bpf_program__autoload(prog))
+		if (!is_cgroup_prog(prog) || !bpf_program__autoload(prog) || ncg == MAX_CGROUP_LINKS)
 			continue;
 		if (cg_fd < 0)
 			cg_fd = open_cgroup2_root();

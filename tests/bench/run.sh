@@ -11,7 +11,20 @@
 #  2c. context-switch storm         (a) (b) (e) runqlat: pairs of processes bouncing a byte
 #                                   over two pipes (switch_storm), under aegismon's
 #                                   scheduler probes (run-queue waits of agent threads)
+#  2d. UDP datagram storm           (a) (b) (c) (d): sendto + recv of 64 B on 127.0.0.1
+#                                   (udp_storm): the cgroup_skb hooks on every packet
+#  2e. mixed syscall load           (a) (b) (c) (d) (e) sigsnoop -k: getppid, read, write,
+#                                   stat, clock_gettime (syscall_storm): the tax of any
+#                                   syscall tracepoint on every system call of the host
 #  3. agent connect storm           aegismon events/s delivered and events lost, 1 and 2 processes
+#  3b. agent restart loop           the stand-in agent (tests/e2e/fake_agent) exec'ing short-lived
+#                                   copies of itself as fast as it can, then killed: events/s,
+#                                   events lost, diagnosis latency (decisive event's kernel
+#                                   time, as the JSON "ts", to the line read from aegismon)
+#  3c. correlator                   the agent connect storm recorded (trace --record), then
+#                                   'aegismon replay' on one core (taskset): events/s
+#  3d. memory growth                'aegismon run' under a steady agent storm (connects and
+#                                   restarts) for BENCH_GROWTH_SECONDS: RSS sampled over time
 #  4. idle daemon                   CPU%, RSS, start to attached, binary size
 #  5. per-probe cost                BPF run-time statistics of aegismon's and the
 #                                   empty programs during one more run of each storm
@@ -28,20 +41,38 @@
 # BENCH_IDLE_SECONDS (60), BENCH_AGENT_REPS (3), BENCH_JOBS storm processes
 # (nproc), BENCH_NICE (-10; 0 to leave the priority alone), BENCH_BPFTRACE
 # (bpftrace), BENCH_LIBBPF_TOOLS_DIR (where tcpstates and exitsnoop are; default:
-# PATH, /usr/sbin, the files of the libbpf-tools package).
+# PATH, /usr/sbin, the files of the libbpf-tools package), BENCH_RECORD_SECONDS
+# (the recorded agent storm, 4), BENCH_GROWTH_SECONDS (180), BENCH_RESULTS (the
+# file written, tests/bench/results.md).
+#
+# BENCH_SMOKE=1 (make bench-smoke, in CI): every path once, in fractions of a
+# second (1 round, 0.2 s runs, 1 s idle), the table to BENCH_RESULTS or to
+# a temporary file (never tests/bench/results.md); no figure is judged, but the
+# exit status is 1 when a path broke (a storm failed, aegismon or the empty
+# programs did not attach, a row of ours has no figure, a peer tool that is
+# installed did not attach). A full run lists what broke and exits 0.
 # Only 127.0.0.1 is used (the DNS storm: 127.0.0.x in a network namespace of
 # its own). Every process started here is stopped by its pid.
 set -uo pipefail
+export LC_NUMERIC=C # a '.' in $EPOCHREALTIME and in awk's numbers
 
 cd "$(dirname "$0")/../.." || exit 1
-ROUNDS=${BENCH_ROUNDS:-6}
-SECS=${BENCH_SECONDS:-2}
-IDLE_SECS=${BENCH_IDLE_SECONDS:-60}
-AGENT_REPS=${BENCH_AGENT_REPS:-3}
+SMOKE=${BENCH_SMOKE:-0}
+if [ "$SMOKE" = 1 ]; then
+	ROUNDS=1 SECS=0.2 IDLE_SECS=1 AGENT_REPS=1 RECORD_SECS=0.5 GROWTH_SECS=2
+else
+	ROUNDS=${BENCH_ROUNDS:-6}
+	SECS=${BENCH_SECONDS:-2}
+	IDLE_SECS=${BENCH_IDLE_SECONDS:-60}
+	AGENT_REPS=${BENCH_AGENT_REPS:-3}
+	RECORD_SECS=${BENCH_RECORD_SECONDS:-4}
+	GROWTH_SECS=${BENCH_GROWTH_SECONDS:-180}
+fi
 JOBS=${BENCH_JOBS:-$(nproc)}
 NICE=${BENCH_NICE:--10}
 B=build/bench
-RESULTS=tests/bench/results.md
+FAKE_AGENT=build/tests/fake_agent
+RESULTS=${BENCH_RESULTS:-tests/bench/results.md}
 BT_SCRIPT=tests/bench/filter.bt
 AEGISMON=./aegismon
 BPFTRACE=${BENCH_BPFTRACE:-bpftrace}
@@ -50,18 +81,21 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (BPF)" >&2
 	exit 3
 fi
-for f in "$AEGISMON" $B/connect_storm $B/fork_storm $B/switch_storm $B/empty_probes $B/bpf_stats; do
+for f in "$AEGISMON" $B/connect_storm $B/fork_storm $B/switch_storm $B/udp_storm $B/syscall_storm $B/restart_storm \
+	$B/empty_probes $B/bpf_stats $FAKE_AGENT; do
 	if [ ! -x "$f" ]; then
 		echo "bench: $f is missing: run 'make bench'" >&2
 		exit 3
 	fi
 done
-KINDS=(connect fork dns switch)
+KINDS=(connect fork dns switch udp syscall)
 
 if [ "$NICE" != 0 ]; then
 	renice -n "$NICE" -p $$ >/dev/null || echo "bench: cannot renice to $NICE" >&2
 fi
 TMP=$(mktemp -d /tmp/aegismon-bench.XXXXXX) || exit 1
+# the smoke run never writes the committed results
+[ "$SMOKE" = 1 ] && [ -z "${BENCH_RESULTS:-}" ] && RESULTS=$TMP/results.md
 declare -A LIVE # background pids this script started and has not reaped yet
 
 # track_pid: remember the pid of the job just started
@@ -95,6 +129,13 @@ trap cleanup EXIT
 trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
 
 log() { echo "bench: $*" >&2; }
+
+# broken WHAT: a bench path that does not work (not a figure over budget)
+BROKEN=()
+broken() {
+	BROKEN+=("$*")
+	log "BROKEN: $*"
+}
 now_s() { date +%s.%N; }
 
 # ---------- environment ----------
@@ -139,6 +180,19 @@ find_tool() {
 
 # ---------- tracers ----------
 
+# The empty programs mirror aegismon's connect() hooks: the syscall
+# tracepoints, or cgroup/connect4 + connect6 with raw_tp/tcp_destroy_sock,
+# whichever aegismon's BPF objects carry (their section names; not the
+# binary: the libbpf linked into it knows every section name); the other set
+# is left out.
+EMPTY_ARGS=()
+if cat build/*.bpf.o 2>/dev/null | grep -aq 'cgroup/connect4'; then
+	cat build/*.bpf.o | grep -aq 'syscalls/sys_enter_connect' ||
+		EMPTY_ARGS+=(-x sys_enter_connect -x sys_exit_connect)
+else
+	EMPTY_ARGS+=(-x connect4 -x connect6 -x tcp_destroy_sock)
+fi
+
 # wait_line FILE PATTERN TIMEOUT_S PID: until the file has the pattern.
 wait_line() {
 	local file=$1 pat=$2 timeout=$3 pid=$4 i
@@ -150,14 +204,20 @@ wait_line() {
 	return 1
 }
 
-# cgroup_links PID: "prog_id cgroup_skb hook" for each cgroup BPF link PID
-# holds (bpftool perf show does not list those: the DNS programs)
+# cgroup_links PID: "prog_id type hook" for each cgroup BPF link PID holds
+# (bpftool perf show does not list those: the DNS programs, cgroup/connect4
+# and connect6; attach types 0, 1, 10, 11 of the kernel's enum)
 cgroup_links() {
 	local pid=$1 fd
 	for fd in /proc/"$pid"/fd/*; do
 		[ "$(readlink "$fd" 2>/dev/null)" = "anon_inode:bpf_link" ] || continue
 		awk '/^link_type:/ { t = $2 } /^prog_id:/ { id = $2 } /^attach_type:/ { a = $2 }
-			END { if (t == "cgroup") print id, "cgroup_skb", (a == 0 ? "cgroup_inet_ingress" : a == 1 ? "cgroup_inet_egress" : "cgroup_" a) }' \
+			END {
+				if (t != "cgroup") exit
+				if (a == 0 || a == 1) print id, "cgroup_skb", (a == 0 ? "cgroup_inet_ingress" : "cgroup_inet_egress")
+				else if (a == 10 || a == 11) print id, "cgroup_sock_addr", (a == 10 ? "cgroup_inet4_connect" : "cgroup_inet6_connect")
+				else print id, "cgroup", "cgroup_" a
+			}' \
 			"/proc/$pid/fdinfo/${fd##*/}" 2>/dev/null
 	done
 }
@@ -200,16 +260,18 @@ start_tracer() {
 		if ! wait_line "$err" "probes attached" 15 "$TPID" ||
 			! wait_attached "$TPID" "$(attached_count "$err")" 5; then
 			NA["$cfg $kind"]="aegismon did not attach: $(last_line "$err")"
+			broken "${NA["$cfg $kind"]}"
 			stop_pid "$TPID"
 			return 1
 		fi ;;
 	empty)
-		$B/empty_probes 2>"$err" &
+		$B/empty_probes "${EMPTY_ARGS[@]}" 2>"$err" &
 		TPID=$!
 		track_pid "$TPID"
 		if ! wait_line "$err" "probes attached" 15 "$TPID" ||
 			! wait_attached "$TPID" "$(attached_count "$err")" 5; then
 			NA["$cfg $kind"]="empty_probes did not attach: $(last_line "$err")"
+			broken "${NA["$cfg $kind"]}"
 			stop_pid "$TPID"
 			return 1
 		fi ;;
@@ -225,24 +287,30 @@ start_tracer() {
 		if ! wait_line "$TMP/tracer.out" "Attaching" 30 "$TPID" ||
 			! wait_attached "$TPID" "$(grep -c '^tracepoint:' "$BT_SCRIPT")" 10; then
 			NA["$cfg $kind"]="bpftrace did not attach: $(last_line "$err")"
+			broken "${NA["$cfg $kind"]}"
 			stop_pid "$TPID"
 			return 1
 		fi ;;
 	libbpf-tools)
+		local targs=()
 		case $kind in
 		connect) name=tcpstates ;;
 		switch) name=runqlat ;;
+		# -k: on the kill syscalls' tracepoints, as a signal tracer on
+		# kernels without signal_generate would be
+		syscall) name=sigsnoop targs=(-k) ;;
 		*) name=exitsnoop ;;
 		esac
 		if ! tool=$(find_tool "$name"); then
 			NA["$cfg $kind"]="libbpf-tools $name not found (Debian package libbpf-tools)"
 			return 1
 		fi
-		"$tool" >/dev/null 2>"$err" &
+		"$tool" "${targs[@]}" >/dev/null 2>"$err" &
 		TPID=$!
 		track_pid "$TPID"
 		if ! wait_attached "$TPID" 1 10; then
 			NA["$cfg $kind"]="$(basename "$tool") did not attach: $(last_line "$err")"
+			broken "${NA["$cfg $kind"]}"
 			stop_pid "$TPID"
 			return 1
 		fi
@@ -262,6 +330,7 @@ tracer_label() {
 	libbpf-tools-fork) echo "(e) libbpf-tools exitsnoop" ;;
 	libbpf-tools-dns) echo "(e) libbpf-tools" ;;
 	libbpf-tools-switch) echo "(e) libbpf-tools runqlat" ;;
+	libbpf-tools-syscall) echo "(e) libbpf-tools sigsnoop -k" ;;
 	esac
 }
 
@@ -277,12 +346,16 @@ storm() {
 	out=$($B/${kind}_storm "${args[@]}" 2>&1)
 	if [ -n "$TPID" ] && ! kill -0 "$TPID" 2>/dev/null; then
 		NA["$cfg $kind"]="the tracer died during the run: $(last_line "$TMP/tracer.err")"
+		broken "$cfg under the $kind storm: ${NA["$cfg $kind"]}"
 		return 1
 	fi
-	if ! [[ "$out" =~ ^[0-9]+\ ops/s ]]; then
-		log "$kind storm under $cfg failed: $(head -c 200 <<<"$out")"
+	# errors (a lost DNS answer, a fork refused under load) are noise, not a
+	# broken path: only no figure at all is
+	if ! [[ "$out" =~ ^[1-9][0-9]*\ ops/s ]]; then
+		broken "$kind storm under $cfg failed: $(head -c 200 <<<"$out")"
 		return 1
 	fi
+	[ "$(awk '{print $7}' <<<"$out")" = 0 ] || log "$kind storm under $cfg: $(awk '{print $7}' <<<"$out") errors"
 	# ops/s, ops per CPU-second of the storm processes
 	SEQ=$((SEQ + 1))
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$round" "$cfg" \
@@ -303,7 +376,7 @@ elif ! out=$($B/dns_storm -d 0.2 -j 1 2>&1) || [ "$(awk '{print $7}' <<<"$out")"
 	DNS_NA="dns_storm does not run: $(head -1 <<<"$out" | cut -c1-120)"
 fi
 if [ -n "$DNS_NA" ]; then
-	log "no DNS storm: $DNS_NA"
+	broken "no DNS storm: $DNS_NA"
 	for c in none aegismon empty; do NA["$c dns"]=$DNS_NA; done
 fi
 
@@ -313,11 +386,13 @@ log "closed port 127.0.0.1:$PORT, $JOBS storm processes, $ROUNDS rounds, ${SECS}
 
 # kind_runs KIND CFG: whether the storm runs under that configuration (the DNS
 # storm under none, aegismon and the empty programs; the context-switch storm
-# under none, aegismon and runqlat)
+# under none, aegismon and runqlat; the UDP storm without libbpf-tools: none of
+# them watches UDP sockets)
 kind_runs() {
 	case $1 in
 	dns) [ "$2" = none ] || [ "$2" = aegismon ] || [ "$2" = empty ] ;;
 	switch) [ "$2" = none ] || [ "$2" = aegismon ] || [ "$2" = libbpf-tools ] ;;
+	udp) [ "$2" != libbpf-tools ] ;;
 	*) true ;;
 	esac
 }
@@ -364,6 +439,7 @@ prog_snapshot() { # ids... -> "id name run_cnt run_time_ns" lines
 }
 if [ -z "$BPFTOOL" ] || ! command -v jq >/dev/null; then
 	NA[probes]="needs bpftool and jq"
+	broken "per-probe cost: ${NA[probes]}"
 else
 	for tracer in aegismon empty; do
 		start_tracer "$tracer" connect || { TPID=; NA[probes]=${NA["$tracer connect"]}; break; }
@@ -374,6 +450,7 @@ else
 		track_pid "$spid"
 		if ! wait_line "$TMP/stats.err" "bpf_stats: on" 5 "$spid"; then
 			NA[probes]="cannot enable BPF statistics: $(last_line "$TMP/stats.err")"
+			broken "per-probe cost: ${NA[probes]}"
 			stop_pid "$spid"
 			stop_pid "$TPID"
 			TPID=
@@ -383,7 +460,8 @@ else
 		prog_snapshot $ids >"$TMP/snap0"
 		for kind in "${KINDS[@]}"; do
 			[ -n "${NA["none $kind"]:-}" ] && continue
-			[ "$kind" = switch ] && continue # not in the per-probe table
+			# not in the per-probe table
+			[ "$kind" = switch ] || [ "$kind" = udp ] || [ "$kind" = syscall ] && continue
 			args=(-d "$SECS" -j "$JOBS")
 			[ "$kind" = connect ] && args+=(-p "$PORT")
 			out=$($B/${kind}_storm "${args[@]}")
@@ -423,6 +501,7 @@ for ((r = 1; r <= AGENT_REPS; r++)); do
 		track_pid "$apid"
 		if ! wait_line "$TMP/agent.err" "probes attached" 15 "$apid"; then
 			NA["agent $j"]="aegismon did not attach: $(last_line "$TMP/agent.err")"
+			broken "agent storm -j $j: ${NA["agent $j"]}"
 			stop_pid "$apid"
 			continue
 		fi
@@ -435,6 +514,7 @@ for ((r = 1; r <= AGENT_REPS; r++)); do
 		sum=$(grep '"kind":"summary"' "$TMP/agent.out" | tail -1)
 		if [ -z "$sum" ]; then
 			NA["agent $j"]="no summary from aegismon: $(last_line "$TMP/agent.err")"
+			broken "agent storm -j $j: ${NA["agent $j"]}"
 			continue
 		fi
 		events=$(jq -r .events <<<"$sum")
@@ -445,6 +525,198 @@ for ((r = 1; r <= AGENT_REPS; r++)); do
 		log "agent storm -j $j: $events events, $lost lost, agent $(awk '{print $1}' <<<"$out") connects/s, aegismon ${cpu}% CPU"
 	done
 done
+
+# ---------- 3b: agent restart loop ----------
+# The stand-in agent under an agent root of its own, restarted as fast as
+# restart_storm can (JOBS supervisors: fork, exec AliYunDun that exits 1 at
+# once, wait) for SECS: an exec and an exit per restart, agent_exited and
+# agent_flapping. Halfway, a long-running AliYunDun is killed with SIGKILL by
+# this script: agent_killed, a decisive event with a clean kernel time, made
+# while the storm runs. aegismon's stdout goes through a
+# FIFO to stamp_lines, which stamps each line with the wall clock when it is
+# read: the latency of a diagnosis is that stamp minus its "ts" (the kernel
+# time of the event that made it, mapped to the wall clock; milliseconds,
+# truncated, so a figure may be up to 1 ms high). Relative figures only: no
+# absolute time is asserted anywhere.
+
+RESTART_ROOT=$TMP/restart
+RESTART_BIN=$RESTART_ROOT/aegis_client/aegis_12_93/AliYunDun
+mkdir -p "$(dirname "$RESTART_BIN")"
+cp "$FAKE_AGENT" "$RESTART_BIN"
+RESTART_TSV=$TMP/restart.tsv # rep events/s lost restarts/s diagnoses aegismon-cpu% restarts-errors
+LATENCY_TSV=$TMP/latency.tsv # rep cause latency-ms
+: >"$RESTART_TSV"
+: >"$LATENCY_TSV"
+
+stamp_lines() {
+	local l
+	while IFS= read -r l; do
+		printf '%s\t%s\n' "$EPOCHREALTIME" "$l"
+	done
+}
+
+# diag_latency FILE: "cause latency_ms" for each first diagnosis (count 1) of a
+# stamped file. Repeats are left out: past a small burst, the correlator holds
+# them back and reports them aggregated when the dedup interval (10 s) ends or
+# the session does, by design (a restart loop must not flood the outputs).
+diag_latency() {
+	jq -R -r 'split("\t") as [$t, $j] | ($j | fromjson? // {}) as $d
+		| select($d.kind == "diagnosis" and $d.count == 1)
+		| "\($d.cause) \((($t | tonumber) - (($d.ts[0:19] + "Z") | fromdateiso8601)
+			- (($d.ts[20:23] | tonumber) / 1000)) * 1000 | . * 10 | round / 10)"' "$1"
+}
+
+# restart_loop REP: one measurement, appended to RESTART_TSV and LATENCY_TSV
+restart_loop() {
+	local r=$1 apid lpid vpid c0 c1 sum out fifo=$TMP/diag.fifo
+	rm -f "$fifo"
+	mkfifo "$fifo" || { broken "restart loop: mkfifo"; return 1; }
+	stamp_lines <"$fifo" >"$TMP/restart.out" &
+	lpid=$!
+	track_pid "$lpid"
+	"$AEGISMON" trace --json --agent-root "$RESTART_ROOT" --grace 30 --flap-count 3 \
+		--flap-window 60 >"$fifo" 2>"$TMP/restart.err" &
+	apid=$!
+	track_pid "$apid"
+	if ! wait_line "$TMP/restart.err" "probes attached" 15 "$apid"; then
+		NA[restart]="aegismon did not attach: $(last_line "$TMP/restart.err")"
+		broken "restart loop: ${NA[restart]}"
+		stop_pid "$apid"
+		stop_pid "$lpid"
+		return 1
+	fi
+	"$RESTART_BIN" run >/dev/null 2>&1 &
+	vpid=$!
+	track_pid "$vpid"
+	sleep 0.5
+	c0=$(cpu_ticks "$apid")
+	out=$(
+		$B/restart_storm -x "$RESTART_BIN" -d "$SECS" -j "$JOBS" &
+		sleep "$(awk -v s="$SECS" 'BEGIN { print s / 2 }')"
+		kill -KILL "$vpid"
+		wait
+	)
+	wait "$vpid" 2>/dev/null
+	unset "LIVE[$vpid]"
+	sleep 1 # the ring buffer drained, the last diagnoses written
+	c1=$(cpu_ticks "$apid")
+	stop_pid "$apid"
+	# the stamper ends at the end of aegismon's output
+	wait "$lpid" 2>/dev/null
+	unset "LIVE[$lpid]"
+	sum=$(cut -f2- "$TMP/restart.out" | grep '"kind":"summary"' | tail -1)
+	if [ -z "$sum" ]; then
+		NA[restart]="no summary from aegismon: $(last_line "$TMP/restart.err")"
+		broken "restart loop: ${NA[restart]}"
+		return 1
+	fi
+	if ! grep -q '"cause":"agent_killed"' "$TMP/restart.out"; then
+		NA[restart]="no agent_killed diagnosis for the killed storm"
+		broken "restart loop: ${NA[restart]}"
+	fi
+	if ! [[ "$out" =~ ^[1-9][0-9]*\ ops/s ]]; then
+		broken "restart loop: restart_storm failed: $(head -c 200 <<<"$out")"
+	fi
+	diag_latency "$TMP/restart.out" | awk -v r="$r" '{ print r "\t" $1 "\t" $2 }' >>"$LATENCY_TSV"
+	jq -r --arg r "$r" --arg s "$SECS" --arg ops "$(awk '{ print $1 "\t" $7 }' <<<"$out")" \
+		--arg cpu "$(awk -v d=$((c1 - c0)) -v t="$CLK_TCK" -v s="$SECS" 'BEGIN { printf "%.0f", d / t / (s + 1) * 100 }')" \
+		'"\($r)\t\(.events / ($s | tonumber) | round)\t\(.events_lost)\t\($ops | split("\t")[0])\t\(.diagnoses)\t\($cpu)\t\($ops | split("\t")[1])"' \
+		<<<"$sum" >>"$RESTART_TSV"
+	log "restart loop: $(tail -1 "$RESTART_TSV" | awk -F'\t' '{ print $2 " events/s, " $3 " lost, " $4 " restarts/s, " $5 " diagnoses, aegismon " $6 "% CPU" }')"
+}
+
+for ((r = 1; r <= AGENT_REPS; r++)); do
+	restart_loop "$r"
+done
+
+# ---------- 3c: correlator throughput ----------
+# The agent connect storm once more, recorded; then the replay of that record
+# on one CPU (the last one), JSON to /dev/null, three times: records per
+# second of wall time, and per second of the replay's own CPU time (utime +
+# stime, less sensitive to the other load of the machine).
+
+REC=$TMP/storm.rec
+REPLAY_TSV=$TMP/replay.tsv # run records real user sys
+: >"$REPLAY_TSV"
+REC_RECORDS=
+"$AEGISMON" trace --json --agent-root "$AGENT_ROOT" --endpoint 127.0.0.0/8 --record "$REC" \
+	>/dev/null 2>"$TMP/record.err" &
+apid=$!
+track_pid "$apid"
+if wait_line "$TMP/record.err" "probes attached" 15 "$apid"; then
+	sleep 0.5
+	"$AGENT_BIN" -d "$RECORD_SECS" -j 2 -p "$PORT" >/dev/null
+	sleep 0.5
+	stop_pid "$apid"
+	REC_RECORDS=$(grep -o 'recorded [0-9]* records' "$TMP/record.err" | awk '{ print $2 }')
+fi
+stop_pid "$apid"
+if [ -z "$REC_RECORDS" ] || [ "$REC_RECORDS" -lt 1 ]; then
+	NA[replay]="no record made: $(last_line "$TMP/record.err")"
+	broken "correlator: ${NA[replay]}"
+else
+	REPLAY_CPU=$(($(nproc) - 1))
+	for i in 1 2 3; do
+		TIMEFORMAT='%R %U %S'
+		{ time taskset -c "$REPLAY_CPU" "$AEGISMON" replay "$REC" --json >/dev/null 2>"$TMP/replay.err"; } 2>"$TMP/replay.time"
+		rc=$?
+		unset TIMEFORMAT
+		# 0: nothing diagnosed, 1: problems diagnosed (the refused connects)
+		if [ "$rc" -gt 1 ]; then
+			NA[replay]="replay failed ($rc): $(last_line "$TMP/replay.err")"
+			broken "correlator: ${NA[replay]}"
+			break
+		fi
+		printf '%s\t%s\t%s\n' "$i" "$REC_RECORDS" "$(tr ' ' '\t' <"$TMP/replay.time")" >>"$REPLAY_TSV"
+	done
+	log "correlator: $REC_RECORDS records ($(stat -c %s "$REC") bytes) replayed in $(awk -F'\t' '{ printf "%s s ", $3 }' "$REPLAY_TSV")on CPU $REPLAY_CPU"
+fi
+rm -f "$REC"
+
+# ---------- 3d: memory growth ----------
+# 'aegismon run' (the daemon, JSON log on) watching both agent roots while the
+# connect storm (1 process) and the restart loop run for GROWTH_SECS: its RSS
+# sampled 20 times. Bounded state means a flat line after the warm-up.
+
+GROWTH_TSV=$TMP/growth.tsv # seconds rss-kib
+: >"$GROWTH_TSV"
+GROWTH_EVENTS=
+"$AEGISMON" run --no-config --json --syslog udp://127.0.0.1:9 --json-log "$TMP/growth.json" \
+	--agent-root "$AGENT_ROOT" --agent-root "$RESTART_ROOT" --endpoint 127.0.0.0/8 \
+	>"$TMP/growth.out" 2>"$TMP/growth.err" &
+gpid=$!
+track_pid "$gpid"
+if wait_line "$TMP/growth.err" "probes attached" 15 "$gpid"; then
+	sleep 0.5
+	"$AGENT_BIN" -d "$GROWTH_SECS" -j 1 -p "$PORT" >/dev/null &
+	spid=$!
+	track_pid "$spid"
+	$B/restart_storm -x "$RESTART_BIN" -d "$GROWTH_SECS" -j 1 >/dev/null &
+	rpid=$!
+	track_pid "$rpid"
+	t0=$(now_s)
+	step=$(awk -v s="$GROWTH_SECS" 'BEGIN { print s / 20 }')
+	for ((i = 1; i <= 20; i++)); do
+		sleep "$step"
+		kill -0 "$gpid" 2>/dev/null || break
+		printf '%s\t%s\n' "$(awk -v a="$t0" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }')" \
+			"$(awk '/^VmRSS/ { print $2 }' "/proc/$gpid/status")" >>"$GROWTH_TSV"
+	done
+	# both storms end by themselves at GROWTH_SECS
+	wait "$rpid" "$spid" 2>/dev/null
+	unset "LIVE[$rpid]" "LIVE[$spid]"
+	sleep 0.5
+	kill -0 "$gpid" 2>/dev/null || NA[growth]="the daemon died: $(last_line "$TMP/growth.err")"
+	stop_pid "$gpid"
+	GROWTH_EVENTS=$(grep '"kind":"summary"' "$TMP/growth.out" | tail -1 | jq -r .events 2>/dev/null)
+else
+	NA[growth]="aegismon run did not attach: $(last_line "$TMP/growth.err")"
+	stop_pid "$gpid"
+fi
+if [ -n "${NA[growth]:-}" ] || [ "$(wc -l <"$GROWTH_TSV")" -lt 2 ] || [ -z "$GROWTH_EVENTS" ]; then
+	NA[growth]=${NA[growth]:-"too few samples or no summary: $(last_line "$TMP/growth.err")"}
+	broken "memory growth: ${NA[growth]}"
+fi
 
 # ---------- 4: idle daemon, start-up, size ----------
 
@@ -482,6 +754,8 @@ else
 	stop_pid "$ipid"
 fi
 BIN_SIZE=$(stat -c %s "$AEGISMON")
+[ "$IDLE_CPU" = n/a ] && broken "idle daemon: $(last_line "$TMP/idle.err")"
+[ ${#ATTACH_MS[@]} -gt 0 ] || broken "start to attached: no 'attached in N ms' from aegismon: $(last_line "$TMP/start.err")"
 
 # ---------- report ----------
 
@@ -514,6 +788,24 @@ ratios() {
 		}' "$RAW"
 }
 
+# ratio_row KIND TITLE [CFG LABEL]...: the figure row of an unrelated workload:
+# aegismon's median ratio (min-max), then the other configurations' medians
+ratio_row() {
+	local kind=$1 title=$2 m lo hi om others=
+	shift 2
+	while [ $# -ge 2 ]; do
+		read -r om _ <<<"$(ratios "$kind" "$1" 4 | stats)"
+		others+="; $2 $(if [ -n "${om:-}" ]; then printf '%.3f' "$om"; else echo "n/a"; fi)"
+		shift 2
+	done
+	read -r m lo hi <<<"$(ratios "$kind" aegismon 4 | stats)"
+	if [ -n "${m:-}" ]; then
+		echo "| $title: aegismon throughput ratio to no tracer, median (min-max) | $(printf '%.3f (%.3f-%.3f)' "$m" "$lo" "$hi")$others | >= 0.98 (unrelated workload) |"
+	else
+		echo "| $title: aegismon throughput ratio to no tracer | n/a: ${NA["aegismon $kind"]:-no run} | >= 0.98 (unrelated workload) |"
+	fi
+}
+
 TABLE=$TMP/table.md
 {
 	echo "| workload | configuration | ops/s median | ratio to no tracer: median | min-max | n | CPU-normalized ratio: median (min-max) |"
@@ -524,6 +816,8 @@ TABLE=$TMP/table.md
 		fork) wl="2. fork + exit + wait, $JOBS procs" ;;
 		dns) wl="2b. DNS query + answer, UDP 127.0.0.x:53 (www.example.com, not watched; private netns), $JOBS procs" ;;
 		switch) wl="2c. pipe ping-pong round trip (2 wakeups, 2+ context switches), $JOBS pairs" ;;
+		udp) wl="2d. UDP sendto + recv, 64 B on 127.0.0.1, $JOBS procs" ;;
+		syscall) wl="2e. mixed syscalls (getppid, read, write, stat, clock_gettime), $JOBS procs" ;;
 		esac
 		for cfg in "${CFGS[@]}"; do
 			kind_runs "$kind" "$cfg" || continue
@@ -562,6 +856,8 @@ TABLE=$TMP/table.md
 	else
 		echo "| 2c. context-switch storm: aegismon throughput ratio to no tracer | n/a: ${NA["aegismon switch"]:-no run} | >= 0.98 (unrelated workload) |"
 	fi
+	ratio_row udp "2d. UDP datagram storm" empty "empty programs"
+	ratio_row syscall "2e. mixed syscall load" empty "empty programs" libbpf-tools "sigsnoop -k"
 	for j in 1 2; do
 		read -r em elo ehi <<<"$(awk -F'\t' -v j=$j '$1 == j { print $3 }' "$AGENT_TSV" | stats)"
 		if [ -z "${em:-}" ]; then
@@ -574,6 +870,44 @@ TABLE=$TMP/table.md
 		n=$(awk -F'\t' -v j=$j '$1 == j' "$AGENT_TSV" | wc -l)
 		echo "| 3. agent connect storm, $j proc: events/s delivered (median, min-max of $n) | $(printf '%.0f (%.0f-%.0f)' "$em" "$elo" "$ehi"); events_lost $lost in total; agent $(printf '%.0f' "$om") connects/s; aegismon ${cm}% CPU | >= 200k/s, 0 lost |"
 	done
+	# 3b: restart loop
+	read -r em elo ehi <<<"$(awk -F'\t' '{ print $2 }' "$RESTART_TSV" | stats)"
+	if [ -n "${em:-}" ]; then
+		lost=$(awk -F'\t' '{ s += $3 } END { print s + 0 }' "$RESTART_TSV")
+		read -r rm _ <<<"$(awk -F'\t' '{ print $4 }' "$RESTART_TSV" | stats)"
+		read -r cm _ <<<"$(awk -F'\t' '{ print $6 }' "$RESTART_TSV" | stats)"
+		n=$(wc -l <"$RESTART_TSV")
+		echo "| 3b. agent restart loop ($JOBS supervisors restarting the stand-in AliYunDun, exit 1 at once): events/s delivered (median, min-max of $n) | $(printf '%.0f (%.0f-%.0f)' "$em" "$elo" "$ehi"); events_lost $lost in total; $(printf '%.0f' "$rm") restarts/s; aegismon ${cm}% CPU | 0 lost |"
+	else
+		echo "| 3b. agent restart loop: events/s delivered | n/a: ${NA[restart]:-no run} | 0 lost |"
+	fi
+	read -r lm llo lhi <<<"$(awk -F'\t' '{ print $3 }' "$LATENCY_TSV" | stats)"
+	if [ -n "${lm:-}" ]; then
+		read -r km _ khi <<<"$(awk -F'\t' '$2 == "agent_killed" { print $3 }' "$LATENCY_TSV" | stats)"
+		echo "| 3b. cause to diagnosis under the restart loop: event time (JSON ts) to the line read, the $(wc -l <"$LATENCY_TSV") first diagnoses (count 1): median (min-max) | $(printf '%.1f ms (%.1f-%.1f)' "$lm" "$llo" "$lhi"); agent_killed $(if [ -n "${km:-}" ]; then printf '%.1f ms (max %.1f)' "$km" "$khi"; else echo n/a; fi) | < 1 s |"
+	else
+		echo "| 3b. cause to diagnosis under the restart loop | n/a: ${NA[restart]:-no diagnosis} | < 1 s |"
+	fi
+	# 3c: correlator
+	read -r wm wlo whi <<<"$(awk -F'\t' '$3 > 0 { print $2 / $3 }' "$REPLAY_TSV" | stats)"
+	if [ -n "${wm:-}" ]; then
+		read -r um _ <<<"$(awk -F'\t' '$4 + $5 > 0 { print $2 / ($4 + $5) }' "$REPLAY_TSV" | stats)"
+		echo "| 3c. correlator: \`aegismon replay --json\` of a recorded agent connect storm ($REC_RECORDS records), one CPU: events/s (median, min-max of $(wc -l <"$REPLAY_TSV")) | $(printf '%.2fM (%.2fM-%.2fM); %.2fM per CPU-second' "$(awk -v x="$wm" 'BEGIN { print x / 1e6 }')" "$(awk -v x="$wlo" 'BEGIN { print x / 1e6 }')" "$(awk -v x="$whi" 'BEGIN { print x / 1e6 }')" "$(awk -v x="$um" 'BEGIN { print x / 1e6 }')") | >= 2M/s on one core |"
+	else
+		echo "| 3c. correlator: replay events/s on one core | n/a: ${NA[replay]:-no run} | >= 2M/s on one core |"
+	fi
+	# 3d: memory growth
+	if [ -z "${NA[growth]:-}" ] && [ -s "$GROWTH_TSV" ]; then
+		awk -F'\t' -v secs="$GROWTH_SECS" -v ev="$GROWTH_EVENTS" '
+			{ t[NR] = $1; r[NR] = $2; if ($2 > max) max = $2 }
+			END {
+				q = int(NR / 4) + 1 # after the warm-up quarter
+				printf "| 3d. memory growth: `aegismon run` under the agent connect storm + restart loop, %s s, %d events: VmRSS at %.0f s, at the end, max, growth from there to the end | %.1f MiB, %.1f MiB, %.1f MiB; %+d KiB | bounded: no growth with time |\n",
+					secs, ev, t[q], r[q] / 1024, r[NR] / 1024, max / 1024, r[NR] - r[q]
+			}' "$GROWTH_TSV"
+	else
+		echo "| 3d. memory growth of \`aegismon run\` under a steady agent storm | n/a: ${NA[growth]:-no run} | bounded: no growth with time |"
+	fi
 	read -r am alo ahi <<<"$(printf '%s\n' "${ATTACH_MS[@]}" | stats)"
 	echo "| 4. idle daemon (\`aegismon run\`, all outputs), ${IDLE_SECS} s: CPU (utime+stime) | $IDLE_CPU; $IDLE_EVENTS events | < 0.1% of a core |"
 	echo "| 4. idle daemon: RSS (VmRSS) | $IDLE_RSS | < 10 MiB |"
@@ -648,6 +982,14 @@ ELAPSED=$(awk -v a="$T_START" -v b="$(now_s)" 'BEGIN { printf "%.0f", b - a }')
 	echo "# agent storm: procs rep events/s lost connects/s aegismon-cpu%"
 	cat "$AGENT_TSV"
 	echo "# start to attached (ms): ${ATTACH_MS[*]}"
+	echo "# restart loop: rep events/s lost restarts/s diagnoses aegismon-cpu%"
+	cat "$RESTART_TSV"
+	echo "# diagnosis latency: rep cause ms"
+	cat "$LATENCY_TSV"
+	echo "# replay: run records real-s user-s sys-s"
+	cat "$REPLAY_TSV"
+	echo "# memory growth: seconds VmRSS-KiB"
+	cat "$GROWTH_TSV"
 	echo '```'
 	echo
 	echo "</details>"
@@ -655,3 +997,10 @@ ELAPSED=$(awk -v a="$T_START" -v b="$(now_s)" 'BEGIN { printf "%.0f", b - a }')
 
 cat "$TABLE"
 log "wrote $RESULTS in ${ELAPSED} s"
+if [ ${#BROKEN[@]} -gt 0 ]; then
+	log "${#BROKEN[@]} bench path(s) broken:"
+	printf '  %s\n' "${BROKEN[@]}" >&2
+	[ "$SMOKE" = 1 ] && exit 1
+fi
+[ "$SMOKE" = 1 ] && log "smoke: every path ran"
+exit 0

@@ -264,6 +264,32 @@ static void test_type_names(void **state)
 	assert_string_equal(ev_type_name(12345), "unknown");
 }
 
+/* ev_decode_again over a previous, larger event gives the bytes ev_decode
+ * gives into fresh memory: nothing of the previous event survives. */
+static void test_decode_again_same_bytes(void **state)
+{
+	union raw big, small;
+	struct ev again, fresh;
+
+	(void)state;
+	raw_init(&big, AEGIS_EV_EXEC, sizeof(big.exec));
+	memset(big.exec.filename, 'f', sizeof(big.exec.filename) - 1);
+	strcpy(big.exec.parent_comm, "systemd");
+	raw_init(&small, AEGIS_EV_EXIT, sizeof(small.exit));
+	small.exit.exit_code = 7;
+
+	memset(&again, 0, sizeof(again));
+	assert_int_equal(ev_decode_again(&big, sizeof(big.exec), &again), 0);
+	strcpy(again.exe, "/usr/local/aegis/aegis_client/aegis_12_93/AliYunDun");
+	strcpy(again.sender_exe, "/usr/bin/kill");
+	assert_int_equal(ev_decode_again(&small, sizeof(small.exit), &again), 0);
+	poison(&fresh);
+	assert_int_equal(ev_decode(&small, sizeof(small.exit), &fresh), 0);
+	assert_memory_equal(&again, &fresh, sizeof(fresh));
+	/* and a bad record is refused the same way */
+	assert_int_equal(ev_decode_again(&small, sizeof(small.exit) - 1, &again), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_drop_owner_terminated),
 		cmocka_unit_test(test_user_events_round_trip),
 		cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_decode_again_same_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
