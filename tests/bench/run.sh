@@ -88,7 +88,7 @@ for f in "$AEGISMON" $B/connect_storm $B/fork_storm $B/switch_storm $B/udp_storm
 		exit 3
 	fi
 done
-KINDS=(connect fork dns switch udp syscall)
+KINDS=(connect served fork dns switch udp syscall)
 
 if [ "$NICE" != 0 ]; then
 	renice -n "$NICE" -p $$ >/dev/null || echo "bench: cannot renice to $NICE" >&2
@@ -294,7 +294,7 @@ start_tracer() {
 	libbpf-tools)
 		local targs=()
 		case $kind in
-		connect) name=tcpstates ;;
+		connect | served) name=tcpstates ;;
 		switch) name=runqlat ;;
 		# -k: on the kill syscalls' tracepoints, as a signal tracer on
 		# kernels without signal_generate would be
@@ -326,7 +326,7 @@ tracer_label() {
 	aegismon-*) echo "(b) aegismon trace" ;;
 	empty-*) echo "(c) empty BPF programs" ;;
 	bpftrace-*) echo "(d) bpftrace" ;;
-	libbpf-tools-connect) echo "(e) libbpf-tools tcpstates" ;;
+	libbpf-tools-connect | libbpf-tools-served) echo "(e) libbpf-tools tcpstates" ;;
 	libbpf-tools-fork) echo "(e) libbpf-tools exitsnoop" ;;
 	libbpf-tools-dns) echo "(e) libbpf-tools" ;;
 	libbpf-tools-switch) echo "(e) libbpf-tools runqlat" ;;
@@ -341,9 +341,11 @@ RAW=$TMP/raw.tsv
 SEQ=0
 storm() {
 	local kind=$1 round=$2 cfg=$3 out
-	local args=(-d "$SECS" -j "$JOBS")
+	local args=(-d "$SECS" -j "$JOBS") bin=$B/${kind}_storm
 	[ "$kind" = connect ] && args+=(-p "$PORT")
-	out=$($B/${kind}_storm "${args[@]}" 2>&1)
+	# served: whole connections to a listener of its own (connect_storm -s)
+	[ "$kind" = served ] && bin=$B/connect_storm args+=(-s)
+	out=$($bin "${args[@]}" 2>&1)
 	if [ -n "$TPID" ] && ! kill -0 "$TPID" 2>/dev/null; then
 		NA["$cfg $kind"]="the tracer died during the run: $(last_line "$TMP/tracer.err")"
 		broken "$cfg under the $kind storm: ${NA["$cfg $kind"]}"
@@ -404,7 +406,7 @@ run_cfg() {
 	for kind in "${KINDS[@]}"; do
 		[ -n "${NA["$cfg $kind"]:-}" ] && continue
 		kind_runs "$kind" "$cfg" || continue
-		if [ "$kind" = connect ] || [ "$cfg" = libbpf-tools ] || [ -z "$TPID" ]; then
+		if [ "$kind" = connect ] || [ "$kind" = served ] || [ "$cfg" = libbpf-tools ] || [ -z "$TPID" ]; then
 			[ -n "$TPID" ] && stop_pid "$TPID"
 			TPID=
 			start_tracer "$cfg" "$kind" || { TPID=; continue; }
@@ -461,7 +463,7 @@ else
 		for kind in "${KINDS[@]}"; do
 			[ -n "${NA["none $kind"]:-}" ] && continue
 			# not in the per-probe table
-			[ "$kind" = switch ] || [ "$kind" = udp ] || [ "$kind" = syscall ] && continue
+			[ "$kind" = switch ] || [ "$kind" = udp ] || [ "$kind" = syscall ] || [ "$kind" = served ] && continue
 			args=(-d "$SECS" -j "$JOBS")
 			[ "$kind" = connect ] && args+=(-p "$PORT")
 			out=$($B/${kind}_storm "${args[@]}")
@@ -813,6 +815,7 @@ TABLE=$TMP/table.md
 	for kind in "${KINDS[@]}"; do
 		case $kind in
 		connect) wl="1. connect() to 127.0.0.1:$PORT (refused), $JOBS procs" ;;
+		served) wl="1b. a whole connection on 127.0.0.1: connect, accept, a byte each way, close, $JOBS procs" ;;
 		fork) wl="2. fork + exit + wait, $JOBS procs" ;;
 		dns) wl="2b. DNS query + answer, UDP 127.0.0.x:53 (www.example.com, not watched; private netns), $JOBS procs" ;;
 		switch) wl="2c. pipe ping-pong round trip (2 wakeups, 2+ context switches), $JOBS pairs" ;;
@@ -842,6 +845,9 @@ TABLE=$TMP/table.md
 	echo
 	echo "| figure | value | budget |"
 	echo "| --- | --- | --- |"
+	ratio_row connect "1. connect() storm to a closed port (unrelated)" empty "empty programs" bpftrace bpftrace libbpf-tools tcpstates
+	ratio_row served "1b. whole-connection storm (unrelated)" empty "empty programs" bpftrace bpftrace libbpf-tools tcpstates
+	ratio_row fork "2. fork/exit storm (unrelated)" empty "empty programs" bpftrace bpftrace libbpf-tools exitsnoop
 	read -r dm dlo dhi <<<"$(ratios dns aegismon 4 | stats)"
 	read -r em _ <<<"$(ratios dns empty 4 | stats)"
 	if [ -n "${dm:-}" ]; then
