@@ -180,18 +180,14 @@ find_tool() {
 
 # ---------- tracers ----------
 
-# The empty programs mirror aegismon's connect() hooks: the syscall
-# tracepoints, or cgroup/connect4 + connect6 with raw_tp/tcp_destroy_sock,
-# whichever aegismon's BPF objects carry (their section names; not the
-# binary: the libbpf linked into it knows every section name); the other set
-# is left out.
+# The empty programs mirror the connect() hooks aegismon uses here, as its
+# start line says: cgroup/connect4 + connect6 with raw_tp/tcp_destroy_sock,
+# or the syscall tracepoints (its fallback); the other set is left out.
 EMPTY_ARGS=()
-if cat build/*.bpf.o 2>/dev/null | grep -aq 'cgroup/connect4'; then
-	cat build/*.bpf.o | grep -aq 'syscalls/sys_enter_connect' ||
-		EMPTY_ARGS+=(-x sys_enter_connect -x sys_exit_connect)
-else
-	EMPTY_ARGS+=(-x connect4 -x connect6 -x tcp_destroy_sock)
-fi
+case $("$AEGISMON" trace --no-config --duration 0.2 2>&1 >/dev/null | grep -o 'connect() via [^)]*') in
+*cgroup*) EMPTY_ARGS+=(-x sys_enter_connect -x sys_exit_connect) ;;
+*) EMPTY_ARGS+=(-x connect4 -x connect6 -x tcp_destroy_sock) ;;
+esac
 
 # wait_line FILE PATTERN TIMEOUT_S PID: until the file has the pattern.
 wait_line() {
