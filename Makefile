@@ -76,7 +76,7 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BUILD)/
 		-I$(dir $(VMLINUX)) -Ibpf -c $< -o $@
 	llvm-strip -g $@ 2>/dev/null || true
 
-$(BUILD)/%_perf.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BUILD)
+$(BUILD)/%_perf.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BUILD)/.dirs
 	$(CLANG) -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -DAEGIS_PERFBUF -g -O2 -Wall -Werror \
 		-I$(dir $(VMLINUX)) -Ibpf -c $< -o $@
 	llvm-strip -g $@ 2>/dev/null || true
@@ -107,7 +107,7 @@ $(BUILD)/tests/fake_agent: tests/e2e/fake_agent.c | $(BUILD)/.dirs
 $(BUILD)/tests/deny_connect: tests/e2e/deny_connect.c | $(BUILD)/.dirs
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< $(STATIC_LIBS) -o $@
 
-$(BUILD)/tests/bpf_portable: tests/e2e/bpf_portable.c | $(BUILD)
+$(BUILD)/tests/bpf_portable: tests/e2e/bpf_portable.c | $(BUILD)/.dirs
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< $(STATIC_LIBS) -o $@
 
 unit: $(UNIT_BINS)

@@ -114,6 +114,22 @@ check_fallbacks() {
 	return 0
 }
 
+# overflow_events WHAT: with the reader stopped (SIGSTOP), a storm of the
+# impostor at $WORK/evil/AliYunDun overflows the event buffer; the loss must
+# show in the diagnosis of the next agent exit (WHAT: for the failure
+# message); the count is left in $lost
+overflow_events() {
+	kill -STOP "$TRACE_PID"
+	"$WORK/evil/AliYunDun" storm 2000 >/dev/null
+	kill -CONT "$TRACE_PID"
+	sleep 0.6 # the loss counter reaches the correlator with the next 250 ms tick
+	start_agent AliYunDun exit 77 0
+	wait "$LAST_PID"
+	wait_diag agent_exited ".subject.exit_code==77"
+	lost=$(diag agent_exited .events_lost ".subject.exit_code==77")
+	[ "$lost" -gt 0 ] || fail "$1 but the diagnosis says events_lost=$lost"
+}
+
 # stop_trace: SIGINT, wait, exit status in $TRACE_RC
 stop_trace() {
 	kill -INT "$TRACE_PID"

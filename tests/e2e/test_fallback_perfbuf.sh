@@ -14,15 +14,7 @@ install_agent AliYunDun
 mkdir -p "$WORK/evil"
 install -m 0755 "$FAKE" "$WORK/evil/AliYunDun"
 start_trace --grace 60 --ringbuf-size 64
-kill -STOP "$TRACE_PID"
-"$WORK/evil/AliYunDun" storm 2000 >/dev/null
-kill -CONT "$TRACE_PID"
-sleep 0.6 # the loss counter reaches the correlator with the next 250 ms tick
-start_agent AliYunDun exit 77 0
-wait "$LAST_PID"
-wait_diag agent_exited ".subject.exit_code==77"
-lost=$(diag agent_exited .events_lost ".subject.exit_code==77")
-[ "$lost" -gt 0 ] || fail "the perf buffer overflowed but the diagnosis says events_lost=$lost"
+overflow_events "the perf buffer overflowed"
 stop_trace
 echo "   perf buffer full: $lost events lost, said in the diagnosis"
 pass "lifecycle, network and DNS through the perf buffer; its loss counted"

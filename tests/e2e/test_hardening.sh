@@ -88,15 +88,7 @@ grep -q '(\\x1b\]0;pwned\\x07\\x1b\[31m, uid 0)' "$WORK/text.out" || fail "text 
 
 # 4. the ring buffer full: the reader stopped (SIGSTOP) while an impostor storm
 # fills the 64 KiB buffer; the loss is counted and shown in the next diagnosis
-kill -STOP "$TRACE_PID"
-"$WORK/evil/AliYunDun" storm 2000 >/dev/null
-kill -CONT "$TRACE_PID"
-sleep 0.6 # the loss counter reaches the correlator with the next 250 ms tick
-start_agent AliYunDun exit 77 0
-wait "$LAST_PID"
-wait_diag agent_exited ".subject.exit_code==77"
-lost=$(diag agent_exited .events_lost ".subject.exit_code==77")
-[ "$lost" -gt 0 ] || fail "events were lost but the diagnosis says events_lost=$lost"
+overflow_events "events were lost"
 wait_for 10 grep -q '^aegismon_events_lost_total [1-9]' "$WORK/m.prom" || fail "lost events not in the metrics"
 echo "   ring buffer full: $lost events lost, said in the diagnosis"
 
