@@ -201,8 +201,10 @@ int on_connect_enter(struct syscall_trace_enter *ctx)
 	return 0;
 }
 
+/* The connect event of pc; timed: duration_ns since pc->start_ns (the
+ * syscall exit, a socket destroyed), else 0 (at the cgroup hook itself). */
 static __always_inline void emit_connect(void *ctx, const struct pending_connect *pc, __s32 ret,
-					 __u8 proto, __u64 now_ns)
+					 __u8 proto, bool timed)
 {
 	struct aegis_connect *ev;
 
@@ -216,7 +218,7 @@ static __always_inline void emit_connect(void *ctx, const struct pending_connect
 	ev->flags = pc->flags;
 	ev->netns = current_netns();
 	ev->fd = pc->fd;
-	ev->duration_ns = now_ns ? ev->hdr.ts_ns - pc->start_ns : 0;
+	ev->duration_ns = timed ? ev->hdr.ts_ns - pc->start_ns : 0;
 	submit_event(ev);
 }
 
@@ -259,7 +261,7 @@ static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 fam
 	ret = bpf_get_retval();
 	pc.start_ns = bpf_ktime_get_ns();
 	if (ret || proto != IPPROTO_TCP) {
-		emit_connect(ctx, &pc, ret, proto, 0);
+		emit_connect(ctx, &pc, ret, proto, false);
 		return;
 	}
 	cookie = bpf_get_socket_cookie(ctx);
@@ -297,7 +299,7 @@ int BPF_PROG(on_tcp_destroy_sock, const struct sock *sk)
 	pc = bpf_map_lookup_elem(&presyn_connects, &cookie);
 	if (!pc)
 		return 0;
-	emit_connect(ctx, pc, -ENETUNREACH, IPPROTO_TCP, 1);
+	emit_connect(ctx, pc, -ENETUNREACH, IPPROTO_TCP, true);
 	bpf_map_delete_elem(&presyn_connects, &cookie);
 	return 0;
 }
@@ -323,23 +325,10 @@ int on_connect_exit(struct syscall_trace_exit *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_connect *pc = bpf_map_lookup_elem(&pending_connects, &id);
-	struct aegis_connect *ev;
-	struct task_struct *task;
 
 	if (!pc)
 		return 0;
-	task = (struct task_struct *)bpf_get_current_task();
-	ev = reserve_event(AEGIS_EV_CONNECT, sizeof(*ev), task);
-	if (ev) {
-		ev->tuple = pc->tuple;
-		ev->tuple.proto = fd_protocol(pc->fd);
-		ev->ret = (__s32)ctx->ret;
-		ev->flags = pc->flags;
-		ev->netns = current_netns();
-		ev->fd = pc->fd;
-		ev->duration_ns = ev->hdr.ts_ns - pc->start_ns;
-		submit_event(ev);
-	}
+	emit_connect(ctx, pc, (__s32)ctx->ret, fd_protocol(pc->fd), true);
 	bpf_map_delete_elem(&pending_connects, &id);
 	return 0;
 }
