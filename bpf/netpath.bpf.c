@@ -62,12 +62,19 @@ struct {
 	__type(value, __u8);
 } endpoint_ports SEC(".maps");
 
-/* connect() in progress, keyed by pid_tgid: sys_enter to sys_exit. */
+/* connect() in progress, keyed by pid_tgid: sys_enter to sys_exit. The
+ * process fields are kept where the outcome is seen out of its context (the
+ * sockops and sock_release programs of the agent scope). */
 struct pending_connect {
 	struct aegis_tuple tuple;
 	__u64 start_ns;
 	__u32 flags;
 	__u32 fd;
+	__u32 pid;
+	__u32 tgid;
+	__u32 uid;
+	__u32 pad;
+	char comm[AEGIS_COMM_LEN];
 };
 
 struct {
@@ -260,6 +267,10 @@ static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 fam
 		return;
 	ret = bpf_get_retval();
 	pc.start_ns = bpf_ktime_get_ns();
+	pc.pid = (__u32)id;
+	pc.tgid = id >> 32;
+	pc.uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(pc.comm, sizeof(pc.comm));
 	if (ret || proto != IPPROTO_TCP) {
 		emit_connect(ctx, &pc, ret, proto, false);
 		return;
@@ -356,6 +367,18 @@ static __always_inline void sock_tuple(const struct sock *sk, struct aegis_tuple
 	}
 }
 
+/* The header of a TCP state event: the process that connected, not the
+ * context the state changed in (softirq, a timer). */
+static __always_inline void fill_hdr_watched(struct aegis_hdr *hdr, const struct watched_sock *ws)
+{
+	fill_hdr_raw(hdr, AEGIS_EV_TCP_STATE, sizeof(struct aegis_tcp));
+	hdr->pid = ws->pid;
+	hdr->tgid = ws->tgid;
+	hdr->ppid = 0;
+	hdr->uid = ws->uid;
+	__builtin_memcpy(hdr->comm, ws->comm, sizeof(hdr->comm));
+}
+
 static __always_inline void watch_new_connect(void *ctx, const struct sock *sk)
 {
 	__u64 id = bpf_get_current_pid_tgid(), key = (__u64)sk, cookie;
@@ -432,12 +455,7 @@ int BPF_PROG(on_sock_set_state, const struct sock *sk, int oldstate, int newstat
 
 	ev = reserve_raw(sizeof(*ev));
 	if (ev) {
-		fill_hdr_raw(&ev->hdr, AEGIS_EV_TCP_STATE, sizeof(*ev));
-		ev->hdr.pid = ws->pid;
-		ev->hdr.tgid = ws->tgid;
-		ev->hdr.ppid = 0;
-		ev->hdr.uid = ws->uid;
-		__builtin_memcpy(ev->hdr.comm, ws->comm, sizeof(ev->hdr.comm));
+		fill_hdr_watched(&ev->hdr, ws);
 		sock_tuple(sk, &ev->tuple);
 		ev->oldstate = oldstate;
 		ev->newstate = newstate;
@@ -475,6 +493,165 @@ int BPF_PROG(on_tcp_receive_reset, struct sock *sk)
 	if (ws)
 		ws->flags |= AEGIS_NET_RST;
 	return 0;
+}
+
+/* ---- TCP state in the agent scope: sockops on the agent's cgroups ----
+ *
+ * The tracepoints above run for every TCP socket of the host. In the agent
+ * scope a sockops program on the agent's cgroups runs only for the sockets
+ * created there: at the connect (TCP_CONNECT_CB, the SYN about to leave) and,
+ * for the sockets it asks it for, at each state change (STATE_CB). Refused and
+ * timed out come from sk_err, SYN retransmissions from total_retrans, so
+ * tcp_receive_reset and tcp_retransmit_skb are not needed; a connect that
+ * never reached TCP_CONNECT_CB failed at the route lookup, seen at
+ * cgroup/sock_release.
+ */
+
+#define ECONNREFUSED 111
+#define ECONNRESET 104
+#define EPIPE 32
+
+static __always_inline struct tcp_sock *ops_tcp_sock(const struct bpf_sock_ops *skops)
+{
+	struct bpf_sock *sk = skops->sk;
+
+	return sk ? bpf_skc_to_tcp_sock(sk) : NULL;
+}
+
+static __always_inline void ops_tuple(const struct bpf_sock_ops *skops, struct aegis_tuple *t)
+{
+	t->family = (__u16)skops->family;
+	t->proto = IPPROTO_TCP;
+	t->sport = (__u16)skops->local_port;
+	t->dport = (__u16)__builtin_bswap32(skops->remote_port);
+	if (t->family == AF_INET) {
+		__u32 src = skops->local_ip4, dst = skops->remote_ip4;
+
+		__builtin_memcpy(t->saddr, &src, 4);
+		__builtin_memcpy(t->daddr, &dst, 4);
+	} else {
+		__u32 src6[4] = { skops->local_ip6[0], skops->local_ip6[1], skops->local_ip6[2],
+				  skops->local_ip6[3] };
+		__u32 dst6[4] = { skops->remote_ip6[0], skops->remote_ip6[1], skops->remote_ip6[2],
+				  skops->remote_ip6[3] };
+
+		__builtin_memcpy(t->saddr, src6, 16);
+		__builtin_memcpy(t->daddr, dst6, 16);
+	}
+}
+
+static __always_inline void ops_emit(struct bpf_sock_ops *ctx, struct tcp_sock *tp,
+				     const struct watched_sock *ws, int oldstate, int newstate,
+				     __u32 syn_retries, __u32 flags)
+{
+	struct sock *sk = &tp->inet_conn.icsk_inet.sk;
+	struct aegis_tcp *ev = reserve_raw(sizeof(*ev));
+
+	if (!ev)
+		return;
+	fill_hdr_watched(&ev->hdr, ws);
+	ops_tuple(ctx, &ev->tuple);
+	ev->oldstate = oldstate;
+	ev->newstate = newstate;
+	ev->syn_retries = (__u16)syn_retries;
+	ev->sk_err = sk->sk_err;
+	ev->sk_err_soft = sk->sk_err_soft;
+	ev->flags = flags;
+	ev->netns = sk->__sk_common.skc_net.net->ns.inum;
+	ev->sock_id = (__u64)tp;
+	ev->since_ns = ws->since_ns;
+	submit_event(ev);
+}
+
+/* A watched connect reached its SYN: watch the socket (by its address, as
+ * the tracepoints and kfree_skb know it) and ask for its state changes. */
+static __always_inline void ops_connect(struct bpf_sock_ops *ctx)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx), key;
+	struct watched_sock ws = {};
+	struct pending_connect *pc;
+	struct tcp_sock *tp;
+
+	pc = bpf_map_lookup_elem(&presyn_connects, &cookie);
+	if (!pc)
+		return;
+	ws.pid = pc->pid;
+	ws.tgid = pc->tgid;
+	ws.uid = pc->uid;
+	ws.flags = pc->flags;
+	__builtin_memcpy(ws.comm, pc->comm, sizeof(ws.comm));
+	bpf_map_delete_elem(&presyn_connects, &cookie);
+	tp = ops_tcp_sock(ctx);
+	if (!tp)
+		return;
+	key = (__u64)tp;
+	ws.since_ns = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&watched_socks, &key, &ws, BPF_ANY)) {
+		count(AEGIS_CNT_SOCKS_FULL);
+		return;
+	}
+	bpf_sock_ops_cb_flags_set(ctx, ctx->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
+	ops_emit(ctx, tp, &ws, TCP_CLOSE, TCP_SYN_SENT, 0, ws.flags);
+}
+
+static __always_inline void ops_state(struct bpf_sock_ops *ctx, int oldstate, int newstate)
+{
+	struct tcp_sock *tp = ops_tcp_sock(ctx);
+	/* read here, not in a conditional: the compiler would offset the ctx
+	 * pointer, which the verifier refuses */
+	__u32 retrans = ctx->total_retrans;
+	struct watched_sock *ws;
+	__u32 flags;
+	__u64 key;
+	int err;
+
+	/* the outcome of a connect, and the end of an established connection */
+	if (!tp || !(oldstate == TCP_SYN_SENT || newstate == TCP_CLOSE))
+		return;
+	key = (__u64)tp;
+	ws = bpf_map_lookup_elem(&watched_socks, &key);
+	if (!ws)
+		return;
+	flags = ws->flags;
+	err = tp->inet_conn.icsk_inet.sk.sk_err;
+	/* what tcp_reset() sets: a RST ended it */
+	if ((oldstate == TCP_SYN_SENT && err == ECONNREFUSED) || err == ECONNRESET || err == EPIPE)
+		flags |= AEGIS_NET_RST;
+	ops_emit(ctx, tp, ws, oldstate, newstate,
+		 oldstate == TCP_SYN_SENT ? retrans : ws->syn_retries, flags);
+	if (newstate == TCP_CLOSE)
+		bpf_map_delete_elem(&watched_socks, &key);
+}
+
+/* Returns 1: a sockops program's verdict is not used for these callbacks. */
+SEC("sockops")
+int on_sockops(struct bpf_sock_ops *ctx)
+{
+	if (ctx->op == BPF_SOCK_OPS_TCP_CONNECT_CB)
+		ops_connect(ctx);
+	else if (ctx->op == BPF_SOCK_OPS_STATE_CB)
+		ops_state(ctx, (int)ctx->args[0], (int)ctx->args[1]);
+	return 1;
+}
+
+/* A watched TCP connect whose socket is released before its SYN: the route
+ * lookup failed (ENETUNREACH, as tcp_destroy_sock infers in the host scope).
+ * Returns 1: the release goes on. */
+SEC("cgroup/sock_release")
+int on_sock_release(struct bpf_sock *ctx)
+{
+	struct pending_connect *pc;
+	__u64 cookie;
+
+	if (ctx->protocol != IPPROTO_TCP)
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	pc = bpf_map_lookup_elem(&presyn_connects, &cookie);
+	if (!pc)
+		return 1;
+	emit_connect(ctx, pc, -ENETUNREACH, IPPROTO_TCP, true);
+	bpf_map_delete_elem(&presyn_connects, &cookie);
+	return 1;
 }
 
 /* ---- netfilter drops ---- */

@@ -65,6 +65,7 @@ static bool has_cap(const struct __user_cap_data_struct data[2], int cap)
 /* --btf FILE: the kernel's types from FILE, for kernels without
  * /sys/kernel/btf/vmlinux (bpftool btf dump / gen min_core_btf). */
 static const char *custom_btf;
+static bool force_host_scope;
 
 void loader_set_btf(const char *path)
 {
@@ -234,6 +235,22 @@ void loader_plan(struct loader_plan *p)
 		snprintf(p->connect_why, sizeof(p->connect_why),
 			 "cgroup/connect4+6 with bpf_get_retval (5.18+), if cgroup v2 is mounted");
 	}
+	if (force_host_scope) {
+		p->host_scope = true;
+		snprintf(p->scope_why, sizeof(p->scope_why), "asked for (--net-scope host)");
+	} else if (p->syscall_connect) {
+		p->host_scope = true;
+		snprintf(p->scope_why, sizeof(p->scope_why),
+			 "the agent scope needs connect() by cgroup/connect4+6");
+	} else {
+		snprintf(p->scope_why, sizeof(p->scope_why),
+			 "sockops + cgroup/sock_release on the agent's cgroups (5.9+)");
+	}
+}
+
+void loader_set_host_scope(bool host)
+{
+	force_host_scope = host;
 }
 
 void loader_plan_summary(const struct loader_plan *p, char *buf, size_t len)
@@ -420,27 +437,6 @@ int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr,
 	return bpf_map_update_elem(fd, &key, &val, BPF_ANY) ? -errno : 0;
 }
 
-/* The cgroup v2 root: every socket of every process lives below it, in any
- * network namespace, so the DNS programs attached there see all DNS. */
-static int open_cgroup2_root(struct loader *l)
-{
-	struct mntent *m;
-	FILE *f = setmntent("/proc/self/mounts", "re");
-
-	if (!f)
-		return -1;
-	while ((m = getmntent(f))) {
-		if (strcmp(m->mnt_type, "cgroup2") == 0) {
-			snprintf(l->cgroup_path, sizeof(l->cgroup_path), "%s", m->mnt_dir);
-			break;
-		}
-	}
-	endmntent(f);
-	if (!l->cgroup_path[0])
-		return -1;
-	return open(l->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
-
 static int fill_domains(struct loader *l, const struct domain_set *doms)
 {
 	int fd = bpf_map__fd(l->dns->maps.dns_suffixes);
@@ -541,52 +537,33 @@ int loader_set_domains(struct loader *l, const struct domain_set *old, const str
 	return rc;
 }
 
-/* Attach cgroup programs to the cgroup v2 root (multi: other users' programs
- * stay) and take them out of attach_all. */
-static void attach_cgroup_progs(struct loader *l, struct bpf_object_skeleton *sk,
-				struct bpf_program **progs, size_t n)
+/* Cgroup programs are attached by the scope, not by attach_all. */
+static void scope_progs(struct loader *l, struct bpf_program **progs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct bpf_link *link =
-			l->cgroup_fd >= 0 ? bpf_program__attach_cgroup(progs[i], l->cgroup_fd) : NULL;
-		size_t o = strlen(l->failed_names);
-
 		bpf_program__set_autoattach(progs[i], false);
-		if (!link) {
-			snprintf(l->failed_names + o, sizeof(l->failed_names) - o, "%s%s%s",
-				 o ? ", " : "", bpf_program__name(progs[i]),
-				 l->cgroup_fd < 0 ? " (no cgroup v2 mount)" : "");
-			l->failed++;
-			continue;
-		}
-		for (int k = 0; k < sk->prog_cnt; k++)
-			if (*sk->progs[k].prog == progs[i])
-				*sk->progs[k].link = link;
-		l->attached++;
+		if (bpf_program__autoload(progs[i]))
+			netscope_add_prog(&l->scope, progs[i]);
 	}
 }
 
-static void attach_dns(struct loader *l)
+static void scope_dns(struct loader *l)
 {
 	struct bpf_program *cg_progs[] = {
-		l->plan.no_loop ? l->dns->progs.dns_egress_bounded : l->dns->progs.dns_egress,
-		l->plan.no_loop ? l->dns->progs.dns_ingress_bounded : l->dns->progs.dns_ingress,
+		l->dns->progs.dns_egress, l->dns->progs.dns_ingress,
+		l->dns->progs.dns_egress_bounded, l->dns->progs.dns_ingress_bounded,
 	};
 
-	/* the variant not chosen is not loaded: keep attach_all off it too */
-	bpf_program__set_autoattach(l->dns->progs.dns_egress, false);
-	bpf_program__set_autoattach(l->dns->progs.dns_ingress, false);
-	bpf_program__set_autoattach(l->dns->progs.dns_egress_bounded, false);
-	bpf_program__set_autoattach(l->dns->progs.dns_ingress_bounded, false);
-	attach_cgroup_progs(l, l->dns->skeleton, cg_progs, 2);
+	/* the variant not chosen is not loaded, and not added */
+	scope_progs(l, cg_progs, sizeof(cg_progs) / sizeof(cg_progs[0]));
 }
 
-static void attach_netpath(struct loader *l)
+static void scope_netpath(struct loader *l)
 {
-	struct bpf_program *cg_progs[] = { l->net->progs.on_connect4, l->net->progs.on_connect6 };
+	struct bpf_program *cg_progs[] = { l->net->progs.on_connect4, l->net->progs.on_connect6,
+					   l->net->progs.on_sockops, l->net->progs.on_sock_release };
 
-	if (l->connect_hook == LOADER_CONNECT_CGROUP)
-		attach_cgroup_progs(l, l->net->skeleton, cg_progs, 2);
+	scope_progs(l, cg_progs, sizeof(cg_progs) / sizeof(cg_progs[0]));
 }
 
 /*
@@ -597,19 +574,27 @@ static void attach_netpath(struct loader *l)
  */
 static enum loader_connect_hook choose_connect_hook(const struct loader *l)
 {
-	return l->plan.syscall_connect || l->cgroup_fd < 0 ? LOADER_CONNECT_SYSCALL
-							   : LOADER_CONNECT_CGROUP;
+	return l->plan.syscall_connect || !l->scope.mount[0] ? LOADER_CONNECT_SYSCALL
+							     : LOADER_CONNECT_CGROUP;
 }
 
 static void select_connect_progs(struct loader *l)
 {
 	bool cg = l->connect_hook == LOADER_CONNECT_CGROUP;
 
+	bool agent = cg && l->scope.agent_scope;
+
 	bpf_program__set_autoload(l->net->progs.on_connect4, cg);
 	bpf_program__set_autoload(l->net->progs.on_connect6, cg);
-	bpf_program__set_autoload(l->net->progs.on_tcp_destroy_sock, cg);
 	bpf_program__set_autoload(l->net->progs.on_connect_enter, !cg);
 	bpf_program__set_autoload(l->net->progs.on_connect_exit, !cg);
+	/* TCP state: sockops on the agent's cgroups, or tracepoints on the host */
+	bpf_program__set_autoload(l->net->progs.on_sockops, agent);
+	bpf_program__set_autoload(l->net->progs.on_sock_release, agent);
+	bpf_program__set_autoload(l->net->progs.on_tcp_destroy_sock, cg && !agent);
+	bpf_program__set_autoload(l->net->progs.on_sock_set_state, !agent);
+	bpf_program__set_autoload(l->net->progs.on_tcp_retransmit, !agent);
+	bpf_program__set_autoload(l->net->progs.on_tcp_receive_reset, !agent);
 }
 
 const char *loader_connect_hook_name(enum loader_connect_hook h)
@@ -963,7 +948,6 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 	int rc;
 
 	memset(l, 0, sizeof(*l));
-	l->cgroup_fd = -1;
 	libbpf_set_print(print_libbpf);
 
 	loader_plan(&l->plan);
@@ -1006,22 +990,36 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 	}
 
 	/* the network family shares the ring buffer, counters and pid set */
-	l->cgroup_fd = open_cgroup2_root(l);
+	netscope_init(&l->scope, !l->plan.host_scope); /* no cgroup2: syscall connect, no DNS */
+	if (!l->scope.mount[0])
+		l->scope.agent_scope = false;
 	load_netpath(l, eps);
 	load_dns(l, doms);
 	load_sched(l);
 
 	attach_all(l, l->skel->obj, l->skel->skeleton);
 	if (l->net) {
-		attach_netpath(l);
+		scope_netpath(l);
 		attach_all(l, l->net->obj, l->net->skeleton);
 	}
 	if (l->dns) {
-		attach_dns(l);
+		scope_dns(l);
 		attach_all(l, l->dns->obj, l->dns->skeleton);
 	}
 	if (l->sched)
 		attach_all(l, l->sched->obj, l->sched->skeleton);
+	{
+		/* on the root for now: the agent's cgroups come with loader_follow_agent */
+		size_t want = l->scope.nprogs, o = strlen(l->failed_names);
+		char failed[192] = "";
+		int n = netscope_start(&l->scope, failed, sizeof(failed));
+
+		if (failed[0])
+			snprintf(l->failed_names + o, sizeof(l->failed_names) - o, "%s%s",
+				 o ? ", " : "", failed);
+		l->attached += (unsigned)n;
+		l->failed += (unsigned)(want - (size_t)n);
+	}
 	if (l->attached == 0) {
 		snprintf(err, errlen, "no probe could be attached (%s)", l->failed_names);
 		loader_close(l);
@@ -1034,6 +1032,7 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 
 void loader_close(struct loader *l)
 {
+	netscope_close(&l->scope);
 	ring_buffer__free(l->rb);
 	l->rb = NULL;
 	perf_buffer__free(l->pb);
@@ -1046,9 +1045,6 @@ void loader_close(struct loader *l)
 	l->dns = NULL;
 	sched_bpf__destroy(l->sched);
 	l->sched = NULL;
-	if (l->cgroup_fd >= 0)
-		close(l->cgroup_fd);
-	l->cgroup_fd = -1;
 	lifecycle_bpf__destroy(l->skel);
 	l->skel = NULL;
 }
@@ -1076,6 +1072,16 @@ int loader_track(struct loader *l, uint32_t tgid)
 	return bpf_map_update_elem(bpf_map__fd(l->skel->maps.agent_pids), &tgid, &flags, BPF_ANY)
 		       ? -errno
 		       : 0;
+}
+
+int loader_follow_agent(struct loader *l, pid_t pid)
+{
+	return netscope_follow(&l->scope, pid);
+}
+
+int loader_refresh_scope(struct loader *l)
+{
+	return netscope_refresh(&l->scope);
 }
 
 int loader_untrack(struct loader *l, uint32_t tgid)

@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 #include "events.h"
+#include "netscope.h"
 
 struct lifecycle_bpf;
 struct netpath_bpf;
@@ -41,11 +42,14 @@ struct loader_plan {
 	bool drop_site;  /* netfilter drops told by the site that freed them (< 5.17) */
 	bool no_loop;    /* DNS name walk as a bounded loop, without bpf_loop (< 5.17) */
 	bool syscall_connect; /* connect() by syscall tracepoints, not cgroup/connect4+6 (< 5.18) */
+	bool host_scope; /* network programs on the cgroup v2 root and TCP tracepoints,
+			  * not on the agent's cgroups */
 	char perfbuf_why[96];
 	char classic_why[96];
 	char drop_why[96];
 	char loop_why[96];
 	char connect_why[96];
+	char scope_why[96];
 };
 
 /* Probe the kernel (program and map types need root) and read the switches. */
@@ -60,9 +64,8 @@ struct loader {
 	struct netpath_bpf *net;
 	struct dns_bpf *dns;
 	struct sched_bpf *sched;      /* run-queue waits of agent threads; NULL if it did not load */
-	int cgroup_fd;              /* cgroup v2 root the cgroup programs are attached to */
+	struct netscope scope;        /* where the cgroup programs are attached */
 	enum loader_connect_hook connect_hook;
-	char cgroup_path[256];
 	struct ring_buffer *rb;
 	struct perf_buffer *pb;       /* instead of rb when plan.perfbuf */
 	struct loader_plan plan;
@@ -85,6 +88,9 @@ void loader_set_verbose(bool verbose);
 bool loader_mark_victim_takes_task(void);
 /* Use the kernel types in path instead of /sys/kernel/btf/vmlinux (NULL: the kernel's). */
 void loader_set_btf(const char *path);
+/* --net-scope host: the network programs on the whole host, as before the
+ * agent scope (also sees other processes' connects to the endpoints). */
+void loader_set_host_scope(bool host);
 
 const char *loader_connect_hook_name(enum loader_connect_hook h);
 
@@ -99,6 +105,12 @@ int loader_epoll_fd(const struct loader *l);
 int loader_consume(struct loader *l);
 
 int loader_track(struct loader *l, uint32_t tgid);
+/* An agent process (at start, at exec): in the agent scope its cgroup gets
+ * the network programs. 1 when the scope changed, 0 when not, -errno. */
+int loader_follow_agent(struct loader *l, pid_t pid);
+/* Once a second and at agent exits: let go of removed agent cgroups, back
+ * to the root when no agent cgroup has a process. 1 when the scope changed. */
+int loader_refresh_scope(struct loader *l);
 int loader_untrack(struct loader *l, uint32_t tgid);
 /* Add one address (a learned endpoint) or a CIDR to the kernel endpoint set. */
 int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr, unsigned prefixlen);

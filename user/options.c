@@ -122,6 +122,10 @@ void usage_trace(void *out)
 	      "      --no-config          do not read a config file\n"
 	      "      --check-config       check the config file and the options, print the\n"
 	      "                           effective settings, exit (0 valid, 2 invalid)\n"
+	      "      --net-scope SCOPE    agent (default): the network probes on the agent's\n"
+	      "                           cgroups only, the rest of the host pays nothing;\n"
+	      "                           host: on every cgroup, also other processes' connects\n"
+	      "                           to the endpoints\n"
 	      "      --btf FILE           kernel types from FILE, for a kernel without\n"
 	      "                           /sys/kernel/btf/vmlinux (see README, Kernel support)\n"
 	      "  -v, --verbose            libbpf and loader details on stderr\n"
@@ -237,6 +241,7 @@ enum opt_id {
 	OPT_RECORD,
 	OPT_REPORT,
 	OPT_BTF,
+	OPT_NET_SCOPE,
 	OPT_PID,
 	OPT_CAUSE,
 	OPT_REMEDIATION,
@@ -272,6 +277,7 @@ static const struct opt_def opt_defs[] = {
 	{ "record", OPT_RECORD, true, false },
 	{ "report", OPT_REPORT, true, false },
 	{ "btf", OPT_BTF, true, true },
+	{ "net-scope", OPT_NET_SCOPE, true, true },
 	{ "pid", OPT_PID, true, false },
 	{ "cause", OPT_CAUSE, true, false },
 	{ "agent-root", OPT_AGENT_ROOT, true, true },
@@ -505,6 +511,16 @@ static int apply_id(struct options *o, int id, const char *v, enum opt_src src, 
 	case OPT_RINGBUF:
 		if (parse_uint(v, 64, 1048576, &o->ringbuf_kib) || (o->ringbuf_kib & (o->ringbuf_kib - 1))) {
 			snprintf(err, errlen, "'%s' is not a power of two from 64 to 1048576 KiB", v);
+			return -1;
+		}
+		return 0;
+	case OPT_NET_SCOPE:
+		if (!strcmp(v, "agent"))
+			o->host_scope = false;
+		else if (!strcmp(v, "host"))
+			o->host_scope = true;
+		else {
+			snprintf(err, errlen, "'%s' is not agent or host", v);
 			return -1;
 		}
 		return 0;
@@ -829,6 +845,7 @@ void options_dump(void *stream, const struct options *o)
 	fprintf(out, "ringbuf-size = %u\n", o->ringbuf_kib);
 	if (o->btf)
 		fprintf(out, "btf = %s\n", o->btf);
+	fprintf(out, "net-scope = %s\n", o->host_scope ? "host" : "agent");
 	for (int i = 0; i < o->nsyslog; i++)
 		fprintf(out, "syslog = %s\n", o->syslog_urls[i]);
 	fprintf(out, "syslog-facility = %s\n", syslog_facility_name(o->syslog_facility));

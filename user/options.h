@@ -54,6 +54,7 @@ struct options {
 	const char *metrics;     /* Prometheus textfile, or NULL */
 	const char *record;      /* --record FILE: every event, for replay */
 	const char *btf;         /* --btf FILE: kernel types for a kernel without BTF */
+	bool host_scope;         /* --net-scope host: network probes on every cgroup */
 	const char *report;      /* --report FILE: the HTML report at the end */
 	unsigned only_pid;       /* --pid: print only what concerns it (0: all) */
 	int only_cause;          /* --cause: print only these diagnoses (-1: all) */

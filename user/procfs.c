@@ -176,3 +176,31 @@ int proc_for_each_pid(int (*fn)(int pid, void *ctx), void *ctx)
 	closedir(d);
 	return rc;
 }
+
+int proc_parse_cgroup2(const char *buf, size_t len, char *rel, size_t rel_len)
+{
+	static const char deleted[] = " (deleted)";
+	const size_t dl = sizeof(deleted) - 1;
+	size_t off = 0;
+
+	while (off < len) {
+		const char *line = buf + off, *nl = memchr(line, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - line) : len - off;
+
+		off += n + 1;
+		if (n < 3 || memcmp(line, "0::", 3))
+			continue;
+		line += 3;
+		n -= 3;
+		if (n == 0 || line[0] != '/' || n >= rel_len || memchr(line, '\0', n) ||
+		    (n >= dl && !memcmp(line + n - dl, deleted, dl)))
+			return -ENOENT;
+		for (size_t i = 0; i + 3 <= n; i++)
+			if (!memcmp(line + i, "/..", 3) && (i + 3 == n || line[i + 3] == '/'))
+				return -ENOENT;
+		memcpy(rel, line, n);
+		rel[n] = '\0';
+		return 0;
+	}
+	return -ENOENT;
+}

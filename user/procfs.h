@@ -18,6 +18,11 @@ struct proc_stat {
 int proc_parse_stat(const char *buf, size_t len, struct proc_stat *out);
 
 /* readlink /proc/<pid>/exe; "" and -1 when gone or not permitted. */
+/* The cgroup v2 path of a process from the text of /proc/PID/cgroup (its
+ * "0::" line; buf need not end in NUL) into rel. 0, or -ENOENT: no cgroup v2
+ * line, a removed cgroup (" (deleted)"), a path from outside our cgroup
+ * namespace ("/../x"), or one longer than rel. */
+int proc_parse_cgroup2(const char *buf, size_t len, char *rel, size_t rel_len);
 int proc_read_exe(int pid, char *buf, size_t len);
 int proc_read_stat(int pid, struct proc_stat *out);
 /* Owner uid of /proc/<pid> (the real uid of the process). */

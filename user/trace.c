@@ -66,6 +66,8 @@ struct session {
 	uint64_t diagnoses_shown;
 	uint32_t diag_seq;           /* diagnoses so far: what a record's annotations refer to */
 	bool daemon;                 /* aegismon run */
+	bool started;                /* the start line is out: scope changes are said */
+	bool scope_complained;
 	struct syslog_target syslog[4];
 	int nsyslog;
 	int json_fd;                 /* --json-log, or -1 */
@@ -470,6 +472,33 @@ static void ingest(struct session *s, const struct ev *e)
 	correlator_feed(s->corr, e);
 }
 
+/* Where the network programs run, said when it changes after the start. */
+static void scope_said(struct session *s, int changed)
+{
+	char where[320];
+
+	if (changed != 1 || !s->started)
+		return;
+	netscope_describe(&s->loader.scope, where, sizeof(where));
+	status_clear(s);
+	fprintf(stderr, "aegismon: network scope: %s\n", where);
+}
+
+/* An agent process: its cgroup gets the network programs (agent scope). */
+static void follow_agent(struct session *s, int pid)
+{
+	int rc = loader_follow_agent(&s->loader, pid);
+
+	if (rc < 0 && rc != -ENOENT && rc != -ESRCH && !s->scope_complained) {
+		status_clear(s);
+		fprintf(stderr, "aegismon: cannot put the network probes on the cgroup of pid %d "
+			"(%s); they stay where they are%s%s\n", pid, strerror(-rc),
+			s->loader.scope.last_error[0] ? ": " : "", s->loader.scope.last_error);
+		s->scope_complained = true;
+	}
+	scope_said(s, rc);
+}
+
 /* What the kernel cannot cheaply tell: the executables, read while the
  * processes still exist. */
 static void enrich(struct session *s, struct ev *e)
@@ -481,6 +510,13 @@ static void enrich(struct session *s, struct ev *e)
 			snprintf(e->exe, sizeof(e->exe), "%s", e->exec.filename);
 		if (agent_identify(&s->env, e->hdr.comm, e->exe) == IDENT_IMPOSTOR)
 			loader_untrack(&s->loader, e->hdr.tgid); /* no more events for it */
+		else
+			follow_agent(s, (int)e->hdr.tgid);
+		break;
+	case AEGIS_EV_EXIT:
+		/* the last process of an agent cgroup may be gone: the root may
+		 * have to watch for the next start */
+		scope_said(s, loader_refresh_scope(&s->loader));
 		break;
 	case AEGIS_EV_SIGNAL:
 		proc_read_exe((int)e->signal.sender_tgid, e->sender_exe, sizeof(e->sender_exe));
@@ -533,6 +569,8 @@ static int seed_one(int pid, void *ctx)
 	proc_read_exe(pid, e->exe, sizeof(e->exe));
 	if (agent_identify(&s->env, e->hdr.comm, e->exe) == IDENT_IMPOSTOR)
 		loader_untrack(&s->loader, (uint32_t)pid);
+	else
+		follow_agent(s, pid);
 	ingest(s, e);
 	return 0;
 }
@@ -667,6 +705,11 @@ static void reload(struct session *s)
 			next.ringbuf_kib, s->opt.ringbuf_kib);
 		next.ringbuf_kib = s->opt.ringbuf_kib;
 	}
+	if (next.host_scope != s->opt.host_scope) {
+		fprintf(stderr, "aegismon: reload: net-scope %s applies at the next start (it stays %s)\n",
+			next.host_scope ? "host" : "agent", s->opt.host_scope ? "host" : "agent");
+		next.host_scope = s->opt.host_scope;
+	}
 
 	if (outputs)
 		for (int i = 0; i < s->nsyslog; i++) {
@@ -777,6 +820,40 @@ static int setup_fds(int *sigfd, int *timerfd, int *epfd, int rbfd)
 	return 0;
 }
 
+/* "N probes attached in X ms (...)": what runs, where, and what could not. */
+static void start_line(struct session *s)
+{
+	fprintf(stderr, "aegismon: %u probes attached in %.1f ms", s->loader.attached,
+		(double)s->loader.attach_ns / 1e6);
+	if (s->loader.net)
+		fprintf(stderr, " (connect() via %s)",
+			loader_connect_hook_name(s->loader.connect_hook));
+	if (s->loader.scope.nprogs) {
+		char where[320];
+
+		netscope_describe(&s->loader.scope, where, sizeof(where));
+		fprintf(stderr, "; network scope: %s", where);
+	}
+	if (s->loader.failed)
+		fprintf(stderr, "; %u failed to attach: %s", s->loader.failed,
+			s->loader.failed_names);
+	{
+		char fb[128];
+
+		/* a fallback in use is said: it changes what can be seen */
+		loader_plan_summary(&s->loader.plan, fb, sizeof(fb));
+		if (fb[0])
+			fprintf(stderr, "; fallbacks: %s", fb);
+	}
+	if (s->env.install.found)
+		fprintf(stderr, "; agent root %s", s->env.install.root);
+	else
+		fprintf(stderr, "; no agent install under %s%s%s", s->env.roots[0],
+			s->env.nroots > 1 ? " or " : "", s->env.nroots > 1 ? s->env.roots[1] : "");
+	fputc('\n', stderr);
+	s->started = true;
+}
+
 static int run_loop(struct session *s, uint64_t start_ns)
 {
 	int sigfd = -1, timerfd = -1, epfd = -1, rc;
@@ -822,6 +899,7 @@ static int run_loop(struct session *s, uint64_t start_ns)
 				/* events first, then the tick that may judge their silence */
 				loader_consume(&s->loader);
 				feed_marker(s, AEGIS_EV_TICK);
+				scope_said(s, loader_refresh_scope(&s->loader));
 				if (s->rem)
 					remediator_tick(s->rem, clock_mono_ns());
 				sample_resources(s);
@@ -917,6 +995,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	open_json_log(s);
 	loader_set_verbose(s->opt.verbose);
 	loader_set_btf(s->opt.btf);
+	loader_set_host_scope(s->opt.host_scope);
 	rc = loader_check_env(err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "aegismon: %s\n", err);
@@ -961,28 +1040,6 @@ static int session_main(int argc, char **argv, bool daemon)
 	}
 	/* loading parsed the kernel BTF (megabytes): give that heap back */
 	malloc_trim(0);
-	fprintf(stderr, "aegismon: %u probes attached in %.1f ms", s->loader.attached,
-		(double)s->loader.attach_ns / 1e6);
-	if (s->loader.net)
-		fprintf(stderr, " (connect() via %s)",
-			loader_connect_hook_name(s->loader.connect_hook));
-	if (s->loader.failed)
-		fprintf(stderr, "; %u failed to attach: %s", s->loader.failed,
-			s->loader.failed_names);
-	{
-		char fb[128];
-
-		/* a fallback in use is said: it changes what can be seen */
-		loader_plan_summary(&s->loader.plan, fb, sizeof(fb));
-		if (fb[0])
-			fprintf(stderr, "; fallbacks: %s", fb);
-	}
-	if (s->env.install.found)
-		fprintf(stderr, "; agent root %s", s->env.install.root);
-	else
-		fprintf(stderr, "; no agent install under %s%s%s", s->env.roots[0],
-			s->env.nroots > 1 ? " or " : "", s->env.nroots > 1 ? s->env.roots[1] : "");
-	fputc('\n', stderr);
 
 	/* trace keeps a report; the daemon, which runs for months, does not */
 	if (!daemon && (s->opt.report || !s->opt.json)) {
@@ -995,6 +1052,8 @@ static int session_main(int argc, char **argv, bool daemon)
 	/* attach first, then scan: a process started in between is seen by both,
 	 * and the correlator keys on the pid */
 	proc_for_each_pid(seed_one, s);
+	/* said once the scan has put the network probes where the agent is */
+	start_line(s);
 	feed_marker(s, AEGIS_EV_SEED_DONE);
 	sample_resources(s); /* the baseline of the first interval */
 	notify_systemd("READY=1");

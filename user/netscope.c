@@ -1,0 +1,321 @@
+/* Where the network programs run: the agent's cgroups or the cgroup v2 root. */
+#include "netscope.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <mntent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "procfs.h"
+
+static bool cg_attached(const struct netscope_cg *cg)
+{
+	return cg->used && cg->links[0];
+}
+
+static void cg_detach(struct netscope *ns, struct netscope_cg *cg)
+{
+	for (size_t i = 0; i < ns->nprogs; i++) {
+		bpf_link__destroy(cg->links[i]);
+		cg->links[i] = NULL;
+	}
+}
+
+static void cg_forget(struct netscope *ns, struct netscope_cg *cg)
+{
+	cg_detach(ns, cg);
+	if (cg->used && cg->fd >= 0)
+		close(cg->fd);
+	memset(cg, 0, sizeof(*cg));
+	cg->fd = -1;
+}
+
+/* All programs on cg, or none: 0 or -errno. */
+static int cg_attach(struct netscope *ns, struct netscope_cg *cg)
+{
+	for (size_t i = 0; i < ns->nprogs; i++) {
+		cg->links[i] = bpf_program__attach_cgroup(ns->progs[i], cg->fd);
+		if (!cg->links[i]) {
+			int rc = errno ? -errno : -EINVAL;
+
+			snprintf(ns->last_error, sizeof(ns->last_error), "%s on cgroup %s: %s",
+				 bpf_program__name(ns->progs[i]), cg->rel, strerror(-rc));
+			cg_detach(ns, cg);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int netscope_init(struct netscope *ns, bool agent_scope)
+{
+	struct mntent *m;
+	FILE *f;
+
+	memset(ns, 0, sizeof(*ns));
+	ns->agent_scope = agent_scope;
+	for (int i = 0; i < NETSCOPE_CGROUPS; i++)
+		ns->cg[i].fd = -1;
+	f = setmntent("/proc/self/mounts", "re");
+	if (!f)
+		return -errno;
+	while ((m = getmntent(f)))
+		if (strcmp(m->mnt_type, "cgroup2") == 0) {
+			snprintf(ns->mount, sizeof(ns->mount), "%s", m->mnt_dir);
+			break;
+		}
+	endmntent(f);
+	if (!ns->mount[0])
+		return -ENOENT;
+	ns->cg[0].fd = open(ns->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ns->cg[0].fd < 0) {
+		ns->mount[0] = '\0';
+		return -errno;
+	}
+	ns->cg[0].used = true;
+	snprintf(ns->cg[0].rel, sizeof(ns->cg[0].rel), "/");
+	return 0;
+}
+
+int netscope_add_prog(struct netscope *ns, struct bpf_program *prog)
+{
+	if (ns->nprogs == NETSCOPE_PROGS)
+		return -E2BIG;
+	ns->progs[ns->nprogs++] = prog;
+	return 0;
+}
+
+int netscope_start(struct netscope *ns, char *failed, size_t failed_len)
+{
+	struct netscope_cg *root = &ns->cg[0];
+	size_t kept = 0;
+	int n = 0;
+
+	/* one by one at the start: a program the kernel refuses is named, and
+	 * the scope carries on with the others */
+	for (size_t i = 0; i < ns->nprogs; i++) {
+		struct bpf_link *link =
+			root->fd >= 0 ? bpf_program__attach_cgroup(ns->progs[i], root->fd) : NULL;
+		size_t o = strlen(failed);
+
+		if (!link) {
+			snprintf(failed + o, failed_len - o, "%s%s%s", o ? ", " : "",
+				 bpf_program__name(ns->progs[i]),
+				 root->fd < 0 ? " (no cgroup v2 mount)" : "");
+			continue;
+		}
+		ns->progs[kept] = ns->progs[i];
+		root->links[kept++] = link;
+		n++;
+	}
+	ns->nprogs = kept;
+	return n;
+}
+
+/* The cgroup pid lives in, opened: fd, or -errno. */
+static int open_cgroup_of(struct netscope *ns, pid_t pid, char *rel, size_t len)
+{
+	char path[64], text[1024], full[512];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	text[n] = '\0';
+	if (proc_parse_cgroup2(text, (size_t)n, rel, len))
+		return -ENOENT;
+	snprintf(full, sizeof(full), "%s%s", ns->mount, rel);
+	fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The root is let go once an agent cgroup has the programs; kept while an
+ * agent process lives in the root itself. */
+static bool root_needed(const struct netscope *ns)
+{
+	if (ns->agent_in_root)
+		return true;
+	for (int i = 1; i < NETSCOPE_CGROUPS; i++)
+		if (cg_attached(&ns->cg[i]))
+			return false;
+	return true;
+}
+
+static void release_root(struct netscope *ns)
+{
+	if (cg_attached(&ns->cg[0]) && !root_needed(ns)) {
+		cg_detach(ns, &ns->cg[0]);
+		ns->moves++;
+	}
+}
+
+static int attach_root(struct netscope *ns)
+{
+	int rc;
+
+	if (cg_attached(&ns->cg[0]))
+		return 0;
+	rc = cg_attach(ns, &ns->cg[0]);
+	if (!rc)
+		ns->moves++;
+	return rc ? rc : 1;
+}
+
+int netscope_follow(struct netscope *ns, pid_t pid)
+{
+	char rel[256];
+	struct stat st;
+	struct netscope_cg *slot = NULL;
+	int fd, rc;
+
+	if (!ns->agent_scope || !ns->mount[0] || !ns->nprogs)
+		return 0;
+	fd = open_cgroup_of(ns, pid, rel, sizeof(rel));
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st)) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if (!strcmp(rel, "/")) {
+		/* the agent runs in the root: only the root serves it */
+		close(fd);
+		ns->agent_in_root = true;
+		rc = attach_root(ns);
+		for (int i = 1; i < NETSCOPE_CGROUPS; i++)
+			if (ns->cg[i].used) {
+				cg_forget(ns, &ns->cg[i]);
+				rc = 1;
+			}
+		return rc;
+	}
+	if (ns->agent_in_root) {
+		close(fd);
+		return 0;
+	}
+	for (int i = 1; i < NETSCOPE_CGROUPS; i++) {
+		struct netscope_cg *cg = &ns->cg[i];
+
+		if (cg->used && cg->dev == st.st_dev && cg->ino == st.st_ino) {
+			bool had_root = cg_attached(&ns->cg[0]);
+
+			close(fd);
+			release_root(ns);
+			return had_root && !cg_attached(&ns->cg[0]);
+		}
+		if (!cg->used && !slot)
+			slot = cg;
+	}
+	if (!slot) {
+		close(fd);
+		snprintf(ns->last_error, sizeof(ns->last_error),
+			 "more than %d agent cgroups: %s stays on the root", NETSCOPE_CGROUPS - 1, rel);
+		return -ENOSPC;
+	}
+	slot->used = true;
+	slot->fd = fd;
+	slot->dev = st.st_dev;
+	slot->ino = st.st_ino;
+	snprintf(slot->rel, sizeof(slot->rel), "%s", rel);
+	rc = cg_attach(ns, slot);
+	if (rc) {
+		cg_forget(ns, slot);
+		return rc; /* the root keeps serving it */
+	}
+	ns->moves++;
+	/* on the agent's cgroup first, then off the root: nothing is missed */
+	release_root(ns);
+	return 1;
+}
+
+/* Does the cgroup still exist as the one we attached, with a process in it? */
+static bool cg_alive(const struct netscope *ns, const struct netscope_cg *cg, bool *populated)
+{
+	char full[512], buf[256];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	*populated = false;
+	snprintf(full, sizeof(full), "%s%s", ns->mount, cg->rel);
+	if (stat(full, &st) || st.st_dev != cg->dev || st.st_ino != cg->ino)
+		return false;
+	fd = openat(cg->fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		*populated = strstr(buf, "populated 1") != NULL;
+	}
+	return true;
+}
+
+int netscope_refresh(struct netscope *ns)
+{
+	bool any_populated = false;
+	int changed = 0;
+
+	if (!ns->agent_scope || !ns->mount[0] || !ns->nprogs || ns->agent_in_root)
+		return 0;
+	for (int i = 1; i < NETSCOPE_CGROUPS; i++) {
+		struct netscope_cg *cg = &ns->cg[i];
+		bool populated;
+
+		if (!cg->used)
+			continue;
+		if (!cg_alive(ns, cg, &populated)) {
+			cg_forget(ns, cg); /* removed: its links died with it */
+			ns->moves++;
+			changed = 1;
+			continue;
+		}
+		any_populated |= populated;
+	}
+	/* no agent cgroup with a process: the next agent may start anywhere */
+	if (!any_populated && attach_root(ns) == 1)
+		changed = 1;
+	return changed;
+}
+
+void netscope_describe(const struct netscope *ns, char *buf, size_t len)
+{
+	size_t o;
+
+	if (!ns->agent_scope) {
+		snprintf(buf, len, "host (cgroup v2 root)");
+		return;
+	}
+	if (ns->agent_in_root) {
+		snprintf(buf, len, "agent, cgroup v2 root (the agent runs there)");
+		return;
+	}
+	o = (size_t)snprintf(buf, len, "agent, ");
+	for (int i = 1; i < NETSCOPE_CGROUPS && o < len; i++)
+		if (cg_attached(&ns->cg[i]))
+			o += (size_t)snprintf(buf + o, len - o, "%scgroup %s",
+					      o > strlen("agent, ") ? " + " : "", ns->cg[i].rel);
+	if (cg_attached(&ns->cg[0]) && o < len)
+		snprintf(buf + o, len - o, "%scgroup v2 root until an agent cgroup is known",
+			 o > strlen("agent, ") ? " + " : "");
+}
+
+void netscope_close(struct netscope *ns)
+{
+	for (int i = 0; i < NETSCOPE_CGROUPS; i++)
+		if (ns->cg[i].used)
+			cg_forget(ns, &ns->cg[i]);
+}
