@@ -172,6 +172,54 @@ static int attach_root(struct netscope *ns)
 	return rc ? rc : 1;
 }
 
+/* Does the cgroup still exist as the one we attached, with a process in it? */
+static bool cg_alive(const struct netscope *ns, const struct netscope_cg *cg, bool *populated)
+{
+	char full[512], buf[256];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	*populated = false;
+	snprintf(full, sizeof(full), "%s%s", ns->mount, cg->rel);
+	if (stat(full, &st) || st.st_dev != cg->dev || st.st_ino != cg->ino)
+		return false;
+	fd = openat(cg->fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		*populated = strstr(buf, "populated 1") != NULL;
+	}
+	return true;
+}
+
+/* Forget the agent cgroups that were removed (their links died with them);
+ * whether one left has a process goes to *populated. 1 if one went. */
+static int prune(struct netscope *ns, bool *any_populated)
+{
+	int changed = 0;
+
+	*any_populated = false;
+	for (int i = 1; i < NETSCOPE_CGROUPS; i++) {
+		struct netscope_cg *cg = &ns->cg[i];
+		bool populated;
+
+		if (!cg->used)
+			continue;
+		if (!cg_alive(ns, cg, &populated)) {
+			cg_forget(ns, cg);
+			ns->moves++;
+			changed = 1;
+			continue;
+		}
+		*any_populated |= populated;
+	}
+	return changed;
+}
+
 int netscope_follow(struct netscope *ns, pid_t pid)
 {
 	char rel[256];
@@ -215,9 +263,17 @@ int netscope_follow(struct netscope *ns, pid_t pid)
 			release_root(ns);
 			return had_root && !cg_attached(&ns->cg[0]);
 		}
-		if (!cg->used && !slot)
-			slot = cg;
 	}
+	{
+		bool populated;
+
+		/* a new cgroup (a restart's) comes before the tick has seen the
+		 * old one removed: forget the removed ones first */
+		prune(ns, &populated);
+	}
+	for (int i = 1; i < NETSCOPE_CGROUPS && !slot; i++)
+		if (!ns->cg[i].used)
+			slot = &ns->cg[i];
 	if (!slot) {
 		close(fd);
 		snprintf(ns->last_error, sizeof(ns->last_error),
@@ -240,51 +296,14 @@ int netscope_follow(struct netscope *ns, pid_t pid)
 	return 1;
 }
 
-/* Does the cgroup still exist as the one we attached, with a process in it? */
-static bool cg_alive(const struct netscope *ns, const struct netscope_cg *cg, bool *populated)
-{
-	char full[512], buf[256];
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	*populated = false;
-	snprintf(full, sizeof(full), "%s%s", ns->mount, cg->rel);
-	if (stat(full, &st) || st.st_dev != cg->dev || st.st_ino != cg->ino)
-		return false;
-	fd = openat(cg->fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno != ENOENT;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n > 0) {
-		buf[n] = '\0';
-		*populated = strstr(buf, "populated 1") != NULL;
-	}
-	return true;
-}
-
 int netscope_refresh(struct netscope *ns)
 {
-	bool any_populated = false;
-	int changed = 0;
+	bool any_populated;
+	int changed;
 
 	if (!ns->agent_scope || !ns->mount[0] || !ns->nprogs || ns->agent_in_root)
 		return 0;
-	for (int i = 1; i < NETSCOPE_CGROUPS; i++) {
-		struct netscope_cg *cg = &ns->cg[i];
-		bool populated;
-
-		if (!cg->used)
-			continue;
-		if (!cg_alive(ns, cg, &populated)) {
-			cg_forget(ns, cg); /* removed: its links died with it */
-			ns->moves++;
-			changed = 1;
-			continue;
-		}
-		any_populated |= populated;
-	}
+	changed = prune(ns, &any_populated);
 	/* no agent cgroup with a process: the next agent may start anywhere */
 	if (!any_populated && attach_root(ns) == 1)
 		changed = 1;
@@ -303,14 +322,16 @@ void netscope_describe(const struct netscope *ns, char *buf, size_t len)
 		snprintf(buf, len, "agent, cgroup v2 root (the agent runs there)");
 		return;
 	}
-	o = (size_t)snprintf(buf, len, "agent, ");
+	/* agent cgroups kept while the root serves have no process: not said */
+	if (cg_attached(&ns->cg[0])) {
+		snprintf(buf, len, "agent, cgroup v2 root until an agent cgroup is known");
+		return;
+	}
+	o = (size_t)snprintf(buf, len, "agent");
 	for (int i = 1; i < NETSCOPE_CGROUPS && o < len; i++)
 		if (cg_attached(&ns->cg[i]))
 			o += (size_t)snprintf(buf + o, len - o, "%scgroup %s",
-					      o > strlen("agent, ") ? " + " : "", ns->cg[i].rel);
-	if (cg_attached(&ns->cg[0]) && o < len)
-		snprintf(buf + o, len - o, "%scgroup v2 root until an agent cgroup is known",
-			 o > strlen("agent, ") ? " + " : "");
+					      o > strlen("agent") ? " + " : ", ", ns->cg[i].rel);
 }
 
 void netscope_close(struct netscope *ns)

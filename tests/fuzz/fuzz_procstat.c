@@ -1,7 +1,9 @@
 /*
  * Fuzz proc_parse_stat: /proc/<pid>/stat text is read from processes we do not
  * control (comm is chosen by the process). The parser must read only len
- * bytes, and what it returns must be sane.
+ * bytes, and what it returns must be sane. The same bytes go through
+ * proc_parse_cgroup2 (/proc/<pid>/cgroup: cgroup names are chosen by whoever
+ * may create cgroups): a path it returns is absolute, fits, and cannot climb.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +27,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(st.pid >= 0 && st.pid <= 0x3fffffff);
 		CHECK(st.ppid >= 0 && st.ppid <= 0x3fffffff);
 		CHECK(memchr(copy, '(', size) != NULL && memchr(copy, ')', size) != NULL);
+	}
+	{
+		char rel[64];
+
+		if (proc_parse_cgroup2(copy, size, rel, sizeof(rel)) == 0) {
+			CHECK(rel[0] == '/');
+			CHECK(memchr(rel, 0, sizeof(rel)) != NULL);
+			CHECK(strstr(rel, "/../") == NULL);
+			CHECK(strlen(rel) < 3 || strcmp(rel + strlen(rel) - 3, "/..") != 0);
+		}
 	}
 	free(copy);
 	return 0;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -199,6 +200,55 @@ static void test_for_each_pid(void **state)
 	assert_int_equal(w.calls, 1);
 }
 
+static void test_cgroup2_path(void **state)
+{
+	const char text[] = "12:memory:/x\n0::/system.slice/aegis.service\n";
+	char rel[64];
+
+	(void)state;
+	assert_int_equal(proc_parse_cgroup2(text, sizeof(text) - 1, rel, sizeof(rel)), 0);
+	assert_string_equal(rel, "/system.slice/aegis.service");
+	/* the root, and a last line without its newline */
+	assert_int_equal(proc_parse_cgroup2("0::/", 4, rel, sizeof(rel)), 0);
+	assert_string_equal(rel, "/");
+}
+
+static void test_cgroup2_refused(void **state)
+{
+	char rel[16];
+
+	(void)state;
+	/* v1 only, a removed cgroup, outside our namespace, too long, not absolute */
+	assert_int_equal(proc_parse_cgroup2("4:memory:/a\n", 12, rel, sizeof(rel)), -ENOENT);
+	assert_int_equal(proc_parse_cgroup2("0::/a (deleted)\n", 16, rel, sizeof(rel)), -ENOENT);
+	assert_int_equal(proc_parse_cgroup2("0::/../../x\n", 12, rel, sizeof(rel)), -ENOENT);
+	assert_int_equal(proc_parse_cgroup2("0::/a/..\n", 9, rel, sizeof(rel)), -ENOENT);
+	assert_int_equal(proc_parse_cgroup2("0::/aaaaaaaaaaaaaaaaaaaa\n", 25, rel, sizeof(rel)), -ENOENT);
+	assert_int_equal(proc_parse_cgroup2("0::a\n", 5, rel, sizeof(rel)), -ENOENT);
+	/* "..." is a name, not a climb */
+	assert_int_equal(proc_parse_cgroup2("0::/a/...\n", 10, rel, sizeof(rel)), 0);
+	assert_string_equal(rel, "/a/...");
+	/* only len bytes: the line is cut before its path */
+	assert_int_equal(proc_parse_cgroup2("0::/abc", 3, rel, sizeof(rel)), -ENOENT);
+}
+
+static void test_cgroup2_self(void **state)
+{
+	char text[1024], rel[256];
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	size_t n;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text), f);
+	fclose(f);
+	/* a host without cgroup v2 has no 0:: line: then nothing to check */
+	if (!memmem(text, n, "0::", 3))
+		return;
+	assert_int_equal(proc_parse_cgroup2(text, n, rel, sizeof(rel)), 0);
+	assert_int_equal(rel[0], '/');
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +261,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_read_gone),
 		cmocka_unit_test(test_read_exe_truncates),
 		cmocka_unit_test(test_for_each_pid),
+		cmocka_unit_test(test_cgroup2_path),
+		cmocka_unit_test(test_cgroup2_refused),
+		cmocka_unit_test(test_cgroup2_self),
 	};
 
 	(void)argc;

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The agent scope: the agent runs in a cgroup of its own (as under systemd's
+# aegis.service). Its connects and DNS lookups are diagnosed through programs
+# on that cgroup only; the root has none of ours then, and a process outside
+# (not the agent) connecting to the same endpoint is not traced. When the
+# cgroup goes away (the service stopped) the programs are back on the root,
+# and a new cgroup of the same name (the service started again) gets them.
+# --net-scope host: the root, and the other process's connect is seen too.
+. "$(dirname "$0")/lib.sh"
+
+install_agent AliYunDun
+mkdir -p "$WORK/other"
+install -m 0755 "$FAKE" "$WORK/other/othertool"
+net_rig
+start_dnsmasq
+make_cg2 "aegismon-e2e-scope-$$"
+CGROOT=$(findmnt -n -t cgroup2 -o TARGET | head -1)
+REL=${CG2#"$CGROOT"}
+
+# in_cg CMD...: CMD in the agent's cgroup, in the client namespace; pid in $LAST_PID
+in_cg() {
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG2" \
+		nsenter --net="/run/netns/$CNS" "$@" >>"$WORK/agent.out" 2>&1 &
+	LAST_PID=$!
+	PIDS+=("$LAST_PID")
+}
+
+# ours CGROUP_DIR: how many programs of this aegismon (by the ids of the
+# programs it holds: another aegismon may run on the host) are attached to it
+ours() {
+	local ids
+	ids=$(grep -h '^prog_id:' /proc/"$TRACE_PID"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u)
+	bpftool cgroup show "$1" 2>/dev/null | awk 'NR > 1 { print $1 }' | grep -c -x -F "$ids"
+}
+
+start_trace --grace 60
+grep -q "network scope: agent, cgroup v2 root until an agent cgroup is known" "$ERR" ||
+	fail "no agent yet: the network programs should be on the root: $(head -1 "$ERR")"
+[ "$(ours "$CGROOT")" = 6 ] || fail "expected our 6 cgroup programs on the root, found $(ours "$CGROOT")"
+
+# the agent starts in its cgroup: the programs move there
+in_cg "$(agent_path AliYunDun)" connectstay "$SERVER_IP" 80 300
+agent=$LAST_PID
+wait_for 5 grep -q "network scope: agent, cgroup $REL\$" "$ERR" ||
+	fail "the network programs did not move to the agent's cgroup $REL"
+[ "$(ours "$CG2")" = 6 ] || fail "expected 6 programs on $CG2, found $(ours "$CG2")"
+[ "$(ours "$CGROOT")" = 0 ] || fail "the root still has $(ours "$CGROOT") of our programs"
+wait_diag connect_refused ".subject.pid==$agent"
+assert_eq "$(diag connect_refused .subject.errno ".subject.pid==$agent")" ECONNREFUSED "errno"
+
+# DNS from the agent's cgroup
+sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG2" \
+	nsenter --net="/run/netns/$CNS" "$(agent_path AliYunDun)" dns "$SERVER_IP" nx.aegis.aliyun.com \
+	>>"$WORK/agent.out" 2>&1
+wait_diag dns_nxdomain '.subject.qname=="nx.aegis.aliyun.com"'
+
+# another process, outside the agent's cgroup, to the same endpoint: not ours
+nsenter --net="/run/netns/$CNS" "$WORK/other/othertool" connect "$SERVER_IP" 80 1 >/dev/null 2>&1 &
+other=$!
+PIDS+=("$other")
+wait "$other"
+sleep 0.5
+[ "$(jq -s "[.[] | select(.pid==$other or .subject.pid==$other)] | length" "$OUT")" = 0 ] ||
+	fail "a connect from outside the agent's cgroup was traced in the agent scope"
+
+# the service stops: the agent exits, systemd removes its cgroup
+kill -TERM "$agent"
+wait "$agent" 2>/dev/null
+wait_for 5 rmdir "$CG2" || fail "cannot remove $CG2"
+wait_for 5 grep -q "network scope: agent, cgroup v2 root until an agent cgroup is known$" "$ERR" ||
+	fail "the programs did not go back to the root when the agent's cgroup went away"
+[ "$(ours "$CGROOT")" = 6 ] || fail "expected our 6 programs on the root again, found $(ours "$CGROOT")"
+
+# and starts again, in a new cgroup of the same name
+mkdir "$CG2" || fail "cannot create $CG2 again"
+in_cg "$(agent_path AliYunDun)" connectstay "$SERVER_IP" 80 300
+agent2=$LAST_PID
+moved_twice() { [ "$(grep -c "network scope: agent, cgroup $REL\$" "$ERR")" = 2 ]; }
+wait_for 5 moved_twice ||
+	fail "the programs did not follow the agent into its new cgroup"
+[ "$(ours "$CGROOT")" = 0 ] || fail "the root still has $(ours "$CGROOT") of our programs"
+wait_diag connect_refused ".subject.pid==$agent2"
+kill -TERM "$agent2"
+wait "$agent2" 2>/dev/null
+stop_trace
+
+# the host scope: the root only, the other process's connect seen as well
+start_trace --grace 60 --net-scope host
+grep -q "network scope: host" "$ERR" || fail "--net-scope host: $(head -1 "$ERR")"
+[ "$(ours "$CGROOT")" = 4 ] || fail "host scope: expected 4 programs on the root (no sockops, no sock_release), found $(ours "$CGROOT")"
+nsenter --net="/run/netns/$CNS" "$WORK/other/othertool" connect "$SERVER_IP" 80 1 >/dev/null 2>&1 &
+other=$!
+PIDS+=("$other")
+wait "$other"
+seen_other() { [ "$(jq -s "[.[] | select(.kind==\"event\" and .pid==$other)] | length" "$OUT")" -gt 0 ]; }
+wait_for 5 seen_other ||
+	fail "the host scope did not trace another process's connect to an endpoint"
+stop_trace
+pass "agent cgroup scope: follows the agent, spares the rest, back to the root between starts"
