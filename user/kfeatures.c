@@ -74,18 +74,27 @@ static void print_families(FILE *out, const struct loader_plan *p, int rawtp, bo
 	if (!p->classic_tp)
 		fprintf(out, "  %-10s oom:mark_victim %s\n", "",
 			victim_task ? "(task, uid) variant, 6.9+" : "(int pid) variant");
-	fprintf(out, "  %-10s %s: raw_tp inet_sock_set_state, tcp_retransmit_skb, tcp_receive_reset;\n",
-		"network", rawtp != 0 ? "loads" : "cannot load (needs raw tracepoints, 4.17)");
+	if (rawtp == 0)
+		fprintf(out, "  %-10s cannot load (needs raw tracepoints, 4.17)\n", "network");
+	else if (!p->host_scope && cg2)
+		fprintf(out, "  %-10s agent scope, TCP state by sockops + cgroup/sock_release on the agent's\n"
+			     "  %-10s cgroups (the cgroup v2 root until one is known): %s\n",
+			"network", "", p->scope_why);
+	else
+		fprintf(out, "  %-10s host scope, TCP state by raw_tp inet_sock_set_state, tcp_retransmit_skb,\n"
+			     "  %-10s tcp_receive_reset: %s\n",
+			"network", "", !cg2 ? "no cgroup v2 mount" : p->scope_why);
 	fprintf(out, "  %-10s connect() via %s: %s\n", "",
 		p->syscall_connect || !cg2 ? "the syscall tracepoints (every syscall pays while attached)"
-					   : "cgroup/connect4+6 and raw_tp tcp_destroy_sock",
+		: p->host_scope		   ? "cgroup/connect4+6 and raw_tp tcp_destroy_sock"
+					   : "cgroup/connect4+6",
 		!cg2 && !p->syscall_connect ? "no cgroup v2 mount" : p->connect_why);
 	fprintf(out, "  %-10s %s: %s\n", "drops",
 		p->drop_site ? "kfree_skb, netfilter drops told by site (nft_do_chain, nf_hook_slow)"
 			     : "kfree_skb with its NETFILTER_DROP reason",
 		p->drop_why);
 	if (dns_ok)
-		fprintf(out, "  %-10s cgroup_skb on the cgroup v2 root, name walk %s: %s;\n"
+		fprintf(out, "  %-10s cgroup_skb on the network scope's cgroups, name walk %s: %s;\n"
 			     "  %-10s raw_tp inet_sk_error_report (5.14)\n",
 			"dns", p->no_loop ? "as a bounded loop" : "with bpf_loop", p->loop_why, "");
 	else
