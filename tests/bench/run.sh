@@ -218,6 +218,19 @@ find_tool() {
 STRAY=$(pgrep -a -x aegismon; pgrep -a -x empty_probes; pgrep -a -x bpftrace)
 STRAY=$(tr '\n' ';' <<<"$STRAY" | sed 's/;$//')
 [ -n "$STRAY" ] && log "WARNING: tracers already running (they stay; the figures carry their cost): $STRAY"
+# check_foreign: before each measurement, tracers that are not ours and were
+# not there at the start (someone's test run meanwhile): in LATE, said once each
+declare -A LATE
+check_foreign() {
+	local pid cmd
+	while read -r pid cmd; do
+		[ -n "$pid" ] || continue
+		[ -n "${LIVE[$pid]:-}" ] || [ -n "${LATE[$pid]:-}" ] && continue
+		[[ ";$STRAY;" == *";$pid "* ]] && continue
+		LATE[$pid]=$cmd
+		log "WARNING: a tracer not started by the bench appeared: $pid $cmd"
+	done < <(pgrep -a -x aegismon; pgrep -a -x empty_probes; pgrep -a -x bpftrace)
+}
 
 # ---------- the stand-in agent ----------
 # Idle, in a cgroup of its own as under systemd, on CPU 0, for rows 1-2e and 5.
@@ -452,6 +465,7 @@ storm() {
 	[ "$kind" = connect ] && args+=(-p "$PORT")
 	# served: whole connections to a listener of its own (connect_storm -s)
 	[ "$kind" = served ] && bin=$B/connect_storm args+=(-s)
+	check_foreign
 	out=$("${STORM_PIN[@]}" $bin "${args[@]}" 2>&1)
 	if [ -n "$TPID" ] && ! kill -0 "$TPID" 2>/dev/null; then
 		NA["$cfg $kind"]="the tracer died during the run: $(last_line "$TMP/tracer.err")"
@@ -643,6 +657,7 @@ for ((r = 1; r <= AGENT_REPS; r++)); do
 			sleep "$SETTLE"
 			pin=()
 			[ "$j" = 1 ] && pin=("${STORM_PIN[@]}")
+			check_foreign
 			c0=$(cpu_ticks "$apid")
 			# shellcheck disable=SC2046 # the options are words
 			out=$(in_agent_cg "${pin[@]}" "$AGENT_BIN" -d "$SECS" -j "$j" $(agent_args "$mode"))
@@ -1134,6 +1149,11 @@ ELAPSED=$(awk -v a="$T_START" -v b="$(now_s)" 'BEGIN { printf "%.0f", b - a }')
 	echo "(${AGENT_CG:-none: it could not be made}), as the agent does under systemd; the storms run in the bench's cgroup."
 	echo "aegismon's start line: \`${START_LINE:-none}\`; scope $SCOPE: the empty programs are \`empty_probes ${EMPTY_ARGS[*]}\`."
 	[ -n "$STRAY" ] && echo "WARNING: tracers were already running when the bench started (their cost is in every figure): $STRAY."
+	if [ ${#LATE[@]} -gt 0 ]; then
+		echo -n "WARNING: tracers not started by the bench appeared during the run (figures from then on carry their cost):"
+		for p in "${!LATE[@]}"; do echo -n " $p ${LATE[$p]};"; done
+		echo
+	fi
 	echo
 	echo "Ratios are to the mean of the no-tracer runs just before and after (1.000 = no cost). The CPU-normalized ratio"
 	echo "divides ops by the CPU time of the storm processes (utime+stime), which is less sensitive to other"
