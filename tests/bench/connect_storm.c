@@ -9,7 +9,15 @@
  * each way, close (handshake, data, FIN on both sides, TIME_WAIT reused on
  * loopback by the default tcp_tw_reuse=2).
  *
- *     connect_storm [-d SECONDS] [-j PROCS] [-a IPV4] [-p PORT] [-s]
+ * -u (UDP): socket(AF_INET, SOCK_DGRAM) + connect to ADDR:PORT + close. A UDP
+ * connect() sends no packet and succeeds at once: the fastest connect() there
+ * is, one connect event each for a tracer (the agent event storm of the bench).
+ * A failed connect counts as an error. -r (with -u): one UDP socket per worker,
+ * connected again and again (each connect() of a UDP socket goes through the
+ * connect hooks anew), with no socket() and close() in between: about twice
+ * the rate of -u.
+ *
+ *     connect_storm [-d SECONDS] [-j PROCS] [-a IPV4] [-p PORT] [-s | -u [-r]]
  */
 #include "storm.h"
 
@@ -22,6 +30,9 @@ static struct sockaddr_in target = {
 };
 
 static int served;
+static int udp;
+static int reuse;
+static int udp_fd = -1; /* -r: per worker process, made at its first op */
 static int listen_fd = -1; /* per worker process: made at its first op */
 static struct sockaddr_in listen_addr;
 
@@ -79,11 +90,20 @@ static int connect_once(void *arg)
 	(void)arg;
 	if (served)
 		return serve_once();
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (reuse) {
+		if (udp_fd < 0)
+			udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (udp_fd < 0)
+			return -1;
+		return connect(udp_fd, (const struct sockaddr *)&target, sizeof(target)) ? -1 : 0;
+	}
+	fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	rc = connect(fd, (const struct sockaddr *)&target, sizeof(target));
-	if (rc == 0 || errno != ECONNREFUSED)
+	if (udp)
+		rc = rc ? -1 : 0;
+	else if (rc == 0 || errno != ECONNREFUSED)
 		rc = -1;
 	else
 		rc = 0;
@@ -99,6 +119,12 @@ static void connect_opt(int opt, const char *val)
 	switch (opt) {
 	case 's':
 		served = 1;
+		break;
+	case 'u':
+		udp = 1;
+		break;
+	case 'r':
+		reuse = 1;
 		break;
 	case 'a':
 		if (inet_pton(AF_INET, val, &target.sin_addr) != 1) {
@@ -124,6 +150,11 @@ int main(int argc, char **argv)
 
 	target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	target.sin_port = htons(1);
-	storm_parse(argc, argv, "a:p:s", " [-a IPV4] [-p PORT] [-s]", &seconds, &procs, connect_opt);
+	storm_parse(argc, argv, "a:p:sur", " [-a IPV4] [-p PORT] [-s | -u [-r]]", &seconds, &procs,
+		    connect_opt);
+	if ((served && udp) || (reuse && !udp)) {
+		fprintf(stderr, "connect_storm: -s and -u exclude each other; -r goes with -u\n");
+		return 2;
+	}
 	return storm_run(seconds, procs, connect_once, NULL);
 }

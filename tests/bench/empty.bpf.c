@@ -2,11 +2,15 @@
 /*
  * The floor of aegismon's overhead: programs that do nothing, on the same hooks
  * and with the same program types (raw_tp for the sched/signal/oom/sock/tcp/skb
- * tracepoints, classic tracepoints for the connect syscalls, cgroup_skb on the
- * cgroup v2 root for DNS, attached by empty_probes.c). The connect() hooks come
- * in both of aegismon's forms: the syscall tracepoints, and cgroup/connect4,
- * cgroup/connect6 with raw_tp/tcp_destroy_sock; tests/bench/run.sh loads the
- * set the built aegismon uses and leaves the other out. What aegismon
+ * tracepoints, classic tracepoints for the connect syscalls, cgroup_skb for DNS
+ * on the cgroup v2 root or on a given cgroup, attached by empty_probes.c). The
+ * connect() hooks come in both of aegismon's forms: the syscall tracepoints, and
+ * cgroup/connect4, cgroup/connect6 with raw_tp/tcp_destroy_sock (and the TCP
+ * state tracepoints) on the root, or, when aegismon watches only the agent's
+ * cgroups, cgroup/connect4, connect6, sockops and cgroup/sock_release there;
+ * tests/bench/run.sh loads the set the built aegismon uses and leaves the rest
+ * out. The scheduler probes (sched_wakeup, sched_wakeup_new, sched_switch) are
+ * aegismon's run-queue probes, always attached. What aegismon
  * costs above this is its own filtering work; this much is the price of the
  * hooks themselves.
  */
@@ -67,3 +71,19 @@ int empty_connect6(struct bpf_sock_addr *ctx) { return 1; }
 
 SEC("raw_tp/tcp_destroy_sock")
 int empty_tcp_destroy_sock(void *ctx) { return 0; }
+
+/* sockops, cgroup/sock_release: 1 lets the socket operation go on */
+SEC("sockops")
+int empty_sockops(struct bpf_sock_ops *ctx) { return 1; }
+
+SEC("cgroup/sock_release")
+int empty_sock_release(struct bpf_sock *ctx) { return 1; }
+
+SEC("raw_tp/sched_wakeup")
+int empty_sched_wakeup(void *ctx) { return 0; }
+
+SEC("raw_tp/sched_wakeup_new")
+int empty_sched_wakeup_new(void *ctx) { return 0; }
+
+SEC("raw_tp/sched_switch")
+int empty_sched_switch(void *ctx) { return 0; }

@@ -4,16 +4,18 @@
  * "empty_probes: N probes attached in X ms" on stderr and waits for SIGINT or
  * SIGTERM. The "empty BPF programs" row of the bench.
  *
- *     empty_probes [-v] [-x HOOK]... [HOOK...]
+ *     empty_probes [-v] [-c CGROUP_DIR] [-x HOOK]... [HOOK...]
  *
  * With HOOKs (tracepoint names: sys_enter_connect, kfree_skb, ...; egress and
  * ingress for the cgroup_skb programs, connect4 and connect6 for the
- * cgroup/connect ones) only those programs are loaded: the cost of one hook
- * at a time. -x HOOK leaves that one out (repeatable): the bench mirrors
- * aegismon's connect() hooks, the syscall tracepoints or the cgroup/connect
- * programs, and leaves the other set out. The cgroup programs (cgroup_skb,
- * cgroup/connect4, connect6) go on the cgroup v2 root as aegismon's do, each
- * with a BPF link (several programs may share the hook).
+ * cgroup/connect ones, sockops, sock_release) only those programs are loaded:
+ * the cost of one hook at a time. -x HOOK leaves that one out (repeatable):
+ * the bench mirrors aegismon's connect() hooks, the syscall tracepoints or the
+ * cgroup programs, and leaves the other set out. The cgroup programs
+ * (cgroup_skb, cgroup/connect4, connect6, sockops, cgroup/sock_release) go on
+ * the cgroup v2 root as aegismon's do, or with -c on CGROUP_DIR (a cgroup v2
+ * directory: the agent's cgroup, where aegismon puts them when it watches only
+ * the agent), each with a BPF link (several programs may share the hook).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +48,7 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-#define MAX_EXCLUDED 16
+#define MAX_EXCLUDED 24
 #define MAX_CGROUP_LINKS 8
 
 /* Is the program's hook (the last part of its section) one of hooks? */
@@ -85,7 +87,8 @@ static int is_cgroup_prog(const struct bpf_program *prog)
 {
 	enum bpf_prog_type t = bpf_program__type(prog);
 
-	return t == BPF_PROG_TYPE_CGROUP_SKB || t == BPF_PROG_TYPE_CGROUP_SOCK_ADDR;
+	return t == BPF_PROG_TYPE_CGROUP_SKB || t == BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
+	       t == BPF_PROG_TYPE_SOCK_OPS || t == BPF_PROG_TYPE_CGROUP_SOCK;
 }
 
 int main(int argc, char **argv)
@@ -95,6 +98,7 @@ int main(int argc, char **argv)
 	int cg_fd = -1, ncg = 0, nexcl = 0;
 	struct empty_bpf *skel;
 	struct bpf_program *prog;
+	const char *cg_dir = NULL;
 	sigset_t set;
 	double t0 = now_ms();
 	int n = 0, sig = 0, argi = 1;
@@ -103,12 +107,16 @@ int main(int argc, char **argv)
 		verbose = 1;
 		argi++;
 	}
+	if (argi + 1 < argc && strcmp(argv[argi], "-c") == 0) {
+		cg_dir = argv[argi + 1];
+		argi += 2;
+	}
 	while (argi + 1 < argc && strcmp(argv[argi], "-x") == 0 && nexcl < MAX_EXCLUDED) {
 		excluded[nexcl++] = argv[argi + 1];
 		argi += 2;
 	}
 	if (argi < argc && argv[argi][0] == '-') {
-		fprintf(stderr, "usage: %s [-v] [-x HOOK]... [HOOK...]\n", argv[0]);
+		fprintf(stderr, "usage: %s [-v] [-c CGROUP_DIR] [-x HOOK]... [HOOK...]\n", argv[0]);
 		return 2;
 	}
 	/* block the stop signals before anything can be attached */
@@ -132,7 +140,7 @@ int main(int argc, char **argv)
 			n++;
 		}
 		if (is_cgroup_prog(prog))
-			bpf_program__set_autoattach(prog, false); /* below, on the root */
+			bpf_program__set_autoattach(prog, false); /* below, on the cgroup */
 	}
 	if (!n) {
 		fprintf(stderr, "empty_probes: no program matches\n");
@@ -153,11 +161,13 @@ int main(int argc, char **argv)
 		if (!is_cgroup_prog(prog) || !bpf_program__autoload(prog) || ncg == MAX_CGROUP_LINKS)
 			continue;
 		if (cg_fd < 0)
-			cg_fd = open_cgroup2_root();
+			cg_fd = cg_dir ? open(cg_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+				       : open_cgroup2_root();
 		cg_links[ncg] = cg_fd >= 0 ? bpf_program__attach_cgroup(prog, cg_fd) : NULL;
 		if (!cg_links[ncg]) {
-			fprintf(stderr, "empty_probes: %s: cannot attach to the cgroup v2 root%s\n",
-				bpf_program__name(prog), cg_fd < 0 ? " (no cgroup2 mount)" : "");
+			fprintf(stderr, "empty_probes: %s: cannot attach to %s%s: %s\n",
+				bpf_program__name(prog), cg_dir ? cg_dir : "the cgroup v2 root",
+				cg_fd < 0 && !cg_dir ? " (no cgroup2 mount)" : "", strerror(errno));
 			for (int i = 0; i < ncg; i++)
 				bpf_link__destroy(cg_links[i]);
 			empty_bpf__destroy(skel);

@@ -16,7 +16,10 @@
 #  2e. mixed syscall load           (a) (b) (c) (d) (e) sigsnoop -k: getppid, read, write,
 #                                   stat, clock_gettime (syscall_storm): the tax of any
 #                                   syscall tracepoint on every system call of the host
-#  3. agent connect storm           aegismon events/s delivered and events lost, 1 and 2 processes
+#  3. agent connect storm           aegismon events/s delivered and events lost, 1 and 2 processes:
+#                                   refused TCP connects to 127.0.0.1; UDP connect() + close
+#                                   (connect_storm -u, no packet); one UDP socket connected
+#                                   again and again (-u -r): the fastest event source
 #  3b. agent restart loop           the stand-in agent (tests/e2e/fake_agent) exec'ing short-lived
 #                                   copies of itself as fast as it can, then killed: events/s,
 #                                   events lost, diagnosis latency (decisive event's kernel
@@ -35,11 +38,26 @@
 # mean of the two no-tracer runs around it (same round, seconds apart). The
 # table gives the median and the min-max of those ratios over the rounds.
 # The bench runs at BENCH_NICE (-10) so that background load perturbs it less.
+# Pinning (BENCH_PIN=1): the storm of rows 1-2e is one process (BENCH_JOBS)
+# pinned with taskset to the last CPU, the tracer and the stand-in agent to
+# CPU 0, so that the storm never shares its CPU with them or with a second
+# storm process (unpinned 2-process storms spread +-20% between no-tracer runs
+# on a 2-vCPU VM; one pinned process +-1-3%).
+# Placement as on a production host, where the agent runs in a cgroup of its
+# own (systemd's aegis.service): during every configuration of rows 1-2e and 5
+# (no tracer included) an idle stand-in agent (tests/e2e/fake_agent as
+# AliYunDun under an agent root of the bench) runs in a cgroup the bench makes
+# on the cgroup v2 mount (aegismon-bench-agent.PID, removed at the end); aegismon
+# gets --agent-root of it; the storms stay in the bench's own cgroup. The empty
+# programs mirror aegismon's hooks as its start line says: on the cgroup v2
+# root, or, when the line names a scope (aegismon attaching its cgroup programs
+# to the agent's cgroups only), on the stand-in agent's cgroup with sockops and
+# cgroup/sock_release and without the TCP state tracepoints.
 # Prints a markdown table and writes tests/bench/results.md.
 #
-# Environment: BENCH_ROUNDS (6), BENCH_SECONDS per storm run (2),
+# Environment: BENCH_ROUNDS (8), BENCH_SECONDS per storm run (1),
 # BENCH_IDLE_SECONDS (60), BENCH_AGENT_REPS (3), BENCH_JOBS storm processes
-# (nproc), BENCH_NICE (-10; 0 to leave the priority alone), BENCH_BPFTRACE
+# (1), BENCH_PIN (1; 0: no taskset), BENCH_NICE (-10; 0 to leave the priority alone), BENCH_BPFTRACE
 # (bpftrace), BENCH_LIBBPF_TOOLS_DIR (where tcpstates and exitsnoop are; default:
 # PATH, /usr/sbin, the files of the libbpf-tools package), BENCH_RECORD_SECONDS
 # (the recorded agent storm, 4), BENCH_GROWTH_SECONDS (180), BENCH_RESULTS (the
@@ -59,17 +77,31 @@ export LC_NUMERIC=C # a '.' in $EPOCHREALTIME and in awk's numbers
 cd "$(dirname "$0")/../.." || exit 1
 SMOKE=${BENCH_SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then
-	ROUNDS=1 SECS=0.2 IDLE_SECS=1 AGENT_REPS=1 RECORD_SECS=0.5 GROWTH_SECS=2
+	ROUNDS=1 SECS=0.2 IDLE_SECS=1 AGENT_REPS=1 RECORD_SECS=0.5 GROWTH_SECS=2 SETTLE=0.2
 else
-	ROUNDS=${BENCH_ROUNDS:-6}
-	SECS=${BENCH_SECONDS:-2}
+	ROUNDS=${BENCH_ROUNDS:-8}
+	SECS=${BENCH_SECONDS:-1}
 	IDLE_SECS=${BENCH_IDLE_SECONDS:-60}
 	AGENT_REPS=${BENCH_AGENT_REPS:-3}
 	RECORD_SECS=${BENCH_RECORD_SECONDS:-4}
 	GROWTH_SECS=${BENCH_GROWTH_SECONDS:-180}
+	SETTLE=0.5 # around an agent storm: aegismon's start-up scan, the ring buffer drained
 fi
-JOBS=${BENCH_JOBS:-$(nproc)}
+JOBS=${BENCH_JOBS:-1}
 NICE=${BENCH_NICE:--10}
+PIN=${BENCH_PIN:-1}
+NCPU=$(nproc)
+LAST_CPU=$((NCPU - 1))
+# STORM_PIN, TRACER_PIN: command prefixes (empty without pinning)
+STORM_PIN=() TRACER_PIN=()
+if [ "$PIN" = 1 ]; then
+	if command -v taskset >/dev/null; then
+		STORM_PIN=(taskset -c "$LAST_CPU") TRACER_PIN=(taskset -c 0)
+	else
+		echo "bench: no taskset (util-linux): nothing pinned" >&2
+		PIN=0
+	fi
+fi
 B=build/bench
 FAKE_AGENT=build/tests/fake_agent
 RESULTS=${BENCH_RESULTS:-tests/bench/results.md}
@@ -118,11 +150,14 @@ stop_pid() {
 	return 0
 }
 
+AGENT_CG= # the stand-in agent's cgroup, made below
 cleanup() {
 	local p
 	for p in "${!LIVE[@]}"; do
 		stop_pid "$p"
 	done
+	# its processes are gone (stopped and reaped above, or ended by themselves)
+	[ -n "$AGENT_CG" ] && [ -d "$AGENT_CG" ] && { rmdir "$AGENT_CG" || echo "bench: cannot remove $AGENT_CG" >&2; }
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -178,16 +213,102 @@ find_tool() {
 	return 1
 }
 
+# A tracer someone else left attached taxes every configuration, the baseline
+# included, and hides part of the cost: said in the log and in the results.
+STRAY=$(pgrep -a -x aegismon; pgrep -a -x empty_probes; pgrep -a -x bpftrace)
+STRAY=$(tr '\n' ';' <<<"$STRAY" | sed 's/;$//')
+[ -n "$STRAY" ] && log "WARNING: tracers already running (they stay; the figures carry their cost): $STRAY"
+# check_foreign: before each measurement, tracers that are not ours and were
+# not there at the start (someone's test run meanwhile): in LATE, said once each
+declare -A LATE
+check_foreign() {
+	local pid cmd
+	while read -r pid cmd; do
+		[ -n "$pid" ] || continue
+		[ -n "${LIVE[$pid]:-}" ] || [ -n "${LATE[$pid]:-}" ] && continue
+		[[ ";$STRAY;" == *";$pid "* ]] && continue
+		LATE[$pid]=$cmd
+		log "WARNING: a tracer not started by the bench appeared: $pid $cmd"
+	done < <(pgrep -a -x aegismon; pgrep -a -x empty_probes; pgrep -a -x bpftrace)
+}
+
+# ---------- the stand-in agent ----------
+# Idle, in a cgroup of its own as under systemd, on CPU 0, for rows 1-2e and 5.
+
+STANDIN_ROOT=$TMP/standin
+STANDIN_BIN=$STANDIN_ROOT/aegis_client/aegis_12_93/AliYunDun
+mkdir -p "$(dirname "$STANDIN_BIN")"
+cp "$FAKE_AGENT" "$STANDIN_BIN"
+CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -z "$CG2" ]; then
+	broken "no cgroup v2 mount: the stand-in agent runs in the bench's cgroup"
+elif mkdir "$CG2/aegismon-bench-agent.$$"; then
+	AGENT_CG=$CG2/aegismon-bench-agent.$$
+else
+	broken "cannot make a cgroup for the stand-in agent under $CG2"
+fi
+
+# in_agent_cg CMD...: exec CMD in the agent's cgroup (the bench's own without
+# one). It replaces the shell it runs in: only in a subshell (& or $(...)), where
+# the pid of the job is then CMD's.
+in_agent_cg() {
+	if [ -n "$AGENT_CG" ]; then
+		exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$AGENT_CG" "$@"
+	else
+		exec "$@"
+	fi
+}
+
+STANDIN_PID=
+start_standin() {
+	in_agent_cg "${TRACER_PIN[@]}" "$STANDIN_BIN" run </dev/null >/dev/null 2>&1 &
+	STANDIN_PID=$!
+	track_pid "$STANDIN_PID"
+	local i
+	for ((i = 0; i < 40; i++)); do
+		if [ "$(readlink "/proc/$STANDIN_PID/exe" 2>/dev/null)" = "$STANDIN_BIN" ]; then
+			[ -z "$AGENT_CG" ] || grep -qx "0::/${AGENT_CG##*/}" "/proc/$STANDIN_PID/cgroup" ||
+				broken "the stand-in agent is not in $AGENT_CG: $(grep '^0::' "/proc/$STANDIN_PID/cgroup")"
+			return 0
+		fi
+		sleep 0.05
+	done
+	broken "the stand-in agent did not start"
+	stop_pid "$STANDIN_PID"
+	STANDIN_PID=
+	return 1
+}
+start_standin
+
 # ---------- tracers ----------
 
-# The empty programs mirror the connect() hooks aegismon uses here, as its
-# start line says: cgroup/connect4 + connect6 with raw_tp/tcp_destroy_sock,
-# or the syscall tracepoints (its fallback); the other set is left out.
+# The empty programs mirror the hooks aegismon uses here, as its start line
+# says (with the stand-in agent known and running, as measured): the
+# connect() hooks cgroup/connect4 + connect6 or the syscall tracepoints (its
+# fallback), the other set left out; with cgroup/connect and a scope in the
+# line (aegismon's cgroup programs on the agent's cgroups, not on the root):
+# all cgroup programs on the agent's cgroup, sockops and cgroup/sock_release
+# included, the TCP state tracepoints left out. Otherwise (today's root
+# attachment, or --net-scope host) the TCP tracepoints, no sockops/sock_release.
+START_LINE=$("${TRACER_PIN[@]}" "$AEGISMON" trace --no-config --agent-root "$STANDIN_ROOT" --duration 0.2 \
+	2>&1 >/dev/null | grep 'probes attached' | head -1)
+SCOPE=root
+if grep -q 'scope' <<<"$START_LINE" && ! grep -Eq 'scope[: =]*host' <<<"$START_LINE"; then
+	SCOPE=agent
+fi
 EMPTY_ARGS=()
-case $("$AEGISMON" trace --no-config --duration 0.2 2>&1 >/dev/null | grep -o 'connect() via [^)]*') in
-*cgroup*) EMPTY_ARGS+=(-x sys_enter_connect -x sys_exit_connect) ;;
-*) EMPTY_ARGS+=(-x connect4 -x connect6 -x tcp_destroy_sock) ;;
+case $(grep -o 'connect() via [^)]*' <<<"$START_LINE") in
+*cgroup*)
+	if [ "$SCOPE" = agent ] && [ -n "$AGENT_CG" ]; then
+		EMPTY_ARGS+=(-c "$AGENT_CG" -x sys_enter_connect -x sys_exit_connect -x inet_sock_set_state
+			-x tcp_retransmit_skb -x tcp_receive_reset -x tcp_destroy_sock)
+	else
+		EMPTY_ARGS+=(-x sys_enter_connect -x sys_exit_connect -x sockops -x sock_release)
+	fi ;;
+*) EMPTY_ARGS+=(-x connect4 -x connect6 -x tcp_destroy_sock -x sockops -x sock_release) ;;
 esac
+log "aegismon: $START_LINE"
+log "scope $SCOPE: empty_probes ${EMPTY_ARGS[*]}"
 
 # wait_line FILE PATTERN TIMEOUT_S PID: until the file has the pattern.
 wait_line() {
@@ -202,7 +323,8 @@ wait_line() {
 
 # cgroup_links PID: "prog_id type hook" for each cgroup BPF link PID holds
 # (bpftool perf show does not list those: the DNS programs, cgroup/connect4
-# and connect6; attach types 0, 1, 10, 11 of the kernel's enum)
+# and connect6, sockops, cgroup/sock_release; attach types 0, 1, 10, 11, 3, 34
+# of the kernel's enum)
 cgroup_links() {
 	local pid=$1 fd
 	for fd in /proc/"$pid"/fd/*; do
@@ -212,6 +334,8 @@ cgroup_links() {
 				if (t != "cgroup") exit
 				if (a == 0 || a == 1) print id, "cgroup_skb", (a == 0 ? "cgroup_inet_ingress" : "cgroup_inet_egress")
 				else if (a == 10 || a == 11) print id, "cgroup_sock_addr", (a == 10 ? "cgroup_inet4_connect" : "cgroup_inet6_connect")
+				else if (a == 3) print id, "sock_ops", "cgroup_sock_ops"
+				else if (a == 34) print id, "cgroup_sock", "cgroup_inet_sock_release"
 				else print id, "cgroup", "cgroup_" a
 			}' \
 			"/proc/$pid/fdinfo/${fd##*/}" 2>/dev/null
@@ -250,7 +374,7 @@ start_tracer() {
 	none)
 		return 0 ;;
 	aegismon)
-		"$AEGISMON" trace --json >"$TMP/tracer.out" 2>"$err" &
+		"${TRACER_PIN[@]}" "$AEGISMON" trace --json --agent-root "$STANDIN_ROOT" >"$TMP/tracer.out" 2>"$err" &
 		TPID=$!
 		track_pid "$TPID"
 		if ! wait_line "$err" "probes attached" 15 "$TPID" ||
@@ -261,7 +385,7 @@ start_tracer() {
 			return 1
 		fi ;;
 	empty)
-		$B/empty_probes "${EMPTY_ARGS[@]}" 2>"$err" &
+		"${TRACER_PIN[@]}" $B/empty_probes "${EMPTY_ARGS[@]}" 2>"$err" &
 		TPID=$!
 		track_pid "$TPID"
 		if ! wait_line "$err" "probes attached" 15 "$TPID" ||
@@ -276,7 +400,7 @@ start_tracer() {
 			NA["$cfg $kind"]="$BPFTRACE not installed (Debian package bpftrace)"
 			return 1
 		fi
-		"$BPFTRACE" "$BT_SCRIPT" >"$TMP/tracer.out" 2>"$err" &
+		"${TRACER_PIN[@]}" "$BPFTRACE" "$BT_SCRIPT" >"$TMP/tracer.out" 2>"$err" &
 		TPID=$!
 		track_pid "$TPID"
 		# "Attaching N probes..." comes before the attaching: count them
@@ -301,7 +425,7 @@ start_tracer() {
 			NA["$cfg $kind"]="libbpf-tools $name not found (Debian package libbpf-tools)"
 			return 1
 		fi
-		"$tool" "${targs[@]}" >/dev/null 2>"$err" &
+		"${TRACER_PIN[@]}" "$tool" "${targs[@]}" >/dev/null 2>"$err" &
 		TPID=$!
 		track_pid "$TPID"
 		if ! wait_attached "$TPID" 1 10; then
@@ -341,7 +465,8 @@ storm() {
 	[ "$kind" = connect ] && args+=(-p "$PORT")
 	# served: whole connections to a listener of its own (connect_storm -s)
 	[ "$kind" = served ] && bin=$B/connect_storm args+=(-s)
-	out=$($bin "${args[@]}" 2>&1)
+	check_foreign
+	out=$("${STORM_PIN[@]}" $bin "${args[@]}" 2>&1)
 	if [ -n "$TPID" ] && ! kill -0 "$TPID" 2>/dev/null; then
 		NA["$cfg $kind"]="the tracer died during the run: $(last_line "$TMP/tracer.err")"
 		broken "$cfg under the $kind storm: ${NA["$cfg $kind"]}"
@@ -380,7 +505,7 @@ fi
 
 T_START=$(now_s)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-log "closed port 127.0.0.1:$PORT, $JOBS storm processes, $ROUNDS rounds, ${SECS} s runs, nice $NICE, load $LOAD_START"
+log "closed port 127.0.0.1:$PORT, $JOBS storm processes$([ "$PIN" = 1 ] && echo " on CPU $LAST_CPU, tracers and the stand-in agent on CPU 0"), $ROUNDS rounds, ${SECS} s runs, nice $NICE, load $LOAD_START"
 
 # kind_runs KIND CFG: whether the storm runs under that configuration (the DNS
 # storm under none, aegismon and the empty programs; the context-switch storm
@@ -462,7 +587,7 @@ else
 			[ "$kind" = switch ] || [ "$kind" = udp ] || [ "$kind" = syscall ] || [ "$kind" = served ] && continue
 			args=(-d "$SECS" -j "$JOBS")
 			[ "$kind" = connect ] && args+=(-p "$PORT")
-			out=$($B/${kind}_storm "${args[@]}")
+			out=$("${STORM_PIN[@]}" $B/${kind}_storm "${args[@]}")
 			prog_snapshot $ids >"$TMP/snap1"
 			awk -v t="$tracer" -v k="$kind" '{ printf "%s\t%s\t%s\t%.0f\n", t, k, $11, ($9 > 0 ? 1e9 / $9 : 0) }' \
 				<<<"$out" >>"$STORM_OPS"
@@ -480,7 +605,16 @@ else
 	done
 fi
 
+# the stand-in agent is not part of what follows (agents of their own)
+stop_pid "$STANDIN_PID"
+STANDIN_PID=
+
 # ---------- 3: agent-related storm ----------
+# The agent's storm (connect_storm as AliYunDun under an agent root) in the
+# agent's cgroup, as the agent runs under systemd: refused TCP connects to
+# 127.0.0.1 (2 events each), UDP connect() + close (-u, one event, no packet),
+# one UDP socket connected again and again (-u -r, one event, no socket made).
+# aegismon on CPU 0; the storm of 1 process on the last CPU, of 2 unpinned.
 
 AGENT_ROOT=$TMP/agent
 AGENT_BIN=$AGENT_ROOT/aegis_client/aegis_12_93/AliYunDun
@@ -491,42 +625,68 @@ AGENT_TSV=$TMP/agent.tsv
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
+AGENT_MODES=(tcp udp udpr)
+# agent_args MODE: connect_storm's options for the mode
+agent_args() {
+	case $1 in
+	tcp) echo "-p $PORT" ;;
+	udp) echo "-u -p $PORT" ;;
+	udpr) echo "-u -r -p $PORT" ;;
+	esac
+}
+
 for ((r = 1; r <= AGENT_REPS; r++)); do
-	for j in 1 2; do
-		"$AEGISMON" trace --json --agent-root "$AGENT_ROOT" --endpoint 127.0.0.0/8 \
-			>"$TMP/agent.out" 2>"$TMP/agent.err" &
-		apid=$!
-		track_pid "$apid"
-		if ! wait_line "$TMP/agent.err" "probes attached" 15 "$apid"; then
-			NA["agent $j"]="aegismon did not attach: $(last_line "$TMP/agent.err")"
-			broken "agent storm -j $j: ${NA["agent $j"]}"
+	for mode in "${AGENT_MODES[@]}"; do
+		for j in 1 2; do
+			[ -n "${NA["agent $mode $j"]:-}" ] && continue
+			# smoke: the UDP modes' path is the same with 1 and 2 processes
+			if [ "$SMOKE" = 1 ] && [ "$mode" != tcp ] && [ "$j" = 2 ]; then
+				NA["agent $mode $j"]="not in the smoke run"
+				continue
+			fi
+			"${TRACER_PIN[@]}" "$AEGISMON" trace --json --agent-root "$AGENT_ROOT" --endpoint 127.0.0.0/8 \
+				>"$TMP/agent.out" 2>"$TMP/agent.err" &
+			apid=$!
+			track_pid "$apid"
+			if ! wait_line "$TMP/agent.err" "probes attached" 15 "$apid"; then
+				NA["agent $mode $j"]="aegismon did not attach: $(last_line "$TMP/agent.err")"
+				broken "agent storm $mode -j $j: ${NA["agent $mode $j"]}"
+				stop_pid "$apid"
+				continue
+			fi
+			sleep "$SETTLE"
+			pin=()
+			[ "$j" = 1 ] && pin=("${STORM_PIN[@]}")
+			check_foreign
+			c0=$(cpu_ticks "$apid")
+			# shellcheck disable=SC2046 # the options are words
+			out=$(in_agent_cg "${pin[@]}" "$AGENT_BIN" -d "$SECS" -j "$j" $(agent_args "$mode"))
+			sleep "$SETTLE" # let it drain the ring buffer
+			c1=$(cpu_ticks "$apid")
 			stop_pid "$apid"
-			continue
-		fi
-		sleep 0.5
-		c0=$(cpu_ticks "$apid")
-		out=$("$AGENT_BIN" -d "$SECS" -j "$j" -p "$PORT")
-		sleep 0.5 # let it drain the ring buffer
-		c1=$(cpu_ticks "$apid")
-		stop_pid "$apid"
-		sum=$(grep '"kind":"summary"' "$TMP/agent.out" | tail -1)
-		if [ -z "$sum" ]; then
-			NA["agent $j"]="no summary from aegismon: $(last_line "$TMP/agent.err")"
-			broken "agent storm -j $j: ${NA["agent $j"]}"
-			continue
-		fi
-		events=$(jq -r .events <<<"$sum")
-		lost=$(jq -r .events_lost <<<"$sum")
-		cpu=$(awk -v d=$((c1 - c0)) -v t="$CLK_TCK" -v s="$SECS" 'BEGIN { printf "%.0f", d / t / (s + 0.5) * 100 }')
-		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$j" "$r" "$(awk -v e="$events" -v s="$SECS" 'BEGIN { printf "%.0f", e / s }')" \
-			"$lost" "$(awk '{print $1}' <<<"$out")" "$cpu" >>"$AGENT_TSV"
-		log "agent storm -j $j: $events events, $lost lost, agent $(awk '{print $1}' <<<"$out") connects/s, aegismon ${cpu}% CPU"
+			sum=$(grep '"kind":"summary"' "$TMP/agent.out" | tail -1)
+			if [ -z "$sum" ]; then
+				NA["agent $mode $j"]="no summary from aegismon: $(last_line "$TMP/agent.err")"
+				broken "agent storm $mode -j $j: ${NA["agent $mode $j"]}"
+				continue
+			fi
+			if ! [[ "$out" =~ ^[1-9][0-9]*\ ops/s ]] || [ "$(awk '{print $7}' <<<"$out")" != 0 ]; then
+				broken "agent storm $mode -j $j: connect_storm failed or had errors: $(head -c 200 <<<"$out")"
+			fi
+			events=$(jq -r .events <<<"$sum")
+			lost=$(jq -r .events_lost <<<"$sum")
+			cpu=$(awk -v d=$((c1 - c0)) -v t="$CLK_TCK" -v s="$SECS" -v w="$SETTLE" 'BEGIN { printf "%.0f", d / t / (s + w) * 100 }')
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$j" "$r" \
+				"$(awk -v e="$events" -v s="$SECS" 'BEGIN { printf "%.0f", e / s }')" \
+				"$lost" "$(awk '{print $1}' <<<"$out")" "$cpu" "$(awk '{print $11}' <<<"$out")" >>"$AGENT_TSV"
+			log "agent storm $mode -j $j: $events events, $lost lost, agent $(awk '{print $1}' <<<"$out") connects/s ($(awk '{print $11}' <<<"$out") in all), aegismon ${cpu}% CPU"
+		done
 	done
 done
 
 # ---------- 3b: agent restart loop ----------
 # The stand-in agent under an agent root of its own, restarted as fast as
-# restart_storm can (JOBS supervisors: fork, exec AliYunDun that exits 1 at
+# restart_storm can (RESTART_JOBS = nproc supervisors, unpinned: fork, exec AliYunDun that exits 1 at
 # once, wait) for SECS: an exec and an exit per restart, agent_exited and
 # agent_flapping. Halfway, a long-running AliYunDun is killed with SIGKILL by
 # this script: agent_killed, a decisive event with a clean kernel time, made
@@ -541,6 +701,7 @@ RESTART_ROOT=$TMP/restart
 RESTART_BIN=$RESTART_ROOT/aegis_client/aegis_12_93/AliYunDun
 mkdir -p "$(dirname "$RESTART_BIN")"
 cp "$FAKE_AGENT" "$RESTART_BIN"
+RESTART_JOBS=$NCPU
 RESTART_TSV=$TMP/restart.tsv # rep events/s lost restarts/s diagnoses aegismon-cpu% restarts-errors
 LATENCY_TSV=$TMP/latency.tsv # rep cause latency-ms
 : >"$RESTART_TSV"
@@ -589,7 +750,7 @@ restart_loop() {
 	sleep 0.5
 	c0=$(cpu_ticks "$apid")
 	out=$(
-		$B/restart_storm -x "$RESTART_BIN" -d "$SECS" -j "$JOBS" &
+		$B/restart_storm -x "$RESTART_BIN" -d "$SECS" -j "$RESTART_JOBS" &
 		sleep "$(awk -v s="$SECS" 'BEGIN { print s / 2 }')"
 		kill -KILL "$vpid"
 		wait
@@ -860,17 +1021,25 @@ TABLE=$TMP/table.md
 	fi
 	ratio_row udp "2d. UDP datagram storm" empty "empty programs"
 	ratio_row syscall "2e. mixed syscall load" empty "empty programs" libbpf-tools "sigsnoop -k"
-	for j in 1 2; do
-		read -r em elo ehi <<<"$(awk -F'\t' -v j=$j '$1 == j { print $3 }' "$AGENT_TSV" | stats)"
-		if [ -z "${em:-}" ]; then
-			echo "| 3. agent connect storm, $j proc: events/s delivered | n/a: ${NA["agent $j"]:-no run} | >= 200k/s, 0 lost |"
-			continue
-		fi
-		lost=$(awk -F'\t' -v j=$j '$1 == j { s += $4 } END { print s + 0 }' "$AGENT_TSV")
-		read -r om _ <<<"$(awk -F'\t' -v j=$j '$1 == j { print $5 }' "$AGENT_TSV" | stats)"
-		read -r cm _ <<<"$(awk -F'\t' -v j=$j '$1 == j { print $6 }' "$AGENT_TSV" | stats)"
-		n=$(awk -F'\t' -v j=$j '$1 == j' "$AGENT_TSV" | wc -l)
-		echo "| 3. agent connect storm, $j proc: events/s delivered (median, min-max of $n) | $(printf '%.0f (%.0f-%.0f)' "$em" "$elo" "$ehi"); events_lost $lost in total; agent $(printf '%.0f' "$om") connects/s; aegismon ${cm}% CPU | >= 200k/s, 0 lost |"
+	for mode in "${AGENT_MODES[@]}"; do
+		case $mode in
+		tcp) what="refused TCP connects to 127.0.0.1 (2 events each)" ;;
+		udp) what="UDP socket + connect + close (connect_storm -u, 1 event each)" ;;
+		udpr) what="one UDP socket per process connected again and again (connect_storm -u -r, 1 event each)" ;;
+		esac
+		for j in 1 2; do
+			sel='$1 == m && $2 == j'
+			read -r em elo ehi <<<"$(awk -F'\t' -v m=$mode -v j=$j "$sel { print \$4 }" "$AGENT_TSV" | stats)"
+			if [ -z "${em:-}" ]; then
+				echo "| 3. agent connect storm, $what, $j proc: events/s delivered | n/a: ${NA["agent $mode $j"]:-no run} | >= 200k/s, 0 lost |"
+				continue
+			fi
+			lost=$(awk -F'\t' -v m=$mode -v j=$j "$sel { s += \$5 } END { print s + 0 }" "$AGENT_TSV")
+			read -r om _ <<<"$(awk -F'\t' -v m=$mode -v j=$j "$sel { print \$6 }" "$AGENT_TSV" | stats)"
+			read -r cm _ <<<"$(awk -F'\t' -v m=$mode -v j=$j "$sel { print \$7 }" "$AGENT_TSV" | stats)"
+			n=$(awk -F'\t' -v m=$mode -v j=$j "$sel" "$AGENT_TSV" | wc -l)
+			echo "| 3. agent connect storm, $what, $j proc$([ "$j" = 1 ] && [ "$PIN" = 1 ] && echo ", pinned"): events/s delivered (median, min-max of $n) | $(printf '%.0f (%.0f-%.0f)' "$em" "$elo" "$ehi"); events_lost $lost in total; agent $(printf '%.0f' "$om") connects/s; aegismon ${cm}% CPU | >= 200k/s, 0 lost |"
+		done
 	done
 	# 3b: restart loop
 	read -r em elo ehi <<<"$(awk -F'\t' '{ print $2 }' "$RESTART_TSV" | stats)"
@@ -879,7 +1048,7 @@ TABLE=$TMP/table.md
 		read -r rm _ <<<"$(awk -F'\t' '{ print $4 }' "$RESTART_TSV" | stats)"
 		read -r cm _ <<<"$(awk -F'\t' '{ print $6 }' "$RESTART_TSV" | stats)"
 		n=$(wc -l <"$RESTART_TSV")
-		echo "| 3b. agent restart loop ($JOBS supervisors restarting the stand-in AliYunDun, exit 1 at once): events/s delivered (median, min-max of $n) | $(printf '%.0f (%.0f-%.0f)' "$em" "$elo" "$ehi"); events_lost $lost in total; $(printf '%.0f' "$rm") restarts/s; aegismon ${cm}% CPU | 0 lost |"
+		echo "| 3b. agent restart loop ($RESTART_JOBS supervisors restarting the stand-in AliYunDun, exit 1 at once): events/s delivered (median, min-max of $n) | $(printf '%.0f (%.0f-%.0f)' "$em" "$elo" "$ehi"); events_lost $lost in total; $(printf '%.0f' "$rm") restarts/s; aegismon ${cm}% CPU | 0 lost |"
 	else
 		echo "| 3b. agent restart loop: events/s delivered | n/a: ${NA[restart]:-no run} | 0 lost |"
 	fi
@@ -970,6 +1139,22 @@ ELAPSED=$(awk -v a="$T_START" -v b="$(now_s)" 'BEGIN { printf "%.0f", b - a }')
 	echo "rotating per round), nice $NICE, load average at start $LOAD_START, bench time ${ELAPSED} s."
 	echo "Generated by \`make bench\` (tests/bench/run.sh)."
 	echo
+	if [ "$PIN" = 1 ]; then
+		echo "Rows 1-2e: $JOBS storm process(es) pinned (taskset) to CPU $LAST_CPU; the tracer and the stand-in agent pinned to CPU 0."
+	else
+		echo "Rows 1-2e: $JOBS storm process(es), nothing pinned (BENCH_PIN=0)."
+	fi
+	echo "During every configuration of rows 1-2e and 5, the no-tracer one included, an idle stand-in agent (fake_agent as"
+	echo "AliYunDun under an agent root of the bench, passed to aegismon with --agent-root) runs in a cgroup of its own"
+	echo "(${AGENT_CG:-none: it could not be made}), as the agent does under systemd; the storms run in the bench's cgroup."
+	echo "aegismon's start line: \`${START_LINE:-none}\`; scope $SCOPE: the empty programs are \`empty_probes ${EMPTY_ARGS[*]}\`."
+	[ -n "$STRAY" ] && echo "WARNING: tracers were already running when the bench started (their cost is in every figure): $STRAY."
+	if [ ${#LATE[@]} -gt 0 ]; then
+		echo -n "WARNING: tracers not started by the bench appeared during the run (figures from then on carry their cost):"
+		for p in "${!LATE[@]}"; do echo -n " $p ${LATE[$p]};"; done
+		echo
+	fi
+	echo
 	echo "Ratios are to the mean of the no-tracer runs just before and after (1.000 = no cost). The CPU-normalized ratio"
 	echo "divides ops by the CPU time of the storm processes (utime+stime), which is less sensitive to other"
 	echo "load on the machine; it does not include the tracer's own user-space CPU."
@@ -981,7 +1166,7 @@ ELAPSED=$(awk -v a="$T_START" -v b="$(now_s)" 'BEGIN { printf "%.0f", b - a }')
 	echo '```'
 	echo "# storm round configuration ops/s ops/cpu-s seq"
 	cat "$RAW"
-	echo "# agent storm: procs rep events/s lost connects/s aegismon-cpu%"
+	echo "# agent storm: mode procs rep events/s lost connects/s aegismon-cpu% connects"
 	cat "$AGENT_TSV"
 	echo "# start to attached (ms): ${ATTACH_MS[*]}"
 	echo "# restart loop: rep events/s lost restarts/s diagnoses aegismon-cpu%"
