@@ -6,9 +6,10 @@
  * that userspace reads once a second: nothing goes to the ring buffer.
  *
  * Only threads of processes in agent_pids count. sched_switch is the hottest
- * tracepoint there is, so an unrelated switch costs one hash lookup (is next
- * waiting in rq_start?) and one per-CPU array lookup (is prev the agent
- * thread this CPU switched in?); agent_pids is looked up only at wakeups.
+ * tracepoint there is, so an unrelated switch costs two array lookups the
+ * verifier inlines: is prev the agent thread this CPU switched in, and is any
+ * agent thread waiting at all (rq_waiting)? Only then is next looked up in
+ * rq_start. agent_pids is looked up only at wakeups.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -36,6 +37,16 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } rq_hist SEC(".maps");
+
+/* How many entries rq_start has: 0 most of the time (the agent sleeps), and
+ * then a switch needs no hash lookup. Counted up by the insert that made an
+ * entry and down by the delete that removed it, so it cannot drift below. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} rq_waiting SEC(".maps");
 
 /* The agent thread this CPU switched in last (0: none), so that its
  * preemption is seen without a lookup in agent_pids. */
@@ -71,11 +82,24 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r;
 }
 
+static __always_inline __s64 *waiting(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&rq_waiting, &zero);
+}
+
+/* tid is runnable from now on; a second wakeup keeps the first time. */
 static __always_inline void enqueued(__u32 tid)
 {
 	__u64 now = bpf_ktime_get_ns();
+	__s64 *n;
 
-	bpf_map_update_elem(&rq_start, &tid, &now, BPF_ANY);
+	if (bpf_map_update_elem(&rq_start, &tid, &now, BPF_NOEXIST))
+		return;
+	n = waiting();
+	if (n)
+		__sync_fetch_and_add(n, 1);
 }
 
 static __always_inline int on_wakeup(struct task_struct *p)
@@ -103,23 +127,30 @@ int BPF_PROG(on_sched_wakeup_new, struct task_struct *p)
 SEC("raw_tp/sched_switch")
 int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	__u32 zero = 0, next_tid = BPF_CORE_READ(next, pid), slot;
+	__u32 zero = 0, next_tid, slot;
 	__u32 *cur = bpf_map_lookup_elem(&rq_current, &zero);
+	__s64 *n = waiting();
 	__u64 *start, *cell, delta;
 
-	if (!cur)
+	if (!cur || !n)
 		return 0;
 	/* an agent thread leaving the CPU while runnable waits in the queue again */
-	if (*cur && *cur == BPF_CORE_READ(prev, pid) && task_state(prev) == TASK_RUNNING)
-		enqueued(*cur);
-	*cur = 0;
+	if (*cur) {
+		if (*cur == BPF_CORE_READ(prev, pid) && task_state(prev) == TASK_RUNNING)
+			enqueued(*cur);
+		*cur = 0;
+	}
+	if (*n <= 0)
+		return 0; /* no agent thread waits: next is not one */
+	next_tid = BPF_CORE_READ(next, pid);
 	if (!next_tid)
 		return 0; /* the idle task */
 	start = bpf_map_lookup_elem(&rq_start, &next_tid);
 	if (!start)
 		return 0;
 	delta = bpf_ktime_get_ns() - *start;
-	bpf_map_delete_elem(&rq_start, &next_tid);
+	if (bpf_map_delete_elem(&rq_start, &next_tid) == 0)
+		__sync_fetch_and_add(n, -1);
 	*cur = next_tid;
 
 	slot = log2_u64(delta / 1000);
