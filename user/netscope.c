@@ -120,7 +120,7 @@ int netscope_start(struct netscope *ns, char *failed, size_t failed_len)
 /* The cgroup pid lives in, opened: fd, or -errno. */
 static int open_cgroup_of(struct netscope *ns, pid_t pid, char *rel, size_t len)
 {
-	char path[64], text[1024], full[512];
+	char path[64], text[4096], full[512]; /* hybrid hosts list v1 lines first */
 	ssize_t n;
 	int fd;
 
