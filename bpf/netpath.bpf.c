@@ -238,14 +238,18 @@ static __always_inline void emit_connect(void *ctx, const struct pending_connect
  * changes; one that never reaches SYN_SENT failed at the route lookup, seen
  * when its socket is destroyed. Always returns 1: it never refuses anything.
  */
-static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 family)
+static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 family, bool verdict)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__s32 ret = bpf_get_retval();
+	__u64 id, cookie;
 	struct pending_connect pc = {};
 	__u16 port = __builtin_bswap16((__u16)ctx->user_port);
 	__u8 proto = (__u8)ctx->protocol;
-	__s32 ret;
-	__u64 cookie;
+
+	/* the verdict programs look only at refused connects */
+	if (verdict && !ret)
+		return;
+	id = bpf_get_current_pid_tgid();
 
 	pc.tuple.family = family;
 	pc.tuple.dport = port;
@@ -265,7 +269,6 @@ static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 fam
 		pc.flags |= AEGIS_NET_ENDPOINT;
 	if (!pc.flags)
 		return;
-	ret = bpf_get_retval();
 	pc.start_ns = bpf_ktime_get_ns();
 	pc.pid = (__u32)id;
 	pc.tgid = id >> 32;
@@ -273,6 +276,12 @@ static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 fam
 	bpf_get_current_comm(pc.comm, sizeof(pc.comm));
 	if (ret || proto != IPPROTO_TCP) {
 		emit_connect(ctx, &pc, ret, proto, false);
+		/* refused after the agent's cgroup let it through: not a
+		 * route failure when its socket is released */
+		if (verdict && proto == IPPROTO_TCP) {
+			cookie = bpf_get_socket_cookie(ctx);
+			bpf_map_delete_elem(&presyn_connects, &cookie);
+		}
 		return;
 	}
 	cookie = bpf_get_socket_cookie(ctx);
@@ -282,14 +291,36 @@ static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 fam
 SEC("cgroup/connect4")
 int on_connect4(struct bpf_sock_addr *ctx)
 {
-	connect_attempt(ctx, AF_INET);
+	connect_attempt(ctx, AF_INET, false);
 	return 1;
 }
 
 SEC("cgroup/connect6")
 int on_connect6(struct bpf_sock_addr *ctx)
 {
-	connect_attempt(ctx, AF_INET6);
+	connect_attempt(ctx, AF_INET6, false);
+	return 1;
+}
+
+/*
+ * The agent scope's companions on the cgroup v2 root, attached while the
+ * programs above sit on the agent's cgroups. Programs of an ancestor cgroup
+ * run after those of its descendants, so security software's deny program on
+ * the root (or on a cgroup between) refuses a connect after ours let it
+ * through; these run after the root's programs attached before aegismon and
+ * report the refusal. An allowed connect costs them one helper call.
+ */
+SEC("cgroup/connect4")
+int on_connect4_verdict(struct bpf_sock_addr *ctx)
+{
+	connect_attempt(ctx, AF_INET, true);
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int on_connect6_verdict(struct bpf_sock_addr *ctx)
+{
+	connect_attempt(ctx, AF_INET6, true);
 	return 1;
 }
 

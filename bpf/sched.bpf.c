@@ -89,14 +89,17 @@ static __always_inline __s64 *waiting(void)
 	return bpf_map_lookup_elem(&rq_waiting, &zero);
 }
 
-/* tid is runnable from now on; a second wakeup keeps the first time. */
+/* tid is runnable from now on. Only a new entry is counted; one still there
+ * (a switch-in was missed) gets the new time. */
 static __always_inline void enqueued(__u32 tid)
 {
 	__u64 now = bpf_ktime_get_ns();
 	__s64 *n;
 
-	if (bpf_map_update_elem(&rq_start, &tid, &now, BPF_NOEXIST))
+	if (bpf_map_update_elem(&rq_start, &tid, &now, BPF_NOEXIST)) {
+		bpf_map_update_elem(&rq_start, &tid, &now, BPF_EXIST);
 		return;
+	}
 	n = waiting();
 	if (n)
 		__sync_fetch_and_add(n, 1);

@@ -562,8 +562,15 @@ static void scope_netpath(struct loader *l)
 {
 	struct bpf_program *cg_progs[] = { l->net->progs.on_connect4, l->net->progs.on_connect6,
 					   l->net->progs.on_sockops, l->net->progs.on_sock_release };
+	struct bpf_program *verdicts[] = { l->net->progs.on_connect4_verdict,
+					   l->net->progs.on_connect6_verdict };
 
 	scope_progs(l, cg_progs, sizeof(cg_progs) / sizeof(cg_progs[0]));
+	for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++) {
+		bpf_program__set_autoattach(verdicts[i], false);
+		if (bpf_program__autoload(verdicts[i]))
+			netscope_add_companion(&l->scope, verdicts[i]);
+	}
 }
 
 /*
@@ -589,6 +596,8 @@ static void select_connect_progs(struct loader *l)
 	bpf_program__set_autoload(l->net->progs.on_connect_enter, !cg);
 	bpf_program__set_autoload(l->net->progs.on_connect_exit, !cg);
 	/* TCP state: sockops on the agent's cgroups, or tracepoints on the host */
+	bpf_program__set_autoload(l->net->progs.on_connect4_verdict, agent);
+	bpf_program__set_autoload(l->net->progs.on_connect6_verdict, agent);
 	bpf_program__set_autoload(l->net->progs.on_sockops, agent);
 	bpf_program__set_autoload(l->net->progs.on_sock_release, agent);
 	bpf_program__set_autoload(l->net->progs.on_tcp_destroy_sock, cg && !agent);

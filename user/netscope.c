@@ -90,6 +90,36 @@ int netscope_add_prog(struct netscope *ns, struct bpf_program *prog)
 	return 0;
 }
 
+int netscope_add_companion(struct netscope *ns, struct bpf_program *prog)
+{
+	if (ns->ncompanions == sizeof(ns->companions) / sizeof(ns->companions[0]))
+		return -E2BIG;
+	ns->companions[ns->ncompanions++] = prog;
+	return 0;
+}
+
+static void companions_detach(struct netscope *ns)
+{
+	for (size_t i = 0; i < ns->ncompanions; i++) {
+		bpf_link__destroy(ns->companion_links[i]);
+		ns->companion_links[i] = NULL;
+	}
+}
+
+/* Best effort: without them a refusal by the root's programs reads as a
+ * route failure, as in the host scope for programs attached after ours. */
+static void companions_attach(struct netscope *ns)
+{
+	for (size_t i = 0; i < ns->ncompanions; i++) {
+		if (ns->companion_links[i])
+			continue;
+		ns->companion_links[i] = bpf_program__attach_cgroup(ns->companions[i], ns->cg[0].fd);
+		if (!ns->companion_links[i])
+			snprintf(ns->last_error, sizeof(ns->last_error), "%s on the root: %s",
+				 bpf_program__name(ns->companions[i]), strerror(errno));
+	}
+}
+
 int netscope_start(struct netscope *ns, char *failed, size_t failed_len)
 {
 	struct netscope_cg *root = &ns->cg[0];
@@ -155,6 +185,7 @@ static bool root_needed(const struct netscope *ns)
 static void release_root(struct netscope *ns)
 {
 	if (cg_attached(&ns->cg[0]) && !root_needed(ns)) {
+		companions_attach(ns);
 		cg_detach(ns, &ns->cg[0]);
 		ns->moves++;
 	}
@@ -167,9 +198,11 @@ static int attach_root(struct netscope *ns)
 	if (cg_attached(&ns->cg[0]))
 		return 0;
 	rc = cg_attach(ns, &ns->cg[0]);
-	if (!rc)
-		ns->moves++;
-	return rc ? rc : 1;
+	if (rc)
+		return rc;
+	companions_detach(ns); /* the root's full set does their work */
+	ns->moves++;
+	return 1;
 }
 
 /* Does the cgroup still exist as the one we attached, with a process in it? */
@@ -336,6 +369,7 @@ void netscope_describe(const struct netscope *ns, char *buf, size_t len)
 
 void netscope_close(struct netscope *ns)
 {
+	companions_detach(ns);
 	for (int i = 0; i < NETSCOPE_CGROUPS; i++)
 		if (ns->cg[i].used)
 			cg_forget(ns, &ns->cg[i]);

@@ -38,6 +38,11 @@ struct netscope {
 	struct bpf_program *progs[NETSCOPE_PROGS];
 	size_t nprogs;
 	struct netscope_cg cg[NETSCOPE_CGROUPS]; /* cg[0]: the root */
+	/* on the root while the programs are on agent cgroups: they see what
+	 * the root's own programs refuse after ours let it through */
+	struct bpf_program *companions[2];
+	struct bpf_link *companion_links[2];
+	size_t ncompanions;
 	unsigned moves;   /* attachments made or let go after the start */
 	char last_error[160];
 };
@@ -46,6 +51,9 @@ struct netscope {
 int netscope_init(struct netscope *ns, bool agent_scope);
 /* A program to attach to each cgroup of the scope (before netscope_start). */
 int netscope_add_prog(struct netscope *ns, struct bpf_program *prog);
+/* A program for the root while the others are on the agent's cgroups (at
+ * most 2; before netscope_start). */
+int netscope_add_companion(struct netscope *ns, struct bpf_program *prog);
 /* Attach every program to the root. Returns how many attached; the names of
  * those that did not go to failed (comma-separated). */
 int netscope_start(struct netscope *ns, char *failed, size_t failed_len);

@@ -128,7 +128,7 @@ fi
 TMP=$(mktemp -d /tmp/aegismon-bench.XXXXXX) || exit 1
 # the smoke run never writes the committed results
 [ "$SMOKE" = 1 ] && [ -z "${BENCH_RESULTS:-}" ] && RESULTS=$TMP/results.md
-declare -A LIVE # background pids this script started and has not reaped yet
+declare -A LIVE=() # background pids this script started and has not reaped yet
 
 # track_pid: remember the pid of the job just started
 track_pid() { LIVE[$1]=1; }
@@ -220,7 +220,7 @@ STRAY=$(tr '\n' ';' <<<"$STRAY" | sed 's/;$//')
 [ -n "$STRAY" ] && log "WARNING: tracers already running (they stay; the figures carry their cost): $STRAY"
 # check_foreign: before each measurement, tracers that are not ours and were
 # not there at the start (someone's test run meanwhile): in LATE, said once each
-declare -A LATE
+declare -A LATE=()
 check_foreign() {
 	local pid cmd
 	while read -r pid cmd; do
@@ -363,7 +363,7 @@ attached_count() { grep -o '[0-9]* probes attached' "$1" 2>/dev/null | awk '{ n 
 # last non-empty line of a file, for n/a reasons
 last_line() { grep -v '^[[:space:]]*$' "$1" 2>/dev/null | grep -v RLIMIT_MEMLOCK | tail -1 | cut -c1-120; }
 
-declare -A NA # "cfg kind" -> why it could not run
+declare -A NA=() # "cfg kind" -> why it could not run
 TPID=
 # start_tracer CFG KIND: sets TPID; returns 1 and fills NA when it cannot run.
 start_tracer() {

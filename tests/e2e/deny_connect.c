@@ -4,7 +4,10 @@
  * software does without netfilter. Legacy attach: it stays until the cgroup
  * is removed, so the helper can exit.
  *
- *   deny_connect CGROUP_DIR
+ *   deny_connect [--multi] CGROUP_DIR
+ *
+ * --multi attaches with BPF_F_ALLOW_MULTI, so that descendant cgroups may
+ * have programs of their own (they run before this one).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,10 +26,11 @@ int main(int argc, char **argv)
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_CGROUP_INET4_CONNECT);
-	int pfd, cfd;
+	int pfd, cfd, multi = argc == 3 && !strcmp(argv[1], "--multi");
+	const char *dir = argv[argc - 1];
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: deny_connect CGROUP_DIR\n");
+	if (argc != 2 && !multi) {
+		fprintf(stderr, "usage: deny_connect [--multi] CGROUP_DIR\n");
 		return 2;
 	}
 	pfd = bpf_prog_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "deny_connect4", "GPL", prog, 2, &opts);
@@ -34,9 +38,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "deny_connect: load: %s\n", strerror(-pfd));
 		return 1;
 	}
-	cfd = open(argv[1], O_RDONLY | O_DIRECTORY);
-	if (cfd < 0 || bpf_prog_attach(pfd, cfd, BPF_CGROUP_INET4_CONNECT, 0)) {
-		fprintf(stderr, "deny_connect: attach to %s: %s\n", argv[1], strerror(errno));
+	cfd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (cfd < 0 || bpf_prog_attach(pfd, cfd, BPF_CGROUP_INET4_CONNECT, multi ? BPF_F_ALLOW_MULTI : 0)) {
+		fprintf(stderr, "deny_connect: attach to %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
 	return 0;
