@@ -100,7 +100,8 @@ static void print_families(FILE *out, const struct loader_plan *p, int rawtp, bo
 	else
 		fprintf(out, "  %-10s cannot load (needs cgroup_skb and a cgroup v2 mount)\n", "dns");
 	fprintf(out, "  %-10s %s\n", "scheduler",
-		rawtp != 0 ? "loads: raw_tp sched_wakeup, sched_wakeup_new, sched_switch"
+		rawtp != 0 ? "loads: raw_tp sched_wakeup, sched_wakeup_new, sched_switch (attached while\n"
+			     "             the agent's threads wait to run)"
 			   : "cannot load (needs raw tracepoints, 4.17)");
 	fprintf(out, "  switches: AEGISMON_FORCE_PERFBUF=1, AEGISMON_FORCE_CLASSIC_TP=1,\n"
 		     "            AEGISMON_FORCE_NO_DROP_REASON=1, AEGISMON_FORCE_NO_BPF_LOOP=1,\n"

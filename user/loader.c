@@ -1015,8 +1015,7 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 		scope_dns(l);
 		attach_all(l, l->dns->obj, l->dns->skeleton);
 	}
-	if (l->sched)
-		attach_all(l, l->sched->obj, l->sched->skeleton);
+	/* the scheduler probes are attached by loader_sched_arm, on demand */
 	{
 		/* on the root for now: the agent's cgroups come with loader_follow_agent */
 		size_t want = l->scope.nprogs, o = strlen(l->failed_names);
@@ -1096,6 +1095,58 @@ int loader_refresh_scope(struct loader *l)
 int loader_untrack(struct loader *l, uint32_t tgid)
 {
 	return bpf_map_delete_elem(bpf_map__fd(l->skel->maps.agent_pids), &tgid) ? -errno : 0;
+}
+
+/* Forget what the probes saw before they were detached: a thread woken then
+ * and switched in now would count the whole gap as a wait. */
+static void sched_reset(struct loader *l)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(l->sched->maps.rq_start);
+	__u32 key, zero = 0;
+	__s64 none = 0;
+
+	while (bpf_map_get_next_key(fd, NULL, &key) == 0)
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+	bpf_map_update_elem(bpf_map__fd(l->sched->maps.rq_waiting), &zero, &none, BPF_ANY);
+	if (ncpu > 0 && ncpu <= 4096) {
+		__u32 cur[ncpu];
+
+		memset(cur, 0, sizeof(cur));
+		bpf_map_update_elem(bpf_map__fd(l->sched->maps.rq_current), &zero, cur, BPF_ANY);
+	}
+}
+
+int loader_sched_arm(struct loader *l, bool on)
+{
+	struct bpf_program *progs[] = { l->sched ? l->sched->progs.on_sched_wakeup : NULL,
+					l->sched ? l->sched->progs.on_sched_wakeup_new : NULL,
+					l->sched ? l->sched->progs.on_sched_switch : NULL };
+	struct bpf_link **links[] = { l->sched ? &l->sched->links.on_sched_wakeup : NULL,
+				      l->sched ? &l->sched->links.on_sched_wakeup_new : NULL,
+				      l->sched ? &l->sched->links.on_sched_switch : NULL };
+
+	if (!l->sched)
+		return -ENOENT;
+	if (on)
+		sched_reset(l);
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		if (!on) {
+			bpf_link__destroy(*links[i]);
+			*links[i] = NULL;
+			continue;
+		}
+		if (*links[i])
+			continue;
+		*links[i] = bpf_program__attach(progs[i]);
+		if (!*links[i]) {
+			int rc = errno ? -errno : -EINVAL;
+
+			loader_sched_arm(l, false);
+			return rc;
+		}
+	}
+	return 0;
 }
 
 int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_SLOTS + 1])

@@ -118,6 +118,10 @@ int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr,
  * entries only in old are removed, learned addresses stay. 0 or -errno. */
 int loader_set_endpoints(struct loader *l, const struct endpoint_set *old, const struct endpoint_set *eps);
 int loader_set_domains(struct loader *l, const struct domain_set *old, const struct domain_set *doms);
+/* Attach (on) or detach the scheduler probes. They run at every context
+ * switch of the host, so they are attached only while the agent's threads
+ * wait to run (res_sample decides). 0, or -errno (-ENOENT: not loaded). */
+int loader_sched_arm(struct loader *l, bool on);
 /* The run-queue wait histogram of agent threads since load, summed over the
  * CPUs: AEGIS_RQ_SLOTS slots then the sum in ns. 0, or -ENOENT without the
  * scheduler probes. */

@@ -99,25 +99,67 @@ struct agent_ctx {
 	struct res_sampler *r;
 	uint64_t dt_ns;
 	uint64_t dticks;
+	uint64_t ddelay, dslices; /* run-queue wait and timeslices since the last sample */
 };
+
+/* Run-queue wait and timeslices of all threads of pid (CONFIG_SCHED_INFO). */
+static int sum_schedstat(struct res_sampler *r, uint32_t pid, uint64_t *delay, uint64_t *slices)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int found = 0;
+
+	*delay = *slices = 0;
+	snprintf(path, sizeof(path), "/proc/%u/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		uint64_t dl, sl;
+		ssize_t n;
+
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/task/%.16s/schedstat", pid, d->d_name);
+		n = read_file(r, path);
+		if (n <= 0 || res_parse_schedstat(r->buf, (size_t)n, &dl, &sl))
+			continue;
+		*delay += dl;
+		*slices += sl;
+		found = 1;
+	}
+	closedir(dir);
+	return found ? 0 : -1;
+}
 
 static void sample_agent(uint32_t tgid, void *arg)
 {
 	struct agent_ctx *a = arg;
 	struct res_sampler *r = a->r;
 	struct proc_usage u;
-	uint64_t rss;
+	uint64_t rss, delay, slices;
 
 	if (r->nagents_new >= RES_AGENT_SLOTS || read_usage(r, tgid, &u, &rss))
 		return;
 	r->agent_rss_kib += rss;
-	/* a process seen last time (same start) adds what it used since */
+	if (sum_schedstat(r, tgid, &delay, &slices))
+		r->no_schedstat = true;
+	/* a process seen last time (same start) adds what it used since; its
+	 * exited threads take their share of the sums with them, so a sum
+	 * that went down counts nothing this time */
 	for (unsigned i = 0; i < r->nagents; i++)
-		if (r->agents[i].pid == tgid && r->agents[i].start_ticks == u.start_ticks &&
-		    u.ticks >= r->agents[i].ticks)
-			a->dticks += u.ticks - r->agents[i].ticks;
-	r->agents_new[r->nagents_new++] =
-		(struct res_pid_ticks){ .pid = tgid, .start_ticks = u.start_ticks, .ticks = u.ticks };
+		if (r->agents[i].pid == tgid && r->agents[i].start_ticks == u.start_ticks) {
+			if (u.ticks >= r->agents[i].ticks)
+				a->dticks += u.ticks - r->agents[i].ticks;
+			if (delay >= r->agents[i].run_delay_ns && slices >= r->agents[i].slices) {
+				a->ddelay += delay - r->agents[i].run_delay_ns;
+				a->dslices += slices - r->agents[i].slices;
+			}
+		}
+	r->agents_new[r->nagents_new++] = (struct res_pid_ticks){
+		.pid = tgid, .start_ticks = u.start_ticks, .ticks = u.ticks,
+		.run_delay_ns = delay, .slices = slices };
 }
 
 /* Keep the three largest by key into top[] (ordered, largest first). */
@@ -184,7 +226,7 @@ static void scan_top(struct res_sampler *r, uint64_t now_ns, struct aegis_resour
 			if (fresh && j < r->nscan_prev && r->scan_prev[j].pid == p.pid &&
 			    r->scan_prev[j].start_ticks == u.start_ticks && u.ticks >= r->scan_prev[j].ticks)
 				p.cpu_pm = ticks_pm(r, u.ticks - r->scan_prev[j].ticks, dt);
-			r->scan_cur[ncur++] = (struct res_pid_ticks){ p.pid, u.start_ticks, u.ticks };
+			r->scan_cur[ncur++] = (struct res_pid_ticks){ .pid = p.pid, .start_ticks = u.start_ticks, .ticks = u.ticks };
 			if (p.cpu_pm)
 				top_insert(e->top_cpu, &p, true);
 			top_insert(e->top_rss, &p, false);
@@ -251,6 +293,27 @@ static int32_t read_psi(struct res_sampler *r, const char *path, bool *said, int
 	return psi.some_avg10;
 }
 
+/* Attach the scheduler probes while the agent's threads wait to run, detach
+ * them after RES_SCHED_CALM calm samples: every context switch on the host
+ * pays for them while attached. */
+static void steer_sched(struct res_sampler *r, struct loader *l, const struct agent_ctx *a)
+{
+	bool waits, want;
+
+	r->last_mean_wait_ns = a->dslices ? a->ddelay / a->dslices : 0;
+	waits = a->dslices && r->last_mean_wait_ns >= r->arm_wait_ns;
+	if (waits)
+		r->calm = 0;
+	else if (r->calm < RES_SCHED_CALM)
+		r->calm++;
+	want = r->no_schedstat || !r->arm_wait_ns || waits || (r->sched_armed && r->calm < RES_SCHED_CALM);
+	if (want == r->sched_armed || loader_sched_arm(l, want))
+		return;
+	r->sched_armed = want;
+	r->sched_changed = true;
+	r->have_hist = false; /* the histogram starts over from the next sample */
+}
+
 int res_sample(struct res_sampler *r, struct loader *l, uint64_t now_ns, struct ev *ev)
 {
 	struct aegis_resources *e = &ev->resources;
@@ -266,7 +329,7 @@ int res_sample(struct res_sampler *r, struct loader *l, uint64_t now_ns, struct 
 	n = read_file(r, "/proc/stat");
 	if (n < 0 || res_parse_cpu(r->buf, (size_t)n, &cpu))
 		say_once(&r->said_stat, "/proc/stat", n < 0 ? (int)-n : EINVAL);
-	have_hist = l && loader_rq_hist(l, hist) == 0;
+	have_hist = l && r->sched_armed && loader_rq_hist(l, hist) == 0;
 
 	/* agent processes: their CPU needs the previous reading too */
 	actx = (struct agent_ctx){ .r = r, .dt_ns = dt };
@@ -276,6 +339,8 @@ int res_sample(struct res_sampler *r, struct loader *l, uint64_t now_ns, struct 
 		loader_for_each_tracked(l, sample_agent, &actx, RES_AGENT_SLOTS);
 	memcpy(r->agents, r->agents_new, sizeof(r->agents[0]) * r->nagents_new);
 	r->nagents = r->nagents_new;
+	if (l && !first)
+		steer_sched(r, l, &actx);
 
 	if (first) {
 		r->have_prev = true;
@@ -320,7 +385,7 @@ int res_sample(struct res_sampler *r, struct loader *l, uint64_t now_ns, struct 
 				       : 0;
 	}
 	memcpy(r->prev_hist, hist, sizeof(hist));
-	r->have_hist = have_hist;
+	r->have_hist = have_hist && r->sched_armed;
 
 	if ((e->cpu_busy_pm >= r->cpu_thr_pm && r->cpu_thr_pm) ||
 	    (mem.total_kib && res_mem_used_pm(mem.total_kib, mem.avail_kib) >= r->mem_thr_pm) ||

@@ -19,7 +19,13 @@ struct res_pid_ticks {
 	uint32_t pid;
 	uint64_t start_ticks;
 	uint64_t ticks;
+	uint64_t run_delay_ns; /* summed over its threads (schedstat) */
+	uint64_t slices;
 };
+
+/* Calm samples (mean run-queue wait of the agent's threads below the arming
+ * level) before the scheduler probes are detached again. */
+#define RES_SCHED_CALM 10
 
 struct res_sampler {
 	bool have_prev;
@@ -48,6 +54,15 @@ struct res_sampler {
 	uint32_t top_flags;
 	uint64_t over_since_ns; /* when the thresholds were crossed (0: below) */
 	uint64_t full_rate_ns;  /* scan every second this long after (the report window) */
+	/* the scheduler probes, attached only while the agent's threads wait:
+	 * a p90 wait of T needs a mean of at least T/10, so a lower mean
+	 * cannot be starvation and the probes stay off */
+	uint64_t arm_wait_ns;   /* mean wait per timeslice that attaches them */
+	bool sched_armed;
+	bool sched_changed;     /* armed or disarmed by the last sample: say so */
+	bool no_schedstat;      /* no /proc/.../schedstat: always armed */
+	unsigned calm;
+	uint64_t last_mean_wait_ns;
 	char buf[8192];
 };
 

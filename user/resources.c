@@ -293,6 +293,20 @@ int res_parse_statm(const char *buf, size_t len, uint64_t *rss_pages)
 	return 0;
 }
 
+int res_parse_schedstat(const char *buf, size_t len, uint64_t *run_delay_ns, uint64_t *slices)
+{
+	const char *p = buf, *end = buf + len;
+	uint64_t oncpu;
+
+	*run_delay_ns = *slices = 0;
+	if (take_u64(&p, end, &oncpu) || p >= end || *p++ != ' ' ||
+	    take_u64(&p, end, run_delay_ns) || p >= end || *p++ != ' ' || take_u64(&p, end, slices)) {
+		*run_delay_ns = *slices = 0;
+		return -1;
+	}
+	return 0;
+}
+
 uint32_t res_busy_pm(const struct cpu_times *prev, const struct cpu_times *now)
 {
 	uint64_t dt, db;

@@ -45,6 +45,9 @@ int res_parse_loadavg(const char *buf, size_t len, uint32_t *load1_centi);
 int res_parse_pid_stat(const char *buf, size_t len, struct proc_usage *out);
 /* /proc/<pid>/statm: the resident set in pages (second field). */
 int res_parse_statm(const char *buf, size_t len, uint64_t *rss_pages);
+/* /proc/PID/task/TID/schedstat: "on-CPU ns, run-queue wait ns, timeslices".
+ * 0, or -1 when malformed. */
+int res_parse_schedstat(const char *buf, size_t len, uint64_t *run_delay_ns, uint64_t *slices);
 
 /* Busy share between two readings, in permille; 0 if the clock did not move. */
 uint32_t res_busy_pm(const struct cpu_times *prev, const struct cpu_times *now);

@@ -785,8 +785,20 @@ static void sample_resources(struct session *s)
 	if (now < s->res_next_ns)
 		return;
 	s->res_next_ns = now + NSEC - TICK_NS / 2; /* tolerate a tick that fires early */
+	/* a p90 wait of the threshold needs a mean wait of a tenth of it */
+	s->res.arm_wait_ns = (uint64_t)(s->opt.starve_ms * 1e6 / 10);
 	if (res_sample(&s->res, &s->loader, now, &s->scratch) == 0)
 		ingest(s, &s->scratch);
+	if (s->res.sched_changed) {
+		s->res.sched_changed = false;
+		status_clear(s);
+		if (s->res.sched_armed)
+			fprintf(stderr, "aegismon: scheduler probes attached: the agent's threads wait "
+				"%.1f ms on average to run\n", (double)s->res.last_mean_wait_ns / 1e6);
+		else
+			fprintf(stderr, "aegismon: scheduler probes detached: the agent's threads run "
+				"without waiting\n");
+	}
 }
 
 static int setup_fds(int *sigfd, int *timerfd, int *epfd, int rbfd)
@@ -834,6 +846,8 @@ static void start_line(struct session *s)
 		netscope_describe(&s->loader.scope, where, sizeof(where));
 		fprintf(stderr, "; network scope: %s", where);
 	}
+	if (s->loader.sched)
+		fprintf(stderr, "; scheduler probes when the agent waits to run");
 	if (s->loader.failed)
 		fprintf(stderr, "; %u failed to attach: %s", s->loader.failed,
 			s->loader.failed_names);

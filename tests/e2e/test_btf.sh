@@ -19,7 +19,7 @@ victim=$LAST_PID
 start_trace --btf "$WORK/min.btf" --grace 60
 probes=$(grep -o '[0-9]* probes attached in [0-9.]* ms' "$ERR")
 echo "   with --btf: $probes"
-assert_match "$probes" "^16 probes" "every probe attached with the minimal BTF"
+assert_match "$probes" "^13 probes" "every probe attached with the minimal BTF"
 kill -KILL "$victim"
 wait_diag agent_killed ".subject.pid==$victim"
 stop_trace
@@ -30,7 +30,7 @@ start_agent AliYunDun
 victim=$LAST_PID
 AEGISMON_FORCE_PERFBUF=1 AEGISMON_FORCE_CLASSIC_TP=1 AEGISMON_FORCE_NO_DROP_REASON=1 \
 	AEGISMON_FORCE_NO_BPF_LOOP=1 AEGISMON_FORCE_SYSCALL_CONNECT=1 start_trace --btf "$WORK/min.btf" --grace 60
-assert_match "$(grep -o '[0-9]* probes attached' "$ERR")" "^17 probes" "every fallback probe attached with the minimal BTF"
+assert_match "$(grep -o '[0-9]* probes attached' "$ERR")" "^14 probes" "every fallback probe attached with the minimal BTF"
 kill -KILL "$victim"
 wait_diag agent_killed ".subject.pid==$victim"
 stop_trace

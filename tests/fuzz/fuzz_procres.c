@@ -46,6 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (res_parse_pid_stat(copy, size, &pu) == 0)
 		CHECK(memchr(pu.comm, 0, sizeof(pu.comm)) != NULL);
 	res_parse_statm(copy, size, &pages);
+	{
+		uint64_t delay, slices;
+
+		if (res_parse_schedstat(copy, size, &delay, &slices) != 0)
+			CHECK(delay == 0 && slices == 0);
+	}
 
 	/* the input as histogram counts */
 	memcpy(hist, data, size < sizeof(hist) ? size : sizeof(hist));

@@ -253,6 +253,23 @@ static void test_event_json_and_decode(void **state)
 	assert_null(strstr(buf, "\"pid\":0"));
 }
 
+static void test_schedstat(void **state)
+{
+	uint64_t delay, slices;
+
+	(void)state;
+	assert_int_equal(res_parse_schedstat(P("81234567 2500000 41\n"), &delay, &slices), 0);
+	assert_int_equal(delay, 2500000);
+	assert_int_equal(slices, 41);
+	/* two fields, a sign, garbage: refused, and nothing left behind */
+	assert_int_equal(res_parse_schedstat(P("1 2\n"), &delay, &slices), -1);
+	assert_int_equal(delay + slices, 0);
+	assert_int_equal(res_parse_schedstat(P("1 -2 3\n"), &delay, &slices), -1);
+	assert_int_equal(res_parse_schedstat(P("x y z"), &delay, &slices), -1);
+	/* only len bytes: "1 2 3" cut before its last field */
+	assert_int_equal(res_parse_schedstat("1 2 3", 4, &delay, &slices), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_psi),
 		cmocka_unit_test(test_loadavg),
 		cmocka_unit_test(test_pid_stat),
+		cmocka_unit_test(test_schedstat),
 		cmocka_unit_test(test_rq_percentiles),
 		cmocka_unit_test(test_event_json_and_decode),
 	};
