@@ -4,7 +4,7 @@
  * "empty_probes: N probes attached in X ms" on stderr and waits for SIGINT or
  * SIGTERM. The "empty BPF programs" row of the bench.
  *
- *     empty_probes [-v] [-c CGROUP_DIR] [-x HOOK]... [HOOK...]
+ *     empty_probes [-v] [-c CGROUP_DIR [-R]] [-x HOOK]... [HOOK...]
  *
  * With HOOKs (tracepoint names: sys_enter_connect, kfree_skb, ...; egress and
  * ingress for the cgroup_skb programs, connect4 and connect6 for the
@@ -16,6 +16,8 @@
  * the cgroup v2 root as aegismon's do, or with -c on CGROUP_DIR (a cgroup v2
  * directory: the agent's cgroup, where aegismon puts them when it watches only
  * the agent), each with a BPF link (several programs may share the hook).
+ * -R also puts the connect4 and connect6 programs on the root, as aegismon's
+ * agent scope does with its two companions there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +51,7 @@ static double now_ms(void)
 }
 
 #define MAX_EXCLUDED 24
-#define MAX_CGROUP_LINKS 8
+#define MAX_CGROUP_LINKS 12
 
 /* Is the program's hook (the last part of its section) one of hooks? */
 static int listed(const struct bpf_program *prog, char **hooks, int nhooks)
@@ -99,6 +101,7 @@ int main(int argc, char **argv)
 	struct empty_bpf *skel;
 	struct bpf_program *prog;
 	const char *cg_dir = NULL;
+	int companions = 0, root_fd = -1;
 	sigset_t set;
 	double t0 = now_ms();
 	int n = 0, sig = 0, argi = 1;
@@ -110,13 +113,17 @@ int main(int argc, char **argv)
 	if (argi + 1 < argc && strcmp(argv[argi], "-c") == 0) {
 		cg_dir = argv[argi + 1];
 		argi += 2;
+		if (argi < argc && strcmp(argv[argi], "-R") == 0) {
+			companions = 1;
+			argi++;
+		}
 	}
 	while (argi + 1 < argc && strcmp(argv[argi], "-x") == 0 && nexcl < MAX_EXCLUDED) {
 		excluded[nexcl++] = argv[argi + 1];
 		argi += 2;
 	}
 	if (argi < argc && argv[argi][0] == '-') {
-		fprintf(stderr, "usage: %s [-v] [-c CGROUP_DIR] [-x HOOK]... [HOOK...]\n", argv[0]);
+		fprintf(stderr, "usage: %s [-v] [-c CGROUP_DIR [-R]] [-x HOOK]... [HOOK...]\n", argv[0]);
 		return 2;
 	}
 	/* block the stop signals before anything can be attached */
@@ -174,6 +181,21 @@ int main(int argc, char **argv)
 			return 3;
 		}
 		ncg++;
+		if (!companions || bpf_program__type(prog) != BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
+		    ncg == MAX_CGROUP_LINKS)
+			continue;
+		if (root_fd < 0)
+			root_fd = open_cgroup2_root();
+		cg_links[ncg] = root_fd >= 0 ? bpf_program__attach_cgroup(prog, root_fd) : NULL;
+		if (!cg_links[ncg]) {
+			fprintf(stderr, "empty_probes: %s: cannot attach to the cgroup v2 root: %s\n",
+				bpf_program__name(prog), strerror(errno));
+			for (int i = 0; i < ncg; i++)
+				bpf_link__destroy(cg_links[i]);
+			empty_bpf__destroy(skel);
+			return 3;
+		}
+		ncg++;
 	}
 	fprintf(stderr, "empty_probes: %d probes attached in %.1f ms\n", n, now_ms() - t0);
 	sigwait(&set, &sig);
@@ -181,6 +203,8 @@ int main(int argc, char **argv)
 		bpf_link__destroy(cg_links[i]);
 	if (cg_fd >= 0)
 		close(cg_fd);
+	if (root_fd >= 0)
+		close(root_fd);
 	empty_bpf__destroy(skel);
 	return 0;
 }

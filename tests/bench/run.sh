@@ -300,13 +300,18 @@ EMPTY_ARGS=()
 case $(grep -o 'connect() via [^)]*' <<<"$START_LINE") in
 *cgroup*)
 	if [ "$SCOPE" = agent ] && [ -n "$AGENT_CG" ]; then
-		EMPTY_ARGS+=(-c "$AGENT_CG" -x sys_enter_connect -x sys_exit_connect -x inet_sock_set_state
+		# -R: aegismon's two companions on the root (cgroup/connect4+6)
+		EMPTY_ARGS+=(-c "$AGENT_CG" -R -x sys_enter_connect -x sys_exit_connect -x inet_sock_set_state
 			-x tcp_retransmit_skb -x tcp_receive_reset -x tcp_destroy_sock)
 	else
 		EMPTY_ARGS+=(-x sys_enter_connect -x sys_exit_connect -x sockops -x sock_release)
 	fi ;;
 *) EMPTY_ARGS+=(-x connect4 -x connect6 -x tcp_destroy_sock -x sockops -x sock_release) ;;
 esac
+# the scheduler probes attached only while the agent waits to run: the idle
+# stand-in never does
+grep -q 'scheduler probes when the agent waits' <<<"$START_LINE" &&
+	EMPTY_ARGS+=(-x sched_wakeup -x sched_wakeup_new -x sched_switch)
 log "aegismon: $START_LINE"
 log "scope $SCOPE: empty_probes ${EMPTY_ARGS[*]}"
 
