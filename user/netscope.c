@@ -367,6 +367,11 @@ void netscope_describe(const struct netscope *ns, char *buf, size_t len)
 					      o > strlen("agent") ? " + " : ", ", ns->cg[i].rel);
 }
 
+int netscope_on_agent(const struct netscope *ns)
+{
+	return ns->agent_scope && !ns->agent_in_root && !cg_attached(&ns->cg[0]);
+}
+
 void netscope_close(struct netscope *ns)
 {
 	companions_detach(ns);

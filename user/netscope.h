@@ -66,6 +66,9 @@ int netscope_refresh(struct netscope *ns);
 /* "agent cgroups /system.slice/aegis.service", "agent scope, cgroup v2 root
  * until an agent runs", "host (cgroup v2 root)". */
 void netscope_describe(const struct netscope *ns, char *buf, size_t len);
+/* 1 when the programs sit on agent cgroups only (the root has just the
+ * companions), 0 when the root serves every socket. */
+int netscope_on_agent(const struct netscope *ns);
 void netscope_close(struct netscope *ns);
 
 #endif

@@ -57,6 +57,15 @@ size_t metrics_format(char *buf, size_t len, const struct metrics *m)
 		"# TYPE aegismon_probes gauge\n"
 		"aegismon_probes{state=\"attached\"} %u\n"
 		"aegismon_probes{state=\"failed\"} %u\n", m->probes_attached, m->probes_failed);
+	if (m->net_scope_agent >= 0)
+		put(&w, "# HELP aegismon_network_scope Where the network probes run: 1 for the current place.\n"
+			"# TYPE aegismon_network_scope gauge\n"
+			"aegismon_network_scope{where=\"agent_cgroups\"} %d\n"
+			"aegismon_network_scope{where=\"host\"} %d\n",
+			m->net_scope_agent, !m->net_scope_agent);
+	put(&w, "# HELP aegismon_scheduler_probes_attached The scheduler probes run (the agent waits to run).\n"
+		"# TYPE aegismon_scheduler_probes_attached gauge\n"
+		"aegismon_scheduler_probes_attached %d\n", m->sched_attached);
 	put(&w, "# HELP aegismon_agent_installed The agent's install was found under the agent root.\n"
 		"# TYPE aegismon_agent_installed gauge\n"
 		"aegismon_agent_installed %d\n", m->agent_installed);

@@ -15,6 +15,11 @@ struct metrics {
 	uint64_t diagnoses[CAUSE_COUNT];      /* occurrences, repeats included */
 	uint64_t events_lost;
 	unsigned probes_attached, probes_failed;
+	/* where the network probes run: the agent's cgroups only, or every
+	 * socket of the host (the root: no agent cgroup known, an agent in the
+	 * root cgroup, or --net-scope host); -1: no network probes */
+	int net_scope_agent;
+	int sched_attached;                   /* the scheduler probes, attached now: 1/0 */
 	int agent_installed;                  /* 1/0 */
 	unsigned core_running[CORE_COUNT];
 	unsigned core_expected;               /* mask of installed core binaries */

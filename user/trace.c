@@ -439,6 +439,8 @@ static void write_metrics(struct session *s, bool now)
 	m->events_lost = st->events_lost;
 	m->probes_attached = s->loader.attached;
 	m->probes_failed = s->loader.failed;
+	m->net_scope_agent = !s->loader.scope.nprogs ? -1 : netscope_on_agent(&s->loader.scope);
+	m->sched_attached = s->res.sched_armed;
 	m->agent_installed = s->env.install.found;
 	m->core_expected = s->env.install.found ? s->env.install.present_mask : 0;
 	for (int c = 0; c < CORE_COUNT; c++)

@@ -33,7 +33,7 @@ ours() {
 	bpftool cgroup show "$1" 2>/dev/null | awk 'NR > 1 { print $1 }' | grep -c -x -F "$ids"
 }
 
-start_trace --grace 60
+start_trace --grace 60 --metrics "$WORK/m.prom"
 grep -q "network scope: agent, cgroup v2 root until an agent cgroup is known" "$ERR" ||
 	fail "no agent yet: the network programs should be on the root: $(head -1 "$ERR")"
 [ "$(ours "$CGROOT")" = 6 ] || fail "expected our 6 cgroup programs on the root, found $(ours "$CGROOT")"
@@ -48,6 +48,9 @@ wait_for 5 grep -q "network scope: agent, cgroup $REL\$" "$ERR" ||
 [ "$(ours "$CGROOT")" = 2 ] || fail "the root has $(ours "$CGROOT") of our programs, not the 2 companions"
 bpftool cgroup show "$CGROOT" | grep -q "on_connect4_ver" || fail "no connect4 companion on the root"
 wait_diag connect_refused ".subject.pid==$agent"
+# the metrics say it too (rewritten every 5 s)
+wait_for 7 grep -q '^aegismon_network_scope{where="agent_cgroups"} 1$' "$WORK/m.prom" ||
+	fail "metrics: the network scope is not on the agent's cgroups: $(grep network_scope "$WORK/m.prom")"
 assert_eq "$(diag connect_refused .subject.errno ".subject.pid==$agent")" ECONNREFUSED "errno"
 
 # DNS from the agent's cgroup

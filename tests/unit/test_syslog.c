@@ -98,6 +98,21 @@ static void test_metrics_format(void **state)
 	assert_non_null(strstr(buf, "aegismon_agent_up{process=\"AliYunDunUpdate\"} 1\n"));
 	assert_null(strstr(buf, "process=\"AliYunDun\"}"));
 	assert_int_equal(metrics_format(buf, 100, &m), 0);
+	/* the network scope: said when there are network probes */
+	n = metrics_format(buf, sizeof(buf), &m);
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "aegismon_scheduler_probes_attached 0\n"));
+	assert_non_null(strstr(buf, "aegismon_network_scope{where=\"agent_cgroups\"} 0\n"));
+	m.net_scope_agent = 1;
+	m.sched_attached = 1;
+	n = metrics_format(buf, sizeof(buf), &m);
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "aegismon_network_scope{where=\"agent_cgroups\"} 1\n"));
+	assert_non_null(strstr(buf, "aegismon_network_scope{where=\"host\"} 0\n"));
+	assert_non_null(strstr(buf, "aegismon_scheduler_probes_attached 1\n"));
+	m.net_scope_agent = -1;
+	n = metrics_format(buf, sizeof(buf), &m);
+	assert_null(strstr(buf, "aegismon_network_scope"));
 }
 
 int main(void)
