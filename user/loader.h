@@ -108,7 +108,7 @@ int loader_track(struct loader *l, uint32_t tgid);
 /* An agent process (at start, at exec): in the agent scope its cgroup gets
  * the network programs. 1 when the scope changed, 0 when not, -errno. */
 int loader_follow_agent(struct loader *l, pid_t pid);
-/* Once a second and at agent exits: let go of removed agent cgroups, back
+/* At every tick of the event loop: let go of removed agent cgroups, back
  * to the root when no agent cgroup has a process. 1 when the scope changed. */
 int loader_refresh_scope(struct loader *l);
 int loader_untrack(struct loader *l, uint32_t tgid);

@@ -53,6 +53,8 @@ int res_sampler_init(struct res_sampler *r, uint32_t cpu_thr_pm, uint32_t mem_th
 	r->cpu_thr_pm = cpu_thr_pm;
 	r->mem_thr_pm = mem_thr_pm;
 	r->psi_thr = psi_thr;
+	/* a kernel without CONFIG_SCHED_INFO: the scheduler probes stay on */
+	r->no_schedstat = access("/proc/self/schedstat", R_OK) != 0;
 	r->scan_prev = calloc(RES_SCAN_SLOTS, sizeof(*r->scan_prev));
 	r->scan_cur = calloc(RES_SCAN_SLOTS, sizeof(*r->scan_cur));
 	if (!r->scan_prev || !r->scan_cur) {
@@ -139,12 +141,13 @@ static void sample_agent(uint32_t tgid, void *arg)
 	struct res_sampler *r = a->r;
 	struct proc_usage u;
 	uint64_t rss, delay, slices;
+	bool stat_ok;
 
 	if (r->nagents_new >= RES_AGENT_SLOTS || read_usage(r, tgid, &u, &rss))
 		return;
 	r->agent_rss_kib += rss;
-	if (sum_schedstat(r, tgid, &delay, &slices))
-		r->no_schedstat = true;
+	/* unreadable (the process is going): no wait counted, the last sums kept */
+	stat_ok = sum_schedstat(r, tgid, &delay, &slices) == 0;
 	/* a process seen last time (same start) adds what it used since; its
 	 * exited threads take their share of the sums with them, so a sum
 	 * that went down counts nothing this time */
@@ -152,7 +155,10 @@ static void sample_agent(uint32_t tgid, void *arg)
 		if (r->agents[i].pid == tgid && r->agents[i].start_ticks == u.start_ticks) {
 			if (u.ticks >= r->agents[i].ticks)
 				a->dticks += u.ticks - r->agents[i].ticks;
-			if (delay >= r->agents[i].run_delay_ns && slices >= r->agents[i].slices) {
+			if (!stat_ok) {
+				delay = r->agents[i].run_delay_ns;
+				slices = r->agents[i].slices;
+			} else if (delay >= r->agents[i].run_delay_ns && slices >= r->agents[i].slices) {
 				a->ddelay += delay - r->agents[i].run_delay_ns;
 				a->dslices += slices - r->agents[i].slices;
 			}

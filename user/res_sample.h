@@ -60,7 +60,7 @@ struct res_sampler {
 	uint64_t arm_wait_ns;   /* mean wait per timeslice that attaches them */
 	bool sched_armed;
 	bool sched_changed;     /* armed or disarmed by the last sample: say so */
-	bool no_schedstat;      /* no /proc/.../schedstat: always armed */
+	bool no_schedstat;      /* the kernel has no schedstat: always armed */
 	unsigned calm;
 	uint64_t last_mean_wait_ns;
 	char buf[8192];

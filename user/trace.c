@@ -515,11 +515,6 @@ static void enrich(struct session *s, struct ev *e)
 		else
 			follow_agent(s, (int)e->hdr.tgid);
 		break;
-	case AEGIS_EV_EXIT:
-		/* the last process of an agent cgroup may be gone: the root may
-		 * have to watch for the next start */
-		scope_said(s, loader_refresh_scope(&s->loader));
-		break;
 	case AEGIS_EV_SIGNAL:
 		proc_read_exe((int)e->signal.sender_tgid, e->sender_exe, sizeof(e->sender_exe));
 		break;
