@@ -304,11 +304,12 @@ int on_connect6(struct bpf_sock_addr *ctx)
 
 /*
  * The agent scope's companions on the cgroup v2 root, attached while the
- * programs above sit on the agent's cgroups. Programs of an ancestor cgroup
- * run after those of its descendants, so security software's deny program on
- * the root (or on a cgroup between) refuses a connect after ours let it
- * through; these run after the root's programs attached before aegismon and
- * report the refusal. An allowed connect costs them one helper call.
+ * programs above sit on the agent's cgroups and another connect program runs
+ * for the agent's sockets (userspace asks the kernel at every tick). Programs
+ * of an ancestor cgroup run after those of its descendants, so security
+ * software's deny program on the root (or on a cgroup between) refuses a
+ * connect after ours let it through; these are attached after it and report
+ * the refusal. An allowed connect costs them one helper call.
  */
 SEC("cgroup/connect4")
 int on_connect4_verdict(struct bpf_sock_addr *ctx)

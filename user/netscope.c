@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "procfs.h"
@@ -98,16 +99,25 @@ int netscope_add_companion(struct netscope *ns, struct bpf_program *prog)
 	return 0;
 }
 
+static bool companions_attached(const struct netscope *ns)
+{
+	for (size_t i = 0; i < ns->ncompanions; i++)
+		if (ns->companion_links[i])
+			return true;
+	return false;
+}
+
 static void companions_detach(struct netscope *ns)
 {
 	for (size_t i = 0; i < ns->ncompanions; i++) {
 		bpf_link__destroy(ns->companion_links[i]);
 		ns->companion_links[i] = NULL;
 	}
+	ns->foreign_sig = 0;
 }
 
-/* Best effort: without them a refusal by the root's programs reads as a
- * route failure, as in the host scope for programs attached after ours. */
+/* Best effort: without them a refusal by another program above the agent's
+ * cgroup reads as a route failure. */
 static void companions_attach(struct netscope *ns)
 {
 	for (size_t i = 0; i < ns->ncompanions; i++) {
@@ -118,6 +128,77 @@ static void companions_attach(struct netscope *ns)
 			snprintf(ns->last_error, sizeof(ns->last_error), "%s on the root: %s",
 				 bpf_program__name(ns->companions[i]), strerror(errno));
 	}
+}
+
+static bool own_prog(const struct netscope *ns, __u32 id)
+{
+	for (size_t i = 0; i < ns->nown; i++)
+		if (ns->own_ids[i] == id)
+			return true;
+	return false;
+}
+
+/*
+ * The connect programs not ours that run for the agent's sockets (on its
+ * cgroups or on a cgroup above, the root included), as a fingerprint of their
+ * ids in the order they run: 0 when there are none. A query that fails counts
+ * as one: the companions are then kept, as before they were on demand.
+ */
+static unsigned long long foreign_connect_progs(const struct netscope *ns)
+{
+	static const enum bpf_attach_type types[] = { BPF_CGROUP_INET4_CONNECT,
+						      BPF_CGROUP_INET6_CONNECT };
+	unsigned long long sig = 0;
+
+	for (int i = 1; i < NETSCOPE_CGROUPS; i++) {
+		if (!cg_attached(&ns->cg[i]))
+			continue;
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+			__u32 ids[64], cnt = sizeof(ids) / sizeof(ids[0]);
+
+			if (bpf_prog_query(ns->cg[i].fd, types[t], BPF_F_QUERY_EFFECTIVE, NULL, ids,
+					   &cnt)) {
+				sig = sig * 31 + 1;
+				continue;
+			}
+			for (__u32 j = 0; j < cnt; j++)
+				if (!own_prog(ns, ids[j]))
+					sig = sig * 31 + ids[j] + 2;
+		}
+	}
+	return sig;
+}
+
+/*
+ * The companions on the root only while another connect program runs for
+ * the agent's sockets: it may refuse a connect after ours let it through,
+ * and without one nothing can, so the rest of the host does not run them.
+ * A new foreign set gets them attached anew, after it: on the root, programs
+ * run in the order they were attached. 1 when they changed.
+ */
+static int companions_update(struct netscope *ns)
+{
+	unsigned long long sig = foreign_connect_progs(ns);
+	bool had = companions_attached(ns);
+
+	if (sig == ns->foreign_sig && had == (sig != 0))
+		return 0;
+	companions_detach(ns);
+	if (sig)
+		companions_attach(ns);
+	ns->foreign_sig = sig;
+	return had != companions_attached(ns) || sig != 0;
+}
+
+/* The id of a loaded program, 0 if the kernel does not say. */
+static __u32 prog_id(const struct bpf_program *prog)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	int fd = bpf_program__fd(prog);
+
+	memset(&info, 0, sizeof(info));
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
 }
 
 int netscope_start(struct netscope *ns, char *failed, size_t failed_len)
@@ -144,6 +225,10 @@ int netscope_start(struct netscope *ns, char *failed, size_t failed_len)
 		n++;
 	}
 	ns->nprogs = kept;
+	for (size_t i = 0; i < ns->nprogs && ns->nown < NETSCOPE_PROGS + 2; i++)
+		ns->own_ids[ns->nown++] = prog_id(ns->progs[i]);
+	for (size_t i = 0; i < ns->ncompanions && ns->nown < NETSCOPE_PROGS + 2; i++)
+		ns->own_ids[ns->nown++] = prog_id(ns->companions[i]);
 	return n;
 }
 
@@ -185,7 +270,7 @@ static bool root_needed(const struct netscope *ns)
 static void release_root(struct netscope *ns)
 {
 	if (cg_attached(&ns->cg[0]) && !root_needed(ns)) {
-		companions_attach(ns);
+		companions_update(ns);
 		cg_detach(ns, &ns->cg[0]);
 		ns->moves++;
 	}
@@ -326,6 +411,8 @@ int netscope_follow(struct netscope *ns, pid_t pid)
 	ns->moves++;
 	/* on the agent's cgroup first, then off the root: nothing is missed */
 	release_root(ns);
+	if (netscope_on_agent(ns))
+		companions_update(ns); /* a second agent cgroup may be under another parent */
 	return 1;
 }
 
@@ -339,6 +426,9 @@ int netscope_refresh(struct netscope *ns)
 	changed = prune(ns, &any_populated);
 	/* no agent cgroup with a process: the next agent may start anywhere */
 	if (!any_populated && attach_root(ns) == 1)
+		changed = 1;
+	/* a deny program put above the agent after us is seen within a tick */
+	if (netscope_on_agent(ns) && companions_update(ns))
 		changed = 1;
 	return changed;
 }
@@ -365,6 +455,9 @@ void netscope_describe(const struct netscope *ns, char *buf, size_t len)
 		if (cg_attached(&ns->cg[i]))
 			o += (size_t)snprintf(buf + o, len - o, "%scgroup %s",
 					      o > strlen("agent") ? " + " : ", ", ns->cg[i].rel);
+	if (companions_attached(ns) && o < len)
+		snprintf(buf + o, len - o, "; companions on the root (another connect program "
+			 "runs for the agent)");
 }
 
 int netscope_on_agent(const struct netscope *ns)

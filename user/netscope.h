@@ -38,11 +38,15 @@ struct netscope {
 	struct bpf_program *progs[NETSCOPE_PROGS];
 	size_t nprogs;
 	struct netscope_cg cg[NETSCOPE_CGROUPS]; /* cg[0]: the root */
-	/* on the root while the programs are on agent cgroups: they see what
-	 * the root's own programs refuse after ours let it through */
+	/* on the root while the programs are on agent cgroups and another
+	 * connect program runs for the agent's sockets: they see what it
+	 * refuses after ours let it through */
 	struct bpf_program *companions[2];
 	struct bpf_link *companion_links[2];
 	size_t ncompanions;
+	unsigned long long foreign_sig; /* the other programs the companions follow */
+	unsigned int own_ids[NETSCOPE_PROGS + 2];
+	size_t nown;
 	unsigned moves;   /* attachments made or let go after the start */
 	char last_error[160];
 };
@@ -51,8 +55,9 @@ struct netscope {
 int netscope_init(struct netscope *ns, bool agent_scope);
 /* A program to attach to each cgroup of the scope (before netscope_start). */
 int netscope_add_prog(struct netscope *ns, struct bpf_program *prog);
-/* A program for the root while the others are on the agent's cgroups (at
- * most 2; before netscope_start). */
+/* A program for the root while the others are on the agent's cgroups and
+ * another connect program runs for the agent's sockets (at most 2; before
+ * netscope_start). */
 int netscope_add_companion(struct netscope *ns, struct bpf_program *prog);
 /* Attach every program to the root. Returns how many attached; the names of
  * those that did not go to failed (comma-separated). */
@@ -61,12 +66,15 @@ int netscope_start(struct netscope *ns, char *failed, size_t failed_len);
  * and let the root go. 1 when the scope changed, 0 when not, -errno. */
 int netscope_follow(struct netscope *ns, pid_t pid);
 /* Let go of agent cgroups that were removed; back to the root when no
- * attached agent cgroup has a process left. 1 when the scope changed. */
+ * attached agent cgroup has a process left; the companions on the root
+ * while another connect program runs for the agent. 1 when the scope
+ * changed. */
 int netscope_refresh(struct netscope *ns);
-/* "agent cgroups /system.slice/aegis.service", "agent scope, cgroup v2 root
+/* "agent, cgroup /system.slice/aegis.service" (+ "; companions on the
+ * root ..." while they are there), "agent scope, cgroup v2 root
  * until an agent runs", "host (cgroup v2 root)". */
 void netscope_describe(const struct netscope *ns, char *buf, size_t len);
-/* 1 when the programs sit on agent cgroups only (the root has just the
+/* 1 when the programs sit on agent cgroups only (the root has at most the
  * companions), 0 when the root serves every socket. */
 int netscope_on_agent(const struct netscope *ns);
 void netscope_close(struct netscope *ns);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The agent scope: the agent runs in a cgroup of its own (as under systemd's
 # aegis.service). Its connects and DNS lookups are diagnosed through programs
-# on that cgroup only; the root has none of ours then, and a process outside
-# (not the agent) connecting to the same endpoint is not traced. When the
+# on that cgroup only; the root has none of ours then (the companions come
+# when a deny program is put on the agent's cgroup after the start), and a
+# process outside (not the agent) connecting to the same endpoint is not traced. When the
 # cgroup goes away (the service stopped) the programs are back on the root,
 # and a new cgroup of the same name (the service started again) gets them.
 # --net-scope host: the root, and the other process's connect is seen too.
@@ -44,9 +45,9 @@ agent=$LAST_PID
 wait_for 5 grep -q "network scope: agent, cgroup $REL\$" "$ERR" ||
 	fail "the network programs did not move to the agent's cgroup $REL"
 [ "$(ours "$CG2")" = 6 ] || fail "expected 6 programs on $CG2, found $(ours "$CG2")"
-# on the root only the two companions that see what the root's own programs refuse
-[ "$(ours "$CGROOT")" = 2 ] || fail "the root has $(ours "$CGROOT") of our programs, not the 2 companions"
-bpftool cgroup show "$CGROOT" | grep -q "on_connect4_ver" || fail "no connect4 companion on the root"
+# nothing of ours on the root: no other connect program runs for the agent,
+# so the companions are not needed
+[ "$(ours "$CGROOT")" = 0 ] || fail "the root has $(ours "$CGROOT") of our programs, not 0"
 wait_diag connect_refused ".subject.pid==$agent"
 # the metrics say it too (rewritten every 5 s)
 wait_for 7 grep -q '^aegismon_network_scope{where="agent_cgroups"} 1$' "$WORK/m.prom" ||
@@ -83,10 +84,20 @@ agent2=$LAST_PID
 moved_twice() { [ "$(grep -c "network scope: agent, cgroup $REL\$" "$ERR")" = 2 ]; }
 wait_for 5 moved_twice ||
 	fail "the programs did not follow the agent into its new cgroup"
-# on the root only the two companions that see what the root's own programs refuse
+[ "$(ours "$CGROOT")" = 0 ] || fail "the root has $(ours "$CGROOT") of our programs, not 0"
+wait_diag connect_refused ".subject.pid==$agent2"
+
+# security software attaches a deny program after aegismon started: within a
+# tick the two companions go on the root, after it, and see what it refuses
+"$REPO/build/tests/deny_connect" --multi "$CG2" || fail "cannot attach the deny program"
+wait_for 5 grep -q "network scope: agent, cgroup $REL; companions on the root" "$ERR" ||
+	fail "no companions on the root after a deny program came: $(tail -2 "$ERR")"
 [ "$(ours "$CGROOT")" = 2 ] || fail "the root has $(ours "$CGROOT") of our programs, not the 2 companions"
 bpftool cgroup show "$CGROOT" | grep -q "on_connect4_ver" || fail "no connect4 companion on the root"
-wait_diag connect_refused ".subject.pid==$agent2"
+in_cg "$(agent_path AliYunDun)" connect "$SERVER_IP" 80 1
+agent3=$LAST_PID
+wait_diag connect_blocked_policy ".subject.pid==$agent3"
+assert_eq "$(diag connect_blocked_policy .subject.errno ".subject.pid==$agent3")" EPERM "errno"
 kill -TERM "$agent2"
 wait "$agent2" 2>/dev/null
 stop_trace

@@ -22,14 +22,15 @@ REL=${AGENT_CG#"$CGROOT"}
 
 start_trace --grace 60
 # the agent connects once, 300 ms after it starts: by then its cgroup has
-# aegismon's programs, and the root only the companions
+# aegismon's programs, and the root only the companions (there because the
+# deny program runs for the agent's sockets)
 sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$AGENT_CG" \
 	nsenter --net="/run/netns/$CNS" "$(agent_path AliYunDun)" connectstay "$SERVER_IP" 80 300 \
 	>"$WORK/agent.out" 2>&1 &
 pid=$!
 PIDS+=("$pid")
-wait_for 5 grep -q "network scope: agent, cgroup $REL\$" "$ERR" ||
-	fail "the programs did not move to the agent's cgroup $REL"
+wait_for 5 grep -q "network scope: agent, cgroup $REL; companions on the root" "$ERR" ||
+	fail "the programs did not move to the agent's cgroup $REL with companions on the root: $(tail -2 "$ERR")"
 wait_diag connect_blocked_policy ".subject.pid==$pid"
 assert_eq "$(diag connect_blocked_policy .subject.errno ".subject.pid==$pid")" EPERM "errno"
 assert_eq "$(diag connect_blocked_policy .subject.daddr ".subject.pid==$pid")" "$SERVER_IP" "daddr"
