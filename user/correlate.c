@@ -45,6 +45,11 @@ struct correlator *correlator_new(const struct correlator_config *cfg, diag_fn f
 	return c;
 }
 
+void correlator_set_probes_since(struct correlator *c, uint64_t ns)
+{
+	c->probes_since_ns = ns;
+}
+
 void correlator_reconfigure(struct correlator *c, const struct correlator_config *cfg)
 {
 	c->cfg = *cfg;

@@ -55,6 +55,11 @@ void correlator_free(struct correlator *c);
 /* New thresholds and sets (a config reload); what was seen so far stays. */
 void correlator_reconfigure(struct correlator *c, const struct correlator_config *cfg);
 void correlator_feed(struct correlator *c, const struct ev *e);
+/* The drop probes (netfilter drops, ICMP errors) run from ns on, attached on
+ * demand at the agent's first network activity: a lookup sent before then
+ * that gets no answer is not called a timeout, because what made it fail
+ * (an ICMP error, a drop) could not be seen. 0: they always ran. */
+void correlator_set_probes_since(struct correlator *c, uint64_t ns);
 /* End of session: emit aggregated repeats still held back. */
 void correlator_flush(struct correlator *c, uint64_t now_ns);
 const struct correlator_stats *correlator_stats(const struct correlator *c);

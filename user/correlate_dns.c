@@ -236,6 +236,10 @@ void dns_on_tick(struct correlator *c)
 			continue;
 		q = *p;
 		p->used = false;
+		/* no verdict without the probes that would have told why: the
+		 * resolver's next try is seen with them */
+		if (q.ts_ns < c->probes_since_ns)
+			continue;
 		memset(&server, 0, sizeof(server));
 		server.family = q.tuple.family;
 		server.proto = q.tuple.proto;

@@ -142,6 +142,7 @@ struct correlator {
 	struct net_peer peers[NET_SLOTS];
 	unsigned peer_hint;       /* slot of the last peer found: a storm hits one peer */
 	struct dns_pending dns_pending[DNS_PENDING];
+	uint64_t probes_since_ns; /* correlator_set_probes_since */
 	struct dns_name dns_names[DNS_NAMES];
 	unsigned dns_names_used;  /* slots ever written: lookups (one per failed connect) scan only these */
 	struct res_state res;

@@ -66,6 +66,8 @@ static bool has_cap(const struct __user_cap_data_struct data[2], int cap)
  * /sys/kernel/btf/vmlinux (bpftool btf dump / gen min_core_btf). */
 static const char *custom_btf;
 static bool force_host_scope;
+static bool drop_probes_always;
+static void drop_probes_pick(struct loader *l);
 
 void loader_set_btf(const char *path)
 {
@@ -251,6 +253,11 @@ void loader_plan(struct loader_plan *p)
 void loader_set_host_scope(bool host)
 {
 	force_host_scope = host;
+}
+
+void loader_set_drop_probes_always(bool always)
+{
+	drop_probes_always = always;
 }
 
 void loader_plan_summary(const struct loader_plan *p, char *buf, size_t len)
@@ -1006,6 +1013,7 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 	load_dns(l, doms);
 	load_sched(l);
 
+	drop_probes_pick(l);
 	attach_all(l, l->skel->obj, l->skel->skeleton);
 	if (l->net) {
 		scope_netpath(l);
@@ -1095,6 +1103,56 @@ int loader_refresh_scope(struct loader *l)
 int loader_untrack(struct loader *l, uint32_t tgid)
 {
 	return bpf_map_delete_elem(bpf_map__fd(l->skel->maps.agent_pids), &tgid) ? -errno : 0;
+}
+
+/*
+ * The drop probes: kfree_skb (netfilter drops) and inet_sk_error_report (ICMP
+ * errors on DNS sockets) run for every dropped packet and every socket error
+ * of the host. In the agent scope they are attached on demand
+ * (loader_drop_arm), unless --drop-probes always; in the host scope always.
+ */
+static void drop_probes_pick(struct loader *l)
+{
+	struct bpf_program *progs[] = { l->net ? l->net->progs.on_kfree_skb : NULL,
+					l->net ? l->net->progs.on_kfree_skb_site : NULL,
+					l->dns ? l->dns->progs.on_sk_error_report : NULL };
+	struct bpf_link **links[] = { l->net ? &l->net->links.on_kfree_skb : NULL,
+				      l->net ? &l->net->links.on_kfree_skb_site : NULL,
+				      l->dns ? &l->dns->links.on_sk_error_report : NULL };
+
+	l->drop_on_demand = l->scope.agent_scope && !drop_probes_always;
+	l->ndrop = 0;
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		if (!progs[i] || !bpf_program__autoload(progs[i]) || !bpf_program__autoattach(progs[i]))
+			continue;
+		l->drop_progs[l->ndrop] = progs[i];
+		l->drop_links[l->ndrop++] = links[i];
+		if (l->drop_on_demand)
+			bpf_program__set_autoattach(progs[i], false);
+	}
+	if (!l->ndrop)
+		l->drop_on_demand = false;
+}
+
+int loader_drop_arm(struct loader *l, bool on)
+{
+	for (size_t i = 0; i < l->ndrop; i++) {
+		if (!on) {
+			bpf_link__destroy(*l->drop_links[i]);
+			*l->drop_links[i] = NULL;
+			continue;
+		}
+		if (*l->drop_links[i])
+			continue;
+		*l->drop_links[i] = bpf_program__attach(l->drop_progs[i]);
+		if (!*l->drop_links[i]) {
+			int rc = errno ? -errno : -EINVAL;
+
+			loader_drop_arm(l, false);
+			return rc;
+		}
+	}
+	return l->ndrop ? 0 : -ENOENT;
 }
 
 /* Forget what the probes saw before they were detached: a thread woken then

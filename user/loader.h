@@ -73,6 +73,12 @@ struct loader {
 	void *fn_ctx;
 	uint64_t perf_lost;           /* samples the kernel could not put in the perf buffer */
 	struct perf_batch *batch;     /* perf samples of one read, put in time order */
+	/* kfree_skb and inet_sk_error_report, attached on demand in the agent
+	 * scope (drop_on_demand) by loader_drop_arm */
+	bool drop_on_demand;
+	struct bpf_program *drop_progs[3];
+	struct bpf_link **drop_links[3];
+	size_t ndrop;
 	unsigned attached;
 	unsigned failed;
 	char failed_names[256];
@@ -91,6 +97,10 @@ void loader_set_btf(const char *path);
 /* --net-scope host: the network programs on the whole host, as before the
  * agent scope (also sees other processes' connects to the endpoints). */
 void loader_set_host_scope(bool host);
+
+/* --drop-probes always: kfree_skb and inet_sk_error_report attached for
+ * the whole run in the agent scope too (they always are in the host scope). */
+void loader_set_drop_probes_always(bool always);
 
 const char *loader_connect_hook_name(enum loader_connect_hook h);
 
@@ -122,6 +132,12 @@ int loader_set_domains(struct loader *l, const struct domain_set *old, const str
  * switch of the host, so they are attached only while the agent's threads
  * wait to run (res_sample decides). 0, or -errno (-ENOENT: not loaded). */
 int loader_sched_arm(struct loader *l, bool on);
+/* Attach (on) or detach the drop probes: kfree_skb (netfilter drops) and
+ * inet_sk_error_report (ICMP errors on DNS sockets) run for every dropped
+ * packet and socket error of the host, so in the agent scope they are
+ * attached only while the agent uses the network (the session decides).
+ * 0, or -errno (-ENOENT: none loaded). */
+int loader_drop_arm(struct loader *l, bool on);
 /* The run-queue wait histogram of agent threads since load, summed over the
  * CPUs: AEGIS_RQ_SLOTS slots then the sum in ns. 0, or -ENOENT without the
  * scheduler probes. */

@@ -68,6 +68,9 @@ struct session {
 	bool daemon;                 /* aegismon run */
 	bool started;                /* the start line is out: scope changes are said */
 	bool scope_complained;
+	bool drop_armed;           /* the drop probes are attached now (on demand) */
+	bool drop_complained;
+	uint64_t drop_activity_ns; /* the agent's last network activity seen */
 	struct syslog_target syslog[4];
 	int nsyslog;
 	int json_fd;                 /* --json-log, or -1 */
@@ -441,6 +444,7 @@ static void write_metrics(struct session *s, bool now)
 	m->probes_failed = s->loader.failed;
 	m->net_scope_agent = !s->loader.scope.nprogs ? -1 : netscope_on_agent(&s->loader.scope);
 	m->sched_attached = s->res.sched_armed;
+	m->drop_attached = !s->loader.ndrop ? -1 : !s->loader.drop_on_demand || s->drop_armed;
 	m->agent_installed = s->env.install.found;
 	m->core_expected = s->env.install.found ? s->env.install.present_mask : 0;
 	for (int c = 0; c < CORE_COUNT; c++)
@@ -523,6 +527,54 @@ static void enrich(struct session *s, struct ev *e)
 	}
 }
 
+/*
+ * The drop probes on demand: attached at the agent's network activity (a
+ * connect of the agent or to an endpoint, a watched TCP socket's change, a
+ * watched DNS message), detached after --drop-probes-hold without any. The
+ * first packet of a quiet agent goes before they are there; a SYN is sent
+ * again a second later, a resolver asks again.
+ */
+static void drop_probes_activity(struct session *s, const struct ev *e)
+{
+	uint64_t now;
+	int rc;
+
+	if (!s->loader.drop_on_demand)
+		return;
+	if (e->hdr.type != AEGIS_EV_CONNECT && e->hdr.type != AEGIS_EV_TCP_STATE &&
+	    e->hdr.type != AEGIS_EV_DNS)
+		return;
+	s->drop_activity_ns = e->hdr.ts_ns;
+	if (s->drop_armed)
+		return;
+	now = clock_mono_ns();
+	rc = loader_drop_arm(&s->loader, true);
+	status_clear(s);
+	if (rc) {
+		/* said once; tried again at the next activity */
+		if (!s->drop_complained)
+			fprintf(stderr, "aegismon: cannot attach the drop probes: %s\n", strerror(-rc));
+		s->drop_complained = true;
+		return;
+	}
+	s->drop_armed = true;
+	correlator_set_probes_since(s->corr, now);
+	fprintf(stderr, "aegismon: drop probes attached: the agent uses the network\n");
+}
+
+static void drop_probes_tick(struct session *s)
+{
+	uint64_t hold = (uint64_t)(s->opt.drop_probes_hold_s * 1e9);
+
+	if (!s->drop_armed || clock_mono_ns() - s->drop_activity_ns < hold)
+		return;
+	loader_drop_arm(&s->loader, false);
+	s->drop_armed = false;
+	status_clear(s);
+	fprintf(stderr, "aegismon: drop probes detached: no agent network activity for %g s\n",
+		s->opt.drop_probes_hold_s);
+}
+
 static int on_ring_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -533,6 +585,7 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	}
 	s->kernel_events++;
 	enrich(s, &s->scratch);
+	drop_probes_activity(s, &s->scratch);
 	ingest(s, &s->scratch);
 	return 0;
 }
@@ -702,6 +755,12 @@ static void reload(struct session *s)
 			next.ringbuf_kib, s->opt.ringbuf_kib);
 		next.ringbuf_kib = s->opt.ringbuf_kib;
 	}
+	if (next.drop_probes_always != s->opt.drop_probes_always) {
+		fprintf(stderr, "aegismon: reload: drop-probes %s applies at the next start (it stays %s)\n",
+			next.drop_probes_always ? "always" : "on-demand",
+			s->opt.drop_probes_always ? "always" : "on-demand");
+		next.drop_probes_always = s->opt.drop_probes_always;
+	}
 	if (next.host_scope != s->opt.host_scope) {
 		fprintf(stderr, "aegismon: reload: net-scope %s applies at the next start (it stays %s)\n",
 			next.host_scope ? "host" : "agent", s->opt.host_scope ? "host" : "agent");
@@ -843,6 +902,8 @@ static void start_line(struct session *s)
 		netscope_describe(&s->loader.scope, where, sizeof(where));
 		fprintf(stderr, "; network scope: %s", where);
 	}
+	if (s->loader.drop_on_demand)
+		fprintf(stderr, "; drop probes when the agent uses the network");
 	if (s->loader.sched)
 		fprintf(stderr, "; scheduler probes when the agent waits to run");
 	if (s->loader.failed)
@@ -911,6 +972,7 @@ static int run_loop(struct session *s, uint64_t start_ns)
 				loader_consume(&s->loader);
 				feed_marker(s, AEGIS_EV_TICK);
 				scope_said(s, loader_refresh_scope(&s->loader));
+				drop_probes_tick(s);
 				if (s->rem)
 					remediator_tick(s->rem, clock_mono_ns());
 				sample_resources(s);
@@ -1007,6 +1069,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	loader_set_verbose(s->opt.verbose);
 	loader_set_btf(s->opt.btf);
 	loader_set_host_scope(s->opt.host_scope);
+	loader_set_drop_probes_always(s->opt.drop_probes_always);
 	rc = loader_check_env(err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "aegismon: %s\n", err);

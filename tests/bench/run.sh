@@ -290,8 +290,9 @@ start_standin
 # all cgroup programs on the agent's cgroup, sockops and cgroup/sock_release
 # included, the TCP state tracepoints left out. Otherwise (today's root
 # attachment, or --net-scope host) the TCP tracepoints, no sockops/sock_release.
-START_LINE=$("${TRACER_PIN[@]}" "$AEGISMON" trace --no-config --agent-root "$STANDIN_ROOT" --duration 0.2 \
-	2>&1 >/dev/null | grep 'probes attached' | head -1)
+START_ERR=$("${TRACER_PIN[@]}" "$AEGISMON" trace --no-config --agent-root "$STANDIN_ROOT" --duration 0.5 \
+	2>&1 >/dev/null)
+START_LINE=$(grep 'probes attached' <<<"$START_ERR" | head -1)
 SCOPE=root
 if grep -q 'scope' <<<"$START_LINE" && ! grep -Eq 'scope[: =]*host' <<<"$START_LINE"; then
 	SCOPE=agent
@@ -300,8 +301,11 @@ EMPTY_ARGS=()
 case $(grep -o 'connect() via [^)]*' <<<"$START_LINE") in
 *cgroup*)
 	if [ "$SCOPE" = agent ] && [ -n "$AGENT_CG" ]; then
-		# -R: aegismon's two companions on the root (cgroup/connect4+6)
-		EMPTY_ARGS+=(-c "$AGENT_CG" -R -x sys_enter_connect -x sys_exit_connect -x inet_sock_set_state
+		EMPTY_ARGS+=(-c "$AGENT_CG")
+		# -R: aegismon's two companions on the root (cgroup/connect4+6),
+		# there only while another connect program runs for the agent
+		grep -q 'companions on the root' <<<"$START_ERR" && EMPTY_ARGS+=(-R)
+		EMPTY_ARGS+=(-x sys_enter_connect -x sys_exit_connect -x inet_sock_set_state
 			-x tcp_retransmit_skb -x tcp_receive_reset -x tcp_destroy_sock)
 	else
 		EMPTY_ARGS+=(-x sys_enter_connect -x sys_exit_connect -x sockops -x sock_release)
@@ -312,6 +316,10 @@ esac
 # stand-in never does
 grep -q 'scheduler probes when the agent waits' <<<"$START_LINE" &&
 	EMPTY_ARGS+=(-x sched_wakeup -x sched_wakeup_new -x sched_switch)
+# the drop probes attached only while the agent uses the network: the idle
+# stand-in does not
+grep -q 'drop probes when the agent uses the network' <<<"$START_LINE" &&
+	EMPTY_ARGS+=(-x kfree_skb -x inet_sk_error_report)
 log "aegismon: $START_LINE"
 log "scope $SCOPE: empty_probes ${EMPTY_ARGS[*]}"
 
@@ -378,8 +386,11 @@ start_tracer() {
 	case $cfg in
 	none)
 		return 0 ;;
-	aegismon)
-		"${TRACER_PIN[@]}" "$AEGISMON" trace --json --agent-root "$STANDIN_ROOT" >"$TMP/tracer.out" 2>"$err" &
+	aegismon | armed)
+		local extra=()
+		# armed: as while the agent uses the network (it is in trouble)
+		[ "$cfg" = armed ] && extra=(--drop-probes always)
+		"${TRACER_PIN[@]}" "$AEGISMON" trace --json --agent-root "$STANDIN_ROOT" "${extra[@]}" >"$TMP/tracer.out" 2>"$err" &
 		TPID=$!
 		track_pid "$TPID"
 		if ! wait_line "$err" "probes attached" 15 "$TPID" ||
@@ -449,6 +460,7 @@ tracer_label() {
 	case $1-$2 in
 	none-*) echo "(a) no tracer" ;;
 	aegismon-*) echo "(b) aegismon trace" ;;
+	armed-*) echo "(b2) aegismon trace, drop probes attached (--drop-probes always)" ;;
 	empty-*) echo "(c) empty BPF programs" ;;
 	bpftrace-*) echo "(d) bpftrace" ;;
 	libbpf-tools-connect | libbpf-tools-served) echo "(e) libbpf-tools tcpstates" ;;
@@ -493,8 +505,8 @@ storm() {
 
 # ---------- 1, 2: storms ----------
 
-CFGS=(none aegismon empty bpftrace libbpf-tools)
-TRACERS=(aegismon empty bpftrace libbpf-tools)
+CFGS=(none aegismon armed empty bpftrace libbpf-tools)
+TRACERS=(aegismon armed empty bpftrace libbpf-tools)
 
 # The DNS storm needs its binary and a network namespace of its own.
 DNS_NA=
@@ -515,13 +527,17 @@ log "closed port 127.0.0.1:$PORT, $JOBS storm processes$([ "$PIN" = 1 ] && echo 
 # kind_runs KIND CFG: whether the storm runs under that configuration (the DNS
 # storm under none, aegismon and the empty programs; the context-switch storm
 # under none, aegismon and runqlat; the UDP storm without libbpf-tools: none of
-# them watches UDP sockets)
+# them watches UDP sockets; armed, aegismon with the drop probes attached as
+# while the agent uses the network, under the two connect storms only)
 kind_runs() {
 	case $1 in
 	dns) [ "$2" = none ] || [ "$2" = aegismon ] || [ "$2" = empty ] ;;
+	# armed (the drop probes attached for the whole run): the connect rows,
+	# where their price shows
+	connect | served) true ;;
 	switch) [ "$2" = none ] || [ "$2" = aegismon ] || [ "$2" = libbpf-tools ] ;;
-	udp) [ "$2" != libbpf-tools ] ;;
-	*) true ;;
+	udp) [ "$2" != libbpf-tools ] && [ "$2" != armed ] ;;
+	*) [ "$2" != armed ] ;;
 	esac
 }
 
@@ -1007,8 +1023,8 @@ TABLE=$TMP/table.md
 	echo
 	echo "| figure | value | budget |"
 	echo "| --- | --- | --- |"
-	ratio_row connect "1. connect() storm to a closed port (unrelated)" empty "empty programs" bpftrace bpftrace libbpf-tools tcpstates
-	ratio_row served "1b. whole-connection storm (unrelated)" empty "empty programs" bpftrace bpftrace libbpf-tools tcpstates
+	ratio_row connect "1. connect() storm to a closed port (unrelated)" armed "drop probes attached" empty "empty programs" bpftrace bpftrace libbpf-tools tcpstates
+	ratio_row served "1b. whole-connection storm (unrelated)" armed "drop probes attached" empty "empty programs" bpftrace bpftrace libbpf-tools tcpstates
 	ratio_row fork "2. fork/exit storm (unrelated)" empty "empty programs" bpftrace bpftrace libbpf-tools exitsnoop
 	read -r dm dlo dhi <<<"$(ratios dns aegismon 4 | stats)"
 	read -r em _ <<<"$(ratios dns empty 4 | stats)"

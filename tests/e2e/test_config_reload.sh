@@ -22,6 +22,9 @@ syslog = udp://127.0.0.1:9
 json-log = $JLOG
 json_log_max_size = 4K
 json-log-keep = 2
+# the drop probes for the whole run: the link ids below stay the same (on
+# demand, the watched connects would attach them)
+drop-probes = always
 CONF
 	chmod 0600 "$CONF"
 }

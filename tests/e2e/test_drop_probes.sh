@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The drop probes on demand (the default): kfree_skb and inet_sk_error_report
+# are not attached while the agent is quiet, come with its first network
+# activity, and go after --drop-probes-hold without any. A SYN dropped by
+# netfilter is then diagnosed at its retransmission; a DNS lookup answered by
+# an ICMP error before they were attached is not called a timeout, and the
+# next lookup is diagnosed dns_unreachable. --drop-probes always has them
+# from the start.
+. "$(dirname "$0")/lib.sh"
+
+install_agent AliYunDun
+net_rig
+start_server hold
+
+# drop_links: how many BPF links of this aegismon hold the drop probes (raw
+# tracepoint links on kfree_skb and inet_sk_error_report)
+drop_links() {
+	grep -h -E '^tp_name:[[:space:]]+(kfree_skb|inet_sk_error_report)$' /proc/"$TRACE_PID"/fdinfo/* 2>/dev/null |
+		wc -l
+}
+attached_said() { [ "$(grep -c "drop probes attached: the agent uses the network" "$ERR")" -ge "$1" ]; }
+detached_said() { [ "$(grep -c "drop probes detached: no agent network activity for 3 s" "$ERR")" -ge "$1" ]; }
+
+start_trace --grace 60 --dns-timeout 1 --drop-probes-hold 3 --metrics "$WORK/m.prom"
+grep -q "drop probes when the agent uses the network" "$ERR" ||
+	fail "the start line does not say the drop probes come on demand: $(head -1 "$ERR")"
+[ "$(drop_links)" = 0 ] || fail "the drop probes are attached before any agent activity: $(drop_links)"
+wait_for 7 grep -q '^aegismon_drop_probes_attached 0$' "$WORK/m.prom" ||
+	fail "metrics: $(grep drop_probes "$WORK/m.prom")"
+
+# (1) the agent connects through a firewall that drops its SYNs: the first
+# one goes before the probes are there, the retransmission is seen
+in_client nft add table inet aegisdrop || fail "nft in the client namespace"
+in_client nft add chain inet aegisdrop out '{ type filter hook output priority 0; }'
+in_client nft add rule inet aegisdrop out ip daddr 100.100.0.0/16 tcp dport 80 drop
+t0=$(now_ms)
+client_agent connect "$SERVER_IP" 80 1
+pid=$LAST_PID
+wait_for 5 attached_said 1 || fail "the agent's connect did not attach the drop probes: $(tail -3 "$ERR")"
+[ "$(drop_links)" = 2 ] || fail "expected the 2 drop probes attached, found $(drop_links)"
+wait_diag connect_blocked_local ".subject.pid==$pid" 10
+echo "   connect to diagnosis, through the SYN's retransmission: $(($(now_ms) - t0)) ms"
+assert_eq "$(diag connect_blocked_local .subject.hook ".subject.pid==$pid")" OUTPUT "hook"
+assert_eq "$(diag connect_blocked_local '.evidence[0].reason' ".subject.pid==$pid")" NETFILTER_DROP "drop reason"
+wait_for 7 grep -q '^aegismon_drop_probes_attached 1$' "$WORK/m.prom" ||
+	fail "metrics while attached: $(grep drop_probes "$WORK/m.prom")"
+kill "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+in_client nft delete table inet aegisdrop
+
+# (2) quiet for the hold: detached
+wait_for 10 detached_said 1 || fail "the drop probes stayed after 3 s without agent activity: $(tail -3 "$ERR")"
+[ "$(drop_links)" = 0 ] || fail "expected no drop probe after the hold, found $(drop_links)"
+
+# (3) nothing listens on the nameserver's port 53: the first lookup's ICMP
+# error goes before the probes are there, and no timeout is made of it
+raw() { nsenter --net="/run/netns/$CNS" "$(agent_path AliYunDun)" dns "$SERVER_IP" "$1" >>"$WORK/agent.out" 2>&1; }
+raw first.aegis.aliyun.com
+wait_for 5 attached_said 2 || fail "the agent's lookup did not attach the drop probes again"
+sleep 1.5 # past --dns-timeout
+[ "$(count_diag dns_timeout)" = 0 ] || fail "a lookup sent before the probes were attached was called a timeout"
+raw second.aegis.aliyun.com
+wait_diag dns_unreachable '.subject.qname=="second.aegis.aliyun.com"'
+assert_eq "$(diag dns_unreachable .subject.errno)" ECONNREFUSED "errno"
+sleep 1.5
+[ "$(count_diag dns_timeout)" = 0 ] || fail "an unreachable nameserver was called a timeout"
+stop_trace
+
+# --drop-probes always: attached from the start, the first lookup diagnosed
+start_trace --grace 60 --dns-timeout 1 --drop-probes always
+grep -q "drop probes when the agent uses the network" "$ERR" && fail "--drop-probes always: still on demand"
+[ "$(drop_links)" = 2 ] || fail "--drop-probes always: expected the 2 drop probes from the start, found $(drop_links)"
+raw third.aegis.aliyun.com
+wait_diag dns_unreachable '.subject.qname=="third.aegis.aliyun.com"'
+stop_trace
+pass "drop probes: attached at the agent's activity, detached after the hold, no timeout from a lookup they missed"
