@@ -384,6 +384,26 @@ static void test_timeout_on_tick(void **state)
 	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_TIMEOUT], 1);
 }
 
+/* The drop probes came on demand at 2 s: a query sent before then that gets
+ * no answer is not a timeout (an ICMP error or a drop could not be seen);
+ * one sent after is. */
+static void test_no_timeout_before_probes(void **state)
+{
+	struct dns_fixture *f = *state;
+	const struct diagnosis *d;
+
+	ask(f, 1 * S, 0x4445, NAME, DNS_T_A);
+	correlator_set_probes_since(f->c, 2 * S);
+	tick(f, 1 * S + 2 * f->cfg.dns_timeout_ns);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_TIMEOUT), 0);
+	/* forgotten, not held: the next query is judged on its own */
+	ask(f, 2 * S + MS, 0x4446, NAME, DNS_T_A);
+	tick(f, 2 * S + MS + f->cfg.dns_timeout_ns);
+	d = diag_only(&f->log, CAUSE_DNS_TIMEOUT);
+	assert_string_equal(d->qname, NAME);
+	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_TIMEOUT], 1);
+}
+
 static void test_timeout_exactly_at_limit(void **state)
 {
 	struct dns_fixture *f = *state;
@@ -773,6 +793,7 @@ int main(void)
 		T(test_response_matched_by_tuple_and_id),
 		T(test_timeout_on_tick),
 		T(test_timeout_exactly_at_limit),
+		T(test_no_timeout_before_probes),
 		T(test_no_timeout_after_answer),
 		T(test_retransmitted_query_is_one_lookup),
 		T(test_local_resolver_seen_twice),
