@@ -30,7 +30,7 @@ wait_for 7 grep -q '^aegismon_drop_probes_attached 0$' "$WORK/m.prom" ||
 	fail "metrics: $(grep drop_probes "$WORK/m.prom")"
 
 # (1) the agent connects through a firewall that drops its SYNs: the first
-# one goes before the probes are there, the retransmission is seen
+# may go before the probes are there, its retransmission a second later is seen
 in_client nft add table inet aegisdrop || fail "nft in the client namespace"
 in_client nft add chain inet aegisdrop out '{ type filter hook output priority 0; }'
 in_client nft add rule inet aegisdrop out ip daddr 100.100.0.0/16 tcp dport 80 drop
