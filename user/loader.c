@@ -1134,25 +1134,33 @@ static void drop_probes_pick(struct loader *l)
 		l->drop_on_demand = false;
 }
 
-int loader_drop_arm(struct loader *l, bool on)
+/* Attach (on) the programs of a set not attached yet, or detach the whole
+ * set; a failed attach detaches the set again. 0 or -errno. */
+static int arm_set(struct bpf_program *const *progs, struct bpf_link **const *links, size_t n,
+		   bool on)
 {
-	for (size_t i = 0; i < l->ndrop; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (!on) {
-			bpf_link__destroy(*l->drop_links[i]);
-			*l->drop_links[i] = NULL;
+			bpf_link__destroy(*links[i]);
+			*links[i] = NULL;
 			continue;
 		}
-		if (*l->drop_links[i])
+		if (*links[i])
 			continue;
-		*l->drop_links[i] = bpf_program__attach(l->drop_progs[i]);
-		if (!*l->drop_links[i]) {
+		*links[i] = bpf_program__attach(progs[i]);
+		if (!*links[i]) {
 			int rc = errno ? -errno : -EINVAL;
 
-			loader_drop_arm(l, false);
+			arm_set(progs, links, n, false);
 			return rc;
 		}
 	}
-	return l->ndrop ? 0 : -ENOENT;
+	return 0;
+}
+
+int loader_drop_arm(struct loader *l, bool on)
+{
+	return l->ndrop ? arm_set(l->drop_progs, l->drop_links, l->ndrop, on) : -ENOENT;
 }
 
 /* Forget what the probes saw before they were detached: a thread woken then
@@ -1188,23 +1196,7 @@ int loader_sched_arm(struct loader *l, bool on)
 		return -ENOENT;
 	if (on)
 		sched_reset(l);
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		if (!on) {
-			bpf_link__destroy(*links[i]);
-			*links[i] = NULL;
-			continue;
-		}
-		if (*links[i])
-			continue;
-		*links[i] = bpf_program__attach(progs[i]);
-		if (!*links[i]) {
-			int rc = errno ? -errno : -EINVAL;
-
-			loader_sched_arm(l, false);
-			return rc;
-		}
-	}
-	return 0;
+	return arm_set(progs, links, sizeof(progs) / sizeof(progs[0]), on);
 }
 
 int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_SLOTS + 1])

@@ -70,6 +70,7 @@ struct session {
 	bool scope_complained;
 	bool drop_armed;           /* the drop probes are attached now (on demand) */
 	bool drop_complained;
+	uint64_t drop_retry_ns;    /* after a failed attach, not before this */
 	uint64_t drop_activity_ns; /* the agent's last network activity seen */
 	struct syslog_target syslog[4];
 	int nsyslog;
@@ -548,13 +549,16 @@ static void drop_probes_activity(struct session *s, const struct ev *e)
 	if (s->drop_armed)
 		return;
 	now = clock_mono_ns();
+	if (now < s->drop_retry_ns)
+		return; /* an agent storm must not become a storm of attach calls */
 	rc = loader_drop_arm(&s->loader, true);
 	status_clear(s);
 	if (rc) {
-		/* said once; tried again at the next activity */
+		/* said once; tried again at an activity a second later */
 		if (!s->drop_complained)
 			fprintf(stderr, "aegismon: cannot attach the drop probes: %s\n", strerror(-rc));
 		s->drop_complained = true;
+		s->drop_retry_ns = now + NSEC;
 		return;
 	}
 	s->drop_armed = true;
@@ -564,9 +568,10 @@ static void drop_probes_activity(struct session *s, const struct ev *e)
 
 static void drop_probes_tick(struct session *s)
 {
-	uint64_t hold = (uint64_t)(s->opt.drop_probes_hold_s * 1e9);
+	uint64_t hold = (uint64_t)(s->opt.drop_probes_hold_s * 1e9), now = clock_mono_ns();
 
-	if (!s->drop_armed || clock_mono_ns() - s->drop_activity_ns < hold)
+	/* an event's kernel time may be a hair ahead of ours */
+	if (!s->drop_armed || now < s->drop_activity_ns || now - s->drop_activity_ns < hold)
 		return;
 	loader_drop_arm(&s->loader, false);
 	s->drop_armed = false;
