@@ -570,6 +570,10 @@ static void drop_probes_tick(struct session *s)
 {
 	uint64_t hold = (uint64_t)(s->opt.drop_probes_hold_s * 1e9), now = clock_mono_ns();
 
+	/* a lookup's ICMP error may come until its timeout: not detached before */
+	if (hold < (uint64_t)(s->opt.dns_timeout_s * 1e9) + NSEC)
+		hold = (uint64_t)(s->opt.dns_timeout_s * 1e9) + NSEC;
+
 	/* an event's kernel time may be a hair ahead of ours */
 	if (!s->drop_armed || now < s->drop_activity_ns || now - s->drop_activity_ns < hold)
 		return;
@@ -577,7 +581,7 @@ static void drop_probes_tick(struct session *s)
 	s->drop_armed = false;
 	status_clear(s);
 	fprintf(stderr, "aegismon: drop probes detached: no agent network activity for %g s\n",
-		s->opt.drop_probes_hold_s);
+		(double)hold / 1e9);
 }
 
 static int on_ring_event(void *ctx, void *data, size_t size)
