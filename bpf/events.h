@@ -251,4 +251,23 @@ struct aegis_resources {
 	struct aegis_res_proc top_rss[AEGIS_RES_TOP];
 };
 
+/*
+ * A watched connect the kernel keeps until its outcome is seen out of its
+ * process's context: pending_connects (the syscall tracepoints, by
+ * pid_tgid) and presyn_connects (cgroup/connect4+6, by socket cookie, until
+ * the SYN leaves). Userspace reads presyn_connects: one a second old never
+ * sent its SYN.
+ */
+struct pending_connect {
+	struct aegis_tuple tuple; /* daddr, dport, family */
+	__u64 start_ns;
+	__u32 flags;              /* AEGIS_NET_AGENT, AEGIS_NET_ENDPOINT */
+	__u32 fd;
+	__u32 pid;
+	__u32 tgid;
+	__u32 uid;
+	__u32 netns;              /* of the connecting task (cgroup/connect4+6) */
+	char comm[AEGIS_COMM_LEN];
+};
+
 #endif /* AEGISMON_EVENTS_H */

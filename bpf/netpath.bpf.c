@@ -62,20 +62,8 @@ struct {
 	__type(value, __u8);
 } endpoint_ports SEC(".maps");
 
-/* connect() in progress, keyed by pid_tgid: sys_enter to sys_exit. The
- * process fields are kept where the outcome is seen out of its context (the
- * sockops and sock_release programs of the agent scope). */
-struct pending_connect {
-	struct aegis_tuple tuple;
-	__u64 start_ns;
-	__u32 flags;
-	__u32 fd;
-	__u32 pid;
-	__u32 tgid;
-	__u32 uid;
-	__u32 pad;
-	char comm[AEGIS_COMM_LEN];
-};
+/* connect() in progress, keyed by pid_tgid: sys_enter to sys_exit (struct
+ * pending_connect: events.h, userspace reads presyn_connects). */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -86,7 +74,9 @@ struct {
 
 /* Where cgroup/connect4/6 replace the syscall tracepoints: watched TCP
  * connects that have not reached SYN_SENT yet, keyed by socket cookie. One
- * still here when its socket is destroyed failed before the SYN (no route). */
+ * still here when its socket is destroyed (host scope), or a second after
+ * it began (agent scope: userspace looks at every tick), failed before the
+ * SYN (no route): the SYN leaves inside connect() itself. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -236,7 +226,8 @@ static __always_inline void emit_connect(void *ctx, const struct pending_connect
  * after those of descendant cgroups, so bpf_get_retval() tells a connect that
  * one of them refused. The outcome of a TCP connect comes from its state
  * changes; one that never reaches SYN_SENT failed at the route lookup, seen
- * when its socket is destroyed. Always returns 1: it never refuses anything.
+ * when its socket is destroyed (host scope) or by userspace a second later
+ * (agent scope). Always returns 1: it never refuses anything.
  */
 static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 family, bool verdict)
 {
@@ -273,6 +264,7 @@ static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 fam
 	pc.pid = (__u32)id;
 	pc.tgid = id >> 32;
 	pc.uid = (__u32)bpf_get_current_uid_gid();
+	pc.netns = current_netns();
 	bpf_get_current_comm(pc.comm, sizeof(pc.comm));
 	if (ret || proto != IPPROTO_TCP) {
 		emit_connect(ctx, &pc, ret, proto, false);
@@ -535,8 +527,9 @@ int BPF_PROG(on_tcp_receive_reset, struct sock *sk)
  * for the sockets it asks it for, at each state change (STATE_CB). Refused and
  * timed out come from sk_err, SYN retransmissions from total_retrans, so
  * tcp_receive_reset and tcp_retransmit_skb are not needed; a connect that
- * never reached TCP_CONNECT_CB failed at the route lookup, seen at
- * cgroup/sock_release.
+ * never reached TCP_CONNECT_CB failed at the route lookup: userspace finds
+ * it in presyn_connects a second later (a program at every socket release
+ * of the host would cost more than that scan of an almost empty map).
  */
 
 #define ECONNREFUSED 111
@@ -669,23 +662,6 @@ int on_sockops(struct bpf_sock_ops *ctx)
 /* A watched TCP connect whose socket is released before its SYN: the route
  * lookup failed (ENETUNREACH, as tcp_destroy_sock infers in the host scope).
  * Returns 1: the release goes on. */
-SEC("cgroup/sock_release")
-int on_sock_release(struct bpf_sock *ctx)
-{
-	struct pending_connect *pc;
-	__u64 cookie;
-
-	if (ctx->protocol != IPPROTO_TCP)
-		return 1;
-	cookie = bpf_get_socket_cookie(ctx);
-	pc = bpf_map_lookup_elem(&presyn_connects, &cookie);
-	if (!pc)
-		return 1;
-	emit_connect(ctx, pc, -ENETUNREACH, IPPROTO_TCP, true);
-	bpf_map_delete_elem(&presyn_connects, &cookie);
-	return 1;
-}
-
 /* ---- netfilter drops ---- */
 
 struct ipv4_hdr {

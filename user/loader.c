@@ -568,7 +568,7 @@ static void scope_dns(struct loader *l)
 static void scope_netpath(struct loader *l)
 {
 	struct bpf_program *cg_progs[] = { l->net->progs.on_connect4, l->net->progs.on_connect6,
-					   l->net->progs.on_sockops, l->net->progs.on_sock_release };
+					   l->net->progs.on_sockops };
 	struct bpf_program *verdicts[] = { l->net->progs.on_connect4_verdict,
 					   l->net->progs.on_connect6_verdict };
 
@@ -606,7 +606,6 @@ static void select_connect_progs(struct loader *l)
 	bpf_program__set_autoload(l->net->progs.on_connect4_verdict, agent);
 	bpf_program__set_autoload(l->net->progs.on_connect6_verdict, agent);
 	bpf_program__set_autoload(l->net->progs.on_sockops, agent);
-	bpf_program__set_autoload(l->net->progs.on_sock_release, agent);
 	bpf_program__set_autoload(l->net->progs.on_tcp_destroy_sock, cg && !agent);
 	bpf_program__set_autoload(l->net->progs.on_sock_set_state, !agent);
 	bpf_program__set_autoload(l->net->progs.on_tcp_retransmit, !agent);
@@ -1098,6 +1097,33 @@ int loader_follow_agent(struct loader *l, pid_t pid)
 int loader_refresh_scope(struct loader *l)
 {
 	return netscope_refresh(&l->scope);
+}
+
+int loader_expire_presyn(struct loader *l, uint64_t now_ns, uint64_t age_ns,
+			 void (*fn)(void *ctx, const struct pending_connect *pc), void *ctx)
+{
+	struct pending_connect pc;
+	__u64 key, next;
+	int fd, n = 0;
+	bool first = true;
+
+	if (!l->net || !l->scope.agent_scope || l->connect_hook != LOADER_CONNECT_CGROUP)
+		return 0;
+	fd = bpf_map__fd(l->net->maps.presyn_connects);
+	/* almost always empty: an entry lives from the connect to its SYN */
+	while (bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &pc) || now_ns < pc.start_ns ||
+		    now_ns - pc.start_ns < age_ns)
+			continue;
+		/* whoever deletes it reports it: the SYN's callback or we */
+		if (bpf_map_delete_elem(fd, &key))
+			continue;
+		fn(ctx, &pc);
+		n++;
+	}
+	return n;
 }
 
 int loader_untrack(struct loader *l, uint32_t tgid)

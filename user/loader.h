@@ -122,6 +122,11 @@ int loader_follow_agent(struct loader *l, pid_t pid);
  * to the root when no agent cgroup has a process. 1 when the scope changed. */
 int loader_refresh_scope(struct loader *l);
 int loader_untrack(struct loader *l, uint32_t tgid);
+/* Agent scope: watched TCP connects still waiting for their SYN age_ns after
+ * they began (the SYN leaves inside connect(), so these failed before it: no
+ * route) are taken out of the kernel map and given to fn. Returns how many. */
+int loader_expire_presyn(struct loader *l, uint64_t now_ns, uint64_t age_ns,
+			 void (*fn)(void *ctx, const struct pending_connect *pc), void *ctx);
 /* Add one address (a learned endpoint) or a CIDR to the kernel endpoint set. */
 int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr, unsigned prefixlen);
 /* Replace the configured endpoints / watched domains (a config reload):

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <sys/un.h>
+#include <netinet/in.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -584,6 +585,33 @@ static void drop_probes_tick(struct session *s)
 		(double)hold / 1e9);
 }
 
+/* A watched TCP connect that never sent its SYN (agent scope): it failed at
+ * the route lookup, as tcp_destroy_sock says in the host scope. */
+static void presyn_failed(void *ctx, const struct pending_connect *pc)
+{
+	struct session *s = ctx;
+	struct ev *e = &s->scratch;
+
+	memset(e, 0, sizeof(*e));
+	e->hdr.type = AEGIS_EV_CONNECT;
+	e->hdr.size = sizeof(e->connect);
+	e->hdr.ts_ns = clock_mono_ns();
+	e->hdr.pid = pc->pid;
+	e->hdr.tgid = pc->tgid;
+	e->hdr.uid = pc->uid;
+	memcpy(e->hdr.comm, pc->comm, sizeof(e->hdr.comm));
+	e->hdr.comm[sizeof(e->hdr.comm) - 1] = '\0';
+	e->connect.tuple = pc->tuple;
+	e->connect.tuple.proto = IPPROTO_TCP;
+	e->connect.ret = -ENETUNREACH;
+	e->connect.flags = pc->flags;
+	e->connect.netns = pc->netns;
+	e->connect.fd = pc->fd;
+	e->connect.duration_ns = e->hdr.ts_ns > pc->start_ns ? e->hdr.ts_ns - pc->start_ns : 0;
+	drop_probes_activity(s, e);
+	ingest(s, e);
+}
+
 static int on_ring_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -981,6 +1009,7 @@ static int run_loop(struct session *s, uint64_t start_ns)
 				loader_consume(&s->loader);
 				feed_marker(s, AEGIS_EV_TICK);
 				scope_said(s, loader_refresh_scope(&s->loader));
+				loader_expire_presyn(&s->loader, clock_mono_ns(), NSEC, presyn_failed, s);
 				drop_probes_tick(s);
 				if (s->rem)
 					remediator_tick(s->rem, clock_mono_ns());

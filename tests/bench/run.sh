@@ -52,7 +52,7 @@
 # programs mirror aegismon's hooks as its start line says: on the cgroup v2
 # root, or, when the line names a scope (aegismon attaching its cgroup programs
 # to the agent's cgroups only), on the stand-in agent's cgroup with sockops and
-# cgroup/sock_release and without the TCP state tracepoints.
+# without the TCP state tracepoints.
 # Prints a markdown table and writes tests/bench/results.md.
 #
 # Environment: BENCH_ROUNDS (8), BENCH_SECONDS per storm run (1),
@@ -287,8 +287,9 @@ start_standin
 # connect() hooks cgroup/connect4 + connect6 or the syscall tracepoints (its
 # fallback), the other set left out; with cgroup/connect and a scope in the
 # line (aegismon's cgroup programs on the agent's cgroups, not on the root):
-# all cgroup programs on the agent's cgroup, sockops and cgroup/sock_release
-# included, the TCP state tracepoints left out. Otherwise (today's root
+# its cgroup programs on the agent's cgroup, sockops included (no
+# cgroup/sock_release: aegismon finds route failures in a map), the TCP state
+# tracepoints left out. Otherwise (today's root
 # attachment, or --net-scope host) the TCP tracepoints, no sockops/sock_release.
 START_ERR=$("${TRACER_PIN[@]}" "$AEGISMON" trace --no-config --agent-root "$STANDIN_ROOT" --duration 0.5 \
 	2>&1 >/dev/null)
@@ -306,7 +307,7 @@ case $(grep -o 'connect() via [^)]*' <<<"$START_LINE") in
 		# there only while another connect program runs for the agent
 		grep -q 'companions on the root' <<<"$START_ERR" && EMPTY_ARGS+=(-R)
 		EMPTY_ARGS+=(-x sys_enter_connect -x sys_exit_connect -x inet_sock_set_state
-			-x tcp_retransmit_skb -x tcp_receive_reset -x tcp_destroy_sock)
+			-x tcp_retransmit_skb -x tcp_receive_reset -x tcp_destroy_sock -x sock_release)
 	else
 		EMPTY_ARGS+=(-x sys_enter_connect -x sys_exit_connect -x sockops -x sock_release)
 	fi ;;

@@ -37,14 +37,14 @@ ours() {
 start_trace --grace 60 --metrics "$WORK/m.prom"
 grep -q "network scope: agent, cgroup v2 root until an agent cgroup is known" "$ERR" ||
 	fail "no agent yet: the network programs should be on the root: $(head -1 "$ERR")"
-[ "$(ours "$CGROOT")" = 6 ] || fail "expected our 6 cgroup programs on the root, found $(ours "$CGROOT")"
+[ "$(ours "$CGROOT")" = 5 ] || fail "expected our 5 cgroup programs on the root, found $(ours "$CGROOT")"
 
 # the agent starts in its cgroup: the programs move there
 in_cg "$(agent_path AliYunDun)" connectstay "$SERVER_IP" 80 300
 agent=$LAST_PID
 wait_for 5 grep -q "network scope: agent, cgroup $REL\$" "$ERR" ||
 	fail "the network programs did not move to the agent's cgroup $REL"
-[ "$(ours "$CG2")" = 6 ] || fail "expected 6 programs on $CG2, found $(ours "$CG2")"
+[ "$(ours "$CG2")" = 5 ] || fail "expected 5 programs on $CG2, found $(ours "$CG2")"
 # nothing of ours on the root: no other connect program runs for the agent,
 # so the companions are not needed
 [ "$(ours "$CGROOT")" = 0 ] || fail "the root has $(ours "$CGROOT") of our programs, not 0"
@@ -75,7 +75,7 @@ wait "$agent" 2>/dev/null
 wait_for 5 rmdir "$CG2" || fail "cannot remove $CG2"
 wait_for 5 grep -q "network scope: agent, cgroup v2 root until an agent cgroup is known$" "$ERR" ||
 	fail "the programs did not go back to the root when the agent's cgroup went away"
-[ "$(ours "$CGROOT")" = 6 ] || fail "expected our 6 programs on the root again, found $(ours "$CGROOT")"
+[ "$(ours "$CGROOT")" = 5 ] || fail "expected our 5 programs on the root again, found $(ours "$CGROOT")"
 
 # and starts again, in a new cgroup of the same name
 mkdir "$CG2" || fail "cannot create $CG2 again"
