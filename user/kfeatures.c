@@ -77,7 +77,7 @@ static void print_families(FILE *out, const struct loader_plan *p, int rawtp, bo
 	if (rawtp == 0)
 		fprintf(out, "  %-10s cannot load (needs raw tracepoints, 4.17)\n", "network");
 	else if (!p->host_scope && cg2)
-		fprintf(out, "  %-10s agent scope, TCP state by sockops + cgroup/sock_release on the agent's\n"
+		fprintf(out, "  %-10s agent scope, TCP state by sockops on the agent's\n"
 			     "  %-10s cgroups (the cgroup v2 root until one is known): %s\n",
 			"network", "", p->scope_why);
 	else

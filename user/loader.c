@@ -246,7 +246,7 @@ void loader_plan(struct loader_plan *p)
 			 "the agent scope needs connect() by cgroup/connect4+6");
 	} else {
 		snprintf(p->scope_why, sizeof(p->scope_why),
-			 "the default; the kernel has sockops and cgroup/sock_release (5.9+)");
+			 "the default; the kernel has sockops and bpf_skc_to_tcp_sock (5.9+)");
 	}
 }
 
