@@ -343,6 +343,7 @@ int netscope_follow(struct netscope *ns, pid_t pid)
 	char rel[256];
 	struct stat st;
 	struct netscope_cg *slot = NULL;
+	bool had_root;
 	int fd, rc;
 
 	if (!ns->agent_scope || !ns->mount[0] || !ns->nprogs)
@@ -375,8 +376,7 @@ int netscope_follow(struct netscope *ns, pid_t pid)
 		struct netscope_cg *cg = &ns->cg[i];
 
 		if (cg->used && cg->dev == st.st_dev && cg->ino == st.st_ino) {
-			bool had_root = cg_attached(&ns->cg[0]);
-
+			had_root = cg_attached(&ns->cg[0]);
 			close(fd);
 			release_root(ns);
 			return had_root && !cg_attached(&ns->cg[0]);
@@ -409,9 +409,11 @@ int netscope_follow(struct netscope *ns, pid_t pid)
 		return rc; /* the root keeps serving it */
 	}
 	ns->moves++;
-	/* on the agent's cgroup first, then off the root: nothing is missed */
+	had_root = cg_attached(&ns->cg[0]);
+	/* on the agent's cgroup first, then off the root (which asks whether the
+	 * companions are needed): nothing is missed */
 	release_root(ns);
-	if (netscope_on_agent(ns))
+	if (!had_root && netscope_on_agent(ns))
 		companions_update(ns); /* a second agent cgroup may be under another parent */
 	return 1;
 }
