@@ -74,6 +74,8 @@ enum aegis_counter {
 #define AEGIS_NET_INGRESS 0x8     /* drop: the packet was arriving */
 #define AEGIS_NET_OWNER 0x10      /* drop: owner_* name the socket's process */
 #define AEGIS_NET_BY_SITE 0x20    /* drop: told by where the packet was freed (no reason, < 5.17) */
+#define AEGIS_NET_UNARMED 0x40    /* connect: TCP, begun while sockops was not attached (agent scope):
+				   * its state changes come only if sockops is there in time */
 
 /* Addresses are in network order; IPv4 uses the first 4 bytes. */
 struct aegis_tuple {

@@ -27,6 +27,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TCP_SYN_SENT 2
 #define TCP_CLOSE 7
 #define MAX_SOCKS 16384
+#define SOL_TCP 6
+
+/* Set by userspace while on_sockops is attached (agent scope, where it comes
+ * on demand): until then a watched TCP connect wakes userspace itself. */
+volatile __u32 tcp_ops_armed;
 
 struct endpoint_v4_key {
 	__u32 prefixlen;
@@ -83,6 +88,17 @@ struct {
 	__type(key, __u64);
 	__type(value, struct pending_connect);
 } presyn_connects SEC(".maps");
+
+/* Watched TCP connects begun while sockops was away (agent scope, on
+ * demand), keyed by socket cookie: sockops watches the socket from here at
+ * its first state change. Those that closed before it came are forgotten by
+ * the LRU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct pending_connect);
+} unarmed_connects SEC(".maps");
 
 /* Watched TCP sockets, keyed by the sock address. */
 struct watched_sock {
@@ -277,6 +293,19 @@ static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 fam
 		return;
 	}
 	cookie = bpf_get_socket_cookie(ctx);
+	if (!verdict && !tcp_ops_armed) {
+		/* sockops comes on demand and is not there: ask the socket for
+		 * its state changes now (6.12+), so that sockops attached while
+		 * the SYN waits for its answer, or later, still hears it; keep
+		 * the connect for it, and wake userspace */
+		int cb = BPF_SOCK_OPS_STATE_CB_FLAG;
+
+		bpf_setsockopt(ctx, SOL_TCP, TCP_BPF_SOCK_OPS_CB_FLAGS, &cb, sizeof(cb));
+		pc.flags |= AEGIS_NET_UNARMED;
+		bpf_map_update_elem(&unarmed_connects, &cookie, &pc, BPF_ANY);
+		emit_connect(ctx, &pc, 0, proto, false);
+		return;
+	}
 	bpf_map_update_elem(&presyn_connects, &cookie, &pc, BPF_ANY);
 }
 
@@ -588,35 +617,47 @@ static __always_inline void ops_emit(struct bpf_sock_ops *ctx, struct tcp_sock *
 	submit_event(ev);
 }
 
-/* A watched connect reached its SYN: watch the socket (by its address, as
- * the tracepoints and kfree_skb know it) and ask for its state changes. */
+/* Watch the socket of a watched connect (by its address, as the tracepoints
+ * and kfree_skb know it) and report its SYN_SENT: at the SYN, from
+ * presyn_connects (since = now); or, late, at its first state change once
+ * sockops came, from unarmed_connects (since = the connect; SYN_SENT said
+ * only if it is the state left). 0 if watched. */
+static __always_inline int ops_watch(struct bpf_sock_ops *ctx, struct tcp_sock *tp,
+				     struct watched_sock *ws, bool late, int oldstate)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx), key = (__u64)tp;
+	struct pending_connect *pc;
+	void *from = late ? (void *)&unarmed_connects : (void *)&presyn_connects;
+
+	pc = bpf_map_lookup_elem(from, &cookie);
+	if (!pc)
+		return -1;
+	ws->pid = pc->pid;
+	ws->tgid = pc->tgid;
+	ws->uid = pc->uid;
+	ws->flags = pc->flags | (late ? AEGIS_NET_UNARMED : 0);
+	ws->since_ns = late ? pc->start_ns : bpf_ktime_get_ns();
+	__builtin_memcpy(ws->comm, pc->comm, sizeof(ws->comm));
+	bpf_map_delete_elem(from, &cookie);
+	if (bpf_map_update_elem(&watched_socks, &key, ws, BPF_ANY)) {
+		count(AEGIS_CNT_SOCKS_FULL);
+		return -1;
+	}
+	if (oldstate == TCP_SYN_SENT)
+		ops_emit(ctx, tp, ws, TCP_CLOSE, TCP_SYN_SENT, 0, ws->flags);
+	return 0;
+}
+
+/* A watched connect reached its SYN: watch the socket and ask for its state
+ * changes. */
 static __always_inline void ops_connect(struct bpf_sock_ops *ctx)
 {
-	__u64 cookie = bpf_get_socket_cookie(ctx), key;
 	struct watched_sock ws = {};
-	struct pending_connect *pc;
-	struct tcp_sock *tp;
+	struct tcp_sock *tp = ops_tcp_sock(ctx);
 
-	pc = bpf_map_lookup_elem(&presyn_connects, &cookie);
-	if (!pc)
+	if (!tp || ops_watch(ctx, tp, &ws, false, TCP_SYN_SENT))
 		return;
-	ws.pid = pc->pid;
-	ws.tgid = pc->tgid;
-	ws.uid = pc->uid;
-	ws.flags = pc->flags;
-	__builtin_memcpy(ws.comm, pc->comm, sizeof(ws.comm));
-	bpf_map_delete_elem(&presyn_connects, &cookie);
-	tp = ops_tcp_sock(ctx);
-	if (!tp)
-		return;
-	key = (__u64)tp;
-	ws.since_ns = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&watched_socks, &key, &ws, BPF_ANY)) {
-		count(AEGIS_CNT_SOCKS_FULL);
-		return;
-	}
 	bpf_sock_ops_cb_flags_set(ctx, ctx->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
-	ops_emit(ctx, tp, &ws, TCP_CLOSE, TCP_SYN_SENT, 0, ws.flags);
 }
 
 static __always_inline void ops_state(struct bpf_sock_ops *ctx, int oldstate, int newstate)
@@ -635,6 +676,15 @@ static __always_inline void ops_state(struct bpf_sock_ops *ctx, int oldstate, in
 		return;
 	key = (__u64)tp;
 	ws = bpf_map_lookup_elem(&watched_socks, &key);
+	if (!ws) {
+		/* its SYN left before sockops was attached; the connect asked
+		 * for these callbacks (connect_attempt) */
+		struct watched_sock late = {};
+
+		if (ops_watch(ctx, tp, &late, true, oldstate))
+			return;
+		ws = bpf_map_lookup_elem(&watched_socks, &key);
+	}
 	if (!ws)
 		return;
 	flags = ws->flags;

@@ -314,9 +314,10 @@ void net_on_connect(struct correlator *c, const struct ev *e)
 	int err = errno_of_ret(cn->ret);
 	struct net_peer *peer;
 
-	/* a TCP sinkhole was seen at SYN_SENT already; UDP only shows here */
+	/* a TCP sinkhole is seen at SYN_SENT, unless its connect began before
+	 * sockops was attached (agent scope, on demand): then here; UDP only here */
 	if (agent && is_sink_peer(c, &remote)) {
-		if (cn->tuple.proto != 6)
+		if (cn->tuple.proto != 6 || (cn->flags & AEGIS_NET_UNARMED))
 			report_sinkhole(c, e, &remote);
 		return;
 	}
@@ -357,7 +358,9 @@ void net_on_tcp(struct correlator *c, const struct ev *e)
 
 	remote_of(&t->tuple, false, &remote);
 	if (t->oldstate == TCP_CLOSE && t->newstate == TCP_SYN_SENT) {
-		if ((t->flags & AEGIS_NET_AGENT) && is_sink_peer(c, &remote))
+		/* late (AEGIS_NET_UNARMED): said at its connect already */
+		if ((t->flags & AEGIS_NET_AGENT) && !(t->flags & AEGIS_NET_UNARMED) &&
+		    is_sink_peer(c, &remote))
 			report_sinkhole(c, e, &remote);
 		note_attempt(c, e, &remote, t->netns, t->flags & AEGIS_NET_AGENT);
 		return;

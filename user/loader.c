@@ -66,8 +66,8 @@ static bool has_cap(const struct __user_cap_data_struct data[2], int cap)
  * /sys/kernel/btf/vmlinux (bpftool btf dump / gen min_core_btf). */
 static const char *custom_btf;
 static bool force_host_scope;
-static bool drop_probes_always;
-static void drop_probes_pick(struct loader *l);
+static bool net_probes_always;
+static void net_probes_pick(struct loader *l);
 
 void loader_set_btf(const char *path)
 {
@@ -255,9 +255,9 @@ void loader_set_host_scope(bool host)
 	force_host_scope = host;
 }
 
-void loader_set_drop_probes_always(bool always)
+void loader_set_net_probes_always(bool always)
 {
-	drop_probes_always = always;
+	net_probes_always = always;
 }
 
 void loader_plan_summary(const struct loader_plan *p, char *buf, size_t len)
@@ -571,8 +571,20 @@ static void scope_netpath(struct loader *l)
 					   l->net->progs.on_sockops };
 	struct bpf_program *verdicts[] = { l->net->progs.on_connect4_verdict,
 					   l->net->progs.on_connect6_verdict };
+	struct bpf_program *ops = l->net->progs.on_sockops;
+	/* sockops runs at four callbacks of every TCP connect of the host once
+	 * any cgroup has it: on demand, with the drop probes */
+	bool lazy_ops = l->net_on_demand && bpf_program__autoload(ops);
 
-	scope_progs(l, cg_progs, sizeof(cg_progs) / sizeof(cg_progs[0]));
+	/* sockops, the last, left out when it comes on demand */
+	scope_progs(l, cg_progs, sizeof(cg_progs) / sizeof(cg_progs[0]) - lazy_ops);
+	if (lazy_ops) {
+		bpf_program__set_autoattach(ops, false);
+		netscope_add_lazy(&l->scope, ops);
+	}
+	/* until then a watched TCP connect asks for its socket's state
+	 * callbacks and wakes the session itself (connect_attempt) */
+	l->net->bss->tcp_ops_armed = !lazy_ops;
 	for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++) {
 		bpf_program__set_autoattach(verdicts[i], false);
 		if (bpf_program__autoload(verdicts[i]))
@@ -1012,7 +1024,7 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 	load_dns(l, doms);
 	load_sched(l);
 
-	drop_probes_pick(l);
+	net_probes_pick(l);
 	attach_all(l, l->skel->obj, l->skel->skeleton);
 	if (l->net) {
 		scope_netpath(l);
@@ -1134,10 +1146,10 @@ int loader_untrack(struct loader *l, uint32_t tgid)
 /*
  * The drop probes: kfree_skb (netfilter drops) and inet_sk_error_report (ICMP
  * errors on DNS sockets) run for every dropped packet and every socket error
- * of the host. In the agent scope they are attached on demand
- * (loader_drop_arm), unless --drop-probes always; in the host scope always.
+ * of the host. In the agent scope they are attached on demand with sockops
+ * (loader_net_arm), unless --net-probes always; in the host scope always.
  */
-static void drop_probes_pick(struct loader *l)
+static void net_probes_pick(struct loader *l)
 {
 	struct bpf_program *progs[] = { l->net ? l->net->progs.on_kfree_skb : NULL,
 					l->net ? l->net->progs.on_kfree_skb_site : NULL,
@@ -1146,18 +1158,18 @@ static void drop_probes_pick(struct loader *l)
 				      l->net ? &l->net->links.on_kfree_skb_site : NULL,
 				      l->dns ? &l->dns->links.on_sk_error_report : NULL };
 
-	l->drop_on_demand = l->scope.agent_scope && !drop_probes_always;
+	l->net_on_demand = l->scope.agent_scope && !net_probes_always;
 	l->ndrop = 0;
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 		if (!progs[i] || !bpf_program__autoload(progs[i]) || !bpf_program__autoattach(progs[i]))
 			continue;
 		l->drop_progs[l->ndrop] = progs[i];
 		l->drop_links[l->ndrop++] = links[i];
-		if (l->drop_on_demand)
+		if (l->net_on_demand)
 			bpf_program__set_autoattach(progs[i], false);
 	}
-	if (!l->ndrop)
-		l->drop_on_demand = false;
+	if (!l->ndrop && !(l->net && bpf_program__autoload(l->net->progs.on_sockops)))
+		l->net_on_demand = false;
 }
 
 /* Attach (on) the programs of a set not attached yet, or detach the whole
@@ -1184,9 +1196,28 @@ static int arm_set(struct bpf_program *const *progs, struct bpf_link **const *li
 	return 0;
 }
 
-int loader_drop_arm(struct loader *l, bool on)
+/* The probes on demand: the drop probes and sockops on the agent's cgroups
+ * (lazy in the scope), all or none. The connect program learns from
+ * tcp_ops_armed whether sockops will hear its socket. 0 or -errno. */
+int loader_net_arm(struct loader *l, bool on)
 {
-	return l->ndrop ? arm_set(l->drop_progs, l->drop_links, l->ndrop, on) : -ENOENT;
+	bool ops = l->net && l->scope.nlazy;
+	int rc = 0;
+
+	if (!l->ndrop && !ops)
+		return -ENOENT;
+	if (!on && ops)
+		l->net->bss->tcp_ops_armed = 0;
+	if (l->ndrop)
+		rc = arm_set(l->drop_progs, l->drop_links, l->ndrop, on);
+	if (!rc && ops) {
+		rc = netscope_arm(&l->scope, on);
+		if (rc && on && l->ndrop)
+			arm_set(l->drop_progs, l->drop_links, l->ndrop, false);
+	}
+	if (!rc && on && ops)
+		l->net->bss->tcp_ops_armed = 1;
+	return rc;
 }
 
 /* Forget what the probes saw before they were detached: a thread woken then

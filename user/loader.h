@@ -74,8 +74,8 @@ struct loader {
 	uint64_t perf_lost;           /* samples the kernel could not put in the perf buffer */
 	struct perf_batch *batch;     /* perf samples of one read, put in time order */
 	/* kfree_skb and inet_sk_error_report, attached on demand in the agent
-	 * scope (drop_on_demand) by loader_drop_arm */
-	bool drop_on_demand;
+	 * scope (net_on_demand) by loader_net_arm */
+	bool net_on_demand;
 	struct bpf_program *drop_progs[3];
 	struct bpf_link **drop_links[3];
 	size_t ndrop;
@@ -98,9 +98,9 @@ void loader_set_btf(const char *path);
  * agent scope (also sees other processes' connects to the endpoints). */
 void loader_set_host_scope(bool host);
 
-/* --drop-probes always: kfree_skb and inet_sk_error_report attached for
+/* --net-probes always: kfree_skb and inet_sk_error_report attached for
  * the whole run in the agent scope too (they always are in the host scope). */
-void loader_set_drop_probes_always(bool always);
+void loader_set_net_probes_always(bool always);
 
 const char *loader_connect_hook_name(enum loader_connect_hook h);
 
@@ -124,7 +124,9 @@ int loader_refresh_scope(struct loader *l);
 int loader_untrack(struct loader *l, uint32_t tgid);
 /* Agent scope: watched TCP connects still waiting for their SYN age_ns after
  * they began (the SYN leaves inside connect(), so these failed before it: no
- * route) are taken out of the kernel map and given to fn. Returns how many. */
+ * route) are taken out of the kernel map and given to fn. Only connects made
+ * while sockops was there are in it (those before go to unarmed_connects).
+ * Returns how many. */
 int loader_expire_presyn(struct loader *l, uint64_t now_ns, uint64_t age_ns,
 			 void (*fn)(void *ctx, const struct pending_connect *pc), void *ctx);
 /* Add one address (a learned endpoint) or a CIDR to the kernel endpoint set. */
@@ -137,12 +139,13 @@ int loader_set_domains(struct loader *l, const struct domain_set *old, const str
  * switch of the host, so they are attached only while the agent's threads
  * wait to run (res_sample decides). 0, or -errno (-ENOENT: not loaded). */
 int loader_sched_arm(struct loader *l, bool on);
-/* Attach (on) or detach the drop probes: kfree_skb (netfilter drops) and
- * inet_sk_error_report (ICMP errors on DNS sockets) run for every dropped
- * packet and socket error of the host, so in the agent scope they are
- * attached only while the agent uses the network (the session decides).
+/* Attach (on) or detach the network probes on demand: kfree_skb (netfilter
+ * drops), inet_sk_error_report (ICMP errors on DNS sockets) and sockops on
+ * the agent's cgroups run for every dropped packet, socket error and TCP
+ * connect of the host, so in the agent scope they are attached only while
+ * the agent uses the network (the session decides). All or none.
  * 0, or -errno (-ENOENT: none loaded). */
-int loader_drop_arm(struct loader *l, bool on);
+int loader_net_arm(struct loader *l, bool on);
 /* The run-queue wait histogram of agent threads since load, summed over the
  * CPUs: AEGIS_RQ_SLOTS slots then the sum in ns. 0, or -ENOENT without the
  * scheduler probes. */

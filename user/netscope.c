@@ -19,12 +19,40 @@ static bool cg_attached(const struct netscope_cg *cg)
 	return cg->used && cg->links[0];
 }
 
+static void cg_disarm(struct netscope *ns, struct netscope_cg *cg)
+{
+	for (size_t i = 0; i < ns->nlazy; i++) {
+		bpf_link__destroy(cg->lazy_links[i]);
+		cg->lazy_links[i] = NULL;
+	}
+}
+
 static void cg_detach(struct netscope *ns, struct netscope_cg *cg)
 {
+	cg_disarm(ns, cg);
 	for (size_t i = 0; i < ns->nprogs; i++) {
 		bpf_link__destroy(cg->links[i]);
 		cg->links[i] = NULL;
 	}
+}
+
+/* The lazy programs on cg, or none: 0 or -errno. */
+static int cg_arm(struct netscope *ns, struct netscope_cg *cg)
+{
+	for (size_t i = 0; i < ns->nlazy; i++) {
+		if (cg->lazy_links[i])
+			continue;
+		cg->lazy_links[i] = bpf_program__attach_cgroup(ns->lazy[i], cg->fd);
+		if (!cg->lazy_links[i]) {
+			int rc = errno ? -errno : -EINVAL;
+
+			snprintf(ns->last_error, sizeof(ns->last_error), "%s on cgroup %s: %s",
+				 bpf_program__name(ns->lazy[i]), cg->rel, strerror(-rc));
+			cg_disarm(ns, cg);
+			return rc;
+		}
+	}
+	return 0;
 }
 
 static void cg_forget(struct netscope *ns, struct netscope_cg *cg)
@@ -50,6 +78,9 @@ static int cg_attach(struct netscope *ns, struct netscope_cg *cg)
 			return rc;
 		}
 	}
+	/* best effort: the scope follows the agent even without them */
+	if (ns->lazy_armed)
+		cg_arm(ns, cg);
 	return 0;
 }
 
@@ -96,6 +127,38 @@ int netscope_add_companion(struct netscope *ns, struct bpf_program *prog)
 	if (ns->ncompanions == sizeof(ns->companions) / sizeof(ns->companions[0]))
 		return -E2BIG;
 	ns->companions[ns->ncompanions++] = prog;
+	return 0;
+}
+
+int netscope_add_lazy(struct netscope *ns, struct bpf_program *prog)
+{
+	if (ns->nlazy == NETSCOPE_LAZY)
+		return -E2BIG;
+	ns->lazy[ns->nlazy++] = prog;
+	return 0;
+}
+
+/* The lazy programs on (or off) every cgroup that has the others: all of
+ * them, or none. 0 or -errno. */
+int netscope_arm(struct netscope *ns, bool on)
+{
+	ns->lazy_armed = on;
+	for (int i = 0; i < NETSCOPE_CGROUPS; i++) {
+		struct netscope_cg *cg = &ns->cg[i];
+		int rc;
+
+		if (!cg_attached(cg))
+			continue;
+		if (!on) {
+			cg_disarm(ns, cg);
+			continue;
+		}
+		rc = cg_arm(ns, cg);
+		if (rc) {
+			netscope_arm(ns, false);
+			return rc;
+		}
+	}
 	return 0;
 }
 
@@ -225,9 +288,11 @@ int netscope_start(struct netscope *ns, char *failed, size_t failed_len)
 		n++;
 	}
 	ns->nprogs = kept;
-	for (size_t i = 0; i < ns->nprogs && ns->nown < NETSCOPE_PROGS + 2; i++)
+	for (size_t i = 0; i < ns->nprogs; i++)
 		ns->own_ids[ns->nown++] = prog_id(ns->progs[i]);
-	for (size_t i = 0; i < ns->ncompanions && ns->nown < NETSCOPE_PROGS + 2; i++)
+	for (size_t i = 0; i < ns->nlazy; i++)
+		ns->own_ids[ns->nown++] = prog_id(ns->lazy[i]);
+	for (size_t i = 0; i < ns->ncompanions; i++)
 		ns->own_ids[ns->nown++] = prog_id(ns->companions[i]);
 	return n;
 }

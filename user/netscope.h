@@ -21,6 +21,7 @@ struct bpf_link;
 
 #define NETSCOPE_PROGS 8
 #define NETSCOPE_CGROUPS 8
+#define NETSCOPE_LAZY 2
 
 struct netscope_cg {
 	bool used;
@@ -29,6 +30,7 @@ struct netscope_cg {
 	dev_t dev;
 	ino_t ino;
 	struct bpf_link *links[NETSCOPE_PROGS];
+	struct bpf_link *lazy_links[NETSCOPE_LAZY];
 };
 
 struct netscope {
@@ -37,6 +39,10 @@ struct netscope {
 	char mount[256]; /* the cgroup2 mount, "" if none */
 	struct bpf_program *progs[NETSCOPE_PROGS];
 	size_t nprogs;
+	/* with the others while armed (netscope_arm): on demand */
+	struct bpf_program *lazy[NETSCOPE_LAZY];
+	size_t nlazy;
+	bool lazy_armed;
 	struct netscope_cg cg[NETSCOPE_CGROUPS]; /* cg[0]: the root */
 	/* on the root while the programs are on agent cgroups and another
 	 * connect program runs for the agent's sockets: they see what it
@@ -45,7 +51,7 @@ struct netscope {
 	struct bpf_link *companion_links[2];
 	size_t ncompanions;
 	unsigned long long foreign_sig; /* the other programs the companions follow */
-	unsigned int own_ids[NETSCOPE_PROGS + 2];
+	unsigned int own_ids[NETSCOPE_PROGS + NETSCOPE_LAZY + 2];
 	size_t nown;
 	unsigned moves;   /* attachments made or let go after the start */
 	char last_error[160];
@@ -59,6 +65,8 @@ int netscope_add_prog(struct netscope *ns, struct bpf_program *prog);
  * another connect program runs for the agent's sockets (at most 2; before
  * netscope_start). */
 int netscope_add_companion(struct netscope *ns, struct bpf_program *prog);
+int netscope_add_lazy(struct netscope *ns, struct bpf_program *prog);
+int netscope_arm(struct netscope *ns, bool on);
 /* Attach every program to the root. Returns how many attached; the names of
  * those that did not go to failed (comma-separated). */
 int netscope_start(struct netscope *ns, char *failed, size_t failed_len);

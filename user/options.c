@@ -30,7 +30,7 @@ void options_defaults(struct options *o)
 	o->memory_pressure = 10;
 	o->resource_window_s = 60;
 	o->starve_ms = 100;
-	o->drop_probes_hold_s = 600;
+	o->net_probes_hold_s = 600;
 	o->syslog_facility = 3; /* daemon */
 	o->json_log_keep = 4;
 	o->only_cause = -1;
@@ -127,10 +127,11 @@ void usage_trace(void *out)
 	      "                           cgroups only, the rest of the host pays nothing;\n"
 	      "                           host: on every cgroup, also other processes' connects\n"
 	      "                           to the endpoints\n"
-	      "      --drop-probes WHEN   on-demand (default, agent scope): the netfilter-drop\n"
-	      "                           and ICMP-error probes attached at the agent's network\n"
-	      "                           activity; always: for the whole run\n"
-	      "      --drop-probes-hold SECONDS  on demand, detached after this long without\n"
+	      "      --net-probes WHEN    on-demand (default, agent scope): the TCP-state\n"
+	      "                           (sockops), netfilter-drop and ICMP-error probes\n"
+	      "                           attached at the agent's network activity; always:\n"
+	      "                           for the whole run\n"
+	      "      --net-probes-hold SECONDS  on demand, detached after this long without\n"
 	      "                           agent network activity (default 600)\n"
 	      "      --btf FILE           kernel types from FILE, for a kernel without\n"
 	      "                           /sys/kernel/btf/vmlinux (see README, Kernel support)\n"
@@ -248,8 +249,8 @@ enum opt_id {
 	OPT_REPORT,
 	OPT_BTF,
 	OPT_NET_SCOPE,
-	OPT_DROP_PROBES,
-	OPT_DROP_PROBES_HOLD,
+	OPT_NET_PROBES,
+	OPT_NET_PROBES_HOLD,
 	OPT_PID,
 	OPT_CAUSE,
 	OPT_REMEDIATION,
@@ -286,8 +287,8 @@ static const struct opt_def opt_defs[] = {
 	{ "report", OPT_REPORT, true, false },
 	{ "btf", OPT_BTF, true, true },
 	{ "net-scope", OPT_NET_SCOPE, true, true },
-	{ "drop-probes", OPT_DROP_PROBES, true, true },
-	{ "drop-probes-hold", OPT_DROP_PROBES_HOLD, true, true },
+	{ "net-probes", OPT_NET_PROBES, true, true },
+	{ "net-probes-hold", OPT_NET_PROBES_HOLD, true, true },
 	{ "pid", OPT_PID, true, false },
 	{ "cause", OPT_CAUSE, true, false },
 	{ "agent-root", OPT_AGENT_ROOT, true, true },
@@ -534,18 +535,18 @@ static int apply_id(struct options *o, int id, const char *v, enum opt_src src, 
 			return -1;
 		}
 		return 0;
-	case OPT_DROP_PROBES:
+	case OPT_NET_PROBES:
 		if (!strcmp(v, "on-demand"))
-			o->drop_probes_always = false;
+			o->net_probes_always = false;
 		else if (!strcmp(v, "always"))
-			o->drop_probes_always = true;
+			o->net_probes_always = true;
 		else {
 			snprintf(err, errlen, "'%s' is not on-demand or always", v);
 			return -1;
 		}
 		return 0;
-	case OPT_DROP_PROBES_HOLD:
-		if (parse_seconds(v, 1, 86400, &o->drop_probes_hold_s)) {
+	case OPT_NET_PROBES_HOLD:
+		if (parse_seconds(v, 1, 86400, &o->net_probes_hold_s)) {
 			snprintf(err, errlen, "'%s' is not a number of seconds from 1 to 86400", v);
 			return -1;
 		}
@@ -872,8 +873,8 @@ void options_dump(void *stream, const struct options *o)
 	if (o->btf)
 		fprintf(out, "btf = %s\n", o->btf);
 	fprintf(out, "net-scope = %s\n", o->host_scope ? "host" : "agent");
-	fprintf(out, "drop-probes = %s\ndrop-probes-hold = %g\n",
-		o->drop_probes_always ? "always" : "on-demand", o->drop_probes_hold_s);
+	fprintf(out, "net-probes = %s\nnet-probes-hold = %g\n",
+		o->net_probes_always ? "always" : "on-demand", o->net_probes_hold_s);
 	for (int i = 0; i < o->nsyslog; i++)
 		fprintf(out, "syslog = %s\n", o->syslog_urls[i]);
 	fprintf(out, "syslog-facility = %s\n", syslog_facility_name(o->syslog_facility));

@@ -55,8 +55,8 @@ struct options {
 	const char *record;      /* --record FILE: every event, for replay */
 	const char *btf;         /* --btf FILE: kernel types for a kernel without BTF */
 	bool host_scope;         /* --net-scope host: network probes on every cgroup */
-	bool drop_probes_always; /* --drop-probes always: kfree_skb, inet_sk_error_report all along */
-	double drop_probes_hold_s; /* on demand: detached after this long without agent network activity */
+	bool net_probes_always; /* --net-probes always: kfree_skb, inet_sk_error_report all along */
+	double net_probes_hold_s; /* on demand: detached after this long without agent network activity */
 	const char *report;      /* --report FILE: the HTML report at the end */
 	unsigned only_pid;       /* --pid: print only what concerns it (0: all) */
 	int only_cause;          /* --cause: print only these diagnoses (-1: all) */

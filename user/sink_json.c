@@ -234,6 +234,9 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 		jw_kuint(w, "duration_us", c->duration_ns / 1000);
 		jw_kbool(w, "endpoint", c->flags & AEGIS_NET_ENDPOINT);
 		jw_kuint(w, "netns", c->netns);
+		/* begun before sockops came (on demand): its TCP fate may not follow */
+		if (c->flags & AEGIS_NET_UNARMED)
+			jw_kbool(w, "probes_late", true);
 		break;
 	}
 	case AEGIS_EV_TCP_STATE: {
@@ -248,6 +251,8 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 		jw_kbool(w, "rst", t->flags & AEGIS_NET_RST);
 		jw_kbool(w, "endpoint", t->flags & AEGIS_NET_ENDPOINT);
 		jw_kuint(w, "netns", t->netns);
+		if (t->flags & AEGIS_NET_UNARMED)
+			jw_kbool(w, "probes_late", true);
 		break;
 	}
 	case AEGIS_EV_DNS: {

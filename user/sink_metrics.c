@@ -66,10 +66,10 @@ size_t metrics_format(char *buf, size_t len, const struct metrics *m)
 	put(&w, "# HELP aegismon_scheduler_probes_attached The scheduler probes run (the agent waits to run).\n"
 		"# TYPE aegismon_scheduler_probes_attached gauge\n"
 		"aegismon_scheduler_probes_attached %d\n", m->sched_attached);
-	if (m->drop_attached >= 0)
-		put(&w, "# HELP aegismon_drop_probes_attached The netfilter-drop and ICMP-error probes run.\n"
-			"# TYPE aegismon_drop_probes_attached gauge\n"
-			"aegismon_drop_probes_attached %d\n", m->drop_attached);
+	if (m->net_attached >= 0)
+		put(&w, "# HELP aegismon_net_probes_attached The network probes on demand (TCP state, drops, ICMP errors) run.\n"
+			"# TYPE aegismon_net_probes_attached gauge\n"
+			"aegismon_net_probes_attached %d\n", m->net_attached);
 	put(&w, "# HELP aegismon_agent_installed The agent's install was found under the agent root.\n"
 		"# TYPE aegismon_agent_installed gauge\n"
 		"aegismon_agent_installed %d\n", m->agent_installed);

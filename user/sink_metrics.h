@@ -20,7 +20,7 @@ struct metrics {
 	 * root cgroup, or --net-scope host); -1: no network probes */
 	int net_scope_agent;
 	int sched_attached;                   /* the scheduler probes, attached now: 1/0 */
-	int drop_attached;                    /* the drop probes, attached now: 1/0; -1: none loaded */
+	int net_attached;                     /* the network probes on demand, attached now: 1/0; -1: none */
 	int agent_installed;                  /* 1/0 */
 	unsigned core_running[CORE_COUNT];
 	unsigned core_expected;               /* mask of installed core binaries */

@@ -69,10 +69,10 @@ struct session {
 	bool daemon;                 /* aegismon run */
 	bool started;                /* the start line is out: scope changes are said */
 	bool scope_complained;
-	bool drop_armed;           /* the drop probes are attached now (on demand) */
-	bool drop_complained;
-	uint64_t drop_retry_ns;    /* after a failed attach, not before this */
-	uint64_t drop_activity_ns; /* the agent's last network activity seen */
+	bool net_armed;           /* the network probes are attached now (on demand) */
+	bool net_complained;
+	uint64_t net_retry_ns;    /* after a failed attach, not before this */
+	uint64_t net_activity_ns; /* the agent's last network activity seen */
 	struct syslog_target syslog[4];
 	int nsyslog;
 	int json_fd;                 /* --json-log, or -1 */
@@ -446,7 +446,9 @@ static void write_metrics(struct session *s, bool now)
 	m->probes_failed = s->loader.failed;
 	m->net_scope_agent = !s->loader.scope.nprogs ? -1 : netscope_on_agent(&s->loader.scope);
 	m->sched_attached = s->res.sched_armed;
-	m->drop_attached = !s->loader.ndrop ? -1 : !s->loader.drop_on_demand || s->drop_armed;
+	m->net_attached = !s->loader.ndrop && !s->loader.scope.nlazy
+				 ? -1
+				 : !s->loader.net_on_demand || s->net_armed;
 	m->agent_installed = s->env.install.found;
 	m->core_expected = s->env.install.found ? s->env.install.present_mask : 0;
 	for (int c = 0; c < CORE_COUNT; c++)
@@ -530,58 +532,60 @@ static void enrich(struct session *s, struct ev *e)
 }
 
 /*
- * The drop probes on demand: attached at the agent's network activity (a
- * connect of the agent or to an endpoint, a watched TCP socket's change, a
- * watched DNS message), detached after --drop-probes-hold without any. The
- * first packet of a quiet agent goes before they are there; a SYN is sent
- * again a second later, a resolver asks again.
+ * The network probes on demand (sockops, kfree_skb, inet_sk_error_report):
+ * attached at the agent's network activity (a connect of the agent or to an
+ * endpoint, a watched TCP socket's change, a watched DNS message), detached
+ * after --net-probes-hold without any. The first packet of a quiet agent
+ * goes before they are there: a SYN is sent again a second later, a resolver
+ * asks again, and the connect asked for its socket's state changes, which
+ * sockops hears once attached (connect_attempt in netpath.bpf.c).
  */
-static void drop_probes_activity(struct session *s, const struct ev *e)
+static void net_probes_activity(struct session *s, const struct ev *e)
 {
 	uint64_t now;
 	int rc;
 
-	if (!s->loader.drop_on_demand)
+	if (!s->loader.net_on_demand)
 		return;
 	if (e->hdr.type != AEGIS_EV_CONNECT && e->hdr.type != AEGIS_EV_TCP_STATE &&
 	    e->hdr.type != AEGIS_EV_DNS)
 		return;
-	s->drop_activity_ns = e->hdr.ts_ns;
-	if (s->drop_armed)
+	s->net_activity_ns = e->hdr.ts_ns;
+	if (s->net_armed)
 		return;
 	now = clock_mono_ns();
-	if (now < s->drop_retry_ns)
+	if (now < s->net_retry_ns)
 		return; /* an agent storm must not become a storm of attach calls */
-	rc = loader_drop_arm(&s->loader, true);
+	rc = loader_net_arm(&s->loader, true);
 	status_clear(s);
 	if (rc) {
 		/* said once; tried again at an activity a second later */
-		if (!s->drop_complained)
-			fprintf(stderr, "aegismon: cannot attach the drop probes: %s\n", strerror(-rc));
-		s->drop_complained = true;
-		s->drop_retry_ns = now + NSEC;
+		if (!s->net_complained)
+			fprintf(stderr, "aegismon: cannot attach the network probes: %s\n", strerror(-rc));
+		s->net_complained = true;
+		s->net_retry_ns = now + NSEC;
 		return;
 	}
-	s->drop_armed = true;
+	s->net_armed = true;
 	correlator_set_probes_since(s->corr, now);
-	fprintf(stderr, "aegismon: drop probes attached: the agent uses the network\n");
+	fprintf(stderr, "aegismon: network probes attached: the agent uses the network\n");
 }
 
-static void drop_probes_tick(struct session *s)
+static void net_probes_tick(struct session *s)
 {
-	uint64_t hold = (uint64_t)(s->opt.drop_probes_hold_s * 1e9), now = clock_mono_ns();
+	uint64_t hold = (uint64_t)(s->opt.net_probes_hold_s * 1e9), now = clock_mono_ns();
 
 	/* a lookup's ICMP error may come until its timeout: not detached before */
 	if (hold < (uint64_t)(s->opt.dns_timeout_s * 1e9) + NSEC)
 		hold = (uint64_t)(s->opt.dns_timeout_s * 1e9) + NSEC;
 
 	/* an event's kernel time may be a hair ahead of ours */
-	if (!s->drop_armed || now < s->drop_activity_ns || now - s->drop_activity_ns < hold)
+	if (!s->net_armed || now < s->net_activity_ns || now - s->net_activity_ns < hold)
 		return;
-	loader_drop_arm(&s->loader, false);
-	s->drop_armed = false;
+	loader_net_arm(&s->loader, false);
+	s->net_armed = false;
 	status_clear(s);
-	fprintf(stderr, "aegismon: drop probes detached: no agent network activity for %g s\n",
+	fprintf(stderr, "aegismon: network probes detached: no agent network activity for %g s\n",
 		(double)hold / 1e9);
 }
 
@@ -608,7 +612,7 @@ static void presyn_failed(void *ctx, const struct pending_connect *pc)
 	e->connect.netns = pc->netns;
 	e->connect.fd = pc->fd;
 	e->connect.duration_ns = e->hdr.ts_ns > pc->start_ns ? e->hdr.ts_ns - pc->start_ns : 0;
-	drop_probes_activity(s, e);
+	net_probes_activity(s, e);
 	ingest(s, e);
 }
 
@@ -622,7 +626,7 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	}
 	s->kernel_events++;
 	enrich(s, &s->scratch);
-	drop_probes_activity(s, &s->scratch);
+	net_probes_activity(s, &s->scratch);
 	ingest(s, &s->scratch);
 	return 0;
 }
@@ -792,11 +796,11 @@ static void reload(struct session *s)
 			next.ringbuf_kib, s->opt.ringbuf_kib);
 		next.ringbuf_kib = s->opt.ringbuf_kib;
 	}
-	if (next.drop_probes_always != s->opt.drop_probes_always) {
-		fprintf(stderr, "aegismon: reload: drop-probes %s applies at the next start (it stays %s)\n",
-			next.drop_probes_always ? "always" : "on-demand",
-			s->opt.drop_probes_always ? "always" : "on-demand");
-		next.drop_probes_always = s->opt.drop_probes_always;
+	if (next.net_probes_always != s->opt.net_probes_always) {
+		fprintf(stderr, "aegismon: reload: net-probes %s applies at the next start (it stays %s)\n",
+			next.net_probes_always ? "always" : "on-demand",
+			s->opt.net_probes_always ? "always" : "on-demand");
+		next.net_probes_always = s->opt.net_probes_always;
 	}
 	if (next.host_scope != s->opt.host_scope) {
 		fprintf(stderr, "aegismon: reload: net-scope %s applies at the next start (it stays %s)\n",
@@ -939,8 +943,8 @@ static void start_line(struct session *s)
 		netscope_describe(&s->loader.scope, where, sizeof(where));
 		fprintf(stderr, "; network scope: %s", where);
 	}
-	if (s->loader.drop_on_demand)
-		fprintf(stderr, "; drop probes when the agent uses the network");
+	if (s->loader.net_on_demand)
+		fprintf(stderr, "; network probes when the agent uses the network");
 	if (s->loader.sched)
 		fprintf(stderr, "; scheduler probes when the agent waits to run");
 	if (s->loader.failed)
@@ -1010,7 +1014,7 @@ static int run_loop(struct session *s, uint64_t start_ns)
 				feed_marker(s, AEGIS_EV_TICK);
 				scope_said(s, loader_refresh_scope(&s->loader));
 				loader_expire_presyn(&s->loader, clock_mono_ns(), NSEC, presyn_failed, s);
-				drop_probes_tick(s);
+				net_probes_tick(s);
 				if (s->rem)
 					remediator_tick(s->rem, clock_mono_ns());
 				sample_resources(s);
@@ -1107,7 +1111,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	loader_set_verbose(s->opt.verbose);
 	loader_set_btf(s->opt.btf);
 	loader_set_host_scope(s->opt.host_scope);
-	loader_set_drop_probes_always(s->opt.drop_probes_always);
+	loader_set_net_probes_always(s->opt.net_probes_always);
 	rc = loader_check_env(err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "aegismon: %s\n", err);

@@ -319,7 +319,7 @@ grep -q 'scheduler probes when the agent waits' <<<"$START_LINE" &&
 	EMPTY_ARGS+=(-x sched_wakeup -x sched_wakeup_new -x sched_switch)
 # the drop probes attached only while the agent uses the network: the idle
 # stand-in does not
-grep -q 'drop probes when the agent uses the network' <<<"$START_LINE" &&
+grep -q 'network probes when the agent uses the network' <<<"$START_LINE" &&
 	EMPTY_ARGS+=(-x kfree_skb -x inet_sk_error_report)
 log "aegismon: $START_LINE"
 log "scope $SCOPE: empty_probes ${EMPTY_ARGS[*]}"
@@ -390,7 +390,7 @@ start_tracer() {
 	aegismon | armed)
 		local extra=()
 		# armed: as while the agent uses the network (it is in trouble)
-		[ "$cfg" = armed ] && extra=(--drop-probes always)
+		[ "$cfg" = armed ] && extra=(--net-probes always)
 		"${TRACER_PIN[@]}" "$AEGISMON" trace --json --agent-root "$STANDIN_ROOT" "${extra[@]}" >"$TMP/tracer.out" 2>"$err" &
 		TPID=$!
 		track_pid "$TPID"
@@ -461,7 +461,7 @@ tracer_label() {
 	case $1-$2 in
 	none-*) echo "(a) no tracer" ;;
 	aegismon-*) echo "(b) aegismon trace" ;;
-	armed-*) echo "(b2) aegismon trace, drop probes attached (--drop-probes always)" ;;
+	armed-*) echo "(b2) aegismon trace, network probes attached (--net-probes always)" ;;
 	empty-*) echo "(c) empty BPF programs" ;;
 	bpftrace-*) echo "(d) bpftrace" ;;
 	libbpf-tools-connect | libbpf-tools-served) echo "(e) libbpf-tools tcpstates" ;;
@@ -1024,8 +1024,8 @@ TABLE=$TMP/table.md
 	echo
 	echo "| figure | value | budget |"
 	echo "| --- | --- | --- |"
-	ratio_row connect "1. connect() storm to a closed port (unrelated)" armed "drop probes attached" empty "empty programs" bpftrace bpftrace libbpf-tools tcpstates
-	ratio_row served "1b. whole-connection storm (unrelated)" armed "drop probes attached" empty "empty programs" bpftrace bpftrace libbpf-tools tcpstates
+	ratio_row connect "1. connect() storm to a closed port (unrelated)" armed "network probes attached" empty "empty programs" bpftrace bpftrace libbpf-tools tcpstates
+	ratio_row served "1b. whole-connection storm (unrelated)" armed "network probes attached" empty "empty programs" bpftrace bpftrace libbpf-tools tcpstates
 	ratio_row fork "2. fork/exit storm (unrelated)" empty "empty programs" bpftrace bpftrace libbpf-tools exitsnoop
 	read -r dm dlo dhi <<<"$(ratios dns aegismon 4 | stats)"
 	read -r em _ <<<"$(ratios dns empty 4 | stats)"

@@ -24,7 +24,7 @@ json_log_max_size = 4K
 json-log-keep = 2
 # the drop probes for the whole run: the link ids below stay the same (on
 # demand, the watched connects would attach them)
-drop-probes = always
+net-probes = always
 CONF
 	chmod 0600 "$CONF"
 }

@@ -7,8 +7,8 @@
 install_agent AliYunDun
 net_rig
 # every lookup here is a first one: the drop probes from the start (on demand,
-# a one-shot lookup goes before they are attached: test_drop_probes)
-start_trace --grace 60 --dns-timeout 1 --drop-probes always
+# a one-shot lookup goes before they are attached: test_net_probes)
+start_trace --grace 60 --dns-timeout 1 --net-probes always
 raw() { nsenter --net="/run/netns/$CNS" "$(agent_path AliYunDun)" dns "$SERVER_IP" "$1" >>"$WORK/agent.out" 2>&1; }
 
 # nothing listens on the server's port 53: ICMP port unreachable

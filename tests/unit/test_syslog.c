@@ -113,15 +113,15 @@ static void test_metrics_format(void **state)
 	m.net_scope_agent = -1;
 	n = metrics_format(buf, sizeof(buf), &m);
 	assert_null(strstr(buf, "aegismon_network_scope"));
-	/* the drop probes: said when they are loaded */
-	assert_non_null(strstr(buf, "aegismon_drop_probes_attached 0\n"));
-	m.drop_attached = 1;
+	/* the network probes on demand: said when they are loaded */
+	assert_non_null(strstr(buf, "aegismon_net_probes_attached 0\n"));
+	m.net_attached = 1;
 	n = metrics_format(buf, sizeof(buf), &m);
-	assert_non_null(strstr(buf, "aegismon_drop_probes_attached 1\n"));
-	m.drop_attached = -1;
+	assert_non_null(strstr(buf, "aegismon_net_probes_attached 1\n"));
+	m.net_attached = -1;
 	n = metrics_format(buf, sizeof(buf), &m);
 	assert_true(n > 0);
-	assert_null(strstr(buf, "aegismon_drop_probes_attached"));
+	assert_null(strstr(buf, "aegismon_net_probes_attached"));
 }
 
 int main(void)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The drop probes on demand (the default): kfree_skb and inet_sk_error_report
 # are not attached while the agent is quiet, come with its first network
-# activity, and go after --drop-probes-hold without any. A SYN dropped by
+# activity, and go after --net-probes-hold without any. A SYN dropped by
 # netfilter is then diagnosed at its retransmission; a DNS lookup sent before
 # they were attached that gets no answer is not called a timeout (an ICMP
 # error or a drop could not have been seen: tests/unit/test_correlate_dns.c),
 # the next one is judged.
-# --drop-probes always has them from the start.
+# --net-probes always has them from the start.
 . "$(dirname "$0")/lib.sh"
 
 install_agent AliYunDun
@@ -22,12 +22,12 @@ drop_links() {
 attached_said() { [ "$(grep -c "drop probes attached: the agent uses the network" "$ERR")" -ge "$1" ]; }
 detached_said() { [ "$(grep -c "drop probes detached: no agent network activity for 3 s" "$ERR")" -ge "$1" ]; }
 
-start_trace --grace 60 --dns-timeout 1 --drop-probes-hold 3 --metrics "$WORK/m.prom"
+start_trace --grace 60 --dns-timeout 1 --net-probes-hold 3 --metrics "$WORK/m.prom"
 grep -q "drop probes when the agent uses the network" "$ERR" ||
 	fail "the start line does not say the drop probes come on demand: $(head -1 "$ERR")"
 [ "$(drop_links)" = 0 ] || fail "the drop probes are attached before any agent activity: $(drop_links)"
-wait_for 7 grep -q '^aegismon_drop_probes_attached 0$' "$WORK/m.prom" ||
-	fail "metrics: $(grep drop_probes "$WORK/m.prom")"
+wait_for 7 grep -q '^aegismon_net_probes_attached 0$' "$WORK/m.prom" ||
+	fail "metrics: $(grep net_probes "$WORK/m.prom")"
 
 # (1) the agent connects through a firewall that drops its SYNs: the first
 # may go before the probes are there, its retransmission a second later is seen
@@ -43,8 +43,8 @@ wait_diag connect_blocked_local ".subject.pid==$pid" 10
 echo "   connect to diagnosis, through the SYN's retransmission: $(($(now_ms) - t0)) ms"
 assert_eq "$(diag connect_blocked_local .subject.hook ".subject.pid==$pid")" OUTPUT "hook"
 assert_eq "$(diag connect_blocked_local '.evidence[0].reason' ".subject.pid==$pid")" NETFILTER_DROP "drop reason"
-wait_for 7 grep -q '^aegismon_drop_probes_attached 1$' "$WORK/m.prom" ||
-	fail "metrics while attached: $(grep drop_probes "$WORK/m.prom")"
+wait_for 7 grep -q '^aegismon_net_probes_attached 1$' "$WORK/m.prom" ||
+	fail "metrics while attached: $(grep net_probes "$WORK/m.prom")"
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 in_client nft delete table inet aegisdrop
@@ -71,10 +71,10 @@ sleep 1.6 # past --dns-timeout
 [ "$(count_diag dns_timeout)" = 0 ] || fail "an unreachable nameserver was called a timeout"
 stop_trace
 
-# --drop-probes always: attached from the start, the first lookup diagnosed
-start_trace --grace 60 --dns-timeout 1 --drop-probes always
-grep -q "drop probes when the agent uses the network" "$ERR" && fail "--drop-probes always: still on demand"
-[ "$(drop_links)" = 2 ] || fail "--drop-probes always: expected the 2 drop probes from the start, found $(drop_links)"
+# --net-probes always: attached from the start, the first lookup diagnosed
+start_trace --grace 60 --dns-timeout 1 --net-probes always
+grep -q "drop probes when the agent uses the network" "$ERR" && fail "--net-probes always: still on demand"
+[ "$(drop_links)" = 2 ] || fail "--net-probes always: expected the 2 drop probes from the start, found $(drop_links)"
 raw fourth.aegis.aliyun.com
 wait_diag dns_unreachable '.subject.qname=="fourth.aegis.aliyun.com"'
 stop_trace
