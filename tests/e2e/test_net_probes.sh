@@ -1,31 +1,40 @@
 #!/usr/bin/env bash
-# The drop probes on demand (the default): kfree_skb and inet_sk_error_report
-# are not attached while the agent is quiet, come with its first network
-# activity, and go after --net-probes-hold without any. A SYN dropped by
-# netfilter is then diagnosed at its retransmission; a DNS lookup sent before
-# they were attached that gets no answer is not called a timeout (an ICMP
-# error or a drop could not have been seen: tests/unit/test_correlate_dns.c),
-# the next one is judged.
+# The network probes on demand (the default): sockops on the agent's cgroups
+# (TCP state), kfree_skb and inet_sk_error_report are not attached while the
+# agent is quiet, come with its first network activity, and go after
+# --net-probes-hold without any. A SYN dropped by netfilter is then diagnosed
+# at its retransmission. A connect made while they are away asks for its
+# socket's state changes, so sockops, attached a moment later, still hears
+# the connection's end: its reset is diagnosed. A DNS lookup sent before they
+# were attached that gets no answer is not called a timeout (an ICMP error or
+# a drop could not have been seen: tests/unit/test_correlate_dns.c), the next
+# one is judged.
 # --net-probes always has them from the start.
 . "$(dirname "$0")/lib.sh"
 
 install_agent AliYunDun
 net_rig
 start_server hold
+start_server reset 443
 
 # drop_links: how many BPF links of this aegismon hold the drop probes (raw
-# tracepoint links on kfree_skb and inet_sk_error_report)
+# tracepoint links on kfree_skb and inet_sk_error_report); ops_links: its
+# sockops links (cgroup links of attach type 3, BPF_CGROUP_SOCK_OPS)
 drop_links() {
 	grep -h -E '^tp_name:[[:space:]]+(kfree_skb|inet_sk_error_report)$' /proc/"$TRACE_PID"/fdinfo/* 2>/dev/null |
 		wc -l
 }
-attached_said() { [ "$(grep -c "drop probes attached: the agent uses the network" "$ERR")" -ge "$1" ]; }
-detached_said() { [ "$(grep -c "drop probes detached: no agent network activity for 3 s" "$ERR")" -ge "$1" ]; }
+ops_links() {
+	grep -h -E '^attach_type:[[:space:]]+3$' /proc/"$TRACE_PID"/fdinfo/* 2>/dev/null | wc -l
+}
+attached_said() { [ "$(grep -c "network probes attached: the agent uses the network" "$ERR")" -ge "$1" ]; }
+detached_said() { [ "$(grep -c "network probes detached: no agent network activity for 3 s" "$ERR")" -ge "$1" ]; }
 
 start_trace --grace 60 --dns-timeout 1 --net-probes-hold 3 --metrics "$WORK/m.prom"
-grep -q "drop probes when the agent uses the network" "$ERR" ||
-	fail "the start line does not say the drop probes come on demand: $(head -1 "$ERR")"
+grep -q "network probes when the agent uses the network" "$ERR" ||
+	fail "the start line does not say the network probes come on demand: $(head -1 "$ERR")"
 [ "$(drop_links)" = 0 ] || fail "the drop probes are attached before any agent activity: $(drop_links)"
+[ "$(ops_links)" = 0 ] || fail "sockops is attached before any agent activity: $(ops_links)"
 wait_for 7 grep -q '^aegismon_net_probes_attached 0$' "$WORK/m.prom" ||
 	fail "metrics: $(grep net_probes "$WORK/m.prom")"
 
@@ -37,21 +46,32 @@ in_client nft add rule inet aegisdrop out ip daddr 100.100.0.0/16 tcp dport 80 d
 t0=$(now_ms)
 client_agent connect "$SERVER_IP" 80 1
 pid=$LAST_PID
-wait_for 5 attached_said 1 || fail "the agent's connect did not attach the drop probes: $(tail -3 "$ERR")"
+wait_for 5 attached_said 1 || fail "the agent's connect did not attach the network probes: $(tail -3 "$ERR")"
 [ "$(drop_links)" = 2 ] || fail "expected the 2 drop probes attached, found $(drop_links)"
+[ "$(ops_links)" -ge 1 ] || fail "expected sockops attached, found $(ops_links) links"
 wait_diag connect_blocked_local ".subject.pid==$pid" 10
 echo "   connect to diagnosis, through the SYN's retransmission: $(($(now_ms) - t0)) ms"
 assert_eq "$(diag connect_blocked_local .subject.hook ".subject.pid==$pid")" OUTPUT "hook"
 assert_eq "$(diag connect_blocked_local '.evidence[0].reason' ".subject.pid==$pid")" NETFILTER_DROP "drop reason"
-wait_for 7 grep -q '^aegismon_net_probes_attached 1$' "$WORK/m.prom" ||
-	fail "metrics while attached: $(grep net_probes "$WORK/m.prom")"
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 in_client nft delete table inet aegisdrop
 
 # (2) quiet for the hold: detached
-wait_for 10 detached_said 1 || fail "the drop probes stayed after 3 s without agent activity: $(tail -3 "$ERR")"
+wait_for 10 detached_said 1 || fail "the network probes stayed after 3 s without agent activity: $(tail -3 "$ERR")"
 [ "$(drop_links)" = 0 ] || fail "expected no drop probe after the hold, found $(drop_links)"
+[ "$(ops_links)" = 0 ] || fail "expected no sockops link after the hold, found $(ops_links)"
+
+# (2b) the agent connects while sockops is away: the connection is up before
+# sockops comes; the far end resets it 200 ms later, and sockops hears it
+client_agent connect "$SERVER_IP" 443 1
+rpid=$LAST_PID
+wait_diag connection_reset ".subject.pid==$rpid"
+assert_eq "$(diag connection_reset .subject.errno ".subject.pid==$rpid")" ECONNRESET "errno"
+late=$(jq -s "[.[] | select(.kind==\"event\" and .type==\"connect\" and .pid==$rpid and .probes_late==true)] | length" "$OUT")
+[ "$late" -ge 1 ] || fail "the agent's connect while sockops was away is not marked probes_late"
+wait "$rpid" 2>/dev/null
+wait_for 10 detached_said 2 || fail "the network probes stayed after the reset and 3 s of quiet"
 
 # (3) nothing listens on the nameserver's port 53. The first lookup attaches
 # the probes; its ICMP error may come before they are there, and then no
@@ -59,7 +79,7 @@ wait_for 10 detached_said 1 || fail "the drop probes stayed after 3 s without ag
 # agent's next try is diagnosed dns_unreachable.
 raw() { nsenter --net="/run/netns/$CNS" "$(agent_path AliYunDun)" dns "$SERVER_IP" "$1" >>"$WORK/agent.out" 2>&1; }
 raw first.aegis.aliyun.com
-wait_for 5 attached_said 2 || fail "the agent's lookup did not attach the drop probes again"
+wait_for 5 attached_said 3 || fail "the agent's lookup did not attach the network probes again"
 for name in second third; do
 	has_diag dns_unreachable true && break
 	raw "$name.aegis.aliyun.com"
@@ -72,10 +92,13 @@ sleep 1.6 # past --dns-timeout
 stop_trace
 
 # --net-probes always: attached from the start, the first lookup diagnosed
-start_trace --grace 60 --dns-timeout 1 --net-probes always
-grep -q "drop probes when the agent uses the network" "$ERR" && fail "--net-probes always: still on demand"
+start_trace --grace 60 --dns-timeout 1 --net-probes always --metrics "$WORK/m2.prom"
+grep -q "network probes when the agent uses the network" "$ERR" && fail "--net-probes always: still on demand"
 [ "$(drop_links)" = 2 ] || fail "--net-probes always: expected the 2 drop probes from the start, found $(drop_links)"
+[ "$(ops_links)" = 1 ] || fail "--net-probes always: expected sockops from the start, found $(ops_links)"
+wait_for 7 grep -q '^aegismon_net_probes_attached 1$' "$WORK/m2.prom" ||
+	fail "metrics while attached: $(grep net_probes "$WORK/m2.prom")"
 raw fourth.aegis.aliyun.com
 wait_diag dns_unreachable '.subject.qname=="fourth.aegis.aliyun.com"'
 stop_trace
-pass "drop probes: attached at the agent's activity, detached after the hold, no timeout from a lookup they missed"
+pass "network probes: attached at the agent's activity, detached after the hold, a reset heard late, no timeout from a lookup they missed"

@@ -6,7 +6,9 @@
 install_agent AliYunDun
 net_rig
 start_trace --grace 60
-client_agent connect "$SERVER_IP" 80 1
+# two tries, as the agent retries: the first one's refusal may come before
+# sockops, which the first try brings (on demand); the second's is heard
+client_agent connect "$SERVER_IP" 80 2
 pid=$LAST_PID
 wait_diag connect_refused ".subject.pid==$pid"
 c=".subject.pid==$pid"

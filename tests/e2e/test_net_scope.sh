@@ -34,7 +34,8 @@ ours() {
 	bpftool cgroup show "$1" 2>/dev/null | awk 'NR > 1 { print $1 }' | grep -c -x -F "$ids"
 }
 
-start_trace --grace 60 --metrics "$WORK/m.prom"
+# sockops from the start: the program counts below are those of the scope
+start_trace --grace 60 --metrics "$WORK/m.prom" --net-probes always
 grep -q "network scope: agent, cgroup v2 root until an agent cgroup is known" "$ERR" ||
 	fail "no agent yet: the network programs should be on the root: $(head -1 "$ERR")"
 [ "$(ours "$CGROOT")" = 5 ] || fail "expected our 5 cgroup programs on the root, found $(ours "$CGROOT")"
