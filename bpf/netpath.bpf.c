@@ -29,9 +29,22 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define MAX_SOCKS 16384
 #define SOL_TCP 6
 
-/* Set by userspace while on_sockops is attached (agent scope, where it comes
- * on demand): until then a watched TCP connect wakes userspace itself. */
-volatile __u32 tcp_ops_armed;
+/* [0]: 1 while on_sockops is attached (set by userspace; in the agent scope it
+ * comes on demand): until then a watched TCP connect wakes userspace itself.
+ * A map, not global data: the object loads on kernels before 5.2. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} tcp_ops_armed SEC(".maps");
+
+static __always_inline bool sockops_armed(void)
+{
+	__u32 zero = 0, *armed = bpf_map_lookup_elem(&tcp_ops_armed, &zero);
+
+	return armed && *armed;
+}
 
 struct endpoint_v4_key {
 	__u32 prefixlen;
@@ -293,7 +306,7 @@ static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 fam
 		return;
 	}
 	cookie = bpf_get_socket_cookie(ctx);
-	if (!verdict && !tcp_ops_armed) {
+	if (!verdict && !sockops_armed()) {
 		/* sockops comes on demand and is not there: ask the socket for
 		 * its state changes now (6.12+), so that sockops attached while
 		 * the SYN waits for its answer, or later, still hears it; keep

@@ -78,8 +78,10 @@ static void print_families(FILE *out, const struct loader_plan *p, int rawtp, bo
 		fprintf(out, "  %-10s cannot load (needs raw tracepoints, 4.17)\n", "network");
 	else if (!p->host_scope && cg2)
 		fprintf(out, "  %-10s agent scope, TCP state by sockops on the agent's\n"
-			     "  %-10s cgroups (the cgroup v2 root until one is known): %s\n",
-			"network", "", p->scope_why);
+			     "  %-10s cgroups (the cgroup v2 root until one is known): %s;\n"
+			     "  %-10s sockops and the drop probes on demand (--net-probes), a connect\n"
+			     "  %-10s before them asks for its socket's state changes (6.12+)\n",
+			"network", "", p->scope_why, "", "");
 	else
 		fprintf(out, "  %-10s host scope, TCP state by raw_tp inet_sock_set_state, tcp_retransmit_skb,\n"
 			     "  %-10s tcp_receive_reset: %s\n",

@@ -565,6 +565,14 @@ static void scope_dns(struct loader *l)
 	scope_progs(l, cg_progs, sizeof(cg_progs) / sizeof(cg_progs[0]));
 }
 
+/* Tell the connect program whether sockops is attached (tcp_ops_armed). */
+static void set_ops_armed(struct loader *l, bool armed)
+{
+	__u32 zero = 0, v = armed;
+
+	bpf_map_update_elem(bpf_map__fd(l->net->maps.tcp_ops_armed), &zero, &v, BPF_ANY);
+}
+
 static void scope_netpath(struct loader *l)
 {
 	struct bpf_program *cg_progs[] = { l->net->progs.on_connect4, l->net->progs.on_connect6,
@@ -584,7 +592,7 @@ static void scope_netpath(struct loader *l)
 	}
 	/* until then a watched TCP connect asks for its socket's state
 	 * callbacks and wakes the session itself (connect_attempt) */
-	l->net->bss->tcp_ops_armed = !lazy_ops;
+	set_ops_armed(l, !lazy_ops);
 	for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++) {
 		bpf_program__set_autoattach(verdicts[i], false);
 		if (bpf_program__autoload(verdicts[i]))
@@ -1207,7 +1215,7 @@ int loader_net_arm(struct loader *l, bool on)
 	if (!l->ndrop && !ops)
 		return -ENOENT;
 	if (!on && ops)
-		l->net->bss->tcp_ops_armed = 0;
+		set_ops_armed(l, false);
 	if (l->ndrop)
 		rc = arm_set(l->drop_progs, l->drop_links, l->ndrop, on);
 	if (!rc && ops) {
@@ -1216,7 +1224,7 @@ int loader_net_arm(struct loader *l, bool on)
 			arm_set(l->drop_progs, l->drop_links, l->ndrop, false);
 	}
 	if (!rc && on && ops)
-		l->net->bss->tcp_ops_armed = 1;
+		set_ops_armed(l, true);
 	return rc;
 }
 

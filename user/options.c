@@ -123,7 +123,7 @@ void usage_trace(void *out)
 	      "      --no-config          do not read a config file\n"
 	      "      --check-config       check the config file and the options, print the\n"
 	      "                           effective settings, exit (0 valid, 2 invalid)\n"
-	      "      --net-scope SCOPE    agent (default): the network probes on the agent's\n"
+	      "      --net-scope SCOPE    agent (default): the network programs on the agent's\n"
 	      "                           cgroups only, the rest of the host pays nothing;\n"
 	      "                           host: on every cgroup, also other processes' connects\n"
 	      "                           to the endpoints\n"

@@ -317,10 +317,10 @@ esac
 # stand-in never does
 grep -q 'scheduler probes when the agent waits' <<<"$START_LINE" &&
 	EMPTY_ARGS+=(-x sched_wakeup -x sched_wakeup_new -x sched_switch)
-# the drop probes attached only while the agent uses the network: the idle
-# stand-in does not
+# the network probes (sockops on the agent's cgroup, the drop probes) attached
+# only while the agent uses the network: the idle stand-in does not
 grep -q 'network probes when the agent uses the network' <<<"$START_LINE" &&
-	EMPTY_ARGS+=(-x kfree_skb -x inet_sk_error_report)
+	EMPTY_ARGS+=(-x sockops -x kfree_skb -x inet_sk_error_report)
 log "aegismon: $START_LINE"
 log "scope $SCOPE: empty_probes ${EMPTY_ARGS[*]}"
 
@@ -528,12 +528,12 @@ log "closed port 127.0.0.1:$PORT, $JOBS storm processes$([ "$PIN" = 1 ] && echo 
 # kind_runs KIND CFG: whether the storm runs under that configuration (the DNS
 # storm under none, aegismon and the empty programs; the context-switch storm
 # under none, aegismon and runqlat; the UDP storm without libbpf-tools: none of
-# them watches UDP sockets; armed, aegismon with the drop probes attached as
+# them watches UDP sockets; armed, aegismon with the network probes attached as
 # while the agent uses the network, under the two connect storms only)
 kind_runs() {
 	case $1 in
 	dns) [ "$2" = none ] || [ "$2" = aegismon ] || [ "$2" = empty ] ;;
-	# armed (the drop probes attached for the whole run): the connect rows,
+	# armed (the network probes attached for the whole run): the connect rows,
 	# where their price shows
 	connect | served) true ;;
 	switch) [ "$2" = none ] || [ "$2" = aegismon ] || [ "$2" = libbpf-tools ] ;;

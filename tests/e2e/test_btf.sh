@@ -19,7 +19,7 @@ victim=$LAST_PID
 start_trace --btf "$WORK/min.btf" --grace 60
 probes=$(grep -o '[0-9]* probes attached in [0-9.]* ms' "$ERR")
 echo "   with --btf: $probes"
-assert_match "$probes" "^10 probes" "every probe attached with the minimal BTF (the drop and scheduler probes come on demand)"
+assert_match "$probes" "^9 probes" "every probe attached with the minimal BTF (sockops, the drop and scheduler probes come on demand)"
 kill -KILL "$victim"
 wait_diag agent_killed ".subject.pid==$victim"
 stop_trace

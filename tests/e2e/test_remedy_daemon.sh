@@ -30,7 +30,9 @@ upd=$LAST_PID
 # attached by then), a network cause: no restart
 start_agent AliYunDun connectstay 127.0.0.1 "$PORT" 1500
 old=$LAST_PID
-start_daemon --remediation restart --restart-delay 0.5 --restart-max 3 --grace 60 \
+# --net-probes always: one loopback connect each, refused faster than sockops
+# would come on demand
+start_daemon --remediation restart --restart-delay 0.5 --restart-max 3 --grace 60 --net-probes always \
 	--endpoint 127.0.0.1/32 --port "$PORT" --syslog "udp://127.0.0.1:$UDP_PORT" --json-log "$WORK/diag.json"
 wait_diag connect_refused ".subject.pid==$old"
 wait_action '.action=="restart" and .outcome=="refused" and .cause=="connect_refused"'

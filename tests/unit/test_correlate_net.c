@@ -328,6 +328,40 @@ static void test_sinkhole_tcp_and_udp(void **state)
 	assert_int_equal(diag_count(&f->log, CAUSE_ENDPOINT_SINKHOLED), 2);
 }
 
+/* A TCP connect to a sink made while sockops was away (on demand): the
+ * sinkhole is said at the connect, once, not again when sockops hears the
+ * socket late; a TCP connect with sockops there waits for its SYN_SENT. */
+static void test_sinkhole_tcp_before_sockops(void **state)
+{
+	struct net_fixture *f = *state;
+	struct ev e = base(AEGIS_EV_CONNECT, sizeof(e.connect), 1 * S);
+
+	tuple(&e.connect.tuple, "0.0.0.0", 0, "127.0.0.1", 80, 6);
+	e.connect.flags = AEGIS_NET_AGENT;
+	e.connect.netns = NS_CLIENT;
+	correlator_feed(f->c, &e);
+	assert_int_equal(diag_count(&f->log, CAUSE_ENDPOINT_SINKHOLED), 0);
+	e.hdr.ts_ns += MS;
+	e.connect.flags |= AEGIS_NET_UNARMED;
+	correlator_feed(f->c, &e);
+	assert_int_equal(diag_count(&f->log, CAUSE_ENDPOINT_SINKHOLED), 1);
+
+	e = base(AEGIS_EV_TCP_STATE, sizeof(e.tcp), 1 * S + 2 * MS);
+	tuple(&e.tcp.tuple, "127.0.0.1", 40000, "127.0.0.1", 80, 6);
+	e.tcp.oldstate = CLOSE;
+	e.tcp.newstate = SYN_SENT;
+	e.tcp.flags = AEGIS_NET_AGENT | AEGIS_NET_UNARMED;
+	e.tcp.netns = NS_CLIENT;
+	correlator_feed(f->c, &e);
+	e.hdr.ts_ns += MS;
+	e.tcp.oldstate = SYN_SENT;
+	e.tcp.newstate = CLOSE;
+	e.tcp.sk_err = ECONNREFUSED;
+	correlator_feed(f->c, &e);
+	assert_int_equal(diag_count(&f->log, CAUSE_ENDPOINT_SINKHOLED), 1);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_REFUSED), 0);
+}
+
 static void test_cancelled_connect_is_nothing(void **state)
 {
 	struct net_fixture *f = *state;
@@ -352,6 +386,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reset_after_established_then_online, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_online_after_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sinkhole_tcp_and_udp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sinkhole_tcp_before_sockops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancelled_connect_is_nothing, setup, teardown),
 	};
 
