@@ -19,40 +19,53 @@ static bool cg_attached(const struct netscope_cg *cg)
 	return cg->used && cg->links[0];
 }
 
+static void destroy_links(struct bpf_link **links, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+}
+
 static void cg_disarm(struct netscope *ns, struct netscope_cg *cg)
 {
-	for (size_t i = 0; i < ns->nlazy; i++) {
-		bpf_link__destroy(cg->lazy_links[i]);
-		cg->lazy_links[i] = NULL;
-	}
+	destroy_links(cg->lazy_links, ns->nlazy);
 }
 
 static void cg_detach(struct netscope *ns, struct netscope_cg *cg)
 {
 	cg_disarm(ns, cg);
-	for (size_t i = 0; i < ns->nprogs; i++) {
-		bpf_link__destroy(cg->links[i]);
-		cg->links[i] = NULL;
+	destroy_links(cg->links, ns->nprogs);
+}
+
+/* progs[i] on cg as links[i] where there is none yet; the first refusal is
+ * named in last_error: 0 or -errno (what was attached stays). */
+static int attach_progs(struct netscope *ns, struct netscope_cg *cg, struct bpf_program **progs,
+			struct bpf_link **links, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (links[i])
+			continue;
+		links[i] = bpf_program__attach_cgroup(progs[i], cg->fd);
+		if (!links[i]) {
+			int rc = errno ? -errno : -EINVAL;
+
+			snprintf(ns->last_error, sizeof(ns->last_error), "%s on cgroup %s: %s",
+				 bpf_program__name(progs[i]), cg->rel, strerror(-rc));
+			return rc;
+		}
 	}
+	return 0;
 }
 
 /* The lazy programs on cg, or none: 0 or -errno. */
 static int cg_arm(struct netscope *ns, struct netscope_cg *cg)
 {
-	for (size_t i = 0; i < ns->nlazy; i++) {
-		if (cg->lazy_links[i])
-			continue;
-		cg->lazy_links[i] = bpf_program__attach_cgroup(ns->lazy[i], cg->fd);
-		if (!cg->lazy_links[i]) {
-			int rc = errno ? -errno : -EINVAL;
+	int rc = attach_progs(ns, cg, ns->lazy, cg->lazy_links, ns->nlazy);
 
-			snprintf(ns->last_error, sizeof(ns->last_error), "%s on cgroup %s: %s",
-				 bpf_program__name(ns->lazy[i]), cg->rel, strerror(-rc));
-			cg_disarm(ns, cg);
-			return rc;
-		}
-	}
-	return 0;
+	if (rc)
+		cg_disarm(ns, cg);
+	return rc;
 }
 
 static void cg_forget(struct netscope *ns, struct netscope_cg *cg)
@@ -67,16 +80,11 @@ static void cg_forget(struct netscope *ns, struct netscope_cg *cg)
 /* All programs on cg, or none: 0 or -errno. */
 static int cg_attach(struct netscope *ns, struct netscope_cg *cg)
 {
-	for (size_t i = 0; i < ns->nprogs; i++) {
-		cg->links[i] = bpf_program__attach_cgroup(ns->progs[i], cg->fd);
-		if (!cg->links[i]) {
-			int rc = errno ? -errno : -EINVAL;
+	int rc = attach_progs(ns, cg, ns->progs, cg->links, ns->nprogs);
 
-			snprintf(ns->last_error, sizeof(ns->last_error), "%s on cgroup %s: %s",
-				 bpf_program__name(ns->progs[i]), cg->rel, strerror(-rc));
-			cg_detach(ns, cg);
-			return rc;
-		}
+	if (rc) {
+		cg_detach(ns, cg);
+		return rc;
 	}
 	/* best effort: the scope follows the agent even without them */
 	if (ns->lazy_armed)

@@ -568,7 +568,8 @@ static void net_probes_activity(struct session *s, const struct ev *e)
 	}
 	s->net_armed = true;
 	correlator_set_probes_since(s->corr, now);
-	fprintf(stderr, "aegismon: network probes attached: the agent uses the network\n");
+	fprintf(stderr, "aegismon: network probes attached: the agent uses the network (%.1f ms)\n",
+		(double)(clock_mono_ns() - now) / 1e6);
 }
 
 static void net_probes_tick(struct session *s)

@@ -16,6 +16,9 @@
 #  2e. mixed syscall load           (a) (b) (c) (d) (e) sigsnoop -k: getppid, read, write,
 #                                   stat, clock_gettime (syscall_storm): the tax of any
 #                                   syscall tracepoint on every system call of the host
+#  1c. paired connect rows         (b) and (c) against (a) in BENCH_PAIRS alternating pairs of
+#                                   short runs under the two connect storms: the median
+#                                   resolves a few tenths of a percent
 #  3. agent connect storm           aegismon events/s delivered and events lost, 1 and 2 processes:
 #                                   refused TCP connects to 127.0.0.1; UDP connect() + close
 #                                   (connect_storm -u, no packet); one UDP socket connected
@@ -60,8 +63,9 @@
 # (1), BENCH_PIN (1; 0: no taskset), BENCH_NICE (-10; 0 to leave the priority alone), BENCH_BPFTRACE
 # (bpftrace), BENCH_LIBBPF_TOOLS_DIR (where tcpstates and exitsnoop are; default:
 # PATH, /usr/sbin, the files of the libbpf-tools package), BENCH_RECORD_SECONDS
-# (the recorded agent storm, 4), BENCH_GROWTH_SECONDS (180), BENCH_RESULTS (the
-# file written, tests/bench/results.md).
+# (the recorded agent storm, 4), BENCH_GROWTH_SECONDS (180), BENCH_PAIRS (40)
+# and BENCH_PAIR_SECONDS (0.5: the paired runs of section 1c), BENCH_RESULTS
+# (the file written, tests/bench/results.md).
 #
 # BENCH_SMOKE=1 (make bench-smoke, in CI): every path once, in fractions of a
 # second (1 round, 0.2 s runs, 1 s idle), the table to BENCH_RESULTS or to
@@ -78,6 +82,7 @@ cd "$(dirname "$0")/../.." || exit 1
 SMOKE=${BENCH_SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then
 	ROUNDS=1 SECS=0.2 IDLE_SECS=1 AGENT_REPS=1 RECORD_SECS=0.5 GROWTH_SECS=2 SETTLE=0.2
+	PAIRS=1 PAIR_SECS=0.2 PAIR_SETTLE=0.1
 else
 	ROUNDS=${BENCH_ROUNDS:-8}
 	SECS=${BENCH_SECONDS:-1}
@@ -86,6 +91,9 @@ else
 	RECORD_SECS=${BENCH_RECORD_SECONDS:-4}
 	GROWTH_SECS=${BENCH_GROWTH_SECONDS:-180}
 	SETTLE=0.5 # around an agent storm: aegismon's start-up scan, the ring buffer drained
+	PAIRS=${BENCH_PAIRS:-40}
+	PAIR_SECS=${BENCH_PAIR_SECONDS:-0.5}
+	PAIR_SETTLE=0.3
 fi
 JOBS=${BENCH_JOBS:-1}
 NICE=${BENCH_NICE:--10}
@@ -472,13 +480,14 @@ tracer_label() {
 	esac
 }
 
-# storm KIND ROUND CFG: one measurement, appended to raw.tsv with its place in
-# the sequence (the ratios pair each tracer run with its neighbours).
+# storm KIND ROUND CFG [TAG]: one measurement, appended to raw.tsv (as TAG, by
+# default KIND) with its place in the sequence (the ratios pair each tracer
+# run with its neighbours).
 RAW=$TMP/raw.tsv
 : >"$RAW"
 SEQ=0
 storm() {
-	local kind=$1 round=$2 cfg=$3 out
+	local kind=$1 round=$2 cfg=$3 rec=${4:-$1} out
 	local args=(-d "$SECS" -j "$JOBS") bin=$B/${kind}_storm
 	[ "$kind" = connect ] && args+=(-p "$PORT")
 	# served: whole connections to a listener of its own (connect_storm -s)
@@ -499,7 +508,7 @@ storm() {
 	[ "$(awk '{print $7}' <<<"$out")" = 0 ] || log "$kind storm under $cfg: $(awk '{print $7}' <<<"$out") errors"
 	# ops/s, ops per CPU-second of the storm processes
 	SEQ=$((SEQ + 1))
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$round" "$cfg" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$rec" "$round" "$cfg" \
 		"$(awk '{print $1}' <<<"$out")" "$(awk '{print $9}' <<<"$out")" "$SEQ" >>"$RAW"
 	printf '  round %d %-8s %-13s %8s ops/s\n' "$round" "$kind" "$cfg" "$(awk '{print $1}' <<<"$out")" >&2
 }
@@ -567,6 +576,33 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		run_cfg "$r" none
 	done
 done
+
+# ---------- 1c: paired A/B on the connect rows ----------
+# The rows above compare 1 s runs over the rounds: they resolve about 1 %, as
+# much as the cgroup hooks of the connect rows cost. Here many short
+# alternating pairs (a tracer run, then a no-tracer run; each tracer run
+# against the no-tracer runs around it) under aegismon and under the empty
+# programs: the median of BENCH_PAIRS ratios resolves a few tenths of a
+# percent, the interquartile range gives the spread.
+
+PAIRED_SECS=$SECS
+SECS=$PAIR_SECS
+for kind in connect served; do
+	for cfg in aegismon empty; do
+		[ -n "${NA["$cfg $kind"]:-}" ] && continue
+		tag="pairs-$kind-$cfg"
+		storm "$kind" 0 none "$tag" || continue
+		for ((p = 1; p <= PAIRS; p++)); do
+			start_tracer "$cfg" "$kind" || break
+			sleep "$PAIR_SETTLE" # the tracer's start-up scan, before the run
+			storm "$kind" "$p" "$cfg" "$tag"
+			stop_pid "$TPID"
+			TPID=
+			storm "$kind" "$p" none "$tag" || break
+		done
+	done
+done
+SECS=$PAIRED_SECS
 
 # ---------- 5: per-probe cost ----------
 # One more run of each storm under aegismon and under the empty programs with
@@ -987,6 +1023,30 @@ ratio_row() {
 	fi
 }
 
+# quartiles: median, first and third quartile and count of numbers, one a line
+quartiles() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) exit
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		print m, v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)], NR }'
+}
+
+# pair_row KIND TITLE: the figure row of section 1c: aegismon's and the empty
+# programs' median ratio (interquartile range, pairs) over the paired runs
+pair_row() {
+	local kind=$1 title=$2 cfg m q1 q3 n cell cells=()
+	for cfg in aegismon empty; do
+		read -r m q1 q3 n <<<"$(ratios "pairs-$kind-$cfg" "$cfg" 4 | quartiles)"
+		if [ -n "${m:-}" ]; then
+			cell=$(printf '%.3f (%.3f-%.3f, %d pairs)' "$m" "$q1" "$q3" "$n")
+		else
+			cell="n/a: ${NA["$cfg $kind"]:-no run}"
+		fi
+		cells+=("$cell")
+	done
+	echo "| $title, ${PAIR_SECS} s pairs: aegismon throughput ratio to no tracer, median (interquartile range) | ${cells[0]}; empty programs ${cells[1]} | >= 0.98 (unrelated workload) |"
+}
+
 TABLE=$TMP/table.md
 {
 	echo "| workload | configuration | ops/s median | ratio to no tracer: median | min-max | n | CPU-normalized ratio: median (min-max) |"
@@ -1026,6 +1086,8 @@ TABLE=$TMP/table.md
 	echo "| --- | --- | --- |"
 	ratio_row connect "1. connect() storm to a closed port (unrelated)" armed "network probes attached" empty "empty programs" bpftrace bpftrace libbpf-tools tcpstates
 	ratio_row served "1b. whole-connection storm (unrelated)" armed "network probes attached" empty "empty programs" bpftrace bpftrace libbpf-tools tcpstates
+	pair_row connect "1c. connect() storm to a closed port (unrelated), paired"
+	pair_row served "1c. whole-connection storm (unrelated), paired"
 	ratio_row fork "2. fork/exit storm (unrelated)" empty "empty programs" bpftrace bpftrace libbpf-tools exitsnoop
 	read -r dm dlo dhi <<<"$(ratios dns aegismon 4 | stats)"
 	read -r em _ <<<"$(ratios dns empty 4 | stats)"

@@ -303,15 +303,16 @@ static void test_online_after_failure(void **state)
 	assert_non_null(strstr(d->summary, "after connect_refused"));
 }
 
-static void test_sinkhole_tcp_and_udp(void **state)
+/* The agent's TCP connect to 127.0.0.1:80 (a sink), refused: its SYN_SENT
+ * at ts, its end a millisecond later. */
+static void sink_refused(struct net_fixture *f, uint64_t ts, unsigned flags)
 {
-	struct net_fixture *f = *state;
-	struct ev e = base(AEGIS_EV_TCP_STATE, sizeof(e.tcp), 1 * S);
+	struct ev e = base(AEGIS_EV_TCP_STATE, sizeof(e.tcp), ts);
 
 	tuple(&e.tcp.tuple, "127.0.0.1", 40000, "127.0.0.1", 80, 6);
 	e.tcp.oldstate = CLOSE;
 	e.tcp.newstate = SYN_SENT;
-	e.tcp.flags = AEGIS_NET_AGENT;
+	e.tcp.flags = AEGIS_NET_AGENT | flags;
 	e.tcp.netns = NS_CLIENT;
 	correlator_feed(f->c, &e);
 	e.hdr.ts_ns += MS;
@@ -319,6 +320,13 @@ static void test_sinkhole_tcp_and_udp(void **state)
 	e.tcp.newstate = CLOSE;
 	e.tcp.sk_err = ECONNREFUSED;
 	correlator_feed(f->c, &e);
+}
+
+static void test_sinkhole_tcp_and_udp(void **state)
+{
+	struct net_fixture *f = *state;
+
+	sink_refused(f, 1 * S, 0);
 	assert_int_equal(diag_count(&f->log, CAUSE_ENDPOINT_SINKHOLED), 1);
 	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_REFUSED), 0); /* explained by the sinkhole */
 	connect_ret(f, 2 * S, "0.0.0.0", 443, 0, 17);
@@ -345,19 +353,7 @@ static void test_sinkhole_tcp_before_sockops(void **state)
 	e.connect.flags |= AEGIS_NET_UNARMED;
 	correlator_feed(f->c, &e);
 	assert_int_equal(diag_count(&f->log, CAUSE_ENDPOINT_SINKHOLED), 1);
-
-	e = base(AEGIS_EV_TCP_STATE, sizeof(e.tcp), 1 * S + 2 * MS);
-	tuple(&e.tcp.tuple, "127.0.0.1", 40000, "127.0.0.1", 80, 6);
-	e.tcp.oldstate = CLOSE;
-	e.tcp.newstate = SYN_SENT;
-	e.tcp.flags = AEGIS_NET_AGENT | AEGIS_NET_UNARMED;
-	e.tcp.netns = NS_CLIENT;
-	correlator_feed(f->c, &e);
-	e.hdr.ts_ns += MS;
-	e.tcp.oldstate = SYN_SENT;
-	e.tcp.newstate = CLOSE;
-	e.tcp.sk_err = ECONNREFUSED;
-	correlator_feed(f->c, &e);
+	sink_refused(f, 1 * S + 2 * MS, AEGIS_NET_UNARMED);
 	assert_int_equal(diag_count(&f->log, CAUSE_ENDPOINT_SINKHOLED), 1);
 	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_REFUSED), 0);
 }
