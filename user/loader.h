@@ -74,7 +74,8 @@ struct loader {
 	uint64_t perf_lost;           /* samples the kernel could not put in the perf buffer */
 	struct perf_batch *batch;     /* perf samples of one read, put in time order */
 	/* kfree_skb and inet_sk_error_report, attached on demand in the agent
-	 * scope (net_on_demand) by loader_net_arm */
+	 * scope (net_on_demand) by loader_net_arm, with sockops (lazy in the
+	 * network scope) */
 	bool net_on_demand;
 	struct bpf_program *drop_progs[3];
 	struct bpf_link **drop_links[3];
@@ -98,8 +99,9 @@ void loader_set_btf(const char *path);
  * agent scope (also sees other processes' connects to the endpoints). */
 void loader_set_host_scope(bool host);
 
-/* --net-probes always: kfree_skb and inet_sk_error_report attached for
- * the whole run in the agent scope too (they always are in the host scope). */
+/* --net-probes always: sockops, kfree_skb and inet_sk_error_report attached
+ * for the whole run in the agent scope too (they always are in the host
+ * scope, where TCP state comes from tracepoints instead of sockops). */
 void loader_set_net_probes_always(bool always);
 
 const char *loader_connect_hook_name(enum loader_connect_hook h);

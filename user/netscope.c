@@ -296,6 +296,7 @@ int netscope_start(struct netscope *ns, char *failed, size_t failed_len)
 		n++;
 	}
 	ns->nprogs = kept;
+	ns->nown = 0;
 	for (size_t i = 0; i < ns->nprogs; i++)
 		ns->own_ids[ns->nown++] = prog_id(ns->progs[i]);
 	for (size_t i = 0; i < ns->nlazy; i++)
