@@ -115,10 +115,12 @@ static __always_inline int parse_l3l4(struct __sk_buff *skb, struct l4_info *li)
 }
 
 /* The message is assembled here, then copied to the ring buffer only when
- * its question is watched: most DNS traffic never reaches userspace. */
+ * its question is watched: most DNS traffic never reaches userspace. One
+ * slot for egress, one for ingress: an answer arriving in softirq may
+ * interrupt a query being sent on the same CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct aegis_dns);
 } dns_scratch SEC(".maps");
@@ -213,15 +215,34 @@ static __always_inline bool not_dns_socket(const struct __sk_buff *skb)
 
 /*
  * The same test without bpf_loop (kernels before 5.17, or
- * AEGISMON_FORCE_NO_BPF_LOOP=1): a bounded loop (5.3) over the name. The
- * last four label hashes are kept in a shift register, not an indexed
- * array: variable offsets into the stack need 5.12. Nothing in the loop may
- * differ between paths in a way the verifier must track, or it explores
- * every path on its own: so labels are not counted, and the suffixes of
- * 1-4 labels are all looked up, a missing label hashing as 0 (a false match
- * is as unlikely as any hash collision, and userspace checks every match
- * with the real parser).
+ * AEGISMON_FORCE_NO_BPF_LOOP=1), as bounded loops (5.3) that the 5.10
+ * verifier follows in a few thousand steps. It explores a loop once per
+ * iteration and per state that differs in what it tracks, so:
+ *   - a first loop hops from label to label and keeps the offsets of the last
+ *     four in a map, not in registers: every way out of it then reaches the
+ *     second loop in the same state, and that loop is explored once;
+ *   - the second loop hashes those four labels byte by byte; its exits differ
+ *     only in values nothing reads after it;
+ *   - the case is folded without a branch.
+ * The suffixes of 1-4 labels are all looked up, a missing label hashing as 0
+ * (a false match is as unlikely as any hash collision, and userspace checks
+ * every match with the real parser). A name of more labels than the first
+ * loop takes goes to userspace too.
  */
+#define MAX_LABELS 40
+#define MAX_LABEL_BYTES 63
+
+struct label_starts {
+	__u32 at[4]; /* offsets of the last four labels' length bytes, oldest first; 0: none */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2); /* egress, ingress: see dns_scratch */
+	__type(key, __u32);
+	__type(value, struct label_starts);
+} dns_label_starts SEC(".maps");
+
 static __always_inline bool suffix_watched(__u64 l0, __u64 l1, __u64 l2, __u64 l3)
 {
 	__u64 s1 = (FNV_OFFSET ^ l3) * FNV_PRIME;
@@ -234,39 +255,92 @@ static __always_inline bool suffix_watched(__u64 l0, __u64 l1, __u64 l2, __u64 l
 	       bpf_map_lookup_elem(&dns_suffixes, &s3) || bpf_map_lookup_elem(&dns_suffixes, &s4);
 }
 
-static __always_inline bool watched_question_bounded(const __u8 *data, __u32 len)
+/* c + 32 when c is 'A'..'Z' (c < 256), in asm: the compiler would turn the
+ * range test back into a branch. Bit 8 of c + 191 says c >= 'A', of c + 165
+ * says c > 'Z'; they differ exactly for the capitals. */
+static __always_inline __u64 fold_case(__u64 c)
 {
-	__u64 h = FNV_OFFSET, l0 = 0, l1 = 0, l2 = 0, l3 = 0;
-	__u32 remaining = 0;
+	__u64 t, u;
 
-	for (__u32 i = 0; i < MAX_NAME_BYTES; i++) {
-		__u32 pos = DNS_HDR + i;
-		__u8 c;
+	asm volatile("%[t] = %[c]; %[t] += 191; %[t] >>= 8;"
+		     "%[u] = %[c]; %[u] += 165; %[u] >>= 8;"
+		     "%[t] ^= %[u]; %[t] <<= 5; %[c] += %[t]"
+		     : [c] "+r"(c), [t] "=&r"(t), [u] "=&r"(u));
+	return c;
+}
 
-		if (pos >= len)
-			return false;
-		c = data[bound_idx(pos)];
-		if (remaining == 0) {
-			if (i > 0) {
-				l0 = l1;
-				l1 = l2;
-				l2 = l3;
-				l3 = h;
-			}
-			if (c == 0)
-				return suffix_watched(l0, l1, l2, l3);
-			if (c & 0xc0) /* no compression in a question name */
-				return false;
-			remaining = c;
-			h = FNV_OFFSET;
-			continue;
-		}
-		if (c >= 'A' && c <= 'Z')
-			c |= 0x20; /* resolvers randomize case */
-		h = (h ^ c) * FNV_PRIME;
-		remaining--;
+/* The hash of the label whose length byte is at data[at]; 0 for none. */
+static __always_inline __u64 label_hash(const __u8 *data, __u32 at)
+{
+	__u64 h = FNV_OFFSET;
+	__u32 n;
+
+	if (!at)
+		return 0;
+	n = data[bound_idx(at)];
+	for (__u32 j = 1; j <= MAX_LABEL_BYTES; j++) {
+		if (j > n)
+			break;
+		h = (h ^ fold_case(data[bound_idx(at + j)])) * FNV_PRIME;
 	}
-	return false;
+	return h;
+}
+
+/* 1 watched (or too long to tell here), 0 not, -1 malformed */
+static __always_inline int find_labels(const __u8 *data, __u32 len, struct label_starts *ls)
+{
+	__u32 pos = DNS_HDR;
+
+	ls->at[0] = ls->at[1] = ls->at[2] = ls->at[3] = 0;
+	for (__u32 k = 0; k < MAX_LABELS; k++) {
+		__u32 n = data[bound_idx(pos)];
+
+		if (n == 0)
+			return 0;
+		if (n & 0xc0) /* no compression in a question name */
+			return -1;
+		ls->at[0] = ls->at[1];
+		ls->at[1] = ls->at[2];
+		ls->at[2] = ls->at[3];
+		ls->at[3] = pos;
+		pos += n + 1;
+		if (pos >= len)
+			return -1;
+	}
+	return 1;
+}
+
+static __always_inline bool watched_question_bounded(const __u8 *data, __u32 len, __u32 slot)
+{
+	struct label_starts *ls = bpf_map_lookup_elem(&dns_label_starts, &slot);
+	int found;
+
+	if (!ls)
+		return false;
+	found = find_labels(data, len, ls);
+	if (found)
+		return found > 0;
+	return suffix_watched(label_hash(data, ls->at[0]), label_hash(data, ls->at[1]),
+			      label_hash(data, ls->at[2]), label_hash(data, ls->at[3]));
+}
+
+/*
+ * A query leaves in the sending process's context, but cgroup_skb programs may
+ * not call the current-task helpers before 6.18 (bpf_get_current_pid_tgid from
+ * 6.12, bpf_get_current_comm never before): the task is read through
+ * bpf_get_current_task(), which they may call from 5.x on. A segment sent from
+ * a timer (a TCP retransmission) runs on whatever task was current: the task
+ * is named only when its fsuid owns the socket, as the socket's creator did.
+ */
+static __always_inline void query_sender(struct aegis_hdr *hdr)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if (!task || BPF_CORE_READ(task, cred, fsuid.val) != hdr->uid)
+		return;
+	hdr->pid = BPF_CORE_READ(task, pid);
+	hdr->tgid = BPF_CORE_READ(task, tgid);
+	BPF_CORE_READ_STR_INTO(&hdr->comm, task, comm);
 }
 
 static __always_inline int inspect(struct __sk_buff *skb, bool ingress, bool bounded)
@@ -274,7 +348,7 @@ static __always_inline int inspect(struct __sk_buff *skb, bool ingress, bool bou
 	void *ctx = skb; /* output_event() sends through the program's context */
 	struct l4_info li = {};
 	struct aegis_dns *ev;
-	__u32 n, zero = 0;
+	__u32 n, slot = ingress;
 
 	if (not_dns_socket(skb) || parse_l3l4(skb, &li))
 		return 1;
@@ -283,7 +357,7 @@ static __always_inline int inspect(struct __sk_buff *skb, bool ingress, bool bou
 	if (ingress ? li.t.sport != DNS_PORT : li.t.dport != DNS_PORT)
 		return 1;
 	count(AEGIS_CNT_DNS_SEEN);
-	ev = bpf_map_lookup_elem(&dns_scratch, &zero);
+	ev = bpf_map_lookup_elem(&dns_scratch, &slot);
 	if (!ev)
 		return 1;
 	n = li.payload_len;
@@ -293,7 +367,7 @@ static __always_inline int inspect(struct __sk_buff *skb, bool ingress, bool bou
 	 * before the verifier sees the length it bounds */
 	asm volatile("if %0 <= 512 goto +1; %0 = 512; if %0 > 12 goto +1; %0 = 13" : "+r"(n));
 	if (bpf_skb_load_bytes(skb, li.payload_off, ev->data, n) ||
-	    !(bounded ? watched_question_bounded(ev->data, n) : watched_question(ev->data, n))) {
+	    !(bounded ? watched_question_bounded(ev->data, n, slot) : watched_question(ev->data, n))) {
 		count(AEGIS_CNT_DNS_OTHER);
 		return 1;
 	}
@@ -303,18 +377,11 @@ static __always_inline int inspect(struct __sk_buff *skb, bool ingress, bool bou
 	ev->hdr.ts_ns = bpf_ktime_get_ns();
 	ev->hdr.ppid = 0;
 	ev->hdr.uid = bpf_get_socket_uid(skb);
-	if (!ingress) {
-		/* a query leaves in the sending process's context */
-		__u64 id = bpf_get_current_pid_tgid();
-
-		ev->hdr.pid = (__u32)id;
-		ev->hdr.tgid = id >> 32;
-		bpf_get_current_comm(ev->hdr.comm, sizeof(ev->hdr.comm));
-	} else {
-		ev->hdr.pid = 0;
-		ev->hdr.tgid = 0;
-		__builtin_memset(ev->hdr.comm, 0, sizeof(ev->hdr.comm));
-	}
+	ev->hdr.pid = 0;
+	ev->hdr.tgid = 0;
+	__builtin_memset(ev->hdr.comm, 0, sizeof(ev->hdr.comm));
+	if (!ingress)
+		query_sender(&ev->hdr);
 	ev->tuple = li.t;
 	ev->flags = ingress ? AEGIS_NET_INGRESS : 0;
 	ev->len = n;

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Boot one of Debian's kernels under qemu with this machine's root file system
+# (read-only over virtio-9p, a tmpfs overlay on top) and run a command in it.
+# usage: boot.sh KERNEL_DIR OUT_DIR [--mem MiB] [--timeout S] -- COMMAND...
+#   KERNEL_DIR  a kernel unpacked by fetch.sh
+#   OUT_DIR     written by the guest (mounted at /kout): the command's output
+#               in out.log, its exit status in rc; console.log is the serial console
+# Exit status: the command's, or 124 when the guest did not finish in time.
+# The guest has no network card (-nic none): it cannot reach anything but itself.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+kdir=$1 out=$2
+shift 2
+mem=4096 timeout=1800
+while [ $# -gt 0 ]; do
+	case $1 in
+	--mem) mem=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--) shift; break ;;
+	*) echo "boot.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+[ $# -gt 0 ] || { echo "boot.sh: no command" >&2; exit 2; }
+kver=$(basename "$kdir")
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out/rc" "$out/out.log"
+# the command runs as given, from the directory boot.sh was called in
+{
+	printf 'cd %q\n' "$PWD"
+	printf '%q ' "$@"
+	echo
+} >"$out/cmd.sh"
+
+initrd=$kdir/initramfs-$(cat "$HERE/initramfs.sh" "$HERE/guest-init.sh" | md5sum | cut -c1-8).cpio.gz
+if [ ! -e "$initrd" ]; then
+	"$HERE/initramfs.sh" "$kdir" "$initrd.tmp"
+	mv "$initrd.tmp" "$initrd"
+fi
+
+cmdline="console=ttyS0 panic=-1 quiet loglevel=4 aegis.kver=$kver aegis.kdir=$kdir aegis.helper=$HERE/guest-init.sh"
+nproc=$(nproc)
+status=0
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
+	-machine q35 -accel tcg,thread=multi -cpu max -smp "$nproc" -m "$mem" \
+	-nic none -nographic -no-reboot -serial "file:$out/console.log" -monitor none \
+	-kernel "$kdir/boot/vmlinuz-$kver" -initrd "$initrd" -append "$cmdline" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs local,path="$out",mount_tag=kout,security_model=none,multidevs=remap \
+	</dev/null >/dev/null || status=$?
+if [ ! -e "$out/rc" ]; then
+	[ "$status" -eq 124 ] && echo "boot.sh: $kver: no result within ${timeout}s" >&2 ||
+		echo "boot.sh: $kver: guest ended without a result (qemu status $status); see $out/console.log" >&2
+	tail -20 "$out/console.log" >&2 || true
+	exit 124
+fi
+exit "$(cat "$out/rc")"

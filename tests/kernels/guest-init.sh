@@ -1,0 +1,39 @@
+#!/bin/bash
+# PID 1 of a test guest (boot.sh): mount what a booted Debian host has, run
+# /kout/cmd.sh with its output in /kout/out.log and its status in /kout/rc,
+# then power off.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH HOME=/root TERM=dumb LANG=C.UTF-8
+
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=755 tmpfs /run
+mkdir -p /run/lock /run/netns
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf
+for a in $(cat /proc/cmdline); do
+	case $a in
+	aegis.kver=*) kver=${a#aegis.kver=} ;;
+	aegis.kdir=*) kdir=${a#aegis.kdir=} ;;
+	esac
+done
+# the package's modules, so that modprobe veth, nft and friends work
+mkdir -p "/lib/modules/$kver"
+mount --bind "$kdir/lib/modules/$kver" "/lib/modules/$kver"
+ip link set lo up
+hostname "guest-${kver%%-*}"
+# the memory controller for the OOM tests, as systemd enables it on a host
+echo "+memory +cpu +pids" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+
+bash /kout/cmd.sh >/kout/out.log 2>&1
+echo $? >/kout/rc
+sync
+echo o >/proc/sysrq-trigger
+sleep 10

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# make test-kernels: boot Debian's 5.10, 6.1 and 6.12 kernels under qemu (this
+# machine's root file system shared in, no network card) and run the e2e suite
+# in each; report per kernel and per test.
+# usage: run.sh [LINE...]       (default: 5.10 6.1 6.12)
+# env:   KERNEL_E2E_ONLY_<LINE>  a test subset for that line (E2E_ONLY syntax,
+#                               several names separated by spaces), e.g.
+#                               KERNEL_E2E_ONLY_6_1="test_dns test_killed"
+#        E2E_ONLY, E2E_EXCLUDE  as for tests/e2e/run.sh, for every kernel
+#        KERNEL_CACHE           where the kernels are kept (fetch.sh)
+# Prints "kernels: N passed, N failed" (kernels whose suite passed).
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+cd "$REPO"
+lines=("$@")
+[ ${#lines[@]} -gt 0 ] || lines=(5.10 6.1 6.12)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "test-kernels: the e2e suite in the guests needs root: run 'sudo make test-kernels'" >&2
+	echo "kernels: 0 passed, 1 failed"
+	exit 1
+fi
+[ -x aegismon ] && [ -x build/tests/fake_agent ] || {
+	echo "test-kernels: build first (make e2e-bins)" >&2
+	echo "kernels: 0 passed, 1 failed"
+	exit 1
+}
+if ! kernels=$("$HERE/fetch.sh" "${lines[@]}"); then
+	echo "test-kernels: could not fetch the kernels" >&2
+	echo "kernels: 0 passed, ${#lines[@]} failed"
+	exit 1
+fi
+
+results=$REPO/build/kernels
+mkdir -p "$results"
+passed=0 failed=0 summary=()
+while read -r line kver kdir; do
+	out=$results/$kver
+	rm -rf "$out"
+	mkdir -p "$out"
+	var=KERNEL_E2E_ONLY_${line//./_}
+	only=${!var:-${E2E_ONLY:-}}
+	echo "== kernel $kver ($(cat "$kdir/.version"))${only:+: only $only} =="
+	start=$(date +%s)
+	# the suite once per subset name (tests/e2e/run.sh takes one E2E_ONLY)
+	cmd='rc=0; for o in '"${only:-''}"'; do E2E_ONLY=$o E2E_EXCLUDE='"${E2E_EXCLUDE:-}"' tests/e2e/run.sh || rc=1; done; exit $rc'
+	"$HERE/boot.sh" "$kdir" "$out" --timeout "${KERNEL_TIMEOUT:-2400}" -- bash -c "$cmd"
+	rc=$?
+	secs=$(($(date +%s) - start))
+	sed 's/^/    /' "$out/out.log" 2>/dev/null
+	p=$(grep -hE '^e2e: [0-9]+ passed' "$out/out.log" 2>/dev/null | awk '{s+=$2} END {print s+0}')
+	f=$(grep -hE '^e2e: [0-9]+ passed' "$out/out.log" 2>/dev/null | awk '{s+=$4} END {print s+0}')
+	which=$(grep -h '^failed: ' "$out/out.log" 2>/dev/null | sed 's/^failed: //' | tr '\n' ' ')
+	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ "$p" -gt 0 ]; then
+		passed=$((passed + 1))
+		summary+=("$kver ($(cat "$kdir/.version")): e2e $p passed, 0 failed in ${secs}s")
+	else
+		failed=$((failed + 1))
+		[ "$rc" -eq 124 ] && which+="(guest timed out) "
+		summary+=("$kver ($(cat "$kdir/.version")): e2e $p passed, $f failed in ${secs}s: $which")
+	fi
+done <<<"$kernels"
+echo "== kernel matrix =="
+printf '  %s\n' "${summary[@]}"
+echo "kernels: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
