@@ -23,7 +23,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define IPPROTO_UDP 17
 #define DNS_PORT 53
 #define DNS_HDR 12
-#define MAX_NAME_BYTES 256
 
 /* Watched domains as hashes of their last 1-4 labels (FNV-1a over each
  * lowercased label, then over the label hashes), filled by userspace with the
@@ -125,79 +124,6 @@ struct {
 	__type(value, struct aegis_dns);
 } dns_scratch SEC(".maps");
 
-struct name_walk {
-	const __u8 *data;
-	__u32 len;
-	__u32 remaining;
-	__u32 nlabels;
-	__u32 done; /* 1 end of name, 2 malformed */
-	__u64 h;
-	__u64 lh[4];
-};
-
-/* One byte of the question name per call: bpf_loop keeps the verifier's work
- * to one pass over this function. */
-static long walk_byte(__u32 i, struct name_walk *w)
-{
-	__u32 pos = DNS_HDR + i;
-	__u8 c;
-
-	if (pos >= w->len) {
-		w->done = 2;
-		return 1;
-	}
-	c = w->data[bound_idx(pos)];
-	if (w->remaining == 0) {
-		if (i > 0) {
-			w->lh[w->nlabels & 3] = w->h;
-			w->nlabels++;
-		}
-		if (c == 0) {
-			w->done = 1;
-			return 1;
-		}
-		if (c & 0xc0) { /* no compression in a question name */
-			w->done = 2;
-			return 1;
-		}
-		w->remaining = c;
-		w->h = FNV_OFFSET;
-		return 0;
-	}
-	if (c >= 'A' && c <= 'Z')
-		c |= 0x20; /* resolvers randomize case */
-	w->h = (w->h ^ c) * FNV_PRIME;
-	w->remaining--;
-	return 0;
-}
-
-/* Is the question name (at data[12]) under a watched domain? */
-static __always_inline bool watched_question(const __u8 *data, __u32 len)
-{
-	struct name_walk w = { .data = data, .len = len, .h = FNV_OFFSET };
-	__u32 k, j, zero = 0, *counts = bpf_map_lookup_elem(&dns_label_counts, &zero);
-
-	if (!counts || !*counts)
-		return false;
-	bpf_loop(MAX_NAME_BYTES, walk_byte, &w, 0);
-	if (w.done != 1)
-		return false;
-	for (k = 1; k <= 4; k++) {
-		__u64 sh = FNV_OFFSET;
-
-		if (k > w.nlabels)
-			break;
-		/* a hash lookup costs more than the walk: only lengths that exist */
-		if (!(*counts & (1u << k)))
-			continue;
-		for (j = 0; j < k; j++)
-			sh = (sh ^ w.lh[(w.nlabels - k + j) & 3]) * FNV_PRIME;
-		if (bpf_map_lookup_elem(&dns_suffixes, &sh))
-			return true;
-	}
-	return false;
-}
-
 /* A connected socket whose ports are not 53 carries no DNS: decided from the
  * socket, without reading the packet (most packets on a host are TCP). The
  * kernel gives remote_port in network order, in the upper half of the word on
@@ -214,10 +140,10 @@ static __always_inline bool not_dns_socket(const struct __sk_buff *skb)
 }
 
 /*
- * The same test without bpf_loop (kernels before 5.17, or
- * AEGISMON_FORCE_NO_BPF_LOOP=1), as bounded loops (5.3) that the 5.10
- * verifier follows in a few thousand steps. It explores a loop once per
- * iteration and per state that differs in what it tracks, so:
+ * Is the question name (at data[12]) under a watched domain? Bounded loops
+ * (5.3) that the 5.10 verifier follows in about 10k steps (bpf_loop would
+ * need 5.17, and its callback misbehaved on 6.1). A verifier explores a loop
+ * once per iteration and per state that differs in what it tracks, so:
  *   - a first loop hops from label to label and keeps the offsets of the last
  *     four in a map, not in registers: every way out of it then reaches the
  *     second loop in the same state, and that loop is explored once;
@@ -243,7 +169,9 @@ struct {
 	__type(value, struct label_starts);
 } dns_label_starts SEC(".maps");
 
-static __always_inline bool suffix_watched(__u64 l0, __u64 l1, __u64 l2, __u64 l3)
+/* A hash lookup costs more than the walk: only the suffix lengths that some
+ * watched domain has (bit k of counts: a domain of k labels). */
+static __always_inline bool suffix_watched(__u32 counts, __u64 l0, __u64 l1, __u64 l2, __u64 l3)
 {
 	__u64 s1 = (FNV_OFFSET ^ l3) * FNV_PRIME;
 	__u64 s2 = (((FNV_OFFSET ^ l2) * FNV_PRIME) ^ l3) * FNV_PRIME;
@@ -251,8 +179,10 @@ static __always_inline bool suffix_watched(__u64 l0, __u64 l1, __u64 l2, __u64 l
 	__u64 s4 = (((((((FNV_OFFSET ^ l0) * FNV_PRIME) ^ l1) * FNV_PRIME) ^ l2) * FNV_PRIME) ^ l3) *
 		   FNV_PRIME;
 
-	return bpf_map_lookup_elem(&dns_suffixes, &s1) || bpf_map_lookup_elem(&dns_suffixes, &s2) ||
-	       bpf_map_lookup_elem(&dns_suffixes, &s3) || bpf_map_lookup_elem(&dns_suffixes, &s4);
+	return (counts & 2 && bpf_map_lookup_elem(&dns_suffixes, &s1)) ||
+	       (counts & 4 && bpf_map_lookup_elem(&dns_suffixes, &s2)) ||
+	       (counts & 8 && bpf_map_lookup_elem(&dns_suffixes, &s3)) ||
+	       (counts & 16 && bpf_map_lookup_elem(&dns_suffixes, &s4));
 }
 
 /* c + 32 when c is 'A'..'Z' (c < 256), in asm: the compiler would turn the
@@ -310,17 +240,18 @@ static __always_inline int find_labels(const __u8 *data, __u32 len, struct label
 	return 1;
 }
 
-static __always_inline bool watched_question_bounded(const __u8 *data, __u32 len, __u32 slot)
+static __always_inline bool watched_question(const __u8 *data, __u32 len, __u32 slot)
 {
+	__u32 zero = 0, *counts = bpf_map_lookup_elem(&dns_label_counts, &zero);
 	struct label_starts *ls = bpf_map_lookup_elem(&dns_label_starts, &slot);
 	int found;
 
-	if (!ls)
+	if (!counts || !*counts || !ls)
 		return false;
 	found = find_labels(data, len, ls);
 	if (found)
 		return found > 0;
-	return suffix_watched(label_hash(data, ls->at[0]), label_hash(data, ls->at[1]),
+	return suffix_watched(*counts, label_hash(data, ls->at[0]), label_hash(data, ls->at[1]),
 			      label_hash(data, ls->at[2]), label_hash(data, ls->at[3]));
 }
 
@@ -343,7 +274,7 @@ static __always_inline void query_sender(struct aegis_hdr *hdr)
 	BPF_CORE_READ_STR_INTO(&hdr->comm, task, comm);
 }
 
-static __always_inline int inspect(struct __sk_buff *skb, bool ingress, bool bounded)
+static __always_inline int inspect(struct __sk_buff *skb, bool ingress)
 {
 	void *ctx = skb; /* output_event() sends through the program's context */
 	struct l4_info li = {};
@@ -367,7 +298,7 @@ static __always_inline int inspect(struct __sk_buff *skb, bool ingress, bool bou
 	 * before the verifier sees the length it bounds */
 	asm volatile("if %0 <= 512 goto +1; %0 = 512; if %0 > 12 goto +1; %0 = 13" : "+r"(n));
 	if (bpf_skb_load_bytes(skb, li.payload_off, ev->data, n) ||
-	    !(bounded ? watched_question_bounded(ev->data, n, slot) : watched_question(ev->data, n))) {
+	    !watched_question(ev->data, n, slot)) {
 		count(AEGIS_CNT_DNS_OTHER);
 		return 1;
 	}
@@ -394,26 +325,13 @@ static __always_inline int inspect(struct __sk_buff *skb, bool ingress, bool bou
 SEC("cgroup_skb/egress")
 int dns_egress(struct __sk_buff *skb)
 {
-	return inspect(skb, false, false);
+	return inspect(skb, false);
 }
 
 SEC("cgroup_skb/ingress")
 int dns_ingress(struct __sk_buff *skb)
 {
-	return inspect(skb, true, false);
-}
-
-/* without bpf_loop: the loader loads these instead */
-SEC("cgroup_skb/egress")
-int dns_egress_bounded(struct __sk_buff *skb)
-{
-	return inspect(skb, false, true);
-}
-
-SEC("cgroup_skb/ingress")
-int dns_ingress_bounded(struct __sk_buff *skb)
-{
-	return inspect(skb, true, true);
+	return inspect(skb, true);
 }
 
 /* An ICMP error (port or host unreachable) reached a socket talking to port

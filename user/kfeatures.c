@@ -96,9 +96,9 @@ static void print_families(FILE *out, const struct loader_plan *p, int rawtp, bo
 			     : "kfree_skb with its NETFILTER_DROP reason",
 		p->drop_why);
 	if (dns_ok)
-		fprintf(out, "  %-10s cgroup_skb on the network scope's cgroups, name walk %s: %s;\n"
+		fprintf(out, "  %-10s cgroup_skb on the network scope's cgroups (the name walk: bounded loops, 5.3);\n"
 			     "  %-10s raw_tp inet_sk_error_report (5.14)\n",
-			"dns", p->no_loop ? "as a bounded loop" : "with bpf_loop", p->loop_why, "");
+			"dns", "");
 	else
 		fprintf(out, "  %-10s cannot load (needs cgroup_skb and a cgroup v2 mount)\n", "dns");
 	fprintf(out, "  %-10s %s\n", "scheduler",
@@ -106,8 +106,7 @@ static void print_families(FILE *out, const struct loader_plan *p, int rawtp, bo
 			     "             the agent's threads wait to run)"
 			   : "cannot load (needs raw tracepoints, 4.17)");
 	fprintf(out, "  switches: AEGISMON_FORCE_PERFBUF=1, AEGISMON_FORCE_CLASSIC_TP=1,\n"
-		     "            AEGISMON_FORCE_NO_DROP_REASON=1, AEGISMON_FORCE_NO_BPF_LOOP=1,\n"
-		     "            AEGISMON_FORCE_SYSCALL_CONNECT=1\n");
+		     "            AEGISMON_FORCE_NO_DROP_REASON=1, AEGISMON_FORCE_SYSCALL_CONNECT=1\n");
 }
 
 int features_report(FILE *out, const char *btf_path)
@@ -116,7 +115,7 @@ int features_report(FILE *out, const char *btf_path)
 	struct stat st;
 	struct btf *btf;
 	bool root = geteuid() == 0;
-	int ringbuf, rawtp, tracing, cgskb, loop, perfarr, retval;
+	int ringbuf, rawtp, tracing, cgskb, perfarr, retval;
 	bool reason, victim_task;
 	struct loader_plan plan;
 	long nf_drop;
@@ -139,7 +138,6 @@ int features_report(FILE *out, const char *btf_path)
 	/* tp_btf needs the btf_trace_* types; libbpf cannot probe it without a target */
 	tracing = btf ? btf__find_by_name_kind(btf, "btf_trace_sched_process_exec", BTF_KIND_TYPEDEF) > 0 : -1;
 	cgskb = root ? yes_no(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SKB, NULL)) : -1;
-	loop = root ? yes_no(libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_loop, NULL)) : -1;
 	retval = root ? yes_no(libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
 							BPF_FUNC_get_retval, NULL)) : -1;
 	reason = loader_btf_has_member(btf, "trace_event_raw_kfree_skb", "reason");
@@ -155,7 +153,6 @@ int features_report(FILE *out, const char *btf_path)
 	fprintf(out, "  %-44s %s\n", "raw tracepoints (4.17)", word(rawtp));
 	fprintf(out, "  %-44s %s\n", "BTF-typed tracepoints, tp_btf (5.5)", word(tracing));
 	fprintf(out, "  %-44s %s\n", "cgroup_skb programs", word(cgskb));
-	fprintf(out, "  %-44s %s\n", "bpf_loop helper (5.17)", word(loop));
 	fprintf(out, "  %-44s %s\n", "bpf_get_retval in cgroup/connect (5.18)", word(retval));
 	if (btf)
 		fprintf(out, "  %-44s %s\n", "kfree_skb drop reason (5.17)", reason ? "yes" : "no");

@@ -216,15 +216,6 @@ void loader_plan(struct loader_plan *p)
 	} else {
 		snprintf(p->drop_why, sizeof(p->drop_why), "kfree_skb has it (5.17+)");
 	}
-	if (switch_on("AEGISMON_FORCE_NO_BPF_LOOP")) {
-		p->no_loop = true;
-		snprintf(p->loop_why, sizeof(p->loop_why), "forced by AEGISMON_FORCE_NO_BPF_LOOP");
-	} else if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_loop, NULL) == 0) {
-		p->no_loop = true;
-		snprintf(p->loop_why, sizeof(p->loop_why), "no bpf_loop helper (before 5.17)");
-	} else {
-		snprintf(p->loop_why, sizeof(p->loop_why), "the kernel has bpf_loop (5.17+)");
-	}
 	if (switch_on("AEGISMON_FORCE_SYSCALL_CONNECT")) {
 		p->syscall_connect = true;
 		snprintf(p->connect_why, sizeof(p->connect_why), "forced by AEGISMON_FORCE_SYSCALL_CONNECT");
@@ -264,8 +255,7 @@ void loader_plan_summary(const struct loader_plan *p, char *buf, size_t len)
 {
 	const char *parts[] = { p->perfbuf ? "perf buffer" : NULL,
 				p->classic_tp ? "classic tracepoints" : NULL,
-				p->drop_site ? "netfilter drops by site" : NULL,
-				p->no_loop ? "DNS names without bpf_loop" : NULL };
+				p->drop_site ? "netfilter drops by site" : NULL };
 	size_t o = 0;
 
 	buf[0] = '\0';
@@ -558,10 +548,8 @@ static void scope_dns(struct loader *l)
 {
 	struct bpf_program *cg_progs[] = {
 		l->dns->progs.dns_egress, l->dns->progs.dns_ingress,
-		l->dns->progs.dns_egress_bounded, l->dns->progs.dns_ingress_bounded,
 	};
 
-	/* the variant not chosen is not loaded, and not added */
 	scope_progs(l, cg_progs, sizeof(cg_progs) / sizeof(cg_progs[0]));
 }
 
@@ -767,11 +755,6 @@ static void load_dns(struct loader *l, const struct domain_set *doms)
 	}
 	rc = share_maps(l, l->dns->maps.events, l->dns->maps.counters, l->dns->maps.agent_pids,
 			l->dns->maps.agent_names);
-	/* the name walk with bpf_loop, or as a bounded loop where it is missing */
-	bpf_program__set_autoload(l->dns->progs.dns_egress, !l->plan.no_loop);
-	bpf_program__set_autoload(l->dns->progs.dns_ingress, !l->plan.no_loop);
-	bpf_program__set_autoload(l->dns->progs.dns_egress_bounded, l->plan.no_loop);
-	bpf_program__set_autoload(l->dns->progs.dns_ingress_bounded, l->plan.no_loop);
 	if (!rc)
 		rc = dns_bpf__load(l->dns);
 	if (!rc)

@@ -40,14 +40,12 @@ struct loader_plan {
 	bool perfbuf;    /* perf buffer instead of the BPF ring buffer (< 5.8) */
 	bool classic_tp; /* lifecycle on classic tracepoints instead of raw_tp */
 	bool drop_site;  /* netfilter drops told by the site that freed them (< 5.17) */
-	bool no_loop;    /* DNS name walk as a bounded loop, without bpf_loop (< 5.17) */
 	bool syscall_connect; /* connect() by syscall tracepoints, not cgroup/connect4+6 (< 5.18) */
 	bool host_scope; /* network programs on the cgroup v2 root and TCP tracepoints,
 			  * not on the agent's cgroups */
 	char perfbuf_why[96];
 	char classic_why[96];
 	char drop_why[96];
-	char loop_why[96];
 	char connect_why[96];
 	char scope_why[96];
 };

@@ -103,9 +103,6 @@ check_fallbacks() {
 	if [ -n "${AEGISMON_FORCE_NO_DROP_REASON:-}" ] && ! grep -q "fallbacks:.*netfilter drops by site" "$1"; then
 		fail "AEGISMON_FORCE_NO_DROP_REASON is set but drops are not told by site"
 	fi
-	if [ -n "${AEGISMON_FORCE_NO_BPF_LOOP:-}" ] && ! grep -q "fallbacks:.*DNS names without bpf_loop" "$1"; then
-		fail "AEGISMON_FORCE_NO_BPF_LOOP is set but the DNS name walk uses bpf_loop"
-	fi
 	# the connect() path: test_net_paths/policy expect the cgroup hooks here,
 	# test_fallback_connect the syscall tracepoints
 	if [ -n "${E2E_EXPECT_CONNECT:-}" ] && ! grep -q "connect() via $E2E_EXPECT_CONNECT" "$1"; then

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The BPF objects hold nothing old kernels refuse before they run it: no
 # global data (5.2) and no loop (5.3), in both builds (ring buffer and perf
-# buffer). The DNS objects may loop: their name walk without bpf_loop is a
-# bounded loop (5.3), and the family needs cgroup_skb and 5.3 anyway. The
+# buffer). The DNS objects may loop: their name walk is bounded loops
+# (5.3), and the family needs cgroup_skb and 5.3 anyway. The
 # checker itself must catch both (a loop and a global made here).
 . "$(dirname "$0")/lib.sh"
 

@@ -29,7 +29,7 @@ stop_trace
 start_agent AliYunDun
 victim=$LAST_PID
 AEGISMON_FORCE_PERFBUF=1 AEGISMON_FORCE_CLASSIC_TP=1 AEGISMON_FORCE_NO_DROP_REASON=1 \
-	AEGISMON_FORCE_NO_BPF_LOOP=1 AEGISMON_FORCE_SYSCALL_CONNECT=1 start_trace --btf "$WORK/min.btf" --grace 60
+	AEGISMON_FORCE_SYSCALL_CONNECT=1 start_trace --btf "$WORK/min.btf" --grace 60
 assert_match "$(grep -o '[0-9]* probes attached' "$ERR")" "^14 probes" "every fallback probe attached with the minimal BTF"
 kill -KILL "$victim"
 wait_diag agent_killed ".subject.pid==$victim"
@@ -43,17 +43,16 @@ grep -q -- "--btf $WORK/nonexistent.btf: No such file" "$WORK/nobtf.err" || fail
 for want in "BPF ring buffer \\(5\\.8\\) *yes" "kfree_skb drop reason \\(5\\.17\\) *yes" "SKB_DROP_REASON_NETFILTER_DROP *[0-9]" \
 	"output     ring buffer: the kernel has it" "lifecycle  raw_tp .*: the kernel has them" \
 	"network    agent scope, TCP state by sockops" "drops      kfree_skb with its NETFILTER_DROP reason: kfree_skb has it" \
-	"dns        cgroup_skb .*name walk with bpf_loop: the kernel has bpf_loop" "scheduler  loads" \
+	"dns        cgroup_skb .*name walk: bounded loops" "scheduler  loads" \
 	"connect\(\) via cgroup/connect4\+6: cgroup/connect4\+6 with bpf_get_retval"; do
 	grep -Eq "$want" "$WORK/features.out" || fail "version --features lacks '$want': $(cat "$WORK/features.out")"
 done
 # the variant each family uses follows the switches, and says why
 AEGISMON_FORCE_PERFBUF=1 AEGISMON_FORCE_CLASSIC_TP=1 AEGISMON_FORCE_NO_DROP_REASON=1 \
-	AEGISMON_FORCE_NO_BPF_LOOP=1 AEGISMON_FORCE_SYSCALL_CONNECT=1 "$AEGISMON" version --features >"$WORK/forced.out" || fail "version --features failed"
+	AEGISMON_FORCE_SYSCALL_CONNECT=1 "$AEGISMON" version --features >"$WORK/forced.out" || fail "version --features failed"
 for want in "output     perf buffer: forced by AEGISMON_FORCE_PERFBUF" \
 	"lifecycle  classic tracepoints .*: forced by AEGISMON_FORCE_CLASSIC_TP" \
 	"drops      .*told by site .*: forced by AEGISMON_FORCE_NO_DROP_REASON" \
-	"dns        .*name walk as a bounded loop: forced by AEGISMON_FORCE_NO_BPF_LOOP" \
 	"network    host scope, TCP state by raw_tp .*" \
 	"tcp_receive_reset: the agent scope needs connect\(\) by cgroup/connect4\+6" \
 	"connect\(\) via the syscall tracepoints .*: forced by AEGISMON_FORCE_SYSCALL_CONNECT"; do

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -832,78 +833,81 @@ static void test_name_under(void **state)
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL
 
-/* bpf/dns.bpf.c, walk_byte() and watched_question(), in plain C: the same
- * state, the same steps, the same index masks. */
-struct ref_walk {
-	const uint8_t *data;
-	uint32_t len;
-	uint32_t remaining;
-	uint32_t nlabels;
-	uint32_t done;
-	uint64_t h;
-	uint64_t lh[4];
-};
-
-static long ref_walk_byte(uint32_t i, struct ref_walk *w)
+/* bpf/dns.bpf.c, find_labels(), label_hash() and suffix_watched(), in plain
+ * C: the same steps, the same index masks, the same branch-free case fold. */
+static uint64_t ref_fold_case(uint64_t c)
 {
-	uint32_t pos = 12 + i;
-	uint8_t c;
+	uint64_t t = (c + 191) >> 8, u = (c + 165) >> 8;
 
-	if (pos >= w->len) {
-		w->done = 2;
-		return 1;
-	}
-	c = w->data[pos & 511];
-	if (w->remaining == 0) {
-		if (i > 0) {
-			w->lh[w->nlabels & 3] = w->h;
-			w->nlabels++;
-		}
-		if (c == 0) {
-			w->done = 1;
-			return 1;
-		}
-		if (c & 0xc0) {
-			w->done = 2;
-			return 1;
-		}
-		w->remaining = c;
-		w->h = FNV_OFFSET;
+	return c + ((t ^ u) << 5);
+}
+
+static uint64_t ref_label_hash(const uint8_t *data, uint32_t at)
+{
+	uint64_t h = FNV_OFFSET;
+	uint32_t n;
+
+	if (!at)
 		return 0;
+	n = data[at & 511];
+	for (uint32_t j = 1; j <= 63; j++) {
+		if (j > n)
+			break;
+		h = (h ^ ref_fold_case(data[(at + j) & 511])) * FNV_PRIME;
 	}
-	if (c >= 'A' && c <= 'Z')
-		c |= 0x20;
-	w->h = (w->h ^ c) * FNV_PRIME;
-	w->remaining--;
-	return 0;
+	return h;
+}
+
+/* 1 too many labels, 0 found (at[] filled), -1 malformed */
+static int ref_find_labels(const uint8_t *data, uint32_t len, uint32_t at[4], uint32_t *nlabels)
+{
+	uint32_t pos = 12;
+
+	at[0] = at[1] = at[2] = at[3] = 0;
+	*nlabels = 0;
+	for (uint32_t k = 0; k < 40; k++) {
+		uint32_t n = data[pos & 511];
+
+		if (n == 0)
+			return 0;
+		if (n & 0xc0)
+			return -1;
+		at[0] = at[1];
+		at[1] = at[2];
+		at[2] = at[3];
+		at[3] = pos;
+		(*nlabels)++;
+		pos += n + 1;
+		if (pos >= len)
+			return -1;
+	}
+	return 1;
 }
 
 /* The hashes the kernel looks up for a message: out[k-1] for the last k
- * labels, k = 1..4. Returns how many, or -1 if the walk fails. */
+ * labels, k = 1..4 (a missing label hashing as 0). Returns how many labels
+ * the name has, at most 4; -1 if the walk refuses it, -2 if it has more
+ * labels than the walk takes (sent to userspace unhashed). */
 static int ref_suffixes(const uint8_t *msg, size_t len, uint64_t out[4])
 {
 	uint8_t data[512];
-	uint32_t n = len > 512 ? 512 : (uint32_t)len;
-	struct ref_walk w = { .data = data, .len = n, .h = FNV_OFFSET };
-	int k;
+	uint32_t n = len > 512 ? 512 : (uint32_t)len, at[4], nlabels;
+	uint64_t l[4];
+	int found;
 
 	memset(data, 0, sizeof(data));
 	memcpy(data, msg, n);
-	for (uint32_t i = 0; i < 256; i++) /* bpf_loop(MAX_NAME_BYTES, ...) */
-		if (ref_walk_byte(i, &w))
-			break;
-	if (w.done != 1)
-		return -1;
-	for (k = 1; k <= 4; k++) {
-		uint64_t sh = FNV_OFFSET;
-
-		if ((uint32_t)k > w.nlabels)
-			break;
-		for (uint32_t j = 0; j < (uint32_t)k; j++)
-			sh = (sh ^ w.lh[(w.nlabels - (uint32_t)k + j) & 3]) * FNV_PRIME;
-		out[k - 1] = sh;
-	}
-	return k - 1;
+	found = ref_find_labels(data, n, at, &nlabels);
+	if (found)
+		return found > 0 ? -2 : -1;
+	for (int i = 0; i < 4; i++)
+		l[i] = ref_label_hash(data, at[i]);
+	out[0] = (FNV_OFFSET ^ l[3]) * FNV_PRIME;
+	out[1] = (((FNV_OFFSET ^ l[2]) * FNV_PRIME) ^ l[3]) * FNV_PRIME;
+	out[2] = (((((FNV_OFFSET ^ l[1]) * FNV_PRIME) ^ l[2]) * FNV_PRIME) ^ l[3]) * FNV_PRIME;
+	out[3] = (((((((FNV_OFFSET ^ l[0]) * FNV_PRIME) ^ l[1]) * FNV_PRIME) ^ l[2]) * FNV_PRIME) ^ l[3]) *
+		 FNV_PRIME;
+	return nlabels < 4 ? (int)nlabels : 4;
 }
 
 static unsigned labels_of(const char *s)
@@ -1017,6 +1021,25 @@ static void test_suffix_hash_matches_kernel(void **state)
 		assert_int_equal(ref_suffixes(m.b, m.n, got), 3);
 		for (int s = 0; s < 3; s++)
 			assert_int_not_equal(got[s], dns_suffix_hash("aegis.aliyun.com"));
+	}
+	/* the branch-free fold is tolower() for every byte, and resolvers'
+	 * random case (0x20 encoding) still matches */
+	for (unsigned c = 0; c < 256; c++)
+		assert_int_equal(ref_fold_case(c), (unsigned)tolower((int)c));
+	{
+		size_t n = dns_build_query(q, sizeof(q), 7, "JsRv.AeGiS.aLiYuN.CoM", DNS_T_A);
+
+		assert_int_equal(ref_suffixes(q, n, got), 4);
+		assert_int_equal(got[2], dns_suffix_hash("aegis.aliyun.com"));
+	}
+	/* more labels than the walk takes: to userspace, unhashed */
+	{
+		char deep[200] = "";
+
+		for (int i = 0; i < 41; i++)
+			strcat(deep, "a.");
+		strcat(deep, "aegis.aliyun.com");
+		assert_int_equal(ref_suffixes(q, dns_build_query(q, sizeof(q), 8, deep, DNS_T_A), got), -2);
 	}
 	/* what the kernel walk refuses: compression in the question, a capture
 	 * that ends inside the name */
