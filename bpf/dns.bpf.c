@@ -336,9 +336,10 @@ int dns_ingress(struct __sk_buff *skb)
 
 /* An ICMP error (port or host unreachable) reached a socket talking to port
  * 53: the nameserver is unreachable. UDP sockets never change TCP state, so
- * this is the one tracepoint that shows it. */
-SEC("raw_tp/inet_sk_error_report")
-int BPF_PROG(on_sk_error_report, const struct sock *sk)
+ * the socket's error report is what shows it: the inet_sk_error_report
+ * tracepoint (5.14), or before it, on kernels with BPF trampolines, an fentry
+ * on sock_def_error_report, the report every UDP socket calls. */
+static __always_inline int report_sock_error(void *ctx, const struct sock *sk)
 {
 	struct aegis_sockerr *ev;
 	__u16 dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
@@ -373,4 +374,16 @@ int BPF_PROG(on_sk_error_report, const struct sock *sk)
 	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	submit_event(ev);
 	return 0;
+}
+
+SEC("raw_tp/inet_sk_error_report")
+int BPF_PROG(on_sk_error_report, const struct sock *sk)
+{
+	return report_sock_error(ctx, sk);
+}
+
+SEC("fentry/sock_def_error_report")
+int BPF_PROG(on_sk_error_fentry, struct sock *sk)
+{
+	return report_sock_error(ctx, sk);
 }

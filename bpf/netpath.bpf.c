@@ -194,35 +194,41 @@ struct sockaddr_any {
 	};
 };
 
+/* The connect() of the current task to the address at uaddr (user memory):
+ * fills pc and says whether it is ours (an agent process, or an endpoint). */
+static __always_inline bool connect_from_user(struct pending_connect *pc, const void *uaddr, __u32 fd)
+{
+	struct sockaddr_any sa = {};
+	__u16 port;
+
+	if (bpf_probe_read_user(&sa, sizeof(sa), uaddr))
+		return false;
+	if (sa.family != AF_INET && sa.family != AF_INET6)
+		return false;
+	port = __builtin_bswap16(sa.port);
+	pc->tuple.family = sa.family;
+	pc->tuple.dport = port;
+	if (sa.family == AF_INET)
+		__builtin_memcpy(pc->tuple.daddr, sa.v4, 4);
+	else
+		__builtin_memcpy(pc->tuple.daddr, sa.v6, 16);
+	if (is_endpoint_port(port) && is_endpoint(sa.family, pc->tuple.daddr))
+		pc->flags |= AEGIS_NET_ENDPOINT;
+	if (is_tracked(bpf_get_current_pid_tgid() >> 32))
+		pc->flags |= AEGIS_NET_AGENT;
+	pc->fd = fd;
+	return pc->flags != 0;
+}
+
 SEC("tracepoint/syscalls/sys_enter_connect")
 int on_connect_enter(struct syscall_trace_enter *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_connect pc = {};
-	struct sockaddr_any sa = {};
-	const void *uaddr = (const void *)ctx->args[1];
-	bool agent = is_tracked(id >> 32);
-	__u16 port;
 
-	if (bpf_probe_read_user(&sa, sizeof(sa), uaddr))
-		return 0;
-	if (sa.family != AF_INET && sa.family != AF_INET6)
-		return 0;
-	port = __builtin_bswap16(sa.port);
-	pc.tuple.family = sa.family;
-	pc.tuple.dport = port;
-	if (sa.family == AF_INET)
-		__builtin_memcpy(pc.tuple.daddr, sa.v4, 4);
-	else
-		__builtin_memcpy(pc.tuple.daddr, sa.v6, 16);
-	if (is_endpoint_port(port) && is_endpoint(sa.family, pc.tuple.daddr))
-		pc.flags |= AEGIS_NET_ENDPOINT;
-	if (agent)
-		pc.flags |= AEGIS_NET_AGENT;
-	if (!pc.flags)
+	if (!connect_from_user(&pc, (const void *)ctx->args[1], (__u32)ctx->args[0]))
 		return 0;
 	pc.start_ns = bpf_ktime_get_ns();
-	pc.fd = (__u32)ctx->args[0];
 	bpf_map_update_elem(&pending_connects, &id, &pc, BPF_ANY);
 	return 0;
 }
@@ -407,6 +413,25 @@ int on_connect_exit(struct syscall_trace_exit *ctx)
 		return 0;
 	emit_connect(ctx, pc, (__s32)ctx->ret, fd_protocol(pc->fd), true);
 	bpf_map_delete_elem(&pending_connects, &id);
+	return 0;
+}
+
+/*
+ * connect() by fexit on __sys_connect, on kernels with BPF trampolines but no
+ * bpf_get_retval in cgroup programs (5.5-5.17 on x86-64: Alibaba Cloud Linux
+ * 3, Debian 11): the event of the syscall tracepoints above, address and
+ * result in one place, while only connect() pays, not every syscall of every
+ * task. An LSM refusal (security_socket_connect) is inside it, as with the
+ * tracepoints.
+ */
+SEC("fexit/__sys_connect")
+int BPF_PROG(on_sys_connect_exit, int fd, struct sockaddr *uservaddr, int addrlen, int ret)
+{
+	struct pending_connect pc = {};
+
+	if (!connect_from_user(&pc, uservaddr, (__u32)fd))
+		return 0;
+	emit_connect(ctx, &pc, ret, fd_protocol((__u32)fd), false);
 	return 0;
 }
 

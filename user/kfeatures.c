@@ -15,6 +15,8 @@
 #include <linux/bpf.h>
 
 #include "events.h"
+#include "endpoints.h"
+#include "kcaps.h"
 #include "loader.h"
 
 /* 1 yes, 0 no, -1 unknown (not root: the probes load programs) */
@@ -87,7 +89,8 @@ static void print_families(FILE *out, const struct loader_plan *p, int rawtp, bo
 			     "  %-10s tcp_receive_reset: %s\n",
 			"network", "", !cg2 ? "no cgroup v2 mount" : p->scope_why);
 	fprintf(out, "  %-10s connect() via %s: %s\n", "",
-		p->syscall_connect || !cg2 ? "the syscall tracepoints (every syscall pays while attached)"
+		p->fexit_connect	   ? "fexit __sys_connect (only connect() pays)"
+		: p->syscall_connect || !cg2 ? "the syscall tracepoints (every syscall pays while attached)"
 		: p->host_scope		   ? "cgroup/connect4+6 and raw_tp tcp_destroy_sock"
 					   : "cgroup/connect4+6",
 		!cg2 && !p->syscall_connect ? "no cgroup v2 mount" : p->connect_why);
@@ -97,16 +100,57 @@ static void print_families(FILE *out, const struct loader_plan *p, int rawtp, bo
 		p->drop_why);
 	if (dns_ok)
 		fprintf(out, "  %-10s cgroup_skb on the network scope's cgroups (the name walk: bounded loops, 5.3);\n"
-			     "  %-10s raw_tp inet_sk_error_report (5.14)\n",
-			"dns", "");
+			     "  %-10s socket errors %s: %s\n",
+			"dns", "",
+			p->sk_error_fentry ? "by fentry sock_def_error_report"
+			: p->no_sk_error   ? "not seen"
+					   : "by raw_tp inet_sk_error_report",
+			p->sk_error_why);
 	else
 		fprintf(out, "  %-10s cannot load (needs cgroup_skb and a cgroup v2 mount)\n", "dns");
 	fprintf(out, "  %-10s %s\n", "scheduler",
-		rawtp != 0 ? "loads: raw_tp sched_wakeup, sched_wakeup_new, sched_switch (attached while\n"
+		rawtp != 0 ? "raw_tp sched_wakeup, sched_wakeup_new, sched_switch (attached while\n"
 			     "             the agent's threads wait to run)"
 			   : "cannot load (needs raw tracepoints, 4.17)");
 	fprintf(out, "  switches: AEGISMON_FORCE_PERFBUF=1, AEGISMON_FORCE_CLASSIC_TP=1,\n"
-		     "            AEGISMON_FORCE_NO_DROP_REASON=1, AEGISMON_FORCE_SYSCALL_CONNECT=1\n");
+		     "            AEGISMON_FORCE_NO_DROP_REASON=1, AEGISMON_FORCE_SYSCALL_CONNECT=1,\n"
+		     "            AEGISMON_FORCE_NO_TRAMPOLINE=1\n");
+}
+
+static int ignore_event(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	(void)data;
+	(void)size;
+	return 0;
+}
+
+/* The families loaded and attached for real, as trace would, then let go:
+ * what the kernel's verifier accepts is known only by asking it. */
+static void load_check(FILE *out)
+{
+	struct endpoint_set eps;
+	struct domain_set doms;
+	struct loader l;
+	char err[256] = "";
+	int rc;
+
+	endpoints_defaults(&eps);
+	domains_defaults(&doms);
+	memset(&l, 0, sizeof(l));
+	rc = loader_open(&l, 256, &eps, &doms, ignore_event, NULL, err, sizeof(err));
+	fprintf(out, "\nload check (the probes loaded and attached now, then removed):\n");
+	if (rc) {
+		fprintf(out, "  nothing loaded: %s\n", err);
+		return;
+	}
+	fprintf(out, "  %-10s %s\n", "lifecycle", l.skel ? "loaded" : "failed");
+	fprintf(out, "  %-10s %s\n", "network", l.net ? "loaded" : "failed");
+	fprintf(out, "  %-10s %s\n", "dns", l.dns ? "loaded" : "failed");
+	fprintf(out, "  %-10s %s\n", "scheduler", l.sched ? "loaded" : "failed");
+	fprintf(out, "  %u probes attached in %.1f ms%s%s\n", l.attached, (double)l.attach_ns / 1e6,
+		l.failed_names[0] ? "; failed: " : "", l.failed_names);
+	loader_close(&l);
 }
 
 int features_report(FILE *out, const char *btf_path)
@@ -165,11 +209,23 @@ int features_report(FILE *out, const char *btf_path)
 	fprintf(out, "  %-44s %s\n", "oom:mark_victim prototype", victim_task ? "(task, uid), 6.9+" : "(int pid)");
 	fprintf(out, "  %-44s %s\n", "cgroup v2 mount", cg2[0] ? cg2 : "none");
 	fprintf(out, "  %-44s %s\n", "tracefs", tracefs[0] ? tracefs : "not mounted (aegismon mounts it)");
+	fprintf(out, "  %-44s %s\n", "inet_sk_error_report tracepoint (5.14)",
+		word(kcaps_tracepoint("sock", "inet_sk_error_report", btf_path)));
+	if (root) {
+		char why[96];
+		int tramp = kcaps_trampoline("sock_def_error_report", why, sizeof(why));
+
+		fprintf(out, "  %-44s %s (%s)\n", "BPF trampolines, fentry/fexit (5.5)", word(tramp), why);
+	} else {
+		fprintf(out, "  %-44s %s\n", "BPF trampolines, fentry/fexit (5.5)", word(-1));
+	}
 
 	loader_plan(&plan);
 	print_families(out, &plan, rawtp, cgskb != 0 && cg2[0], cg2[0] != '\0', victim_task);
-	if (!root)
-		fprintf(out, "\n(not root: the program and map type probes were not run)\n");
+	if (root)
+		load_check(out);
+	else
+		fprintf(out, "\n(not root: the program and map type probes and the load were not run)\n");
 	btf__free(btf);
 	return 0;
 }

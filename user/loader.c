@@ -31,6 +31,7 @@
 #include "dns_perf.skel.h"
 #include "sched_perf.skel.h"
 #include "kallsyms.h"
+#include "kcaps.h"
 #include "dns.h"
 #include "timefmt.h"
 
@@ -184,6 +185,43 @@ static bool has_drop_reason(void)
 
 static void ensure_tracefs(void);
 
+/* Do fentry/fexit attach? Asked of the kernel once, and only by the plans
+ * that would use them (an attach costs a text patch). */
+static bool plan_trampoline(struct loader_plan *p)
+{
+	static int known = -1;
+	static char why[sizeof(p->trampoline_why)];
+
+	if (known < 0) {
+		if (switch_on("AEGISMON_FORCE_NO_TRAMPOLINE")) {
+			known = 0;
+			snprintf(why, sizeof(why), "forced by AEGISMON_FORCE_NO_TRAMPOLINE");
+		} else {
+			known = kcaps_trampoline("sock_def_error_report", why, sizeof(why));
+		}
+	}
+	p->trampoline = known;
+	snprintf(p->trampoline_why, sizeof(p->trampoline_why), "%s", why);
+	return known;
+}
+
+/* ICMP errors on DNS sockets: the inet_sk_error_report tracepoint (5.14), an
+ * fentry on sock_def_error_report before it, or nothing. */
+static void plan_sk_error(struct loader_plan *p)
+{
+	if (kcaps_tracepoint("sock", "inet_sk_error_report", custom_btf)) {
+		snprintf(p->sk_error_why, sizeof(p->sk_error_why), "the kernel has the tracepoint (5.14+)");
+	} else if (plan_trampoline(p)) {
+		p->sk_error_fentry = true;
+		snprintf(p->sk_error_why, sizeof(p->sk_error_why),
+			 "no inet_sk_error_report tracepoint (before 5.14); %s", p->trampoline_why);
+	} else {
+		p->no_sk_error = true;
+		snprintf(p->sk_error_why, sizeof(p->sk_error_why),
+			 "no inet_sk_error_report tracepoint (before 5.14), and %s", p->trampoline_why);
+	}
+}
+
 void loader_plan(struct loader_plan *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -216,14 +254,17 @@ void loader_plan(struct loader_plan *p)
 	} else {
 		snprintf(p->drop_why, sizeof(p->drop_why), "kfree_skb has it (5.17+)");
 	}
+	plan_sk_error(p);
 	if (switch_on("AEGISMON_FORCE_SYSCALL_CONNECT")) {
 		p->syscall_connect = true;
 		snprintf(p->connect_why, sizeof(p->connect_why), "forced by AEGISMON_FORCE_SYSCALL_CONNECT");
 	} else if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_retval,
 					   NULL) != 1) {
 		p->syscall_connect = true;
+		p->fexit_connect = plan_trampoline(p);
 		snprintf(p->connect_why, sizeof(p->connect_why),
-			 "no bpf_get_retval in cgroup programs (before 5.18)");
+			 "no bpf_get_retval in cgroup programs (before 5.18)%s",
+			 p->fexit_connect ? "; the kernel has BPF trampolines" : "");
 	} else {
 		snprintf(p->connect_why, sizeof(p->connect_why),
 			 "cgroup/connect4+6 with bpf_get_retval (5.18+), if cgroup v2 is mounted");
@@ -255,7 +296,10 @@ void loader_plan_summary(const struct loader_plan *p, char *buf, size_t len)
 {
 	const char *parts[] = { p->perfbuf ? "perf buffer" : NULL,
 				p->classic_tp ? "classic tracepoints" : NULL,
-				p->drop_site ? "netfilter drops by site" : NULL };
+				p->drop_site ? "netfilter drops by site" : NULL,
+				p->sk_error_fentry ? "socket errors by fentry" : NULL,
+				p->no_sk_error ? "no socket errors (an unreachable nameserver is a timeout)"
+					       : NULL };
 	size_t o = 0;
 
 	buf[0] = '\0';
@@ -591,11 +635,14 @@ static void scope_netpath(struct loader *l)
 /*
  * connect() through cgroup/connect4+6 at the cgroup v2 root where the kernel
  * has them and bpf_get_retval() (5.18: tells a refusal by a descendant
- * cgroup's program); else the syscall tracepoints, which put every syscall of
- * every task on the traced slow path while attached.
+ * cgroup's program); else by fexit on __sys_connect where BPF trampolines
+ * attach; else the syscall tracepoints, which put every syscall of every task
+ * on the traced slow path while attached.
  */
 static enum loader_connect_hook choose_connect_hook(const struct loader *l)
 {
+	if (l->plan.fexit_connect)
+		return LOADER_CONNECT_FEXIT;
 	return l->plan.syscall_connect || !l->scope.mount[0] ? LOADER_CONNECT_SYSCALL
 							     : LOADER_CONNECT_CGROUP;
 }
@@ -603,13 +650,15 @@ static enum loader_connect_hook choose_connect_hook(const struct loader *l)
 static void select_connect_progs(struct loader *l)
 {
 	bool cg = l->connect_hook == LOADER_CONNECT_CGROUP;
-
+	bool sys = l->connect_hook == LOADER_CONNECT_SYSCALL;
 	bool agent = cg && l->scope.agent_scope;
 
 	bpf_program__set_autoload(l->net->progs.on_connect4, cg);
 	bpf_program__set_autoload(l->net->progs.on_connect6, cg);
-	bpf_program__set_autoload(l->net->progs.on_connect_enter, !cg);
-	bpf_program__set_autoload(l->net->progs.on_connect_exit, !cg);
+	bpf_program__set_autoload(l->net->progs.on_connect_enter, sys);
+	bpf_program__set_autoload(l->net->progs.on_connect_exit, sys);
+	bpf_program__set_autoload(l->net->progs.on_sys_connect_exit,
+				  l->connect_hook == LOADER_CONNECT_FEXIT);
 	/* TCP state: sockops on the agent's cgroups, or tracepoints on the host */
 	bpf_program__set_autoload(l->net->progs.on_connect4_verdict, agent);
 	bpf_program__set_autoload(l->net->progs.on_connect6_verdict, agent);
@@ -622,7 +671,9 @@ static void select_connect_progs(struct loader *l)
 
 const char *loader_connect_hook_name(enum loader_connect_hook h)
 {
-	return h == LOADER_CONNECT_CGROUP ? "cgroup/connect4+6" : "syscall tracepoints";
+	return h == LOADER_CONNECT_CGROUP ? "cgroup/connect4+6"
+	       : h == LOADER_CONNECT_FEXIT ? "fexit __sys_connect"
+					   : "syscall tracepoints";
 }
 
 /* A probe family shares the ring buffer, counters, pid set and names of the
@@ -755,6 +806,10 @@ static void load_dns(struct loader *l, const struct domain_set *doms)
 	}
 	rc = share_maps(l, l->dns->maps.events, l->dns->maps.counters, l->dns->maps.agent_pids,
 			l->dns->maps.agent_names);
+	/* socket errors: the tracepoint, an fentry before 5.14, or none (told at start) */
+	bpf_program__set_autoload(l->dns->progs.on_sk_error_report,
+				  !l->plan.sk_error_fentry && !l->plan.no_sk_error);
+	bpf_program__set_autoload(l->dns->progs.on_sk_error_fentry, l->plan.sk_error_fentry);
 	if (!rc)
 		rc = dns_bpf__load(l->dns);
 	if (!rc)
@@ -1144,10 +1199,12 @@ static void net_probes_pick(struct loader *l)
 {
 	struct bpf_program *progs[] = { l->net ? l->net->progs.on_kfree_skb : NULL,
 					l->net ? l->net->progs.on_kfree_skb_site : NULL,
-					l->dns ? l->dns->progs.on_sk_error_report : NULL };
+					l->dns ? l->dns->progs.on_sk_error_report : NULL,
+					l->dns ? l->dns->progs.on_sk_error_fentry : NULL };
 	struct bpf_link **links[] = { l->net ? &l->net->links.on_kfree_skb : NULL,
 				      l->net ? &l->net->links.on_kfree_skb_site : NULL,
-				      l->dns ? &l->dns->links.on_sk_error_report : NULL };
+				      l->dns ? &l->dns->links.on_sk_error_report : NULL,
+				      l->dns ? &l->dns->links.on_sk_error_fentry : NULL };
 
 	l->net_on_demand = l->scope.agent_scope && !net_probes_always;
 	l->ndrop = 0;

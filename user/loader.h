@@ -28,6 +28,7 @@ typedef int (*loader_event_fn)(void *ctx, void *data, size_t size);
 enum loader_connect_hook {
 	LOADER_CONNECT_SYSCALL,
 	LOADER_CONNECT_CGROUP,
+	LOADER_CONNECT_FEXIT,
 };
 
 /*
@@ -40,13 +41,21 @@ struct loader_plan {
 	bool perfbuf;    /* perf buffer instead of the BPF ring buffer (< 5.8) */
 	bool classic_tp; /* lifecycle on classic tracepoints instead of raw_tp */
 	bool drop_site;  /* netfilter drops told by the site that freed them (< 5.17) */
-	bool syscall_connect; /* connect() by syscall tracepoints, not cgroup/connect4+6 (< 5.18) */
+	bool syscall_connect; /* connect() not by cgroup/connect4+6 (< 5.18): by fexit
+			       * on __sys_connect, or the syscall tracepoints */
+	bool fexit_connect;  /* ...by fexit (BPF trampolines), not the syscall tracepoints */
+	bool trampoline;     /* fentry/fexit attach here (asked only where needed) */
+	bool sk_error_fentry; /* socket errors (ICMP to a DNS socket) by fentry on
+			       * sock_def_error_report: no inet_sk_error_report (< 5.14) */
+	bool no_sk_error;    /* neither: an unreachable nameserver shows as a timeout */
 	bool host_scope; /* network programs on the cgroup v2 root and TCP tracepoints,
 			  * not on the agent's cgroups */
 	char perfbuf_why[96];
 	char classic_why[96];
 	char drop_why[96];
 	char connect_why[96];
+	char trampoline_why[96];
+	char sk_error_why[128];
 	char scope_why[96];
 };
 
@@ -75,8 +84,8 @@ struct loader {
 	 * scope (net_on_demand) by loader_net_arm, with sockops (lazy in the
 	 * network scope) */
 	bool net_on_demand;
-	struct bpf_program *drop_progs[3];
-	struct bpf_link **drop_links[3];
+	struct bpf_program *drop_progs[4];
+	struct bpf_link **drop_links[4];
 	size_t ndrop;
 	unsigned attached;
 	unsigned failed;

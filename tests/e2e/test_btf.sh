@@ -43,7 +43,8 @@ grep -q -- "--btf $WORK/nonexistent.btf: No such file" "$WORK/nobtf.err" || fail
 for want in "BPF ring buffer \\(5\\.8\\) *yes" "kfree_skb drop reason \\(5\\.17\\) *yes" "SKB_DROP_REASON_NETFILTER_DROP *[0-9]" \
 	"output     ring buffer: the kernel has it" "lifecycle  raw_tp .*: the kernel has them" \
 	"network    agent scope, TCP state by sockops" "drops      kfree_skb with its NETFILTER_DROP reason: kfree_skb has it" \
-	"dns        cgroup_skb .*name walk: bounded loops" "scheduler  loads" \
+	"dns        cgroup_skb .*name walk: bounded loops" "scheduler  raw_tp sched_wakeup" \
+	"lifecycle  loaded" "network    loaded" "dns        loaded" "scheduler  loaded" "[0-9]+ probes attached in" \
 	"connect\(\) via cgroup/connect4\+6: cgroup/connect4\+6 with bpf_get_retval"; do
 	grep -Eq "$want" "$WORK/features.out" || fail "version --features lacks '$want': $(cat "$WORK/features.out")"
 done
