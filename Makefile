@@ -54,7 +54,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 E2E_HELPERS := $(BUILD)/tests/fake_agent $(BUILD)/tests/deny_connect $(BUILD)/tests/bpf_portable
 
 .SECONDARY:
-.PHONY: all run test unit e2e fuzz-smoke fuzz install clean deps lint
+.PHONY: all run test unit e2e fuzz-smoke fuzz install clean deps lint test-kernels
 all: aegismon
 
 deps:
@@ -136,6 +136,14 @@ test:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory -j$$(nproc) all unit-bins e2e-bins fuzz-bins
 	@tests/run_all.sh
+
+# make test-kernels: the e2e suite again on Debian's 5.10, 6.1 and 6.12 kernels,
+# booted under qemu with this machine's root file system (tests/kernels/run.sh;
+# the kernels are fetched once into /var/cache/aegismon-kernels)
+test-kernels:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory -j$$(nproc) all e2e-bins
+	@tests/kernels/run.sh
 
 .PHONY: unit-bins e2e-bins fuzz-bins
 unit-bins: $(UNIT_BINS)

@@ -91,6 +91,24 @@ start_trace() {
 	check_fallbacks "$ERR"
 }
 
+# The connect() hook the README's kernel matrix promises for the running
+# kernel: cgroup/connect4+6 from 5.18 (bpf_get_retval), fexit before it where
+# BPF trampolines attach (the matrix's Debian kernels have them), else the
+# syscall tracepoints; AEGISMON_FORCE_* switches as the loader reads them.
+kernel_connect_hook() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$(uname -r)"
+	if [ -n "${AEGISMON_FORCE_SYSCALL_CONNECT:-}" ]; then
+		echo "syscall tracepoints"
+	elif [ "$major" -gt 5 ] || { [ "$major" -eq 5 ] && [ "$minor" -ge 18 ]; }; then
+		echo "cgroup/connect4+6"
+	elif [ -n "${AEGISMON_FORCE_NO_TRAMPOLINE:-}" ]; then
+		echo "syscall tracepoints"
+	else
+		echo "fexit __sys_connect"
+	fi
+}
+
 # check_fallbacks FILE: under an AEGISMON_FORCE_* switch (the fallback tests
 # run scenarios with them), the start line in FILE names the fallback in use
 check_fallbacks() {

@@ -13,10 +13,17 @@ raw() { nsenter --net="/run/netns/$CNS" "$(agent_path AliYunDun)" dns "$SERVER_I
 
 # nothing listens on the server's port 53: ICMP port unreachable
 raw jsrv.aegis.aliyun.com
-wait_diag dns_unreachable
-assert_eq "$(diag dns_unreachable .subject.server)" "$SERVER_IP" "nameserver"
-assert_eq "$(diag dns_unreachable .subject.errno)" ECONNREFUSED "errno"
-assert_eq "$(diag dns_unreachable .subject.qname)" jsrv.aegis.aliyun.com "the lookup it ended"
+if grep -q "fallbacks:.*no socket errors" "$ERR"; then
+	# a kernel without inet_sk_error_report (5.14) nor BPF trampolines
+	# (README, kernel matrix): the lookup is seen to go unanswered
+	wait_diag dns_timeout '.subject.qname=="jsrv.aegis.aliyun.com"' 10
+	[ "$(count_diag dns_unreachable)" = 0 ] || fail "dns_unreachable without socket errors"
+else
+	wait_diag dns_unreachable
+	assert_eq "$(diag dns_unreachable .subject.server)" "$SERVER_IP" "nameserver"
+	assert_eq "$(diag dns_unreachable .subject.errno)" ECONNREFUSED "errno"
+	assert_eq "$(diag dns_unreachable .subject.qname)" jsrv.aegis.aliyun.com "the lookup it ended"
+fi
 
 # the server namespace drops DNS on arrival: silence, not a local drop
 in_server nft add table inet sg

@@ -2,7 +2,9 @@
 # make test-kernels: boot Debian's 5.10, 6.1 and 6.12 kernels under qemu (this
 # machine's root file system shared in, no network card) and run the e2e suite
 # in each; report per kernel and per test.
-# usage: run.sh [LINE...]       (default: 5.10 6.1 6.12)
+# usage: run.sh [LINE...]           (default: 5.10 6.1 6.12)
+#        run.sh --ratio [LINE...]   instead of the suite, the cost of each
+#                                   connect() variant (connect_ratio.sh)
 # env:   KERNEL_E2E_ONLY_<LINE>  a test subset for that line (E2E_ONLY syntax,
 #                               several names separated by spaces), e.g.
 #                               KERNEL_E2E_ONLY_6_1="test_dns test_killed"
@@ -13,6 +15,11 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 cd "$REPO"
+ratio=
+if [ "${1:-}" = --ratio ]; then
+	ratio=1
+	shift
+fi
 lines=("$@")
 [ ${#lines[@]} -gt 0 ] || lines=(5.10 6.1 6.12)
 
@@ -34,18 +41,38 @@ fi
 
 results=$REPO/build/kernels
 mkdir -p "$results"
+# The guests run a copy of the tree as it is now: a rebuild while they run
+# (they read the host's files live) cannot change what they test. Not under
+# /tmp, which is the guest's own tmpfs.
+tree=$results/tree
+rm -rf "$tree"
+mkdir -p "$tree"
+tar -C "$REPO" --exclude=./.git --exclude=./build/kernels -cf - . | tar -C "$tree" -xf - || {
+	echo "test-kernels: cannot copy the tree to $tree" >&2
+	echo "kernels: 0 passed, 1 failed"
+	exit 1
+}
+trap 'rm -rf "$tree"' EXIT
 passed=0 failed=0 summary=()
 while read -r line kver kdir; do
 	out=$results/$kver
 	rm -rf "$out"
 	mkdir -p "$out"
+	if [ -n "$ratio" ]; then
+		echo "== kernel $kver ($(cat "$kdir/.version")): connect() variants =="
+		(cd "$tree" && "$HERE/boot.sh" "$kdir" "$out" --timeout 1800 -- tests/kernels/connect_ratio.sh)
+		rc=$?
+		cat "$out/out.log"
+		[ "$rc" -eq 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
+		continue
+	fi
 	var=KERNEL_E2E_ONLY_${line//./_}
 	only=${!var:-${E2E_ONLY:-}}
 	echo "== kernel $kver ($(cat "$kdir/.version"))${only:+: only $only} =="
 	start=$(date +%s)
 	# the suite once per subset name (tests/e2e/run.sh takes one E2E_ONLY)
 	cmd='rc=0; for o in '"${only:-''}"'; do E2E_ONLY=$o E2E_EXCLUDE='"${E2E_EXCLUDE:-}"' tests/e2e/run.sh || rc=1; done; exit $rc'
-	"$HERE/boot.sh" "$kdir" "$out" --timeout "${KERNEL_TIMEOUT:-2400}" -- bash -c "$cmd"
+	(cd "$tree" && "$HERE/boot.sh" "$kdir" "$out" --timeout "${KERNEL_TIMEOUT:-2400}" -- bash -c "$cmd")
 	rc=$?
 	secs=$(($(date +%s) - start))
 	sed 's/^/    /' "$out/out.log" 2>/dev/null
@@ -61,7 +88,9 @@ while read -r line kver kdir; do
 		summary+=("$kver ($(cat "$kdir/.version")): e2e $p passed, $f failed in ${secs}s: $which")
 	fi
 done <<<"$kernels"
-echo "== kernel matrix =="
-printf '  %s\n' "${summary[@]}"
+if [ ${#summary[@]} -gt 0 ]; then
+	echo "== kernel matrix =="
+	printf '  %s\n' "${summary[@]}"
+fi
 echo "kernels: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
