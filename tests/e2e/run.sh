@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run every tests/e2e/test_*.sh (each with its own temp root, cgroups and
 # cleanup), one at a time; print "e2e: N passed, N failed".
+# E2E_ONLY=SUBSTR, E2E_EXCLUDE=SUBSTR: the tests whose name has it, or has not;
+# E2E_LIST="test_a test_b": exactly these (the kernel matrix's lists).
 set -u
 cd "$(dirname "$0")"
 passed=0 failed=0 failures=()
@@ -11,6 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 for t in test_*.sh; do
 	[ -n "${E2E_ONLY:-}" ] && [[ "$t" != *"$E2E_ONLY"* ]] && continue
+	[ -n "${E2E_LIST:-}" ] && [[ " $(echo $E2E_LIST) " != *" ${t%.sh} "* ]] && continue
 	[ -n "${E2E_EXCLUDE:-}" ] && [[ "$t" == *"$E2E_EXCLUDE"* ]] && continue
 	start=$(date +%s%N)
 	limit=180

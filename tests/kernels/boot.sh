@@ -35,8 +35,8 @@ rm -f "$out/rc" "$out/out.log"
 
 initrd=$kdir/initramfs-$(cat "$HERE/initramfs.sh" "$HERE/guest-init.sh" | md5sum | cut -c1-8).cpio.gz
 if [ ! -e "$initrd" ]; then
-	"$HERE/initramfs.sh" "$kdir" "$initrd.tmp"
-	mv "$initrd.tmp" "$initrd"
+	"$HERE/initramfs.sh" "$kdir" "$initrd.$$"
+	mv "$initrd.$$" "$initrd"
 fi
 
 cmdline="console=ttyS0 panic=-1 quiet loglevel=4 aegis.kver=$kver aegis.kdir=$kdir aegis.helper=$HERE/guest-init.sh"

@@ -5,12 +5,15 @@
 # usage: run.sh [LINE...]           (default: 5.10 6.1 6.12)
 #        run.sh --ratio [LINE...]   instead of the suite, the cost of each
 #                                   connect() variant (connect_ratio.sh)
-# env:   KERNEL_E2E_ONLY_<LINE>  a test subset for that line (E2E_ONLY syntax,
-#                               several names separated by spaces), e.g.
-#                               KERNEL_E2E_ONLY_6_1="test_dns test_killed"
-#        E2E_ONLY, E2E_EXCLUDE  as for tests/e2e/run.sh, for every kernel
+# env:   KERNEL_E2E_ONLY_<LINE>  the tests for that line, names separated by
+#                               spaces, e.g. KERNEL_E2E_ONLY_6_1="test_oom
+#                               test_killed"; default: subsets.sh
+#        KERNEL_E2E_ALL=1       the whole suite on every kernel
+#        E2E_EXCLUDE            as for tests/e2e/run.sh, for every kernel
+#        KERNEL_JOBS            guests at once (default: the CPUs); a guest
+#                               keeps about one CPU busy under TCG
 #        KERNEL_CACHE           where the kernels are kept (fetch.sh)
-# Prints "kernels: N passed, N failed" (kernels whose suite passed).
+# Prints "kernels: N passed, N failed" (guests whose tests all passed).
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -39,6 +42,7 @@ if ! kernels=$("$HERE/fetch.sh" "${lines[@]}"); then
 	echo "kernels: 0 passed, ${#lines[@]} failed"
 	exit 1
 fi
+. "$HERE/subsets.sh"
 
 results=$REPO/build/kernels
 mkdir -p "$results"
@@ -53,48 +57,90 @@ tar -C "$REPO" --exclude=./.git --exclude=./build/kernels -cf - . | tar -C "$tre
 	echo "kernels: 0 passed, 1 failed"
 	exit 1
 }
-trap 'rm -rf "$tree"' EXIT
-passed=0 failed=0 summary=()
-while read -r line kver kdir; do
-	out=$results/$kver
+trap 'rm -rf "$tree"; kill $(jobs -p) 2>/dev/null' EXIT
+
+# One guest, in the background: its results in build/kernels/KVER[-SHARD].
+run_guest() {
+	local kver=$1 kdir=$2 out=$3 list=$4 hostbtf cmd start
 	rm -rf "$out"
 	mkdir -p "$out"
+	start=$(date +%s)
 	if [ -n "$ratio" ]; then
-		echo "== kernel $kver ($(cat "$kdir/.version")): connect() variants =="
 		(cd "$tree" && "$HERE/boot.sh" "$kdir" "$out" --timeout 1800 -- tests/kernels/connect_ratio.sh)
-		rc=$?
-		cat "$out/out.log"
+		echo $? >"$out/status"
+		echo $(($(date +%s) - start)) >"$out/secs"
+		return
+	fi
+	hostbtf=$tree/build/kbtf-$kver.btf
+	[ -s "$hostbtf" ] || echo "test-kernels: no minimal BTF for $kver (test_btf will fail)" >"$out/btf.err"
+	# what the kernel offers and the variant of each family, loaded for real
+	# (features.txt), then the tests
+	cmd='./aegismon version --features >/kout/features.txt 2>&1
+export AEGISMON_TEST_HOST_BTF='"$hostbtf"' E2E_LIST="'"$list"'"
+tests/e2e/run.sh'
+	(cd "$tree" && "$HERE/boot.sh" "$kdir" "$out" --timeout "${KERNEL_TIMEOUT:-3000}" -- bash -c "$cmd")
+	echo $? >"$out/status"
+	echo $(($(date +%s) - start)) >"$out/secs"
+}
+
+# the guests: "LINE KVER KDIR OUT TEST..." per line
+plan=$(while read -r line kver kdir; do
+	if [ -n "$ratio" ]; then
+		echo "$line $kver $kdir $results/$kver"
+		continue
+	fi
+	kernel_plan "$line" | while read -r shard list; do
+		[ "$shard" = - ] && shard=
+		echo "$line $kver $kdir $results/$kver${shard:+-$shard} $list"
+	done
+done <<<"$kernels")
+# A minimal BTF of each kernel made here, from the kernel package, as a user
+# would for a host without one: test_btf traces with it in the guest.
+while read -r line kver kdir; do
+	kbtf=$("$HERE/kbtf.sh" "$kdir") &&
+		bpftool gen min_core_btf "$kbtf" "$tree/build/kbtf-$kver.btf" \
+			"$tree"/build/{lifecycle,netpath,dns,sched}.bpf.o >/dev/null
+done <<<"$kernels"
+jobs_max=${KERNEL_JOBS:-$(nproc)}
+while read -r line kver kdir out list; do
+	while [ "$(jobs -pr | wc -l)" -ge "$jobs_max" ]; do sleep 1; done
+	echo "test-kernels: booting $kver ($(cat "$kdir/.version")) for $(basename "$out")"
+	run_guest "$kver" "$kdir" "$out" "$list" &
+	sleep 2
+done <<<"$plan"
+wait
+
+passed=0 failed=0 summary=()
+while read -r line kver kdir out list; do
+	rc=$(cat "$out/status" 2>/dev/null || echo 1)
+	secs=$(cat "$out/secs" 2>/dev/null || echo 0)
+	name="$(basename "$out") ($(cat "$kdir/.version"))"
+	if [ -n "$ratio" ]; then
+		echo "== $name: connect() variants =="
+		cat "$out/out.log" 2>/dev/null
 		[ "$rc" -eq 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
 		continue
 	fi
-	# a minimal BTF of this kernel made here, from the kernel package, as a
-	# user would for a host without one: test_btf traces with it in the guest
-	hostbtf=$tree/build/kbtf-$kver.btf
-	kbtf=$("$HERE/kbtf.sh" "$kdir") &&
-		bpftool gen min_core_btf "$kbtf" "$hostbtf" "$tree"/build/{lifecycle,netpath,dns,sched}.bpf.o ||
-		echo "test-kernels: no minimal BTF for $kver (test_btf will fail)" >&2
-	var=KERNEL_E2E_ONLY_${line//./_}
-	only=${!var:-${E2E_ONLY:-}}
-	echo "== kernel $kver ($(cat "$kdir/.version"))${only:+: only $only} =="
-	start=$(date +%s)
-	# the suite once per subset name (tests/e2e/run.sh takes one E2E_ONLY)
-	cmd='export AEGISMON_TEST_HOST_BTF='"$hostbtf"'; rc=0; for o in '"${only:-''}"'; do E2E_ONLY=$o E2E_EXCLUDE='"${E2E_EXCLUDE:-}"' tests/e2e/run.sh || rc=1; done; exit $rc'
-	(cd "$tree" && "$HERE/boot.sh" "$kdir" "$out" --timeout "${KERNEL_TIMEOUT:-2400}" -- bash -c "$cmd")
-	rc=$?
-	secs=$(($(date +%s) - start))
+	echo "== $name: $list =="
+	cat "$out/btf.err" 2>/dev/null
 	sed 's/^/    /' "$out/out.log" 2>/dev/null
+	echo "  variants and load check (version --features):"
+	sed -n '/^probe families/,$p' "$out/features.txt" 2>/dev/null | grep -v "switches:\|AEGISMON_FORCE" | sed 's/^/    /'
+	attach=$(sed -n 's/^  \([0-9]* probes attached in [0-9.]* ms\).*/\1/p' "$out/features.txt" 2>/dev/null)
 	p=$(grep -hE '^e2e: [0-9]+ passed' "$out/out.log" 2>/dev/null | awk '{s+=$2} END {print s+0}')
 	f=$(grep -hE '^e2e: [0-9]+ passed' "$out/out.log" 2>/dev/null | awk '{s+=$4} END {print s+0}')
 	which=$(grep -h '^failed: ' "$out/out.log" 2>/dev/null | sed 's/^failed: //' | tr '\n' ' ')
-	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ "$p" -gt 0 ]; then
+	want=$(echo $list | wc -w)
+	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ "$p" -eq "$want" ]; then
 		passed=$((passed + 1))
-		summary+=("$kver ($(cat "$kdir/.version")): e2e $p passed, 0 failed in ${secs}s")
+		summary+=("$name: e2e $p passed, 0 failed in ${secs}s; ${attach:-no load check}")
 	else
 		failed=$((failed + 1))
 		[ "$rc" -eq 124 ] && which+="(guest timed out) "
-		summary+=("$kver ($(cat "$kdir/.version")): e2e $p passed, $f failed in ${secs}s: $which")
+		[ "$p" -ne "$want" ] && [ "$f" -eq 0 ] && which+="($p of $want tests ran) "
+		summary+=("$name: e2e $p passed, $f failed in ${secs}s; ${attach:-no load check}: $which")
 	fi
-done <<<"$kernels"
+done <<<"$plan"
 if [ ${#summary[@]} -gt 0 ]; then
 	echo "== kernel matrix =="
 	printf '  %s\n' "${summary[@]}"
