@@ -53,8 +53,12 @@ int kcaps_trampoline(const char *func, char *why, size_t len)
 		snprintf(why, len, "%s is not in the kernel's BTF", func);
 		return 0;
 	}
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
-		    .attach_btf_id = (__u32)id);
+	struct bpf_prog_load_opts opts = {
+		.sz = sizeof(opts),
+		.expected_attach_type = BPF_TRACE_FENTRY,
+		.attach_btf_id = (__u32)id,
+	};
+
 	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "aegis_probe", "GPL", insns, 2, &opts);
 	if (prog < 0) {
 		snprintf(why, len, "an fentry program does not load (%s)", strerror(errno));
