@@ -555,7 +555,7 @@ void check_firewall(struct check_ctx *c, struct check_result *r)
 				*p = ' ';
 		fclose(f);
 	}
-	rc = nft_ruleset_read(-1, &json, &jlen, &text, &tlen);
+	rc = nft_ruleset_read_within(-1, NFT_CHECK_TIMEOUT_MS, &json, &jlen, &text, &tlen);
 	if (rc) {
 		jw_kstr(&r->ev, "nft", rc == -ENOENT ? "nft not installed" : strerror(-rc));
 	} else {

@@ -264,6 +264,12 @@ int nft_exec_capture(const char *path, const char *mode, int netns_fd, unsigned 
 
 int nft_ruleset_read(int netns_fd, char **json, size_t *jlen, char **text, size_t *tlen)
 {
+	return nft_ruleset_read_within(netns_fd, NFT_TIMEOUT_MS, json, jlen, text, tlen);
+}
+
+int nft_ruleset_read_within(int netns_fd, unsigned timeout_ms, char **json, size_t *jlen,
+			    char **text, size_t *tlen)
+{
 	const char *nft = find_nft();
 	int rc;
 
@@ -273,9 +279,9 @@ int nft_ruleset_read(int netns_fd, char **json, size_t *jlen, char **text, size_
 	*jlen = *tlen = 0;
 	if (!nft)
 		return -ENOENT;
-	rc = nft_exec_capture(nft, "-j", netns_fd, NFT_TIMEOUT_MS, json, jlen);
+	rc = nft_exec_capture(nft, "-j", netns_fd, timeout_ms, json, jlen);
 	if (rc == 0)
-		rc = nft_exec_capture(nft, "-a", netns_fd, NFT_TIMEOUT_MS, text, tlen);
+		rc = nft_exec_capture(nft, "-a", netns_fd, timeout_ms, text, tlen);
 	if (rc < 0) {
 		free(*json);
 		*json = NULL;

@@ -6,6 +6,9 @@
 
 #define NFT_OUTPUT_MAX (4u << 20)  /* bytes of one nft listing we accept */
 #define NFT_TIMEOUT_MS 2000        /* per nft run, then SIGKILL */
+/* check runs once, by hand: a loaded host (or an emulated one) may take
+ * seconds to list a large ruleset, and check has the time */
+#define NFT_CHECK_TIMEOUT_MS 8000
 
 /*
  * Run `nft -j list ruleset` and then `nft -a list ruleset` (no shell, environment just LC_ALL=C,
@@ -18,6 +21,9 @@
  * must not reap children it did not start (waitpid(-1)) meanwhile.
  */
 int nft_ruleset_read(int netns_fd, char **json, size_t *jlen, char **text, size_t *tlen);
+/* The same with another limit per run. */
+int nft_ruleset_read_within(int netns_fd, unsigned timeout_ms, char **json, size_t *jlen,
+			    char **text, size_t *tlen);
 
 /*
  * The runner behind it, exposed for tests: execve path with argv {"nft", mode, "list",
