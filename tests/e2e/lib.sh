@@ -109,6 +109,11 @@ kernel_connect_hook() {
 	fi
 }
 
+# Does this kernel get the agent scope by default? It needs connect() by the
+# cgroup hooks (5.18); before, the network programs serve the host (README,
+# "Kernel support").
+kernel_agent_scope() { [ "$(kernel_connect_hook)" = "cgroup/connect4+6" ]; }
+
 # check_fallbacks FILE: under an AEGISMON_FORCE_* switch (the fallback tests
 # run scenarios with them), the start line in FILE names the fallback in use
 check_fallbacks() {

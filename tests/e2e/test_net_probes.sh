@@ -30,6 +30,36 @@ ops_links() {
 attached_said() { [ "$(grep -c "network probes attached: the agent uses the network" "$ERR")" -ge "$1" ]; }
 detached_said() { [ "$(grep -c "network probes detached: no agent network activity for 3 s" "$ERR")" -ge "$1" ]; }
 
+raw() { nsenter --net="/run/netns/$CNS" "$(agent_path AliYunDun)" dns "$SERVER_IP" "$1" >>"$WORK/agent.out" 2>&1; }
+
+# Before 5.18 the host scope: the network probes are there from the start,
+# and the first dropped SYN and the first lookup to a dead nameserver are
+# diagnosed as they happen.
+if ! kernel_agent_scope; then
+	start_trace --grace 60 --dns-timeout 1 --metrics "$WORK/m.prom"
+	grep -q "network probes when the agent uses the network" "$ERR" && fail "host scope: the network probes come on demand"
+	[ "$(drop_links)" -ge 1 ] || fail "host scope: kfree_skb is not attached from the start"
+	wait_for 7 grep -q '^aegismon_net_probes_attached 1$' "$WORK/m.prom" ||
+		fail "metrics: $(grep net_probes "$WORK/m.prom")"
+	in_client nft add table inet aegisdrop || fail "nft in the client namespace"
+	in_client nft add chain inet aegisdrop out '{ type filter hook output priority 0; }'
+	in_client nft add rule inet aegisdrop out ip daddr 100.100.0.0/16 tcp dport 80 drop
+	client_agent connect "$SERVER_IP" 80 1
+	pid=$LAST_PID
+	wait_diag connect_blocked_local ".subject.pid==$pid" 10
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	in_client nft delete table inet aegisdrop
+	raw first.aegis.aliyun.com
+	if grep -q "fallbacks:.*no socket errors" "$ERR"; then
+		wait_diag dns_timeout '.subject.qname=="first.aegis.aliyun.com"' 10
+	else
+		wait_diag dns_unreachable '.subject.qname=="first.aegis.aliyun.com"'
+	fi
+	stop_trace
+	pass "host scope before 5.18: the network probes from the start, the first drop and lookup judged"
+fi
+
 start_trace --grace 60 --dns-timeout 1 --net-probes-hold 3 --metrics "$WORK/m.prom"
 grep -q "network probes when the agent uses the network" "$ERR" ||
 	fail "the start line does not say the network probes come on demand: $(head -1 "$ERR")"
@@ -77,7 +107,6 @@ wait_for 10 detached_said 2 || fail "the network probes stayed after the reset a
 # the probes; its ICMP error may come before they are there, and then no
 # verdict is made of it (not a timeout: what made it fail was not seen). The
 # agent's next try is diagnosed dns_unreachable.
-raw() { nsenter --net="/run/netns/$CNS" "$(agent_path AliYunDun)" dns "$SERVER_IP" "$1" >>"$WORK/agent.out" 2>&1; }
 raw first.aegis.aliyun.com
 wait_for 5 attached_said 3 || fail "the agent's lookup did not attach the network probes again"
 for name in second third; do

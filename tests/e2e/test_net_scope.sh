@@ -34,6 +34,34 @@ ours() {
 	bpftool cgroup show "$1" 2>/dev/null | awk 'NR > 1 { print $1 }' | grep -c -x -F "$ids"
 }
 
+# Before 5.18 (no bpf_get_retval) the kernel gets the host scope: the
+# programs stay on the root, the agent's connects and lookups are diagnosed
+# from any cgroup, and another process's connect to an endpoint is seen too.
+if ! kernel_agent_scope; then
+	start_trace --grace 60
+	grep -q "network scope: host (cgroup v2 root)" "$ERR" || fail "expected the host scope on $(uname -r): $(head -1 "$ERR")"
+	# the DNS pair only: connect() is not by cgroup hooks here
+	[ "$(ours "$CGROOT")" = 2 ] || fail "host scope before 5.18: expected our 2 DNS programs on the root, found $(ours "$CGROOT")"
+	in_cg "$(agent_path AliYunDun)" connectstay "$SERVER_IP" 80 300
+	agent=$LAST_PID
+	wait_diag connect_refused ".subject.pid==$agent"
+	[ "$(ours "$CGROOT")" = 2 ] && [ "$(ours "$CG2")" = 0 ] || fail "the programs moved in the host scope"
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG2" \
+		nsenter --net="/run/netns/$CNS" "$(agent_path AliYunDun)" dns "$SERVER_IP" nx.aegis.aliyun.com \
+		>>"$WORK/agent.out" 2>&1
+	wait_diag dns_nxdomain '.subject.qname=="nx.aegis.aliyun.com"'
+	nsenter --net="/run/netns/$CNS" "$WORK/other/othertool" connect "$SERVER_IP" 80 1 >/dev/null 2>&1 &
+	other=$!
+	PIDS+=("$other")
+	wait "$other"
+	seen_other() { [ "$(jq -s "[.[] | select(.kind==\"event\" and .pid==$other)] | length" "$OUT")" -gt 0 ]; }
+	wait_for 5 seen_other || fail "the host scope did not trace another process's connect to an endpoint"
+	kill -TERM "$agent"
+	wait "$agent" 2>/dev/null
+	stop_trace
+	pass "host scope before 5.18: the root only, the agent diagnosed from its cgroup, another process seen"
+fi
+
 # sockops from the start: the program counts below are those of the scope
 start_trace --grace 60 --metrics "$WORK/m.prom" --net-probes always
 grep -q "network scope: agent, cgroup v2 root until an agent cgroup is known" "$ERR" ||
