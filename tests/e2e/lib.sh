@@ -91,16 +91,25 @@ start_trace() {
 	check_fallbacks "$ERR"
 }
 
+# scaled SECONDS: a session length for a machine E2E_TIME_SCALE times slower
+# than this one (the kernel matrix's emulated guests set it)
+scaled() { echo $(($1 * ${E2E_TIME_SCALE:-1})); }
+
+# kernel_at_least MAJOR MINOR: is the running kernel that version or newer?
+kernel_at_least() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$(uname -r)"
+	[ "$major" -gt "$1" ] || { [ "$major" -eq "$1" ] && [ "${minor%%[!0-9]*}" -ge "$2" ]; }
+}
+
 # The connect() hook the README's kernel matrix promises for the running
 # kernel: cgroup/connect4+6 from 5.18 (bpf_get_retval), fexit before it where
 # BPF trampolines attach (the matrix's Debian kernels have them), else the
 # syscall tracepoints; AEGISMON_FORCE_* switches as the loader reads them.
 kernel_connect_hook() {
-	local major minor
-	IFS=. read -r major minor _ <<<"$(uname -r)"
 	if [ -n "${AEGISMON_FORCE_SYSCALL_CONNECT:-}" ]; then
 		echo "syscall tracepoints"
-	elif [ "$major" -gt 5 ] || { [ "$major" -eq 5 ] && [ "$minor" -ge 18 ]; }; then
+	elif kernel_at_least 5 18; then
 		echo "cgroup/connect4+6"
 	elif [ -n "${AEGISMON_FORCE_NO_TRAMPOLINE:-}" ]; then
 		echo "syscall tracepoints"
@@ -163,7 +172,8 @@ stop_trace() {
 wait_for() {
 	local limit=$1 i
 	shift
-	for ((i = 0; i < limit * 20; i++)); do
+	# a slower machine (E2E_TIME_SCALE) gets longer; a condition met returns at once
+	for ((i = 0; i < limit * 20 * ${E2E_TIME_SCALE:-1}; i++)); do
 		"$@" && return 0
 		sleep 0.05
 	done

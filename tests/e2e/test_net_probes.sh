@@ -94,7 +94,11 @@ wait_for 10 detached_said 1 || fail "the network probes stayed after 3 s without
 
 # (2b) the agent connects while sockops is away: the connection is up before
 # sockops comes; the far end resets it 200 ms later, and sockops hears it
-client_agent connect "$SERVER_IP" 443 1
+# (6.12: the connect asked for its state callbacks). Before 6.12 only the
+# agent's retry is heard (README, known gaps): it connects twice.
+tries=1
+kernel_at_least 6 12 || tries=2
+client_agent connect "$SERVER_IP" 443 "$tries"
 rpid=$LAST_PID
 wait_diag connection_reset ".subject.pid==$rpid"
 assert_eq "$(diag connection_reset .subject.errno ".subject.pid==$rpid")" ECONNRESET "errno"

@@ -7,12 +7,14 @@
 install_agent AliYunDun
 start_agent AliYunDun
 victim=$LAST_PID
+# the kill once the session shows its status line (the probes are attached)
 (
-	sleep 2
+	wait_for 30 grep -q "elapsed" "$WORK/tty.log"
+	sleep 0.5
 	kill -KILL "$victim"
 ) &
 PIDS+=("$!")
-script -qfec "$AEGISMON trace --agent-root $ROOT --grace 60 --duration 4 --color always" "$WORK/tty.log" \
+script -qfec "$AEGISMON trace --agent-root $ROOT --grace 60 --duration $(scaled 4) --color always" "$WORK/tty.log" \
 	>/dev/null 2>&1
 tty=$(cat "$WORK/tty.log")
 [[ "$tty" == *$'\r\e[K'* ]] || fail "no status line redrawn in place: $(head -c 600 "$WORK/tty.log" | od -c | head)"

@@ -76,7 +76,7 @@ run_guest() {
 	# what the kernel offers and the variant of each family, loaded for real
 	# (features.txt), then the tests
 	cmd='./aegismon version --features >/kout/features.txt 2>&1
-export AEGISMON_TEST_HOST_BTF='"$hostbtf"' E2E_LIST="'"$list"'"
+export AEGISMON_TEST_HOST_BTF='"$hostbtf"' E2E_LIST="'"$list"'" E2E_TIME_SCALE=3
 tests/e2e/run.sh'
 	(cd "$tree" && "$HERE/boot.sh" "$kdir" "$out" --timeout "${KERNEL_TIMEOUT:-3000}" -- bash -c "$cmd")
 	echo $? >"$out/status"
