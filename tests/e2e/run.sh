@@ -19,6 +19,8 @@ for t in test_*.sh; do
 	limit=180
 	# a fallback test runs several scenarios again under a switch
 	[[ "$t" == test_fallback_* ]] && limit=600
+	# a slower machine (the kernel matrix's emulated guests) gets longer
+	limit=$((limit * ${E2E_TIME_SCALE:-1}))
 	if timeout --kill-after=10 "$limit" bash "$t"; then
 		passed=$((passed + 1))
 	else
