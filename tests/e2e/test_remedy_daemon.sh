@@ -26,9 +26,9 @@ wait_for 10 sh -c "ss -lun | grep -q '127.0.0.1:$UDP_PORT '" || fail "rsyslogd d
 install_agent AliYunDun AliYunDunUpdate
 start_agent AliYunDunUpdate
 upd=$LAST_PID
-# 1. nothing listens yet: connect_refused (1.5 s after the start, the daemon
-# attached by then), a network cause: no restart
-start_agent AliYunDun connectstay 127.0.0.1 "$PORT" 1500
+# 1. nothing listens yet: connect_refused (2 s after the start, the daemon
+# attached by then; longer on a slower machine), a network cause: no restart
+start_agent AliYunDun connectstay 127.0.0.1 "$PORT" $((2000 * ${E2E_TIME_SCALE:-1}))
 old=$LAST_PID
 # --net-probes always: one loopback connect each, refused faster than sockops
 # would come on demand

@@ -16,7 +16,7 @@ grep -q -- "--cpu-threshold: '0' is not a percentage (1-100)" "$WORK/usage.err" 
 "$AEGISMON" trace --starve-threshold 5ms >/dev/null 2>&1
 assert_eq "$?" 2 "exit status of --starve-threshold 5ms"
 # a kernel that refuses the scheduler object: named, and the rest runs
-AEGISMON_TEST_NO_SCHED=1 "$AEGISMON" trace --json --events --agent-root "$ROOT" --duration 2.5 >"$WORK/nosched.out" 2>"$WORK/nosched.err"
+AEGISMON_TEST_NO_SCHED=1 "$AEGISMON" trace --json --events --agent-root "$ROOT" --duration "$(scaled 3)" >"$WORK/nosched.out" 2>"$WORK/nosched.err"
 grep -Eq "[0-9]+ probes attached.*1 failed to attach: scheduler probes \(Operation not supported\)" "$WORK/nosched.err" \
 	|| fail "no-scheduler run: $(cat "$WORK/nosched.err")"
 jq -e -s '[.[] | select(.type=="resources")][0] | .runq == null and .cpu_busy_pct != null' "$WORK/nosched.out" >/dev/null \
