@@ -32,11 +32,12 @@ grep -aq "agent processes:" "$WORK/tty.log" || fail "no process lifetimes in the
 start_agent AliYunDun
 victim=$LAST_PID
 (
-	sleep 1
+	wait_for 30 grep -q "probes attached" "$WORK/pipe.err"
+	sleep 0.5
 	kill -KILL "$victim"
 ) &
 PIDS+=("$!")
-"$AEGISMON" trace --agent-root "$ROOT" --grace 60 --duration 2 >"$WORK/pipe.log" 2>"$WORK/pipe.err"
+"$AEGISMON" trace --agent-root "$ROOT" --grace 60 --duration "$(scaled 2)" >"$WORK/pipe.log" 2>"$WORK/pipe.err"
 grep -q "CRITICAL agent_killed: AliYunDun (pid $victim)" "$WORK/pipe.log" || fail "no diagnosis through the pipe"
 if grep -q $'\e' "$WORK/pipe.log"; then fail "escape sequences written to a pipe"; fi
 grep -q "^verdict: agent_killed" "$WORK/pipe.log" || fail "no verdict through the pipe"
@@ -44,11 +45,12 @@ grep -q "^verdict: agent_killed" "$WORK/pipe.log" || fail "no verdict through th
 start_agent AliYunDun
 victim=$LAST_PID
 (
-	sleep 1
+	wait_for 30 grep -q "probes attached" "$WORK/filter.log"
+	sleep 0.5
 	kill -KILL "$victim"
 ) &
 PIDS+=("$!")
-"$AEGISMON" trace --agent-root "$ROOT" --grace 60 --duration 2 --cause agent_exited >"$WORK/filter.log" 2>&1
+"$AEGISMON" trace --agent-root "$ROOT" --grace 60 --duration "$(scaled 2)" --cause agent_exited >"$WORK/filter.log" 2>&1
 if grep -q "CRITICAL agent_killed" "$WORK/filter.log"; then fail "--cause agent_exited printed a kill"; fi
 grep -q "^verdict: agent_killed" "$WORK/filter.log" || fail "the report lost the filtered diagnosis"
 pass "tty: colors, status line, report; pipe: plain; filters"
