@@ -26,12 +26,18 @@ in_cg() {
 	PIDS+=("$LAST_PID")
 }
 
-# ours CGROUP_DIR: how many programs of this aegismon (by the ids of the
-# programs it holds: another aegismon may run on the host) are attached to it
+# ours CGROUP_DIR: how many cgroup links this aegismon holds on it, as the
+# kernel shows each link (its fdinfo names the cgroup by id, the directory's
+# inode). Not bpftool cgroup show: Debian 12's bpftool cannot query a 5.10
+# kernel (every query fails), and this counts no other aegismon's programs.
 ours() {
-	local ids
-	ids=$(grep -h '^prog_id:' /proc/"$TRACE_PID"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u)
-	bpftool cgroup show "$1" 2>/dev/null | awk 'NR > 1 { print $1 }' | grep -c -x -F "$ids"
+	local cgid f n=0
+	cgid=$(stat -c %i "$1")
+	for f in /proc/"$TRACE_PID"/fdinfo/*; do
+		grep -q "^link_type:[[:space:]]*cgroup$" "$f" 2>/dev/null || continue
+		grep -q "^cgroup_id:[[:space:]]*$cgid$" "$f" 2>/dev/null && n=$((n + 1))
+	done
+	echo "$n"
 }
 
 # Before 5.18 (no bpf_get_retval) the kernel gets the host scope: the
