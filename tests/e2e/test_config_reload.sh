@@ -93,7 +93,7 @@ for i in 1 2 3 4 5 6 7 8; do
 	wait "$LAST_PID"
 done
 # repeats are aggregated after a burst: the last one counts all eight
-wait_diag agent_exited ".count==8"
+wait_diag agent_exited ".count==8" 15 # told when the 10 s repeat window ends
 [ -s "$JLOG.1" ] || fail "the JSON log was not rotated (ls: $(ls "$WORK"))"
 [ -e "$JLOG.3" ] && fail "more rotated files than json-log-keep"
 for f in "$JLOG" "$JLOG.1" "$JLOG.2"; do

@@ -18,6 +18,7 @@ rpid=$LAST_PID
 wait_diag connection_reset ".subject.pid==$rpid"
 assert_eq "$(diag connection_reset .subject.errno ".subject.pid==$rpid")" ECONNRESET "errno"
 assert_eq "$(diag connection_reset '.evidence[0].oldstate' ".subject.pid==$rpid")" ESTABLISHED "from ESTABLISHED"
+wait "$rpid" # its retry done before the route goes
 
 client_agent connect 0.0.0.0 80 1
 spid=$LAST_PID
