@@ -38,7 +38,7 @@ assert_eq "$(diag memory_exhausted '.evidence[-1].mem_total_kib')" "$total" "Mem
 assert_eq "$(diag memory_exhausted '.evidence[-1].mem_available_kib < .evidence[-1].mem_total_kib')" true "MemAvailable"
 assert_eq "$(diag memory_exhausted '.evidence[-1].agent_processes >= 1 and .evidence[-1].agent_rss_kib > 0')" true "agent RSS"
 assert_eq "$(diag memory_exhausted '.evidence[-1].top_rss[0].pid')" "$hog" "largest RSS is the allocating process"
-assert_eq "$(diag memory_exhausted ".evidence[-1].top_rss[0].rss_kib >= $mib * 1024 * 9 / 10")" true "its RSS"
+assert_eq "$(diag memory_exhausted ".evidence[-1].top_rss[0].rss_kib >= $mib * 1024 * 9 / 10")" true "its RSS ($(diag memory_exhausted ".evidence[-1].top_rss[0].rss_kib") KiB of $mib MiB)"
 assert_match "$(diag memory_exhausted .summary)" "^host memory exhausted for 3 s: [0-9.]+% used \\(threshold ${threshold}\\.0%\\), .* available of .*; top: fake_agent \\(pid $hog\\)" "summary"
 stop_trace
 pass "memory_exhausted by a $mib MiB allocation (threshold ${threshold}%)"
