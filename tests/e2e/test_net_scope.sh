@@ -40,6 +40,24 @@ ours() {
 	echo "$n"
 }
 
+# cg_lookup: the agent looks up an Aegis name from its cgroup; nxdomain is diagnosed
+cg_lookup() {
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG2" \
+		nsenter --net="/run/netns/$CNS" "$(agent_path AliYunDun)" dns "$SERVER_IP" nx.aegis.aliyun.com \
+		>>"$WORK/agent.out" 2>&1
+	wait_diag dns_nxdomain '.subject.qname=="nx.aegis.aliyun.com"'
+}
+
+# other_connect: another process, outside the agent's cgroup, connects to the
+# endpoint; its pid in $other
+other_connect() {
+	nsenter --net="/run/netns/$CNS" "$WORK/other/othertool" connect "$SERVER_IP" 80 1 >/dev/null 2>&1 &
+	other=$!
+	PIDS+=("$other")
+	wait "$other"
+}
+seen_other() { [ "$(jq -s "[.[] | select(.kind==\"event\" and .pid==$other)] | length" "$OUT")" -gt 0 ]; }
+
 # Before 5.18 (no bpf_get_retval) the kernel gets the host scope: the
 # programs stay on the root, the agent's connects and lookups are diagnosed
 # from any cgroup, and another process's connect to an endpoint is seen too.
@@ -52,15 +70,8 @@ if ! kernel_agent_scope; then
 	agent=$LAST_PID
 	wait_diag connect_refused ".subject.pid==$agent"
 	[ "$(ours "$CGROOT")" = 2 ] && [ "$(ours "$CG2")" = 0 ] || fail "the programs moved in the host scope"
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG2" \
-		nsenter --net="/run/netns/$CNS" "$(agent_path AliYunDun)" dns "$SERVER_IP" nx.aegis.aliyun.com \
-		>>"$WORK/agent.out" 2>&1
-	wait_diag dns_nxdomain '.subject.qname=="nx.aegis.aliyun.com"'
-	nsenter --net="/run/netns/$CNS" "$WORK/other/othertool" connect "$SERVER_IP" 80 1 >/dev/null 2>&1 &
-	other=$!
-	PIDS+=("$other")
-	wait "$other"
-	seen_other() { [ "$(jq -s "[.[] | select(.kind==\"event\" and .pid==$other)] | length" "$OUT")" -gt 0 ]; }
+	cg_lookup
+	other_connect
 	wait_for 5 seen_other || fail "the host scope did not trace another process's connect to an endpoint"
 	kill -TERM "$agent"
 	wait "$agent" 2>/dev/null
@@ -90,16 +101,10 @@ wait_for 7 grep -q '^aegismon_network_scope{where="agent_cgroups"} 1$' "$WORK/m.
 assert_eq "$(diag connect_refused .subject.errno ".subject.pid==$agent")" ECONNREFUSED "errno"
 
 # DNS from the agent's cgroup
-sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG2" \
-	nsenter --net="/run/netns/$CNS" "$(agent_path AliYunDun)" dns "$SERVER_IP" nx.aegis.aliyun.com \
-	>>"$WORK/agent.out" 2>&1
-wait_diag dns_nxdomain '.subject.qname=="nx.aegis.aliyun.com"'
+cg_lookup
 
 # another process, outside the agent's cgroup, to the same endpoint: not ours
-nsenter --net="/run/netns/$CNS" "$WORK/other/othertool" connect "$SERVER_IP" 80 1 >/dev/null 2>&1 &
-other=$!
-PIDS+=("$other")
-wait "$other"
+other_connect
 sleep 0.5
 [ "$(jq -s "[.[] | select(.pid==$other or .subject.pid==$other)] | length" "$OUT")" = 0 ] ||
 	fail "a connect from outside the agent's cgroup was traced in the agent scope"
@@ -141,11 +146,7 @@ stop_trace
 start_trace --grace 60 --net-scope host
 grep -q "network scope: host" "$ERR" || fail "--net-scope host: $(head -1 "$ERR")"
 [ "$(ours "$CGROOT")" = 4 ] || fail "host scope: expected 4 programs on the root (no sockops, no sock_release), found $(ours "$CGROOT")"
-nsenter --net="/run/netns/$CNS" "$WORK/other/othertool" connect "$SERVER_IP" 80 1 >/dev/null 2>&1 &
-other=$!
-PIDS+=("$other")
-wait "$other"
-seen_other() { [ "$(jq -s "[.[] | select(.kind==\"event\" and .pid==$other)] | length" "$OUT")" -gt 0 ]; }
+other_connect
 wait_for 5 seen_other ||
 	fail "the host scope did not trace another process's connect to an endpoint"
 stop_trace

@@ -42,9 +42,9 @@ fi
 cmdline="console=ttyS0 panic=-1 quiet loglevel=4 aegis.kver=$kver aegis.kdir=$kdir aegis.helper=$HERE/guest-init.sh"
 nproc=$(nproc)
 status=0
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -nic none \
 	-machine q35 -accel tcg,thread=multi -cpu max -smp "$nproc" -m "$mem" \
-	-nic none -nographic -no-reboot -serial "file:$out/console.log" -monitor none \
+	-nographic -no-reboot -serial "file:$out/console.log" -monitor none \
 	-kernel "$kdir/boot/vmlinuz-$kver" -initrd "$initrd" -append "$cmdline" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$out",mount_tag=kout,security_model=none,multidevs=remap \
