@@ -18,7 +18,7 @@
 #include <linux/types.h>
 #endif
 
-#define AEGIS_ABI_VERSION 2
+#define AEGIS_ABI_VERSION 3
 
 #define AEGIS_COMM_LEN 16
 #define AEGIS_PATH_LEN 256
@@ -60,6 +60,8 @@ enum aegis_counter {
 
 /* Flags in aegis_exec.flags */
 #define AEGIS_EXEC_FILENAME_TRUNCATED 0x1
+#define AEGIS_EXEC_EXE_KNOWN 0x2 /* exe_dev/exe_ino are the kernel's (ABI 3) */
+#define AEGIS_EXEC_TRACED 0x4    /* the task is ptraced at exec */
 
 /* Flags in aegis_exit.flags */
 #define AEGIS_EXIT_GROUP_DEAD 0x1
@@ -106,7 +108,15 @@ struct aegis_exec {
 	__u32 flags;
 	char parent_comm[AEGIS_COMM_LEN];
 	char filename[AEGIS_PATH_LEN]; /* as passed to execve(); may be relative */
+	/* ABI 3: the executable the kernel runs (mm->exe_file), which is what
+	 * identifies the agent; the filename above is only what was asked for */
+	__u64 exe_ino;
+	__u32 exe_dev;  /* the kernel's dev_t: major << 20 | minor */
+	__u32 pad;
 };
+
+/* Size of an exec event before ABI 3 (recordings made then). */
+#define AEGIS_EXEC_SIZE_V2 (sizeof(struct aegis_hdr) + 8 + AEGIS_COMM_LEN + AEGIS_PATH_LEN)
 
 struct aegis_fork {
 	struct aegis_hdr hdr; /* the child */

@@ -74,6 +74,7 @@ static __always_inline int handle_exec(void *ctx, struct task_struct *task, __u3
 {
 	struct aegis_name_key name = {};
 	struct aegis_exec *ev;
+	struct file *exe;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	long len;
 
@@ -97,6 +98,19 @@ static __always_inline int handle_exec(void *ctx, struct task_struct *task, __u3
 	len = bpf_probe_read_kernel_str(ev->filename, sizeof(ev->filename), filename);
 	if (len == sizeof(ev->filename))
 		ev->flags |= AEGIS_EXEC_FILENAME_TRUNCATED;
+	/* the new image's file, set before this tracepoint: userspace tells the
+	 * agent by this inode, not by a path that may be gone or planted */
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	ev->exe_ino = 0;
+	ev->exe_dev = 0;
+	ev->pad = 0;
+	if (exe) {
+		ev->exe_ino = BPF_CORE_READ(exe, f_inode, i_ino);
+		ev->exe_dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+		ev->flags |= AEGIS_EXEC_EXE_KNOWN;
+	}
+	if (BPF_CORE_READ(task, ptrace))
+		ev->flags |= AEGIS_EXEC_TRACED;
 	submit_event(ev);
 	return 0;
 }

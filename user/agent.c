@@ -2,12 +2,17 @@
 #include "agent.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include "procfs.h"
 
 /* From the agent reference: comm is the executable name cut to 15 bytes. */
 const char *const agent_comm_names[] = {
@@ -198,8 +203,73 @@ static bool scan_root(const char *root, struct agent_install *inst)
 	return any;
 }
 
+/* Nobody but root can change it. */
+static bool root_only(const struct stat *st)
+{
+	return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+#define SCAN_DEPTH 6
+
+/* Record the installed files under the directory dirfd (already checked):
+ * what identifies the agent's processes. Symbolic links are not followed:
+ * each file counts where it is, and only where root alone can change it. */
+static void scan_files(struct agent_env *env, int dirfd, int depth)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *de;
+
+	if (!d) {
+		close(dirfd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !root_only(&st))
+			continue;
+		if (S_ISREG(st.st_mode)) {
+			if (env->nfiles == AGENT_MAX_FILES) {
+				env->files_truncated = true;
+				break;
+			}
+			env->files[env->nfiles].dev = st.st_dev;
+			env->files[env->nfiles].ino = st.st_ino;
+			env->nfiles++;
+		} else if (S_ISDIR(st.st_mode) && depth < SCAN_DEPTH) {
+			int sub = openat(dirfd, de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub >= 0)
+				scan_files(env, sub, depth + 1);
+		}
+	}
+	closedir(d);
+}
+
+static void scan_all_files(struct agent_env *env)
+{
+	env->nfiles = 0;
+	env->files_truncated = false;
+	for (int i = 0; i < env->nroots; i++) {
+		int fd = open(env->roots[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) || !root_only(&st)) {
+			close(fd);
+			continue;
+		}
+		scan_files(env, fd, 0);
+	}
+}
+
 void agent_scan_install(struct agent_env *env)
 {
+	scan_all_files(env);
 	memset(&env->install, 0, sizeof(env->install));
 	for (int i = 0; i < env->nroots; i++)
 		if (scan_root(env->roots[i], &env->install))
@@ -228,17 +298,91 @@ int agent_env_init(struct agent_env *env, const char *const *roots, int nroots)
 	return 0;
 }
 
-enum agent_identity agent_identify(const struct agent_env *env, const char *comm,
-				   const char *exe)
+uint64_t agent_kdev_to_dev(uint32_t kdev)
 {
-	if (!agent_is_comm(comm))
+	return makedev(kdev >> 20, kdev & 0xfffff);
+}
+
+bool agent_is_installed_file(const struct agent_env *env, uint64_t dev, uint64_t ino)
+{
+	for (unsigned i = 0; i < env->nfiles; i++)
+		if (env->files[i].ino == ino && env->files[i].dev == dev)
+			return true;
+	return false;
+}
+
+enum agent_identity agent_judge(const struct agent_env *env, const char *comm,
+				const struct agent_facts *f, enum agent_why *why)
+{
+	enum agent_why w = WHY_NONE;
+
+	if (!agent_is_comm(comm)) {
+		*why = WHY_NONE;
 		return IDENT_OTHER;
-	if (!exe || !exe[0])
-		return IDENT_UNVERIFIED;
-	for (int i = 0; i < env->nroots; i++)
-		if (path_inside(exe, env->roots[i]))
-			return IDENT_AGENT;
-	return IDENT_IMPOSTOR;
+	}
+	if (!f->exe_known)
+		w = WHY_EXE_UNKNOWN;
+	else if (f->ruid != 0)
+		w = WHY_NOT_ROOT;
+	else if (!agent_is_installed_file(env, f->dev, f->ino) &&
+		 /* replaced by an upgrade while it ran: still root's own file */
+		 !(f->exe_deleted && f->exe_uid == 0 && !(f->exe_mode & (S_IWGRP | S_IWOTH))))
+		w = WHY_NOT_INSTALLED;
+	else if (f->traced)
+		w = WHY_TRACED;
+	else if (f->stopped)
+		w = WHY_STOPPED;
+	*why = w;
+	return w == WHY_NONE ? IDENT_AGENT : IDENT_IMPOSTOR;
+}
+
+int agent_facts_of_pid(int pid, struct agent_facts *f)
+{
+	struct proc_status ps;
+	char path[64];
+	struct stat st;
+
+	memset(f, 0, sizeof(*f));
+	if (proc_read_status(pid, &ps))
+		return -ESRCH;
+	f->ruid = ps.ruid;
+	f->traced = ps.tracer_pid != 0;
+	f->stopped = ps.state == 'T' || ps.state == 't';
+	/* the kernel's own link to the running file: stat follows it to that
+	 * inode even when the path is gone or was replaced */
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &st) == 0) {
+		f->exe_known = true;
+		f->dev = st.st_dev;
+		f->ino = st.st_ino;
+		f->exe_deleted = st.st_nlink == 0;
+		f->exe_uid = st.st_uid;
+		f->exe_mode = st.st_mode;
+	}
+	return 0;
+}
+
+enum agent_identity agent_identify_pid(const struct agent_env *env, int pid, enum agent_why *why)
+{
+	struct agent_facts f;
+	struct proc_stat st;
+
+	*why = WHY_NONE;
+	if (proc_read_stat(pid, &st) || agent_facts_of_pid(pid, &f))
+		return IDENT_OTHER;
+	return agent_judge(env, st.comm, &f, why);
+}
+
+const char *agent_why_text(enum agent_why why)
+{
+	switch (why) {
+	case WHY_EXE_UNKNOWN: return "the kernel could not tell its executable";
+	case WHY_NOT_INSTALLED: return "its executable is not an installed agent file";
+	case WHY_NOT_ROOT: return "it does not run as root";
+	case WHY_TRACED: return "it is traced (ptrace)";
+	case WHY_STOPPED: return "it is stopped";
+	default: return "";
+	}
 }
 
 const char *agent_identity_name(enum agent_identity id)

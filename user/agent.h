@@ -4,9 +4,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define AGENT_MAX_ROOTS 4
 #define AGENT_PATH_MAX 4096
+#define AGENT_MAX_FILES 512 /* executables trusted as the agent's, over all roots */
 
 /* The core processes; the official page checks these three. */
 enum agent_core {
@@ -25,10 +27,21 @@ struct agent_install {
 	unsigned present_mask;            /* 1 << core for each core binary found */
 };
 
+/* A file by what the kernel names it by: device (userspace dev_t) and inode. */
+struct agent_file {
+	uint64_t dev;
+	uint64_t ino;
+};
+
 struct agent_env {
 	int nroots;
 	char roots[AGENT_MAX_ROOTS][AGENT_PATH_MAX]; /* canonical where they exist */
 	struct agent_install install;
+	/* the installed files: regular, root's, not writable by group or others,
+	 * in directories that are root's and not writable by group or others */
+	unsigned nfiles;
+	bool files_truncated; /* more than AGENT_MAX_FILES: said by the caller */
+	struct agent_file files[AGENT_MAX_FILES];
 };
 
 /* Process names (comm, truncated to 15 characters) that belong to the agent. */
@@ -62,14 +75,53 @@ int agent_env_init(struct agent_env *env, const char *const *roots, int nroots);
 void agent_scan_install(struct agent_env *env);
 
 enum agent_identity {
-	IDENT_UNVERIFIED, /* agent name, executable unknown (process already gone) */
-	IDENT_AGENT,      /* agent name, executable inside an agent root */
-	IDENT_IMPOSTOR,   /* agent name, executable elsewhere */
+	IDENT_UNVERIFIED, /* agent name, executable unknown (a recording without it) */
+	IDENT_AGENT,      /* agent name, and the kernel vouches for it (agent_judge) */
+	IDENT_IMPOSTOR,   /* agent name, but fails a check */
 	IDENT_OTHER,      /* not an agent name */
 };
 
-enum agent_identity agent_identify(const struct agent_env *env, const char *comm,
-				   const char *exe);
+/* Why a process with an agent name is not the agent. */
+enum agent_why {
+	WHY_NONE,
+	WHY_EXE_UNKNOWN,   /* the kernel could not say which file it runs */
+	WHY_NOT_INSTALLED, /* its executable is no installed agent file */
+	WHY_NOT_ROOT,      /* its real uid is not 0: the agent runs as root */
+	WHY_TRACED,        /* it is ptraced */
+	WHY_STOPPED,       /* it is stopped (job control or a tracer) */
+};
+
+/* What the kernel says about a process, from an exec event or /proc. */
+struct agent_facts {
+	bool exe_known;
+	uint64_t dev, ino;   /* of the executable; dev as userspace dev_t */
+	uint32_t ruid;       /* real uid */
+	bool traced;
+	bool stopped;
+	bool exe_deleted;    /* /proc only: the running file was unlinked (an upgrade) */
+	uint32_t exe_uid;    /* /proc only, with exe_deleted: the file's owner */
+	uint32_t exe_mode;
+};
+
+/*
+ * The verdict on a process named comm: IDENT_OTHER for a name that is not
+ * the agent's; IDENT_AGENT only when its executable is an installed agent
+ * file (by device and inode), it runs as real uid 0, and it is neither
+ * traced nor stopped; else IDENT_IMPOSTOR with the reason in *why.
+ */
+enum agent_identity agent_judge(const struct agent_env *env, const char *comm,
+				const struct agent_facts *f, enum agent_why *why);
+/* The facts of a live process from /proc: -errno when it is gone. */
+int agent_facts_of_pid(int pid, struct agent_facts *f);
+/* The verdict on a live process: agent_facts_of_pid + agent_judge (comm from
+ * /proc); IDENT_OTHER when it is gone. */
+enum agent_identity agent_identify_pid(const struct agent_env *env, int pid, enum agent_why *why);
+/* userspace dev_t of the kernel's internal one (major << 20 | minor) */
+uint64_t agent_kdev_to_dev(uint32_t kdev);
+bool agent_is_installed_file(const struct agent_env *env, uint64_t dev, uint64_t ino);
+
 const char *agent_identity_name(enum agent_identity id);
+/* "its executable is not an installed agent file", ... */
+const char *agent_why_text(enum agent_why why);
 
 #endif

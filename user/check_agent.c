@@ -115,26 +115,32 @@ static int scan_one(int pid, void *ctx)
 	struct proc_stat st;
 	char exe[AGENT_PATH_MAX];
 	enum agent_identity id;
+	enum agent_why why;
 	int core;
 
 	if (proc_read_stat(pid, &st) || !agent_is_comm(st.comm))
 		return 0;
 	exe[0] = '\0';
 	proc_read_exe(pid, exe, sizeof(exe));
-	id = agent_identify(&s->c->env, st.comm, exe);
+	id = agent_identify_pid(&s->c->env, pid, &why);
+	if (id == IDENT_OTHER) /* gone, or exec'd something else meanwhile */
+		return 0;
 	core = agent_core_of_comm(st.comm);
 	jw_obj_begin(&s->r->ev);
 	jw_kint(&s->r->ev, "pid", pid);
 	jw_kstrn(&s->r->ev, "comm", st.comm, sizeof(st.comm));
 	jw_kstr(&s->r->ev, "exe", exe);
 	jw_kstr(&s->r->ev, "identity", agent_identity_name(id));
+	if (why != WHY_NONE)
+		jw_kstr(&s->r->ev, "why", agent_why_text(why));
 	if (s->tck > 0)
 		jw_kuint(&s->r->ev, "uptime_s",
 			 (uint64_t)(s->uptime_s - (double)st.starttime_ticks / (double)s->tck));
 	jw_obj_end(&s->r->ev);
 	if (id == IDENT_IMPOSTOR) {
 		if (!s->impostors++)
-			snprintf(s->impostor_text, sizeof(s->impostor_text), "%s (pid %d, %s)", st.comm, pid, exe);
+			snprintf(s->impostor_text, sizeof(s->impostor_text), "%s (pid %d, %s: %s)", st.comm, pid,
+				 exe, agent_why_text(why));
 	} else if (core != CORE_NONE) {
 		s->running[core]++;
 	}

@@ -194,15 +194,15 @@ static int agent_one(int pid, void *ctx)
 {
 	struct agent_ticks *a = ctx;
 	struct proc_stat st;
-	char path[64], text[1024], exe[AGENT_PATH_MAX] = "";
+	char path[64], text[1024];
+	enum agent_why why;
 	struct proc_usage u;
 	uint64_t pages;
 	size_t n;
 
 	if (a->n >= MAX_AGENT_PIDS || proc_read_stat(pid, &st) || !agent_is_comm(st.comm))
 		return 0;
-	proc_read_exe(pid, exe, sizeof(exe));
-	if (agent_identify(&a->c->env, st.comm, exe) != IDENT_AGENT)
+	if (agent_identify_pid(&a->c->env, pid, &why) != IDENT_AGENT)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	n = check_read_file(path, text, sizeof(text));

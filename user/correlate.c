@@ -351,11 +351,22 @@ static void report_impostor(struct correlator *c, const struct proc *p, const st
 	struct diagnosis *d = diag_begin(c, CAUSE_AGENT_IMPOSTOR, p);
 	const struct agent_env *env = c->cfg.env;
 
-	snprintf(d->summary, sizeof(d->summary),
-		 "%s (pid %u) runs from %s, outside the agent root %s", p->comm, p->tgid,
-		 p->exe, env && env->nroots ? env->roots[0] : "?");
+	char key[32];
+
+	if (p->ident_why == WHY_NOT_INSTALLED)
+		snprintf(d->summary, sizeof(d->summary),
+			 "%s (pid %u, uid %u) is not the agent: it runs %s, which is not an installed "
+			 "file of the agent root %s", p->comm, p->tgid, p->uid, p->exe[0] ? p->exe : "an unknown file",
+			 env && env->nroots ? env->roots[0] : "?");
+	else
+		snprintf(d->summary, sizeof(d->summary), "%s (pid %u, uid %u) is not the agent: %s%s%s",
+			 p->comm, p->tgid, p->uid, agent_why_text((enum agent_why)p->ident_why),
+			 p->exe[0] ? "; it runs " : "", p->exe);
 	diag_add_evidence(d, e);
-	emit(c, d, p->exe);
+	/* one user's impostors are one subject, however many files or names
+	 * they use: the repeats are folded into its count */
+	snprintf(key, sizeof(key), "uid:%u", p->uid);
+	emit(c, d, key);
 }
 
 /* The kernel stops tracking an impostor, but events it queued before that
@@ -425,7 +436,9 @@ static struct proc *track(struct correlator *c, const struct ev *e, bool forked)
 	memcpy(p->comm, e->hdr.comm, sizeof(p->comm));
 	memcpy(p->exe, e->exe, sizeof(p->exe));
 	p->forked = forked;
-	p->ident = (uint8_t)agent_identify(c->cfg.env, p->comm, p->exe);
+	p->uid = e->hdr.uid;
+	p->ident = agent_is_comm(p->comm) ? e->ident : IDENT_OTHER;
+	p->ident_why = e->ident_why;
 	p->core = (int8_t)agent_core_of_comm(p->comm);
 	p->start_ns = e->hdr.ts_ns;
 	return p;
@@ -698,14 +711,13 @@ static void on_exit_ev(struct correlator *c, const struct ev *e)
 		return;
 	}
 	if (!p) {
-		/* tracked in the kernel, unknown here: judge by its name */
-		struct ev seen = *e;
-
-		seen.exe[0] = '\0';
+		/* tracked in the kernel, unknown here (its exec event was lost):
+		 * nothing vouches for it */
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.tgid = e->hdr.tgid;
 		memcpy(tmp.comm, e->hdr.comm, sizeof(tmp.comm));
-		tmp.ident = (uint8_t)agent_identify(c->cfg.env, tmp.comm, seen.exe);
+		tmp.uid = e->hdr.uid;
+		tmp.ident = agent_is_comm(tmp.comm) ? IDENT_UNVERIFIED : IDENT_OTHER;
 		tmp.core = (int8_t)agent_core_of_comm(tmp.comm);
 		p = &tmp;
 	}

@@ -21,12 +21,14 @@
 struct proc {
 	uint32_t tgid; /* 0: free slot */
 	uint8_t ident; /* enum agent_identity */
+	uint8_t ident_why; /* enum agent_why, for an impostor */
 	int8_t core;   /* enum agent_core or CORE_NONE */
 	bool forked;   /* forked from an agent process, never exec'd */
 	bool counted;  /* counts as a running core process */
 	bool has_signal;
 	bool has_oom;
 	uint64_t start_ns;
+	uint32_t uid;
 	char comm[AEGIS_COMM_LEN];
 	char exe[AEGIS_PATH_LEN];
 	struct aegis_signal last_signal; /* the last fatal-capable signal to it */

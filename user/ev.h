@@ -40,6 +40,11 @@ struct ev {
 	};
 	char exe[AEGIS_PATH_LEN];        /* subject executable; "" if unknown */
 	char sender_exe[AEGIS_PATH_LEN]; /* signal sender executable; "" if unknown */
+	/* exec and seed: who the subject is, judged at ingestion from what the
+	 * kernel vouches for (enum agent_identity, enum agent_why); recorded
+	 * with the event, so a replay judges as the live session did */
+	uint8_t ident;
+	uint8_t ident_why;
 };
 
 /*

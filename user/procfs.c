@@ -123,6 +123,70 @@ int proc_read_stat(int pid, struct proc_stat *out)
 	return proc_parse_stat(buf, (size_t)n, out);
 }
 
+/* The unsigned decimal after "<key>:" and blanks on line [p, end). */
+static int status_number(const char *p, const char *end, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *d;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	for (d = p; p < end && *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > UINT32_MAX)
+			return -1;
+	}
+	if (p == d)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int proc_parse_status(const char *buf, size_t len, struct proc_status *out)
+{
+	const char *p = buf, *end = buf + len;
+	unsigned seen = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
+		size_t n = (size_t)(eol - p);
+
+		if (n > 6 && !memcmp(p, "State:", 6)) {
+			const char *q = p + 6;
+
+			while (q < eol && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q == eol)
+				return -1;
+			out->state = *q;
+			seen |= 1;
+		} else if (n > 4 && !memcmp(p, "Uid:", 4)) {
+			if (status_number(p + 4, eol, &out->ruid))
+				return -1;
+			seen |= 2;
+		} else if (n > 10 && !memcmp(p, "TracerPid:", 10)) {
+			if (status_number(p + 10, eol, &out->tracer_pid))
+				return -1;
+			seen |= 4;
+		}
+		p = eol + 1;
+	}
+	return seen == 7 ? 0 : -1;
+}
+
+int proc_read_status(int pid, struct proc_status *out)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	n = read_small(path, buf, sizeof(buf));
+	if (n <= 0)
+		return -1;
+	return proc_parse_status(buf, (size_t)n, out);
+}
+
 int proc_read_uid(int pid, uid_t *uid)
 {
 	char path[64];

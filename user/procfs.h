@@ -17,6 +17,18 @@ struct proc_stat {
 /* Parse the text of /proc/<pid>/stat. 0 on success, -1 if malformed. */
 int proc_parse_stat(const char *buf, size_t len, struct proc_stat *out);
 
+/* From /proc/<pid>/status: what the kernel says of who runs it and how. */
+struct proc_status {
+	char state;          /* R, S, D, T (stopped), t (tracing stop), Z, ... */
+	uint32_t ruid;       /* real uid: the first of "Uid:" */
+	uint32_t tracer_pid; /* 0 when not ptraced */
+};
+
+/* Parse the text of /proc/<pid>/status: 0, or -1 when a field is missing or
+ * malformed (buf need not end in NUL). */
+int proc_parse_status(const char *buf, size_t len, struct proc_status *out);
+int proc_read_status(int pid, struct proc_status *out);
+
 /* readlink /proc/<pid>/exe; "" and -1 when gone or not permitted. */
 /* The cgroup v2 path of a process from the text of /proc/PID/cgroup (its
  * "0::" line; buf need not end in NUL) into rel. 0, or -ENOENT: no cgroup v2

@@ -282,7 +282,8 @@ int rec_reader_open(struct rec_reader *r, const char *path, char *err, size_t er
 		snprintf(err, errlen, "%s: record format %u, this aegismon reads %u", path, r->version, (unsigned)REC_VERSION);
 		goto bad;
 	}
-	if (r->abi != AEGIS_ABI_VERSION) {
+	/* ABI 2 recordings read on: their exec events lack what ABI 3 appended */
+	if (r->abi < 2 || r->abi > AEGIS_ABI_VERSION) {
 		snprintf(err, errlen, "%s: event ABI %u, this aegismon speaks %u", path, r->abi, (unsigned)AEGIS_ABI_VERSION);
 		goto bad;
 	}

@@ -309,7 +309,7 @@ static void start_restart(struct remediator *r, uint64_t now_ns)
 		for (int i = 0; i < CORE_COUNT; i++)
 			if (!strcmp(r->trigger_process, agent_core_name(i)))
 				core = i;
-		running = core >= 0 ? remedy_core_running(r->cfg.env->install.root, core) : 0;
+		running = core >= 0 ? remedy_core_running(r->cfg.env, core) : 0;
 		if (running) {
 			snprintf(detail, sizeof(detail), "%s runs again (pid %d) without us: no restart needed",
 				 r->trigger_process, (int)running);
@@ -452,7 +452,7 @@ static void child_done(struct remediator *r, uint64_t now_ns)
 	/* a death while the child finished was coalesced into this restart:
 	 * look again before calling it a success */
 	if (r->got_result && r->result_ok && r->cfg.env->install.found &&
-	    !remedy_core_running(r->cfg.env->install.root, CORE_ALIYUNDUN)) {
+	    !remedy_core_running(r->cfg.env, CORE_ALIYUNDUN)) {
 		r->result_ok = false;
 		snprintf(r->result_reason, sizeof(r->result_reason),
 			 "AliYunDun died again right after the restart");

@@ -26,6 +26,8 @@
 struct agent_proc {
 	pid_t pid;
 	int core;
+	enum agent_why why;     /* for an impostor */
+	uint64_t dev, ino;      /* its executable, to know it again */
 	char comm[16];
 	char exe[AGENT_PATH_MAX];
 };
@@ -124,38 +126,44 @@ enum remedy_method remedy_pick_method(const char *sysroot, char *prog, size_t le
 /* ---- the agent's processes ---- */
 
 struct scan {
-	const char *root;
+	const struct agent_env *env;
 	struct agent_proc procs[MAX_PROCS];
 	int n;
 	struct agent_proc impostors[8];
 	int nimpostors;
 };
 
-/* A live (not zombie) core process; its exe in p. */
-static int read_core(int pid, struct agent_proc *p)
+/* A live (not zombie) process with a core name, judged by what the kernel
+ * vouches for (agent_judge): 1 the agent, 0 an impostor (p->why), -1 gone
+ * or not a core process. */
+static int read_core(const struct agent_env *env, int pid, struct agent_proc *p)
 {
+	struct agent_facts f;
 	struct proc_stat st;
 
 	if (proc_read_stat(pid, &st) || st.state == 'Z' || st.state == 'X')
 		return -1;
 	p->core = agent_core_of_comm(st.comm);
-	if (p->core == CORE_NONE)
+	if (p->core == CORE_NONE || agent_facts_of_pid(pid, &f))
 		return -1;
 	p->pid = pid;
+	p->dev = f.dev;
+	p->ino = f.ino;
 	memcpy(p->comm, st.comm, sizeof(p->comm));
 	if (proc_read_exe(pid, p->exe, sizeof(p->exe)))
 		p->exe[0] = '\0';
-	return 0;
+	return agent_judge(env, st.comm, &f, &p->why) == IDENT_AGENT;
 }
 
 static int scan_one(int pid, void *arg)
 {
 	struct scan *s = arg;
 	struct agent_proc p;
+	int rc;
 
-	if (pid == getpid() || read_core(pid, &p))
+	if (pid == getpid() || (rc = read_core(s->env, pid, &p)) < 0)
 		return 0;
-	if (p.exe[0] && path_inside(p.exe, s->root)) {
+	if (rc) {
 		if (s->n < MAX_PROCS)
 			s->procs[s->n++] = p;
 	} else if (s->nimpostors < 8) {
@@ -173,19 +181,19 @@ static int by_core(const void *a, const void *b)
 
 /* AliYunDun first: when its self-protection refuses the signal, nothing
  * else has been stopped yet */
-static void scan_agent(const char *root, struct scan *s)
+static void scan_agent(const struct agent_env *env, struct scan *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->root = root;
+	s->env = env;
 	proc_for_each_pid(scan_one, s);
 	qsort(s->procs, (size_t)s->n, sizeof(s->procs[0]), by_core);
 }
 
-pid_t remedy_core_running(const char *root, int core)
+pid_t remedy_core_running(const struct agent_env *env, int core)
 {
 	struct scan s;
 
-	scan_agent(root, &s);
+	scan_agent(env, &s);
 	for (int i = 0; i < s.n; i++)
 		if (s.procs[i].core == core)
 			return s.procs[i].pid;
@@ -252,9 +260,10 @@ static int stop_agent(struct ctx *c, struct scan *s, bool *update_was_running)
 
 	*update_was_running = false;
 	for (int i = 0; i < s->nimpostors; i++)
-		report(c, "stop", "skipped", "pid %d (%s) left alone: its executable %s is outside %s (an impostor)",
+		report(c, "stop", "skipped", "pid %d (%s, %s) left alone: not the agent (%s)",
 		       s->impostors[i].pid, s->impostors[i].comm,
-		       s->impostors[i].exe[0] ? s->impostors[i].exe : "(unknown)", c->root);
+		       s->impostors[i].exe[0] ? s->impostors[i].exe : "(unknown)",
+		       agent_why_text(s->impostors[i].why));
 	if (s->n == 0) {
 		report(c, "stop", "skipped", "no agent process runs under %s", c->root);
 		return 0;
@@ -276,7 +285,7 @@ static int stop_agent(struct ctx *c, struct scan *s, bool *update_was_running)
 			continue;
 		}
 		/* the pidfd pins the process: check it is still the one we scanned */
-		if (read_core(p->pid, &again) || strcmp(again.exe, p->exe)) {
+		if (read_core(c->o->env, p->pid, &again) != 1 || again.dev != p->dev || again.ino != p->ino) {
 			report(c, "stop", "skipped", "pid %d is no longer %s", p->pid, p->comm);
 			close(fds[i]);
 			fds[i] = -1;
@@ -395,7 +404,7 @@ static int find_new(struct ctx *c, const struct scan *before, unsigned want, pid
 	struct scan now;
 	unsigned found = 0;
 
-	scan_agent(c->root, &now);
+	scan_agent(c->o->env, &now);
 	for (int i = 0; i < now.n; i++) {
 		int core = now.procs[i].core;
 
@@ -407,11 +416,11 @@ static int find_new(struct ctx *c, const struct scan *before, unsigned want, pid
 	return found == want ? 0 : -1;
 }
 
-static bool alive(pid_t pid)
+static bool alive(const struct ctx *c, pid_t pid)
 {
 	struct agent_proc p;
 
-	return read_core(pid, &p) == 0;
+	return read_core(c->o->env, pid, &p) == 1;
 }
 
 static int verify(struct ctx *c, const struct scan *before, unsigned want)
@@ -439,7 +448,7 @@ static int verify(struct ctx *c, const struct scan *before, unsigned want)
 	/* a start that dies at once is no restart */
 	nanosleep(&stable, NULL);
 	for (int i = 0; i < CORE_COUNT; i++)
-		if (pids[i] && !alive(pids[i])) {
+		if (pids[i] && !alive(c, pids[i])) {
 			report(c, "verify", "failed", "%s (pid %d) exited within %d ms of its start",
 			       agent_core_name(i), (int)pids[i], STABLE_MS);
 			return failed(c, false, "%s exited right after its start", agent_core_name(i));
@@ -500,7 +509,7 @@ int remedy_restart(const struct remedy_opts *o, struct remedy_result *r)
 		       o->sysroot && o->sysroot[0] ? " in " : "", o->sysroot ? o->sysroot : "");
 	}
 
-	scan_agent(inst->root, &before);
+	scan_agent(o->env, &before);
 	if (stop_agent(&c, &before, &update_was_running))
 		return -1;
 

@@ -54,9 +54,9 @@ const char *remedy_method_name(enum remedy_method m);
  */
 enum remedy_method remedy_pick_method(const char *sysroot, char *prog, size_t len);
 
-/* The pid of a live instance of core (enum agent_core) whose executable is
- * inside root, or 0. */
-pid_t remedy_core_running(const char *root, int core);
+/* The pid of a live instance of core (enum agent_core) that is the agent by
+ * agent_judge (an installed file by inode, root, not traced or stopped), or 0. */
+pid_t remedy_core_running(const struct agent_env *env, int core);
 
 /* Runs the whole procedure (blocking, up to about 3 x timeout). 0 ok, -1 failed. */
 int remedy_restart(const struct remedy_opts *o, struct remedy_result *r);

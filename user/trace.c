@@ -44,6 +44,7 @@
 struct session {
 	struct options opt;
 	struct agent_env env;
+	uint64_t env_scanned_ns;   /* when the install was last scanned for its files */
 	struct clockmap clock;
 	struct loader loader;
 	struct correlator *corr;
@@ -509,18 +510,68 @@ static void follow_agent(struct session *s, int pid)
 	scope_said(s, rc);
 }
 
+/* Install files unknown at the last scan (an upgrade put a new version
+ * in place): the install is scanned again, at most this often. */
+#define RESCAN_INTERVAL_NS (5 * NSEC)
+
+static enum agent_identity judge_rescanning(struct session *s, const char *comm,
+					    const struct agent_facts *f, enum agent_why *why)
+{
+	enum agent_identity id = agent_judge(&s->env, comm, f, why);
+	uint64_t now;
+
+	if (id != IDENT_IMPOSTOR || *why != WHY_NOT_INSTALLED)
+		return id;
+	now = clock_mono_ns();
+	if (s->env_scanned_ns && now - s->env_scanned_ns < RESCAN_INTERVAL_NS)
+		return id;
+	s->env_scanned_ns = now;
+	agent_scan_install(&s->env);
+	return agent_judge(&s->env, comm, f, why);
+}
+
+/*
+ * Who exec'd: judged by what the kernel vouches for. The executable is the
+ * one the exec event names by device and inode (never the execve() path,
+ * which may be relative, gone or planted), the uid and the tracer come from
+ * the event; /proc adds whether it is stopped or traced now, when it still
+ * runs that same file. The exe path is read for display only.
+ */
+static void judge_exec(struct session *s, struct ev *e)
+{
+	struct agent_facts f = { 0 }, now;
+	enum agent_why why;
+
+	if (!agent_is_comm(e->hdr.comm)) {
+		e->ident = IDENT_OTHER;
+		e->ident_why = WHY_NONE;
+		return;
+	}
+	f.exe_known = e->exec.flags & AEGIS_EXEC_EXE_KNOWN;
+	f.dev = agent_kdev_to_dev(e->exec.exe_dev);
+	f.ino = e->exec.exe_ino;
+	f.ruid = e->hdr.uid;
+	f.traced = e->exec.flags & AEGIS_EXEC_TRACED;
+	if (agent_facts_of_pid((int)e->hdr.tgid, &now) == 0 && now.exe_known && now.dev == f.dev &&
+	    now.ino == f.ino) {
+		f.traced |= now.traced;
+		f.stopped = now.stopped;
+		proc_read_exe((int)e->hdr.tgid, e->exe, sizeof(e->exe));
+	}
+	e->ident = (uint8_t)judge_rescanning(s, e->hdr.comm, &f, &why);
+	e->ident_why = (uint8_t)why;
+}
+
 /* What the kernel cannot cheaply tell: the executables, read while the
  * processes still exist. */
 static void enrich(struct session *s, struct ev *e)
 {
 	switch (e->hdr.type) {
 	case AEGIS_EV_EXEC:
-		if (proc_read_exe((int)e->hdr.tgid, e->exe, sizeof(e->exe)) &&
-		    e->exec.filename[0] == '/')
-			snprintf(e->exe, sizeof(e->exe), "%s", e->exec.filename);
-		if (agent_identify(&s->env, e->hdr.comm, e->exe) == IDENT_IMPOSTOR)
+		judge_exec(s, e);
+		if (e->ident == IDENT_IMPOSTOR)
 			loader_untrack(&s->loader, e->hdr.tgid); /* no more events for it */
-		else
+		else if (e->ident == IDENT_AGENT)
 			follow_agent(s, (int)e->hdr.tgid);
 		break;
 	case AEGIS_EV_SIGNAL:
@@ -664,7 +715,19 @@ static int seed_one(int pid, void *ctx)
 	memcpy(e->hdr.comm, st.comm, sizeof(e->hdr.comm));
 	e->seed.start_ns = st.starttime_ticks * (NSEC / (uint64_t)s->clk_tck);
 	proc_read_exe(pid, e->exe, sizeof(e->exe));
-	if (agent_identify(&s->env, e->hdr.comm, e->exe) == IDENT_IMPOSTOR)
+	{
+		struct agent_facts f;
+		enum agent_why why = WHY_EXE_UNKNOWN;
+
+		if (agent_facts_of_pid(pid, &f)) { /* gone meanwhile: its exit is not ours to tell */
+			loader_untrack(&s->loader, (uint32_t)pid);
+			return 0;
+		}
+		e->hdr.uid = f.ruid;
+		e->ident = (uint8_t)judge_rescanning(s, e->hdr.comm, &f, &why);
+		e->ident_why = (uint8_t)why;
+	}
+	if (e->ident != IDENT_AGENT)
 		loader_untrack(&s->loader, (uint32_t)pid);
 	else
 		follow_agent(s, pid);

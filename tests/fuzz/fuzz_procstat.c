@@ -4,6 +4,8 @@
  * bytes, and what it returns must be sane. The same bytes go through
  * proc_parse_cgroup2 (/proc/<pid>/cgroup: cgroup names are chosen by whoever
  * may create cgroups): a path it returns is absolute, fits, and cannot climb.
+ * And through proc_parse_status (/proc/<pid>/status: the Name line is the
+ * process's to choose), whose answer decides who counts as the agent.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +29,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(st.pid >= 0 && st.pid <= 0x3fffffff);
 		CHECK(st.ppid >= 0 && st.ppid <= 0x3fffffff);
 		CHECK(memchr(copy, '(', size) != NULL && memchr(copy, ')', size) != NULL);
+	}
+	{
+		struct proc_status ps;
+
+		if (proc_parse_status(copy, size, &ps) == 0) {
+			CHECK(ps.state != '\n');
+			CHECK(memmem(copy, size, "Uid:", 4) != NULL);
+			CHECK(memmem(copy, size, "TracerPid:", 10) != NULL);
+		}
 	}
 	{
 		char rel[64];

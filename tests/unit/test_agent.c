@@ -8,7 +8,9 @@
 #include <string.h>
 #include <ftw.h>
 #include <limits.h>
+#include <errno.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -140,33 +142,100 @@ static void test_agent_core_of_comm(void **state)
 	assert_string_equal(agent_core_name(CORE_COUNT), "?");
 }
 
-static void test_agent_identify(void **state)
+static void test_agent_judge(void **state)
 {
 	struct agent_env env;
+	struct agent_facts f = { .exe_known = true, .dev = 0x801, .ino = 4242, .ruid = 0 };
+	enum agent_why why;
 
 	(void)state;
 	memset(&env, 0, sizeof(env));
-	env.nroots = 2;
-	strcpy(env.roots[0], "/usr/local/aegis");
-	strcpy(env.roots[1], "/opt/aegis");
-	assert_int_equal(agent_identify(&env, "AliYunDun",
-					"/usr/local/aegis/aegis_client/aegis_12_93/AliYunDun"),
-			 IDENT_AGENT);
-	assert_int_equal(agent_identify(&env, "AliYunDunUpdate",
-					"/opt/aegis/aegis_update/AliYunDunUpdate"),
-			 IDENT_AGENT);
-	assert_int_equal(agent_identify(&env, "AliYunDun", ""), IDENT_UNVERIFIED);
-	assert_int_equal(agent_identify(&env, "AliYunDun", NULL), IDENT_UNVERIFIED);
-	assert_int_equal(agent_identify(&env, "AliYunDun", "/tmp/AliYunDun"), IDENT_IMPOSTOR);
-	assert_int_equal(agent_identify(&env, "AliYunDun", "/usr/local/aegis2/AliYunDun"),
-			 IDENT_IMPOSTOR);
-	/* not an agent name: its path does not matter */
-	assert_int_equal(agent_identify(&env, "bash", "/usr/local/aegis/bash"), IDENT_OTHER);
-	assert_int_equal(agent_identify(&env, "bash", ""), IDENT_OTHER);
+	env.nfiles = 1;
+	env.files[0].dev = 0x801;
+	env.files[0].ino = 4242;
+	assert_int_equal(agent_judge(&env, "AliYunDun", &f, &why), IDENT_AGENT);
+	assert_int_equal(why, WHY_NONE);
+	/* not an agent name: nothing else matters */
+	assert_int_equal(agent_judge(&env, "bash", &f, &why), IDENT_OTHER);
+
+	/* the installed file run by another user (a symlink named after the
+	 * Monitor, or the binary under PTRACE_TRACEME) */
+	f.ruid = 65534;
+	assert_int_equal(agent_judge(&env, "AliYunDunMonito", &f, &why), IDENT_IMPOSTOR);
+	assert_int_equal(why, WHY_NOT_ROOT);
+	f.ruid = 0;
+	f.traced = true;
+	assert_int_equal(agent_judge(&env, "AliYunDun", &f, &why), IDENT_IMPOSTOR);
+	assert_int_equal(why, WHY_TRACED);
+	f.traced = false;
+	f.stopped = true;
+	assert_int_equal(agent_judge(&env, "AliYunDun", &f, &why), IDENT_IMPOSTOR);
+	assert_int_equal(why, WHY_STOPPED);
+	f.stopped = false;
+
+	/* another file: the same inode on another device is another file */
+	f.dev = 0x802;
+	assert_int_equal(agent_judge(&env, "AliYunDun", &f, &why), IDENT_IMPOSTOR);
+	assert_int_equal(why, WHY_NOT_INSTALLED);
+	f.dev = 0x801;
+	f.ino = 4243;
+	assert_int_equal(agent_judge(&env, "AliYunDun", &f, &why), IDENT_IMPOSTOR);
+	/* replaced by an upgrade while it ran: root's own deleted file counts,
+	 * anyone else's does not */
+	f.exe_deleted = true;
+	f.exe_uid = 0;
+	f.exe_mode = 0100755;
+	assert_int_equal(agent_judge(&env, "AliYunDun", &f, &why), IDENT_AGENT);
+	f.exe_mode = 0100777;
+	assert_int_equal(agent_judge(&env, "AliYunDun", &f, &why), IDENT_IMPOSTOR);
+	f.exe_mode = 0100755;
+	f.exe_uid = 1000;
+	assert_int_equal(agent_judge(&env, "AliYunDun", &f, &why), IDENT_IMPOSTOR);
+
+	f.exe_known = false;
+	assert_int_equal(agent_judge(&env, "AliYunDun", &f, &why), IDENT_IMPOSTOR);
+	assert_int_equal(why, WHY_EXE_UNKNOWN);
+	assert_string_equal(agent_why_text(WHY_NOT_ROOT), "it does not run as root");
 	assert_string_equal(agent_identity_name(IDENT_AGENT), "agent");
 	assert_string_equal(agent_identity_name(IDENT_IMPOSTOR), "impostor");
 	assert_string_equal(agent_identity_name(IDENT_OTHER), "other");
 	assert_string_equal(agent_identity_name(IDENT_UNVERIFIED), "unverified");
+}
+
+/* The kernel's dev_t (major << 20 | minor) as stat() gives it. */
+static void test_kdev_to_dev(void **state)
+{
+	(void)state;
+	assert_int_equal(agent_kdev_to_dev((8u << 20) | 1), makedev(8, 1));
+	assert_int_equal(agent_kdev_to_dev((259u << 20) | 300), makedev(259, 300));
+	assert_int_equal(agent_kdev_to_dev(0), makedev(0, 0));
+}
+
+/* A live process judged from /proc: this test runs as root and is not
+ * traced, but its executable is no installed file. */
+static void test_identify_pid_self(void **state)
+{
+	struct agent_env env;
+	struct agent_facts f;
+	struct stat st;
+	enum agent_why why;
+
+	(void)state;
+	memset(&env, 0, sizeof(env));
+	assert_int_equal(agent_facts_of_pid(getpid(), &f), 0);
+	assert_true(f.exe_known);
+	assert_int_equal(stat("/proc/self/exe", &st), 0);
+	assert_true(f.dev == st.st_dev && f.ino == st.st_ino);
+	assert_int_equal(f.ruid, getuid());
+	assert_false(f.stopped);
+	/* not an agent name */
+	assert_int_equal(agent_identify_pid(&env, getpid(), &why), IDENT_OTHER);
+	assert_int_equal(agent_facts_of_pid(0x3ffffff0, &f), -ESRCH);
+	env.nfiles = 1;
+	env.files[0].dev = st.st_dev;
+	env.files[0].ino = st.st_ino;
+	assert_true(agent_is_installed_file(&env, st.st_dev, st.st_ino));
+	assert_false(agent_is_installed_file(&env, st.st_dev, st.st_ino + 1));
 }
 
 /* ---- install scan on a real tree ---- */
@@ -353,6 +422,50 @@ static void test_env_roots_limited(void **state)
 	assert_false(env.install.found);
 }
 
+/* The files that identify the agent: root's, not writable by others, in
+ * directories nobody else can write to; symlinks never. */
+static void test_scan_trusted_files(void **state)
+{
+	struct tree *t = *state;
+	const char *roots[] = { t->root };
+	char p[PATH_MAX * 2], q[PATH_MAX * 2];
+	struct agent_env env;
+	struct stat good, loose, inopen, link;
+
+	mkdirf(t->root, "aegis_client");
+	mkdirf(t->root, "aegis_client/aegis_12_93");
+	mkdirf(t->root, "aegis_client/open");
+	touch(t->root, "aegis_client/aegis_12_93/AliYunDun");
+	touch(t->root, "aegis_client/aegis_12_93/loose");
+	touch(t->root, "aegis_client/open/AliHips");
+	snprintf(p, sizeof(p), "%s/aegis_client/aegis_12_93/loose", t->root);
+	assert_int_equal(chmod(p, 0666), 0);
+	assert_int_equal(stat(p, &loose), 0);
+	snprintf(p, sizeof(p), "%s/aegis_client/open", t->root);
+	assert_int_equal(chmod(p, 01777), 0);
+	snprintf(p, sizeof(p), "%s/aegis_client/open/AliHips", t->root);
+	assert_int_equal(stat(p, &inopen), 0);
+	snprintf(p, sizeof(p), "%s/aegis_client/aegis_12_93/AliYunDun", t->root);
+	assert_int_equal(stat(p, &good), 0);
+	snprintf(q, sizeof(q), "%s/aegis_client/aegis_12_93/AliYunDunMonitor", t->root);
+	assert_int_equal(symlink("/bin/sh", q), 0);
+	assert_int_equal(stat("/bin/sh", &link), 0);
+
+	agent_env_init(&env, roots, 1);
+	assert_int_equal(env.nfiles, 1);
+	assert_false(env.files_truncated);
+	assert_true(agent_is_installed_file(&env, good.st_dev, good.st_ino));
+	assert_false(agent_is_installed_file(&env, loose.st_dev, loose.st_ino));
+	assert_false(agent_is_installed_file(&env, inopen.st_dev, inopen.st_ino));
+	assert_false(agent_is_installed_file(&env, link.st_dev, link.st_ino));
+
+	/* a root the others can write to holds nothing trusted */
+	assert_int_equal(chmod(t->root, 0777), 0);
+	agent_scan_install(&env);
+	assert_int_equal(env.nfiles, 0);
+	assert_int_equal(chmod(t->root, 0700), 0);
+}
+
 #define TREE(fn) cmocka_unit_test_setup_teardown(fn, tree_setup, tree_teardown)
 
 int main(void)
@@ -364,7 +477,10 @@ int main(void)
 		cmocka_unit_test(test_path_inside),
 		cmocka_unit_test(test_agent_is_comm),
 		cmocka_unit_test(test_agent_core_of_comm),
-		cmocka_unit_test(test_agent_identify),
+		cmocka_unit_test(test_agent_judge),
+		cmocka_unit_test(test_kdev_to_dev),
+		cmocka_unit_test(test_identify_pid_self),
+		TREE(test_scan_trusted_files),
 		TREE(test_scan_install_highest_version),
 		TREE(test_scan_ignores_version_named_file),
 		TREE(test_scan_update_only),
