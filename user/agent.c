@@ -211,10 +211,27 @@ static bool root_only(const struct stat *st)
 
 #define SCAN_DEPTH 6
 
-/* Record the installed files under the directory dirfd (already checked):
- * what identifies the agent's processes. Symbolic links are not followed:
- * each file counts where it is, and only where root alone can change it. */
-static void scan_files(struct agent_env *env, int dirfd, int depth)
+static void note_dir(struct agent_env *env, const char *path, const struct stat *st)
+{
+	struct agent_dir *d;
+
+	if (env->ndirs == AGENT_MAX_DIRS || strlen(path) >= sizeof(d->path))
+		return; /* not watched: a change there waits for the next scan */
+	d = &env->dirs[env->ndirs++];
+	d->dev = st->st_dev;
+	d->ino = st->st_ino;
+	d->ctime_sec = st->st_ctim.tv_sec;
+	d->ctime_nsec = st->st_ctim.tv_nsec;
+	d->mtime_sec = st->st_mtim.tv_sec;
+	d->mtime_nsec = st->st_mtim.tv_nsec;
+	snprintf(d->path, sizeof(d->path), "%s", path);
+}
+
+/* Record the installed files under the directory dirfd (path, already
+ * checked): what identifies the agent's processes. Symbolic links are not
+ * followed: each file counts where it is, and only where root alone can
+ * change it. */
+static void scan_files(struct agent_env *env, int dirfd, const char *path, int depth)
 {
 	DIR *d = fdopendir(dirfd);
 	struct dirent *de;
@@ -224,6 +241,7 @@ static void scan_files(struct agent_env *env, int dirfd, int depth)
 		return;
 	}
 	while ((de = readdir(d))) {
+		char sub_path[AGENT_PATH_MAX];
 		struct stat st;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -242,8 +260,11 @@ static void scan_files(struct agent_env *env, int dirfd, int depth)
 			int sub = openat(dirfd, de->d_name,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-			if (sub >= 0)
-				scan_files(env, sub, depth + 1);
+			if (sub < 0)
+				continue;
+			snprintf(sub_path, sizeof(sub_path), "%s/%s", path, de->d_name);
+			note_dir(env, sub_path, &st);
+			scan_files(env, sub, sub_path, depth + 1);
 		}
 	}
 	closedir(d);
@@ -252,6 +273,7 @@ static void scan_files(struct agent_env *env, int dirfd, int depth)
 static void scan_all_files(struct agent_env *env)
 {
 	env->nfiles = 0;
+	env->ndirs = 0;
 	env->files_truncated = false;
 	for (int i = 0; i < env->nroots; i++) {
 		int fd = open(env->roots[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -263,8 +285,23 @@ static void scan_all_files(struct agent_env *env)
 			close(fd);
 			continue;
 		}
-		scan_files(env, fd, 0);
+		note_dir(env, env->roots[i], &st);
+		scan_files(env, fd, env->roots[i], 0);
 	}
+}
+
+bool agent_install_changed(const struct agent_env *env)
+{
+	for (unsigned i = 0; i < env->ndirs; i++) {
+		const struct agent_dir *d = &env->dirs[i];
+		struct stat st;
+
+		if (lstat(d->path, &st) || st.st_dev != d->dev || st.st_ino != d->ino ||
+		    st.st_ctim.tv_sec != d->ctime_sec || st.st_ctim.tv_nsec != d->ctime_nsec ||
+		    st.st_mtim.tv_sec != d->mtime_sec || st.st_mtim.tv_nsec != d->mtime_nsec)
+			return true;
+	}
+	return false;
 }
 
 void agent_scan_install(struct agent_env *env)

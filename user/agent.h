@@ -9,6 +9,7 @@
 #define AGENT_MAX_ROOTS 4
 #define AGENT_PATH_MAX 4096
 #define AGENT_MAX_FILES 512 /* executables trusted as the agent's, over all roots */
+#define AGENT_MAX_DIRS 64   /* directories watched for a change of the install */
 
 /* The core processes; the official page checks these three. */
 enum agent_core {
@@ -42,6 +43,14 @@ struct agent_env {
 	unsigned nfiles;
 	bool files_truncated; /* more than AGENT_MAX_FILES: said by the caller */
 	struct agent_file files[AGENT_MAX_FILES];
+	/* the directories scanned, as they were: a new file shows in its
+	 * directory's change time (agent_install_changed) */
+	unsigned ndirs;
+	struct agent_dir {
+		uint64_t dev, ino;
+		int64_t ctime_sec, ctime_nsec, mtime_sec, mtime_nsec;
+		char path[AGENT_PATH_MAX / 4];
+	} dirs[AGENT_MAX_DIRS];
 };
 
 /* Process names (comm, truncated to 15 characters) that belong to the agent. */
@@ -73,6 +82,9 @@ int agent_highest_version(const char *const *names, size_t n, int *major, int *m
 int agent_env_init(struct agent_env *env, const char *const *roots, int nroots);
 /* Re-scan the install under the configured roots. */
 void agent_scan_install(struct agent_env *env);
+/* Has a directory of the install changed since the last scan (a version
+ * added, a file replaced)? A few stat() calls. */
+bool agent_install_changed(const struct agent_env *env);
 
 enum agent_identity {
 	IDENT_UNVERIFIED, /* agent name, executable unknown (a recording without it) */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent.h"
+
 #define RULE_BYTES (16 + 64 + 64 + 16 + 8 + 16 + 512 + 1)
 
 static void put(struct recorder *r, const void *p, size_t n)
@@ -68,10 +70,13 @@ void rec_event(struct recorder *r, const struct ev *e)
 
 	if (!r->f || r->failed)
 		return;
-	begin(r, (uint32_t)(e->hdr.size + 2 + exe + 2 + snd), REC_EVENT);
+	begin(r, (uint32_t)(e->hdr.size + 2 + exe + 2 + snd + 2), REC_EVENT);
 	put(r, e, e->hdr.size);
 	put_str16(r, e->exe, sizeof(e->exe));
 	put_str16(r, e->sender_exe, sizeof(e->sender_exe));
+	/* the live verdict on who the subject is: a replay cannot judge again */
+	put(r, &e->ident, 1);
+	put(r, &e->ident_why, 1);
 }
 
 static void put_fixed(struct recorder *r, const char *s, size_t n)
@@ -204,6 +209,15 @@ int rec_decode(uint16_t kind, const uint8_t *p, size_t len, struct rec_item *out
 		c.left -= h.size;
 		take_str16(&c, out->ev.exe, sizeof(out->ev.exe));
 		take_str16(&c, out->ev.sender_exe, sizeof(out->ev.sender_exe));
+		/* absent in recordings made before the verdict was kept: unverified */
+		out->ev.ident = IDENT_UNVERIFIED;
+		out->ev.ident_why = 0;
+		if (!c.bad && c.left >= 2) {
+			take(&c, &out->ev.ident, 1);
+			take(&c, &out->ev.ident_why, 1);
+			if (out->ev.ident > IDENT_OTHER)
+				return -1;
+		}
 		if (c.bad)
 			return -1;
 		out->kind = REC_EVENT;

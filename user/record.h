@@ -11,7 +11,9 @@
  *            and the effective settings (the lines of --check-config)
  *   records  u32 payload length | u16 kind | u16 0 | payload, where kind is
  *     1 EVENT    the event as the kernel ABI lays it out (hdr.size bytes),
- *                then u16 n + n bytes of exe, u16 n + n bytes of sender exe
+ *                then u16 n + n bytes of exe, u16 n + n bytes of sender exe,
+ *                then u8 identity, u8 why (enum agent_identity, agent_why:
+ *                the live verdict; absent before ABI 3, read as unverified)
  *     2 ENRICH   u32 diagnosis number, char[96] drop symbol, u32 rule count,
  *                per rule: char family[16], table[64], chain[64], hook[16],
  *                u64 handle, char verdict[16], text[512], u8 certain

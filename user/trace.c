@@ -44,7 +44,6 @@
 struct session {
 	struct options opt;
 	struct agent_env env;
-	uint64_t env_scanned_ns;   /* when the install was last scanned for its files */
 	struct clockmap clock;
 	struct loader loader;
 	struct correlator *corr;
@@ -510,22 +509,16 @@ static void follow_agent(struct session *s, int pid)
 	scope_said(s, rc);
 }
 
-/* Install files unknown at the last scan (an upgrade put a new version
- * in place): the install is scanned again, at most this often. */
-#define RESCAN_INTERVAL_NS (5 * NSEC)
-
+/* An executable unknown at the last scan may be a new version just put in
+ * place: the install is scanned again when one of its directories changed
+ * (a few stat() calls, so an impostor storm costs little). */
 static enum agent_identity judge_rescanning(struct session *s, const char *comm,
 					    const struct agent_facts *f, enum agent_why *why)
 {
 	enum agent_identity id = agent_judge(&s->env, comm, f, why);
-	uint64_t now;
 
-	if (id != IDENT_IMPOSTOR || *why != WHY_NOT_INSTALLED)
+	if (id != IDENT_IMPOSTOR || *why != WHY_NOT_INSTALLED || !agent_install_changed(&s->env))
 		return id;
-	now = clock_mono_ns();
-	if (s->env_scanned_ns && now - s->env_scanned_ns < RESCAN_INTERVAL_NS)
-		return id;
-	s->env_scanned_ns = now;
 	agent_scan_install(&s->env);
 	return agent_judge(&s->env, comm, f, why);
 }

@@ -459,6 +459,17 @@ static void test_scan_trusted_files(void **state)
 	assert_false(agent_is_installed_file(&env, inopen.st_dev, inopen.st_ino));
 	assert_false(agent_is_installed_file(&env, link.st_dev, link.st_ino));
 
+	/* a new version put in place shows, and a scan takes it in */
+	assert_false(agent_install_changed(&env));
+	mkdirf(t->root, "aegis_client/aegis_12_94");
+	assert_true(agent_install_changed(&env));
+	agent_scan_install(&env);
+	assert_false(agent_install_changed(&env));
+	touch(t->root, "aegis_client/aegis_12_94/AliYunDun");
+	assert_true(agent_install_changed(&env));
+	agent_scan_install(&env);
+	assert_int_equal(env.nfiles, 2);
+
 	/* a root the others can write to holds nothing trusted */
 	assert_int_equal(chmod(t->root, 0777), 0);
 	agent_scan_install(&env);
