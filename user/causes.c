@@ -48,7 +48,8 @@ static const struct cause_info table[CAUSE_COUNT] = {
 		"not help." },
 	[CAUSE_AGENT_IMPOSTOR] = {
 		"agent_impostor", SEV_WARNING,
-		"A process uses an agent name but its executable is outside the agent root. "
+		"A process uses an agent name but is not the agent: its executable is no "
+		"installed agent file, or it does not run as root, or it is traced or stopped. "
 		"Malware hides under the agent's names: inspect the executable, its parent "
 		"and how it was started (cron, systemd units, /etc/rc.local) before anything "
 		"else." },

@@ -176,10 +176,10 @@ void check_processes(struct check_ctx *c, struct check_result *r)
 	}
 	if (s.impostors) {
 		r->status = CHECK_FAIL;
-		snprintf(r->summary, sizeof(r->summary), "%u process%s named like the agent run from outside the agent root: %s",
-			 s.impostors, s.impostors == 1 ? "" : "es", s.impostor_text);
+		snprintf(r->summary, sizeof(r->summary), "%u process%s named like the agent %s not the agent: %s",
+			 s.impostors, s.impostors == 1 ? "" : "es", s.impostors == 1 ? "is" : "are", s.impostor_text);
 		snprintf(r->advice, sizeof(r->advice),
-			 "A process that takes the agent's name but runs from elsewhere is how malware hides: "
+			 "A process that takes the agent's name but is not the installed agent run by root is how malware hides: "
 			 "inspect it (ls -l /proc/PID/exe, its parent, its files) before anything else.");
 	} else if (missing[0]) {
 		r->status = CHECK_FAIL;
