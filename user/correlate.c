@@ -197,6 +197,7 @@ struct diagnosis *diag_begin(struct correlator *c, enum cause cause, const struc
 	d->rcode = -1;
 	if (p) {
 		d->pid = p->tgid;
+		d->uid = p->uid;
 		copy_str(d->process, sizeof(d->process), process_name(p));
 		memcpy(d->comm, p->comm, sizeof(d->comm));
 		memcpy(d->exe, p->exe, sizeof(d->exe));
@@ -350,18 +351,21 @@ static void report_impostor(struct correlator *c, const struct proc *p, const st
 {
 	struct diagnosis *d = diag_begin(c, CAUSE_AGENT_IMPOSTOR, p);
 	const struct agent_env *env = c->cfg.env;
-
 	char key[32];
+
+	/* the path is for the reader only: the verdict came from the inode */
+	const char *exe = p->exe[0] ? p->exe : e->hdr.type == AEGIS_EV_EXEC ? e->exec.filename : "";
 
 	if (p->ident_why == WHY_NOT_INSTALLED)
 		snprintf(d->summary, sizeof(d->summary),
-			 "%s (pid %u, uid %u) is not the agent: it runs %s, which is not an installed "
-			 "file of the agent root %s", p->comm, p->tgid, p->uid, p->exe[0] ? p->exe : "an unknown file",
+			 "%s (pid %u, uid %u) is not the agent: it runs %s%s, which is not an installed "
+			 "file of the agent root %s", p->comm, p->tgid, p->uid, exe[0] ? exe : "an unknown file",
+			 !p->exe[0] && exe[0] ? " (as exec'd; gone since)" : "",
 			 env && env->nroots ? env->roots[0] : "?");
 	else
 		snprintf(d->summary, sizeof(d->summary), "%s (pid %u, uid %u) is not the agent: %s%s%s",
 			 p->comm, p->tgid, p->uid, agent_why_text((enum agent_why)p->ident_why),
-			 p->exe[0] ? "; it runs " : "", p->exe);
+			 exe[0] ? "; it runs " : "", exe);
 	diag_add_evidence(d, e);
 	/* one user's impostors are one subject, however many files or names
 	 * they use: the repeats are folded into its count */

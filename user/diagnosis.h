@@ -26,6 +26,7 @@ struct diagnosis {
 
 	/* subject: the agent process */
 	uint32_t pid;          /* 0 when the subject is a process name, not a pid */
+	uint32_t uid;          /* the subject process's real uid (with pid) */
 	char process[32];      /* AliYunDun, AliYunDunMonitor, ... */
 	char comm[AEGIS_COMM_LEN];
 	char exe[AEGIS_PATH_LEN];

@@ -183,6 +183,8 @@ static void hook_next(struct remediator *r, uint64_t now_ns)
 
 		r->qhead = (r->qhead + 1) % HOOK_QUEUE;
 		r->qlen--;
+		if (!q->json) /* out of memory when it was queued */
+			continue;
 		r->hook_cause = q->cause;
 		if (hook_start(r->cfg.hook, q->json, &env, &r->hook, why, sizeof(why))) {
 			struct action a = action_init(now_ns, "hook", "refused");
@@ -218,6 +220,30 @@ static void hook_done(struct remediator *r, uint64_t now_ns, bool kill_it)
 	hook_next(r, now_ns);
 }
 
+static void fill_queued(struct queued_hook *q, const struct diagnosis *d)
+{
+	q->cause = d->cause;
+	q->pid = d->pid;
+	memcpy(q->comm, d->comm, sizeof(q->comm));
+	q->comm[sizeof(q->comm) - 1] = '\0';
+	snprintf(q->summary, sizeof(q->summary), "%s", d->summary);
+}
+
+/* The newest queued diagnosis less severe than cause, or NULL. */
+static struct queued_hook *less_severe_queued(struct remediator *r, enum cause cause)
+{
+	struct queued_hook *best = NULL;
+
+	for (unsigned i = 0; i < r->qlen; i++) {
+		struct queued_hook *q = &r->queue[(r->qhead + i) % HOOK_QUEUE];
+
+		if (cause_severity(q->cause) < cause_severity(cause) &&
+		    (!best || cause_severity(q->cause) <= cause_severity(best->cause)))
+			best = q;
+	}
+	return best;
+}
+
 static void queue_hook(struct remediator *r, const struct diagnosis *d, uint64_t now_ns)
 {
 	struct queued_hook *q;
@@ -227,10 +253,25 @@ static void queue_hook(struct remediator *r, const struct diagnosis *d, uint64_t
 		return;
 	if (r->qlen == HOOK_QUEUE) {
 		struct action a = action_init(now_ns, "hook", "dropped");
+		struct queued_hook *victim = less_severe_queued(r, d->cause);
 
-		a.cause = (int)d->cause;
-		a.detail = "the hook is busy and 8 diagnoses already wait for it: this one is not given to it";
+		if (!victim) {
+			a.cause = (int)d->cause;
+			a.detail = "the hook is busy and 8 diagnoses as severe already wait for it: "
+				   "this one is not given to it";
+			emit(r, &a);
+			return;
+		}
+		/* a flood of warnings (impostors) never crowds out a critical
+		 * cause: the newest less severe one waiting gives way */
+		a.cause = (int)victim->cause;
+		a.detail = "the hook is busy and 8 diagnoses wait for it: this one gave way to a more severe one";
 		emit(r, &a);
+		free(victim->json);
+		victim->json = NULL;
+		json_diagnosis(&w, r->json, sizeof(r->json), r->cfg.clock, d);
+		victim->json = strdup(w.overflow ? "{\"kind\":\"error\",\"error\":\"diagnosis too long\"}" : jw_result(&w));
+		fill_queued(victim, d);
 		return;
 	}
 	json_diagnosis(&w, r->json, sizeof(r->json), r->cfg.clock, d);
@@ -238,11 +279,7 @@ static void queue_hook(struct remediator *r, const struct diagnosis *d, uint64_t
 	q->json = strdup(w.overflow ? "{\"kind\":\"error\",\"error\":\"diagnosis too long\"}" : jw_result(&w));
 	if (!q->json)
 		return;
-	q->cause = d->cause;
-	q->pid = d->pid;
-	memcpy(q->comm, d->comm, sizeof(q->comm));
-	q->comm[sizeof(q->comm) - 1] = '\0';
-	snprintf(q->summary, sizeof(q->summary), "%s", d->summary);
+	fill_queued(q, d);
 	r->qlen++;
 	hook_next(r, now_ns);
 }

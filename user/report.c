@@ -48,6 +48,7 @@ struct report {
 	uint64_t start_ns, last_ns;
 	unsigned nprocs, nlanes, nmarks, ndiags;
 	uint64_t marks_dropped;
+	uint64_t diags_dropped;   /* subjects left out when the table was full */
 	struct lifetime procs[MAX_PROCS];
 	struct lane lanes[MAX_LANES];
 	struct mark marks[MAX_MARKS];
@@ -196,6 +197,9 @@ void report_event(struct report *r, const struct ev *e)
 
 static bool same_subject(const struct diagnosis *a, const struct diagnosis *b)
 {
+	/* one user's impostors are one subject, as the correlator folds them */
+	if (a->cause == CAUSE_AGENT_IMPOSTOR && b->cause == CAUSE_AGENT_IMPOSTOR)
+		return a->uid == b->uid;
 	return a->cause == b->cause && a->pid == b->pid && !strcmp(a->process, b->process) &&
 	       a->has_peer == b->has_peer &&
 	       (!a->has_peer || (!memcmp(a->peer.daddr, b->peer.daddr, 16) && a->peer.dport == b->peer.dport)) &&
@@ -217,8 +221,27 @@ void report_diagnosis(struct report *r, const struct diagnosis *d)
 				r->diags[i].first_ns = first;
 			return;
 		}
-	if (r->ndiags < MAX_DIAGS)
+	if (r->ndiags < MAX_DIAGS) {
 		r->diags[r->ndiags++] = *d;
+		return;
+	}
+	/* full: the least severe, oldest subject makes room for a more severe
+	 * one, so a flood of warnings never pushes a critical cause out of the
+	 * verdict; what goes is counted and said */
+	{
+		unsigned victim = 0;
+
+		for (unsigned i = 1; i < r->ndiags; i++) {
+			const struct diagnosis *v = &r->diags[victim], *c = &r->diags[i];
+
+			if (cause_severity(c->cause) < cause_severity(v->cause) ||
+			    (cause_severity(c->cause) == cause_severity(v->cause) && c->last_ns < v->last_ns))
+				victim = i;
+		}
+		r->diags_dropped++;
+		if (cause_severity(r->diags[victim].cause) < cause_severity(d->cause))
+			r->diags[victim] = *d;
+	}
 }
 
 const struct diagnosis *report_verdict(const struct report *r)
@@ -278,6 +301,10 @@ void report_text(const struct report *r, FILE *f, const struct session_summary *
 				fprintf(f, " [explained by %s]", cause_code((enum cause)d->explained_by));
 			fputc('\n', f);
 		}
+		if (r->diags_dropped)
+			fprintf(f, "  (%llu more diagnos%s of less severe subjects left out: the report keeps %d)\n",
+				(unsigned long long)r->diags_dropped, r->diags_dropped == 1 ? "is" : "es",
+				MAX_DIAGS);
 	}
 	if (r && r->nprocs) {
 		fprintf(f, "\nagent processes:\n");
@@ -442,11 +469,12 @@ int report_html(const struct report *r, FILE *f, const struct session_summary *s
 	}
 	fputs("</table>\n", f);
 	fprintf(f, "<h2>Counters</h2>\n<p>%llu events from the kernel, %llu lost, %llu DNS packets "
-		   "inspected (%llu for other names), %llu diagnoses%s.</p>\n",
+		   "inspected (%llu for other names), %llu diagnoses%s%s.</p>\n",
 		(unsigned long long)sum->events, (unsigned long long)(sum->stats ? sum->stats->events_lost : 0),
 		(unsigned long long)sum->dns_seen, (unsigned long long)sum->dns_other,
 		(unsigned long long)(sum->stats ? sum->stats->diagnoses : 0),
-		r->marks_dropped ? " (the timeline shows the first marks only)" : "");
+		r->marks_dropped ? " (the timeline shows the first marks only)" : "",
+		r->diags_dropped ? "; the table above left out less severe subjects when it was full" : "");
 	fputs("<p><small>aegismon</small></p>\n</body></html>\n", f);
 #undef X
 	return ferror(f) ? -1 : 0;

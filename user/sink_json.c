@@ -380,8 +380,10 @@ void json_diagnosis(struct jw *wp, char *buf, size_t len, const struct clockmap 
 	jw_key(&w, "subject");
 	jw_obj_begin(&w);
 	jw_kstr(&w, "process", d->process);
-	if (d->pid)
+	if (d->pid) {
 		jw_kuint(&w, "pid", d->pid);
+		jw_kuint(&w, "uid", d->uid);
+	}
 	if (d->comm[0])
 		jw_kstrn(&w, "comm", d->comm, sizeof(d->comm));
 	if (d->exe[0])
