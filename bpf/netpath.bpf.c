@@ -113,7 +113,14 @@ struct {
 	__type(value, struct pending_connect);
 } unarmed_connects SEC(".maps");
 
-/* Watched TCP sockets, keyed by the sock address. */
+/*
+ * Watched TCP sockets, keyed by the sock address (which never leaves
+ * aegismon: userspace hides it, user/sockid.c). Its close is not always seen
+ * (the on-demand probes may be away), so an entry may outlive its socket and
+ * the address be reused: peer_sig, the peer the socket was watched for, is
+ * checked at every use, and a mismatch drops the stale entry. The LRU bounds
+ * what is left: a full map forgets its least used entry, never a new connect.
+ */
 struct watched_sock {
 	__u32 pid;
 	__u32 tgid;
@@ -122,11 +129,12 @@ struct watched_sock {
 	__u64 since_ns;
 	__u32 syn_retries; /* 32 bits: BPF atomics need 32/64 */
 	__u32 pad;
+	__u64 peer_sig;    /* sock_peer_sig() at the connect */
 	char comm[AEGIS_COMM_LEN];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_SOCKS);
 	__type(key, __u64);
 	__type(value, struct watched_sock);
@@ -458,6 +466,40 @@ static __always_inline void sock_tuple(const struct sock *sk, struct aegis_tuple
 	}
 }
 
+/* Who a connected socket talks to: family, remote port and (the last 32
+ * bits of) the remote address, all set before the connect's SYN_SENT. */
+static __always_inline __u64 sock_peer_sig(const struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u32 addr = family == AF_INET ? BPF_CORE_READ(sk, __sk_common.skc_daddr)
+				       : BPF_CORE_READ(sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32[3]);
+
+	return ((__u64)family << 48) | ((__u64)BPF_CORE_READ(sk, __sk_common.skc_dport) << 32) | addr;
+}
+
+/* The same from a sock sockops holds (direct reads of a BTF pointer). */
+static __always_inline __u64 ops_peer_sig(const struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+	__u32 addr = family == AF_INET ? sk->__sk_common.skc_daddr
+				       : sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3];
+
+	return ((__u64)family << 48) | ((__u64)sk->__sk_common.skc_dport << 32) | addr;
+}
+
+/* The entry for the socket at key, if it is still the socket it was made
+ * for; a stale one (its socket gone unseen, the address reused) is dropped. */
+static __always_inline struct watched_sock *watched_lookup(__u64 key, __u64 sig)
+{
+	struct watched_sock *ws = bpf_map_lookup_elem(&watched_socks, &key);
+
+	if (ws && ws->peer_sig != sig) {
+		bpf_map_delete_elem(&watched_socks, &key);
+		return NULL;
+	}
+	return ws;
+}
+
 /* The header of a TCP state event: the process that connected, not the
  * context the state changed in (softirq, a timer). */
 static __always_inline void fill_hdr_watched(struct aegis_hdr *hdr, const struct watched_sock *ws)
@@ -494,6 +536,7 @@ static __always_inline void watch_new_connect(void *ctx, const struct sock *sk)
 	ws.tgid = id >> 32;
 	ws.uid = (__u32)bpf_get_current_uid_gid();
 	ws.since_ns = bpf_ktime_get_ns();
+	ws.peer_sig = sock_peer_sig(sk);
 	bpf_get_current_comm(ws.comm, sizeof(ws.comm));
 	/* it got as far as the SYN: not a route failure */
 	cookie = sock_cookie(sk);
@@ -537,7 +580,7 @@ int BPF_PROG(on_sock_set_state, const struct sock *sk, int oldstate, int newstat
 	if (!(oldstate == TCP_SYN_SENT || newstate == TCP_CLOSE ||
 	      (oldstate == TCP_ESTABLISHED)))
 		return 0;
-	ws = bpf_map_lookup_elem(&watched_socks, &key);
+	ws = watched_lookup(key, sock_peer_sig(sk));
 	if (!ws)
 		return 0;
 	/* ESTABLISHED -> FIN_WAIT/CLOSE_WAIT is an orderly close: only its CLOSE matters */
@@ -675,6 +718,7 @@ static __always_inline int ops_watch(struct bpf_sock_ops *ctx, struct tcp_sock *
 	ws->uid = pc->uid;
 	ws->flags = pc->flags | (late ? AEGIS_NET_UNARMED : 0);
 	ws->since_ns = late ? pc->start_ns : bpf_ktime_get_ns();
+	ws->peer_sig = ops_peer_sig(&tp->inet_conn.icsk_inet.sk);
 	__builtin_memcpy(ws->comm, pc->comm, sizeof(ws->comm));
 	bpf_map_delete_elem(from, &cookie);
 	if (bpf_map_update_elem(&watched_socks, &key, ws, BPF_ANY)) {
@@ -713,7 +757,7 @@ static __always_inline void ops_state(struct bpf_sock_ops *ctx, int oldstate, in
 	if (!tp || !(oldstate == TCP_SYN_SENT || newstate == TCP_CLOSE))
 		return;
 	key = (__u64)tp;
-	ws = bpf_map_lookup_elem(&watched_socks, &key);
+	ws = watched_lookup(key, ops_peer_sig(&tp->inet_conn.icsk_inet.sk));
 	if (!ws) {
 		/* its SYN left before sockops was attached; the connect asked
 		 * for these callbacks (connect_attempt) */
@@ -837,7 +881,7 @@ static __always_inline int report_drop(void *ctx, struct sk_buff *skb, void *loc
 	sk = BPF_CORE_READ(skb, sk);
 	sock_key = (__u64)sk;
 	if (sk)
-		ws = bpf_map_lookup_elem(&watched_socks, &sock_key);
+		ws = watched_lookup(sock_key, sock_peer_sig(sk));
 	if (is_endpoint(t.family, t.daddr) || is_endpoint(t.family, t.saddr))
 		flags |= AEGIS_NET_ENDPOINT;
 	if (!ws && !(flags & AEGIS_NET_ENDPOINT) && t.sport != 53 && t.dport != 53)

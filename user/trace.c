@@ -36,6 +36,7 @@
 #include "sink.h"
 #include "sink_metrics.h"
 #include "sink_syslog.h"
+#include "sockid.h"
 #include "timefmt.h"
 
 #define NSEC 1000000000ULL
@@ -44,6 +45,7 @@
 struct session {
 	struct options opt;
 	struct agent_env env;
+	struct sockid_key sockid_key;
 	struct clockmap clock;
 	struct loader loader;
 	struct correlator *corr;
@@ -675,6 +677,7 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	s->kernel_events++;
+	sockid_hide(&s->sockid_key, &s->scratch); /* before anything can write it out */
 	enrich(s, &s->scratch);
 	net_probes_activity(s, &s->scratch);
 	ingest(s, &s->scratch);
@@ -1189,6 +1192,14 @@ static int session_main(int argc, char **argv, bool daemon)
 		   (s->opt.color == COLOR_AUTO && !s->opt.json && isatty(STDOUT_FILENO) &&
 		    !getenv("NO_COLOR"));
 	agent_env_init(&s->env, s->opt.roots, s->opt.nroots);
+	if (s->env.files_truncated)
+		fprintf(stderr, "aegismon: the agent root holds more than %d files: only the first "
+			"identify the agent\n", AGENT_MAX_FILES);
+	rc = sockid_key_init(&s->sockid_key);
+	if (rc) {
+		fprintf(stderr, "aegismon: no random key for socket ids: %s\n", strerror(-rc));
+		return 2;
+	}
 	clockmap_init_now(&s->clock);
 
 	correlator_config_from(s, &cfg);
