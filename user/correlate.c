@@ -198,6 +198,7 @@ struct diagnosis *diag_begin(struct correlator *c, enum cause cause, const struc
 	if (p) {
 		d->pid = p->tgid;
 		d->uid = p->uid;
+		d->unverified = p->ident == IDENT_UNVERIFIED;
 		copy_str(d->process, sizeof(d->process), process_name(p));
 		memcpy(d->comm, p->comm, sizeof(d->comm));
 		memcpy(d->exe, p->exe, sizeof(d->exe));

@@ -27,6 +27,8 @@ struct diagnosis {
 	/* subject: the agent process */
 	uint32_t pid;          /* 0 when the subject is a process name, not a pid */
 	uint32_t uid;          /* the subject process's real uid (with pid) */
+	bool unverified;       /* its start was not seen (events lost): nothing vouches
+				  that it is the agent, so nothing is done on its word */
 	char process[32];      /* AliYunDun, AliYunDunMonitor, ... */
 	char comm[AEGIS_COMM_LEN];
 	char exe[AEGIS_PATH_LEN];

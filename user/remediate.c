@@ -573,6 +573,15 @@ void remediator_on_diagnosis(struct remediator *r, const struct diagnosis *d, ui
 		emit(r, &a);
 		return;
 	}
+	/* a process whose exec was never seen may be anyone's: a user who
+	 * filled the event buffer must not get the agent restarted */
+	if (pc->mode == REM_RESTART && d->unverified && policy_cause_restartable(d->cause)) {
+		a.outcome = "refused";
+		a.detail = "the process was not verified as the agent (its start was not seen: events "
+			   "were lost): no restart on its word";
+		emit(r, &a);
+		return;
+	}
 	pd = policy_on_diagnosis(&r->pol, pc, d->cause, core_subject(d), now_ns);
 	switch (pd.action) {
 	case POL_NONE:

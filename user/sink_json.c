@@ -383,6 +383,8 @@ void json_diagnosis(struct jw *wp, char *buf, size_t len, const struct clockmap 
 	if (d->pid) {
 		jw_kuint(&w, "pid", d->pid);
 		jw_kuint(&w, "uid", d->uid);
+		if (d->unverified)
+			jw_kbool(&w, "verified", false);
 	}
 	if (d->comm[0])
 		jw_kstrn(&w, "comm", d->comm, sizeof(d->comm));

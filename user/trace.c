@@ -557,6 +557,21 @@ static void judge_exec(struct session *s, struct ev *e)
 	e->ident_why = (uint8_t)why;
 }
 
+/* The target of a signal, judged while it lives: the correlator uses this
+ * only for a process whose exec it never saw (lost events). */
+static void judge_target(struct session *s, struct ev *e)
+{
+	struct agent_facts f;
+	enum agent_why why = WHY_NONE;
+
+	e->ident = IDENT_UNVERIFIED;
+	e->ident_why = WHY_NONE;
+	if (!agent_is_comm(e->hdr.comm) || agent_facts_of_pid((int)e->hdr.tgid, &f))
+		return;
+	e->ident = (uint8_t)judge_rescanning(s, e->hdr.comm, &f, &why);
+	e->ident_why = (uint8_t)why;
+}
+
 /* What the kernel cannot cheaply tell: the executables, read while the
  * processes still exist. */
 static void enrich(struct session *s, struct ev *e)
@@ -571,6 +586,7 @@ static void enrich(struct session *s, struct ev *e)
 		break;
 	case AEGIS_EV_SIGNAL:
 		proc_read_exe((int)e->signal.sender_tgid, e->sender_exe, sizeof(e->sender_exe));
+		judge_target(s, e);
 		break;
 	default:
 		break;

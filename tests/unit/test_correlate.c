@@ -845,9 +845,43 @@ static void test_unverified_exe_is_agent(void **state)
 	exit_(f, 2 * S, 100, "AliYunDun", 1 << 8);
 	d = only(f, CAUSE_AGENT_EXITED);
 	assert_string_equal(d->exe, "");
+	assert_true(d->unverified); /* said, but nothing is done on its word */
 	tick(f, 2 * S + f->cfg.grace_ns, 0); /* it counted as running */
 	assert_int_equal(f->n, 2);
 	assert_int_equal(f->d[1].cause, CAUSE_AGENT_NOT_RUNNING);
+}
+
+/* A process the kernel tracks but whose exec was lost: its exit is told as
+ * unverified; a signal judged at ingestion says who it was. */
+static void test_exit_of_unseen_process(void **state)
+{
+	struct fixture *f = *state;
+	const struct diagnosis *d;
+	struct ev e;
+
+	start(f);
+	exit_(f, 2 * S, 300, "AliYunDun", 1 << 8);
+	d = only(f, CAUSE_AGENT_EXITED);
+	assert_true(d->unverified);
+
+	/* judged an impostor at its signal: its death is nobody's cause */
+	e = mk(AEGIS_EV_SIGNAL, sizeof(e.signal), 3 * S, 301, "AliYunDun");
+	e.signal.sig = 9;
+	e.ident = IDENT_IMPOSTOR;
+	e.ident_why = WHY_NOT_ROOT;
+	feed(f, &e);
+	exit_(f, 3 * S, 301, "AliYunDun", 9);
+	assert_int_equal(f->n, 1);
+
+	/* judged the agent at its signal: a verified kill */
+	e = mk(AEGIS_EV_SIGNAL, sizeof(e.signal), 4 * S, 302, "AliYunDun");
+	e.signal.sig = 9;
+	e.ident = IDENT_AGENT;
+	feed(f, &e);
+	exit_(f, 4 * S, 302, "AliYunDun", 9);
+	assert_int_equal(f->n, 2);
+	assert_int_equal(f->d[1].cause, CAUSE_AGENT_KILLED);
+	assert_false(f->d[1].unverified);
 }
 
 static void test_non_agent_exec_ignored(void **state)
@@ -1198,6 +1232,7 @@ int main(void)
 		T(test_impostor_exec),
 		T(test_impostor_pid_reused_by_agent),
 		T(test_unverified_exe_is_agent),
+		T(test_exit_of_unseen_process),
 		T(test_non_agent_exec_ignored),
 		T(test_grace_period),
 		T(test_restart_within_grace_cancels),
