@@ -86,6 +86,7 @@ static int split_path(const char *path, char *dir, size_t dirlen, char *base, si
 	const char *slash, *name;
 	size_t dl;
 
+	dir[0] = base[0] = '\0';
 	if (!path || !path[0])
 		return fail(err, errlen, -EINVAL, "empty file name");
 	slash = strrchr(path, '/');
