@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "safefile.h"
 
 #define RULE_BYTES (16 + 64 + 64 + 16 + 8 + 16 + 512 + 1)
 
@@ -31,29 +32,51 @@ static void begin(struct recorder *r, uint32_t len, uint16_t kind)
 	r->records++;
 }
 
-int rec_open(struct recorder *r, const char *path, const char *header_text, char *err, size_t errlen)
+void rec_abandon(struct recorder *r)
 {
-	size_t hl = strlen(header_text);
+	if (r->f)
+		fclose(r->f);
+	r->f = NULL;
+}
+
+int rec_create(struct recorder *r, const char *path, char *err, size_t errlen)
+{
 	int fd;
 
 	memset(r, 0, sizeof(*r));
-	if (hl > REC_HEADER_MAX) {
-		snprintf(err, errlen, "record header too large");
+	/* not emptied yet: a session that fails to start leaves an old record be */
+	fd = safefile_open(path, 0, 0640, err, errlen);
+	if (fd < 0)
 		return -1;
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd < 0 || !(r->f = fdopen(fd, "w"))) {
+	r->f = fdopen(fd, "w");
+	if (!r->f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		close(fd);
 		return -1;
 	}
-	put(r, REC_MAGIC, 8);
-	put_u32(r, REC_VERSION);
-	put_u32(r, AEGIS_ABI_VERSION);
-	put_u32(r, (uint32_t)hl);
-	put(r, header_text, hl);
-	return r->failed ? -1 : 0;
+	return 0;
+}
+
+int rec_begin(struct recorder *r, const char *header_text, char *err, size_t errlen)
+{
+	size_t hl = strlen(header_text);
+
+	if (hl > REC_HEADER_MAX)
+		snprintf(err, errlen, "record header too large");
+	else if (ftruncate(fileno(r->f), 0))
+		snprintf(err, errlen, "%s", strerror(errno));
+	else {
+		put(r, REC_MAGIC, 8);
+		put_u32(r, REC_VERSION);
+		put_u32(r, AEGIS_ABI_VERSION);
+		put_u32(r, (uint32_t)hl);
+		put(r, header_text, hl);
+		if (!r->failed)
+			return 0;
+		snprintf(err, errlen, "header: write failed");
+	}
+	rec_abandon(r);
+	return -1;
 }
 
 static void put_str16(struct recorder *r, const char *s, size_t max)

@@ -75,9 +75,15 @@ struct recorder {
 	uint64_t records;
 };
 
-/* Create path (0640, never through a symlink) and write the header text.
- * 0, or -1 with the reason in err. */
-int rec_open(struct recorder *r, const char *path, const char *header_text, char *err, size_t errlen);
+/* Open path (safefile_open: 0640, never through a symlink or a planted
+ * file), not emptied yet: at start, before the header is known. 0, or -1
+ * with the reason in err. */
+int rec_create(struct recorder *r, const char *path, char *err, size_t errlen);
+/* Empty the file and write the header text. 0, or -1 with the reason in err
+ * (the file is closed: nothing more is recorded). */
+int rec_begin(struct recorder *r, const char *header_text, char *err, size_t errlen);
+/* Close without a header or an end: nothing more is recorded. */
+void rec_abandon(struct recorder *r);
 void rec_event(struct recorder *r, const struct ev *e);
 void rec_enrich(struct recorder *r, uint32_t seq, const struct diagnosis *d);
 void rec_suspect(struct recorder *r, const struct rec_suspect *s);

@@ -17,6 +17,7 @@
 #include "options.h"
 #include "record.h"
 #include "report.h"
+#include "safefile.h"
 #include "sink.h"
 #include "timefmt.h"
 
@@ -40,6 +41,7 @@ struct replay {
 	struct diagnosis d, extra;
 	struct report *report;
 	const char *report_file;
+	int report_fd;            /* --report, opened at start */
 	uint64_t kernel_events;
 };
 
@@ -251,6 +253,31 @@ static int parse_args(int argc, char **argv, struct replay *r, const char **file
 	return 0;
 }
 
+/* --report: opened (and checked) before the replay, emptied when written */
+static int open_report(struct replay *r, char *err, size_t errlen)
+{
+	if (!r->report_file)
+		return 0;
+	r->report_fd = safefile_open(r->report_file, 0, 0644, err, errlen);
+	return r->report_fd < 0 ? -1 : 0;
+}
+
+static void write_report(struct replay *r, struct rec_reader *rd, const struct session_summary *sum)
+{
+	FILE *f = ftruncate(r->report_fd, 0) ? NULL : fdopen(r->report_fd, "w");
+	char host[256];
+	int bad;
+
+	if (!f) {
+		fprintf(stderr, "aegismon replay: --report %s: %s\n", r->report_file, strerror(errno));
+		return;
+	}
+	r->report_fd = -1; /* f has it */
+	bad = report_html(r->report, f, sum, rec_header_get(rd, "host", host, sizeof(host)) ? host : "?");
+	if (fclose(f) || bad)
+		fprintf(stderr, "aegismon replay: --report %s: write failed\n", r->report_file);
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	struct replay *r = calloc(1, sizeof(*r));
@@ -269,6 +296,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	r->pid = -1;
 	r->cause = -1;
+	r->report_fd = -1;
 	options_defaults(&r->opt);
 	rc = parse_args(argc, argv, r, &file, err, sizeof(err));
 	if (rc) {
@@ -279,6 +307,11 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (rec_reader_open(rd, file, err, sizeof(err)) || restore_header(r, rd, err, sizeof(err))) {
 		fprintf(stderr, "aegismon replay: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	if (open_report(r, err, sizeof(err))) {
+		fprintf(stderr, "aegismon replay: --report %s\n", err);
 		rc = 2;
 		goto out;
 	}
@@ -364,14 +397,8 @@ int cmd_replay(int argc, char **argv)
 		report_text(r->report, stdout, &sum, r->color);
 	else
 		sink_text_summary(stdout, &sum, r->color);
-	if (r->report_file && r->report) {
-		FILE *f = fopen(r->report_file, "we");
-		char host[256];
-
-		if (!f || report_html(r->report, f, &sum, rec_header_get(rd, "host", host, sizeof(host)) ? host : "?") ||
-		    fclose(f))
-			fprintf(stderr, "aegismon replay: --report %s: %s\n", r->report_file, strerror(errno));
-	}
+	if (r->report_fd >= 0 && r->report)
+		write_report(r, rd, &sum);
 	rc = summary_exit_status(&sum);
 out:
 	if (r && r->corr)
@@ -380,6 +407,8 @@ out:
 		report_free(r->report);
 	if (rd)
 		rec_reader_close(rd);
+	if (r && r->report_fd >= 0)
+		close(r->report_fd);
 	if (r) {
 		free(r->enrich);
 		free(r->suspect);

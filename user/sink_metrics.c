@@ -1,15 +1,13 @@
 /* Metrics file: rewritten whole and renamed into place, so a scraper never
- * reads half a file. */
+ * reads half a file; the temporary file is safefile's (no name to plant). */
 #include "sink_metrics.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ev.h"
+#include "safefile.h"
 
 struct out {
 	char *buf;
@@ -88,23 +86,8 @@ size_t metrics_format(char *buf, size_t len, const struct metrics *m)
 	return w.full ? 0 : w.o;
 }
 
-int metrics_write(const char *path, const char *text, size_t len)
+int metrics_write(const char *path, const char *text, size_t len, char *err, size_t errlen)
 {
-	char tmp[4200];
-	int fd, rc = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, len) != (ssize_t)len)
-		rc = -EIO;
-	if (close(fd) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
+	/* 0644: node_exporter's textfile collector runs unprivileged */
+	return safefile_replace(path, text, len, 0644, 0, err, errlen);
 }

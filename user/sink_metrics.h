@@ -30,8 +30,9 @@ struct metrics {
 
 /* Render into buf; returns the length, or 0 if it did not fit. Pure. */
 size_t metrics_format(char *buf, size_t len, const struct metrics *m);
-/* Write atomically (temporary file in the same directory, then rename),
- * mode 0640. 0 or -errno. */
-int metrics_write(const char *path, const char *text, size_t len);
+/* Write atomically (safefile_replace: a new file in the same directory,
+ * then renamed over path), mode 0644 so an unprivileged collector reads it.
+ * 0, or -errno with the reason in err. */
+int metrics_write(const char *path, const char *text, size_t len, char *err, size_t errlen);
 
 #endif

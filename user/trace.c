@@ -33,6 +33,7 @@
 #include "remediate.h"
 #include "remedy.h"
 #include "res_sample.h"
+#include "safefile.h"
 #include "sink.h"
 #include "sink_metrics.h"
 #include "sink_syslog.h"
@@ -78,6 +79,7 @@ struct session {
 	struct syslog_target syslog[4];
 	int nsyslog;
 	int json_fd;                 /* --json-log, or -1 */
+	int report_fd;               /* trace --report, opened at start, or -1 */
 	char host[64];
 	char line[32768];            /* one syslog message */
 	struct metrics metrics;
@@ -144,20 +146,14 @@ static void json_log_append(struct session *s, char *line, size_t len)
 	}
 }
 
-/* FILE -> FILE.1 -> ... -> FILE.N (the oldest goes), then a fresh FILE. */
+/* FILE -> FILE.1 -> ... -> FILE.N (the oldest goes), then a fresh FILE;
+ * a planted name among them is left alone (safefile_rotate). */
 static void rotate_json_log(struct session *s)
 {
-	char from[PATH_MAX], to[PATH_MAX];
+	char err[512];
 
-	for (unsigned k = s->opt.json_log_keep; k >= 1; k--) {
-		if (k == 1)
-			snprintf(from, sizeof(from), "%s", s->opt.json_log);
-		else
-			snprintf(from, sizeof(from), "%s.%u", s->opt.json_log, k - 1);
-		snprintf(to, sizeof(to), "%s.%u", s->opt.json_log, k);
-		if (rename(from, to) && errno != ENOENT)
-			fprintf(stderr, "aegismon: rotate %s: %s\n", from, strerror(errno));
-	}
+	if (safefile_rotate(s->opt.json_log, s->opt.json_log_keep, err, sizeof(err)))
+		fprintf(stderr, "aegismon: %s\n", err);
 	open_json_log(s);
 }
 
@@ -183,7 +179,9 @@ static void emit_outputs(struct session *s, const struct diagnosis *d)
 	}
 }
 
-static void open_json_log(struct session *s)
+/* --json-log, (re)opened: appended to, 0640, never through a planted name
+ * (safefile_open). 0, or -errno with the reason in err. */
+static int reopen_json_log(struct session *s, char *err, size_t errlen)
 {
 	struct stat st;
 
@@ -191,16 +189,51 @@ static void open_json_log(struct session *s)
 		close(s->json_fd);
 	s->json_fd = -1;
 	if (!s->opt.json_log)
-		return;
-	s->json_fd = open(s->opt.json_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+		return 0;
+	s->json_fd = safefile_open(s->opt.json_log, SAFEFILE_APPEND, 0640, err, errlen);
 	if (s->json_fd < 0) {
-		fprintf(stderr, "aegismon: cannot open %s: %s (diagnoses still go to the other outputs)\n",
-			s->opt.json_log, strerror(errno));
-		return;
+		int rc = s->json_fd;
+
+		s->json_fd = -1;
+		return rc;
 	}
 	s->json_size = 0;
 	if (fstat(s->json_fd, &st) == 0)
 		s->json_size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* SIGHUP and rotation: a refused or missing file is said, the rest goes on */
+static void open_json_log(struct session *s)
+{
+	char err[512];
+
+	if (reopen_json_log(s, err, sizeof(err)))
+		fprintf(stderr, "aegismon: --json-log %s (diagnoses still go to the other outputs)\n", err);
+}
+
+/* At start: every file asked for, or a clear error (the session does not
+ * start). The record's header and the report come later, into these files. */
+static int open_outputs(struct session *s, char *err, size_t errlen)
+{
+	char why[448];
+
+	if (reopen_json_log(s, why, sizeof(why))) {
+		snprintf(err, errlen, "--json-log %s", why);
+		return -1;
+	}
+	if (s->opt.record && rec_create(&s->rec, s->opt.record, why, sizeof(why))) {
+		snprintf(err, errlen, "--record %s", why);
+		return -1;
+	}
+	if (!s->daemon && s->opt.report) {
+		s->report_fd = safefile_open(s->opt.report, 0, 0644, why, sizeof(why));
+		if (s->report_fd < 0) {
+			snprintf(err, errlen, "--report %s", why);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
@@ -432,6 +465,7 @@ static void learn_endpoint(void *ctx, int family, const uint8_t *addr, uint32_t 
 static void write_metrics(struct session *s, bool now)
 {
 	static bool complained;
+	char why[512];
 	struct metrics *m = &s->metrics;
 	const struct correlator_stats *st = correlator_stats(s->corr);
 	uint64_t t = clock_mono_ns();
@@ -460,9 +494,10 @@ static void write_metrics(struct session *s, bool now)
 	for (int i = 0; i < s->nsyslog; i++)
 		m->syslog_dropped += s->syslog[i].dropped_total;
 	n = metrics_format(s->line, sizeof(s->line), m);
-	rc = n ? metrics_write(s->opt.metrics, s->line, n) : -ENOSPC;
-	if (rc && !complained) {
-		fprintf(stderr, "aegismon: cannot write %s: %s\n", s->opt.metrics, strerror(-rc));
+	why[0] = '\0';
+	rc = n ? metrics_write(s->opt.metrics, s->line, n, why, sizeof(why)) : -ENOSPC;
+	if (rc && !complained) { /* said once; tracing goes on */
+		fprintf(stderr, "aegismon: --metrics %s\n", why[0] ? why : strerror(-rc));
 		complained = true;
 	}
 }
@@ -929,6 +964,7 @@ static int open_record(struct session *s, uint64_t start_ns, char *err, size_t e
 
 	if (!f) {
 		snprintf(err, errlen, "out of memory");
+		rec_abandon(&s->rec);
 		return -1;
 	}
 	uname(&u);
@@ -948,9 +984,10 @@ static int open_record(struct session *s, uint64_t start_ns, char *err, size_t e
 	if (fclose(f)) {
 		free(text);
 		snprintf(err, errlen, "out of memory");
+		rec_abandon(&s->rec);
 		return -1;
 	}
-	rc = rec_open(&s->rec, s->opt.record, text, err, errlen);
+	rc = rec_begin(&s->rec, text, err, errlen); /* the file: open_outputs */
 	free(text);
 	return rc;
 }
@@ -1125,18 +1162,19 @@ out:
 	return rc;
 }
 
+/* Into the file open_outputs opened and checked at start, emptied now. */
 static void write_html_report(struct session *s, const struct session_summary *sum)
 {
-	int fd = open(s->opt.report, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	FILE *f = s->report_fd < 0 || ftruncate(s->report_fd, 0) ? NULL : fdopen(s->report_fd, "w");
+	int bad;
 
 	if (!f) {
 		fprintf(stderr, "aegismon: --report %s: %s\n", s->opt.report, strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		return;
 	}
-	if (report_html(s->report, f, sum, s->host) || fclose(f))
+	s->report_fd = -1; /* f has it */
+	bad = report_html(s->report, f, sum, s->host);
+	if (fclose(f) || bad)
 		fprintf(stderr, "aegismon: --report %s: write failed\n", s->opt.report);
 	else
 		fprintf(stderr, "aegismon: report written to %s\n", s->opt.report);
@@ -1170,6 +1208,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	options_defaults(&s->opt);
 	s->daemon = daemon;
 	s->json_fd = -1;
+	s->report_fd = -1;
 	s->epfd = -1;
 	s->argc = argc;
 	s->argv = argv;
@@ -1188,14 +1227,18 @@ static int session_main(int argc, char **argv, bool daemon)
 	}
 	open_syslog_targets(s);
 	gethostname(s->host, sizeof(s->host) - 1);
-	open_json_log(s);
 	loader_set_verbose(s->opt.verbose);
 	loader_set_btf(s->opt.btf);
 	loader_set_host_scope(s->opt.host_scope);
 	loader_set_net_probes_always(s->opt.net_probes_always);
 	rc = loader_check_env(err, sizeof(err));
+	if (rc == 0 && open_outputs(s, err, sizeof(err)))
+		rc = 2; /* a file refused: like a bad option */
 	if (rc) {
 		fprintf(stderr, "aegismon: %s\n", err);
+		if (s->json_fd >= 0)
+			close(s->json_fd);
+		rec_abandon(&s->rec);
 		options_free(&s->opt);
 		free(s);
 		return rc;
@@ -1316,6 +1359,8 @@ static int session_main(int argc, char **argv, bool daemon)
 	}
 	if (s->json_fd >= 0)
 		close(s->json_fd);
+	if (s->report_fd >= 0)
+		close(s->report_fd);
 	loader_close(&s->loader);
 	remediator_free(s->rem);
 	/* the daemon's job is to run: a diagnosis is not a failure of it */

@@ -81,7 +81,7 @@ fi
 # the stand-in runs in the test's cgroup, the root here: the probes serve the host
 grep -q '^aegismon_network_scope{where="host"} 1$' "$WORK/aegismon.prom" || fail "metrics: network scope"
 grep -q '^aegismon_scheduler_probes_attached 0$' "$WORK/aegismon.prom" || fail "metrics: scheduler probes"
-[ "$(stat -c %a "$WORK/aegismon.prom")" = 640 ] || fail "metrics mode"
+[ "$(stat -c %a "$WORK/aegismon.prom")" = 644 ] || fail "metrics mode (readable by an unprivileged collector)"
 
 # 2. rsyslogd down: the daemon keeps running and counts the drop
 stop_rsyslog
