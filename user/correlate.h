@@ -25,6 +25,10 @@ struct correlator_config {
 	/* An Aegis name resolved to addr: the kernel endpoint set should learn it. */
 	void (*learn)(void *ctx, int family, const uint8_t *addr, uint32_t ttl, const char *qname);
 	void *learn_ctx;
+	/* A learned address's TTL ran out (struct learned_set): the kernel
+	 * endpoint set should forget it. */
+	void (*forget)(void *ctx, int family, const uint8_t *addr);
+	void *forget_ctx;
 	uint64_t oom_wait_ns;         /* how long a kernel SIGKILL waits for its OOM event */
 	/* resources (AEGIS_EV_RESOURCES samples): a condition held this long */
 	uint64_t res_window_ns;
@@ -38,12 +42,23 @@ void correlator_config_defaults(struct correlator_config *cfg);
 
 typedef void (*diag_fn)(const struct diagnosis *d, void *ctx);
 
+/* What DNS answers were not believed, and the learned endpoint set
+ * (correlate_dns.c): in the metrics and the summary. */
+struct dns_trust_stats {
+	uint64_t answers_unmatched; /* answers no query we saw leave asked for: ignored */
+	uint64_t queries_evicted;   /* watched queries pushed out of the full pending table */
+	uint64_t learned;           /* learned endpoint addresses now (a gauge) */
+	uint64_t learned_expired;   /* learned addresses whose TTL ran out */
+	uint64_t learned_full;      /* addresses not learned: the set was full */
+};
+
 struct correlator_stats {
 	uint64_t events;
 	uint64_t diagnoses;                  /* emitted */
 	uint64_t occurrences[CAUSE_COUNT];   /* including aggregated repeats */
 	uint64_t events_lost;
 	uint64_t table_full;                 /* processes not tracked: table full */
+	struct dns_trust_stats dns;
 	enum severity worst;
 	bool any;                            /* any diagnosis at all */
 };

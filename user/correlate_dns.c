@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "correlate_int.h"
@@ -56,49 +57,190 @@ static struct diagnosis *dns_diag(struct correlator *c, enum cause cause, const 
 	return d;
 }
 
-static struct dns_pending *pending_find(struct correlator *c, const struct aegis_tuple *client_view,
-					uint16_t id)
-{
-	for (int i = 0; i < DNS_PENDING; i++) {
-		struct dns_pending *p = &c->dns_pending[i];
-		size_t n = alen(p->tuple.family);
+/* ---- queries waiting for their answer ----
+ * A fixed table: a hash of (id, ports, namespace) finds the query an answer
+ * belongs to in O(1), an age list gives the oldest up when the table is full,
+ * and a free list reuses slots. Nothing is allocated per packet. */
 
-		if (p->used && p->id == id && p->tuple.family == client_view->family &&
-		    p->tuple.sport == client_view->sport && p->tuple.dport == client_view->dport &&
-		    !memcmp(p->tuple.saddr, client_view->saddr, n) &&
+/* The network namespace a DNS event was seen in: the event does not carry
+ * one yet (struct aegis_dns), so every query and answer counts as one
+ * namespace; the key and the matching already take it into account. */
+static uint32_t dns_netns(const struct ev *e)
+{
+	(void)e;
+	return 0;
+}
+
+static struct dns_pending *pending_slot(struct correlator *c, uint16_t ref)
+{
+	return ref ? &c->dns_pending[ref - 1] : NULL;
+}
+
+static uint16_t pending_ref(const struct correlator *c, const struct dns_pending *p)
+{
+	return (uint16_t)(p - c->dns_pending + 1);
+}
+
+static unsigned pending_bucket(uint32_t netns, uint16_t id, uint16_t cport, uint16_t sport)
+{
+	uint32_t h = (uint32_t)id * 0x9e3779b1u ^ (uint32_t)cport * 0x85ebca77u ^
+		     (uint32_t)sport * 0xc2b2ae3du ^ netns * 0x27d4eb2fu;
+
+	h ^= h >> 15;
+	return h & (DNS_PENDING_BUCKETS - 1);
+}
+
+/* The query that left on this socket (tuple as the query left: client ->
+ * server) with this id, or NULL. */
+static struct dns_pending *pending_find(struct correlator *c, uint32_t netns,
+					const struct aegis_tuple *client_view, uint16_t id)
+{
+	size_t n = alen(client_view->family);
+	struct dns_pending *p;
+
+	for (p = pending_slot(c, c->dns_buckets[pending_bucket(netns, id, client_view->sport,
+								client_view->dport)]);
+	     p; p = pending_slot(c, p->hnext)) {
+		if (p->id == id && p->netns == netns && p->tuple.family == client_view->family &&
+		    p->tuple.proto == client_view->proto && p->tuple.sport == client_view->sport &&
+		    p->tuple.dport == client_view->dport && !memcmp(p->tuple.saddr, client_view->saddr, n) &&
 		    !memcmp(p->tuple.daddr, client_view->daddr, n))
 			return p;
 	}
 	return NULL;
 }
 
+static void pending_remove(struct correlator *c, struct dns_pending *p)
+{
+	uint16_t ref = pending_ref(c, p);
+	uint16_t *link = &c->dns_buckets[pending_bucket(p->netns, p->id, p->tuple.sport, p->tuple.dport)];
+
+	while (*link && *link != ref)
+		link = &pending_slot(c, *link)->hnext;
+	if (*link)
+		*link = p->hnext;
+	if (p->older)
+		pending_slot(c, p->older)->newer = p->newer;
+	else
+		c->dns_oldest = p->newer;
+	if (p->newer)
+		pending_slot(c, p->newer)->older = p->older;
+	else
+		c->dns_newest = p->older;
+	memset(p, 0, sizeof(*p));
+	p->hnext = c->dns_free;
+	c->dns_free = ref;
+}
+
+/* A free slot; when there is none the oldest query gives way (counted). */
+static struct dns_pending *pending_take_slot(struct correlator *c)
+{
+	struct dns_pending *p = pending_slot(c, c->dns_free);
+
+	if (p) {
+		c->dns_free = p->hnext;
+		return p;
+	}
+	if (c->dns_slots_used < DNS_PENDING)
+		return &c->dns_pending[c->dns_slots_used++];
+	p = pending_slot(c, c->dns_oldest);
+	pending_remove(c, p);
+	c->stats.dns.queries_evicted++;
+	return pending_take_slot(c);
+}
+
 static void pending_add(struct correlator *c, const struct ev *e, const struct dns_msg *m)
 {
-	struct dns_pending *slot = NULL;
+	uint32_t netns = dns_netns(e);
+	struct dns_pending *slot;
+	uint16_t ref, *head;
 
 	/* a retransmission (same socket, same id) is the same lookup: its
 	 * timeout runs from the first try, and one answer ends it */
-	if (pending_find(c, &e->dns.tuple, m->id))
+	if (pending_find(c, netns, &e->dns.tuple, m->id))
 		return;
-	for (int i = 0; i < DNS_PENDING; i++) {
-		struct dns_pending *p = &c->dns_pending[i];
-
-		if (!p->used) {
-			slot = p;
-			break;
-		}
-		if (!slot || p->ts_ns < slot->ts_ns)
-			slot = p; /* bounded: the oldest gives way */
-	}
+	slot = pending_take_slot(c);
 	memset(slot, 0, sizeof(*slot));
 	slot->used = true;
 	slot->ts_ns = e->hdr.ts_ns;
 	slot->tuple = e->dns.tuple;
+	slot->netns = netns;
 	slot->id = m->id;
 	slot->qtype = m->qtype;
+	slot->qclass = m->qclass;
 	slot->tgid = e->hdr.tgid;
 	memcpy(slot->comm, e->hdr.comm, sizeof(slot->comm));
 	snprintf(slot->qname, sizeof(slot->qname), "%s", m->qname);
+	ref = pending_ref(c, slot);
+	head = &c->dns_buckets[pending_bucket(netns, m->id, slot->tuple.sport, slot->tuple.dport)];
+	slot->hnext = *head;
+	*head = ref;
+	slot->older = c->dns_newest;
+	if (c->dns_newest)
+		pending_slot(c, c->dns_newest)->newer = ref;
+	else
+		c->dns_oldest = ref;
+	c->dns_newest = ref;
+}
+
+/* The query this answer (arriving: server -> client) answers: the same
+ * socket reversed, the same namespace, id and question, within the query's
+ * lifetime. NULL with the reason otherwise. */
+static struct dns_pending *answered_query(struct correlator *c, const struct ev *e,
+					  const struct dns_msg *m, const char **why)
+{
+	const struct aegis_tuple *t = &e->dns.tuple;
+	struct aegis_tuple client_view;
+	struct dns_pending *q;
+
+	memset(&client_view, 0, sizeof(client_view));
+	client_view.family = t->family;
+	client_view.proto = t->proto;
+	memcpy(client_view.saddr, t->daddr, 16);
+	memcpy(client_view.daddr, t->saddr, 16);
+	client_view.sport = t->dport;
+	client_view.dport = t->sport;
+	q = pending_find(c, dns_netns(e), &client_view, m->id);
+	if (!q) {
+		*why = "no query we saw leave has its socket and id";
+		return NULL;
+	}
+	/* names are lowercase from the parser; case folded again all the same */
+	if (q->qtype != m->qtype || q->qclass != m->qclass || strcasecmp(q->qname, m->qname)) {
+		*why = "its question is not the query's";
+		return NULL;
+	}
+	/* the query stays: its tick reports the timeout */
+	if (e->hdr.ts_ns > q->ts_ns && e->hdr.ts_ns - q->ts_ns >= c->cfg.dns_timeout_ns) {
+		*why = "it came after the query's timeout";
+		return NULL;
+	}
+	return q;
+}
+
+/* Counted always; said at most once a minute, naming where it came from. */
+static void unmatched_answer(struct correlator *c, const struct ev *e, const struct dns_msg *m,
+			     const char *why)
+{
+	const struct aegis_tuple *t = &e->dns.tuple;
+	struct aegis_tuple from;
+	char src[96];
+
+	c->stats.dns.answers_unmatched++;
+	if (c->dns_warned && c->now_ns - c->dns_warned_ns < DNS_WARN_INTERVAL_NS)
+		return;
+	c->dns_warned = true;
+	c->dns_warned_ns = c->now_ns;
+	memset(&from, 0, sizeof(from));
+	from.family = t->family;
+	from.proto = t->proto;
+	memcpy(from.daddr, t->saddr, 16);
+	from.dport = t->sport;
+	server_str(&from, src, sizeof(src));
+	fprintf(stderr,
+		"aegismon: warning: DNS answer from %s for %s ignored: %s (%llu ignored so far; "
+		"said at most once a minute)\n",
+		src, m->qname, why, (unsigned long long)c->stats.dns.answers_unmatched);
 }
 
 static void remember_name(struct correlator *c, int family, const uint8_t *addr, const char *qname)
@@ -135,6 +277,51 @@ const char *dns_name_of(const struct correlator *c, int family, const uint8_t *a
 	return NULL;
 }
 
+/* A matched answer's address: the kernel set learns it for its TTL. A full
+ * set is counted, and said once. */
+static void learn_address(struct correlator *c, const struct dns_answer *an, const char *qname)
+{
+	char a[64];
+	int rc = learned_add(&c->learned, an->family, an->addr, an->ttl, c->now_ns);
+
+	c->stats.dns.learned = c->learned.n;
+	if (rc == 1 && c->cfg.learn)
+		c->cfg.learn(c->cfg.learn_ctx, an->family, an->addr, an->ttl, qname);
+	if (rc != -ENOSPC)
+		return;
+	c->stats.dns.learned_full++;
+	if (c->learned_full_said)
+		return;
+	c->learned_full_said = true;
+	fprintf(stderr,
+		"aegismon: warning: the learned endpoint set is full (%d addresses): %s (%s) and "
+		"later addresses are not learned until learned ones expire (counted in "
+		"learned_full)\n",
+		LEARNED_MAX, addr_str(an->family, an->addr, a, sizeof(a)), qname);
+}
+
+/* A configured endpoint of exactly this one address: its kernel entry is the
+ * same key as the learned one, and configured endpoints never expire. */
+static bool configured_host(const struct correlator *c, int family, const uint8_t *addr)
+{
+	const struct endpoint_set *eps = c->cfg.endpoints;
+	unsigned full = family == AF_INET6 ? 128 : 32;
+
+	for (int i = 0; eps && i < eps->ncidrs; i++)
+		if (eps->cidrs[i].prefixlen == full && cidr_contains(&eps->cidrs[i], family, addr))
+			return true;
+	return false;
+}
+
+static void forget_address(void *ctx, int family, const uint8_t *addr)
+{
+	struct correlator *c = ctx;
+
+	c->stats.dns.learned_expired++;
+	if (c->cfg.forget && !configured_host(c, family, addr))
+		c->cfg.forget(c->cfg.forget_ctx, family, addr);
+}
+
 static void on_answer(struct correlator *c, const struct ev *e, const struct dns_msg *m,
 		      const struct dns_pending *q, const struct aegis_tuple *server)
 {
@@ -156,8 +343,7 @@ static void on_answer(struct correlator *c, const struct ev *e, const struct dns
 			continue;
 		}
 		remember_name(c, an->family, an->addr, m->qname);
-		if (c->cfg.learn)
-			c->cfg.learn(c->cfg.learn_ctx, an->family, an->addr, an->ttl, m->qname);
+		learn_address(c, an, m->qname);
 	}
 }
 
@@ -166,9 +352,10 @@ void dns_on_message(struct correlator *c, const struct ev *e)
 	const struct aegis_dns *dn = &e->dns;
 	bool ingress = dn->flags & AEGIS_NET_INGRESS;
 	struct dns_msg *m = &c->dns_msg;
-	struct aegis_tuple client_view, server;
+	struct aegis_tuple server;
 	struct dns_pending *q, copy;
 	struct diagnosis *d;
+	const char *why = "";
 	enum cause cause;
 	char srv[96];
 
@@ -186,19 +373,16 @@ void dns_on_message(struct correlator *c, const struct ev *e)
 	if (!ingress)
 		return; /* a local server answering: its client's ingress tells */
 
-	/* the response, seen from the client: client = daddr, server = saddr */
-	memset(&client_view, 0, sizeof(client_view));
-	client_view.family = dn->tuple.family;
-	memcpy(client_view.saddr, dn->tuple.daddr, 16);
-	memcpy(client_view.daddr, dn->tuple.saddr, 16);
-	client_view.sport = dn->tuple.dport;
-	client_view.dport = dn->tuple.sport;
-	q = pending_find(c, &client_view, m->id);
-	if (q) {
-		copy = *q;
-		q->used = false;
-		q = &copy;
+	/* anyone who can send a packet can send an answer: only the answer to a
+	 * query we saw leave is believed, and only once */
+	q = answered_query(c, e, m, &why);
+	if (!q) {
+		unmatched_answer(c, e, m, why);
+		return;
 	}
+	copy = *q;
+	pending_remove(c, q);
+	q = &copy;
 	memset(&server, 0, sizeof(server));
 	server.family = dn->tuple.family;
 	server.proto = dn->tuple.proto;
@@ -218,24 +402,30 @@ void dns_on_message(struct correlator *c, const struct ev *e)
 	d->rcode = m->rcode;
 	server_str(&server, srv, sizeof(srv));
 	snprintf(d->summary, sizeof(d->summary), "%s: %s from nameserver %s%s%s%s", m->qname,
-		 dns_rcode_name(m->rcode), srv, q && q->tgid ? " (asked by " : "",
-		 q && q->tgid ? q->comm : "", q && q->tgid ? ")" : "");
+		 dns_rcode_name(m->rcode), srv, q->tgid ? " (asked by " : "",
+		 q->tgid ? q->comm : "", q->tgid ? ")" : "");
 	diag_add_evidence(d, e);
 	emit(c, d, srv);
 }
 
 void dns_on_tick(struct correlator *c)
 {
-	for (int i = 0; i < DNS_PENDING; i++) {
-		struct dns_pending *p = &c->dns_pending[i], q;
+	struct dns_pending *p, *next;
+
+	learned_expire(&c->learned, c->now_ns, forget_address, c);
+	c->stats.dns.learned = c->learned.n;
+	/* oldest first: the order the queries left */
+	for (p = pending_slot(c, c->dns_oldest); p; p = next) {
 		struct aegis_tuple server;
+		struct dns_pending q;
 		struct diagnosis *d;
 		char srv[96];
 
-		if (!p->used || c->now_ns - p->ts_ns < c->cfg.dns_timeout_ns)
+		next = pending_slot(c, p->newer);
+		if (c->now_ns - p->ts_ns < c->cfg.dns_timeout_ns)
 			continue;
 		q = *p;
-		p->used = false;
+		pending_remove(c, p);
 		/* no verdict without the probes that would have told why: the
 		 * resolver's next try is seen with them */
 		if (q.ts_ns < c->probes_since_ns)
@@ -265,7 +455,7 @@ static void pending_drop_to(struct correlator *c, const struct aegis_tuple *serv
 
 		if (p->used && p->tuple.family == server_side->family &&
 		    p->tuple.dport == server_side->dport && !memcmp(p->tuple.daddr, server_side->daddr, n))
-			p->used = false;
+			pending_remove(c, p);
 	}
 }
 

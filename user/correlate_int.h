@@ -91,18 +91,26 @@ struct net_peer {
 	char where_qname[DNS_NAME_MAX];
 };
 
-#define DNS_PENDING 256 /* watched queries awaiting an answer */
-#define DNS_NAMES 128   /* learned address -> name, for attribution */
+#define DNS_PENDING 256          /* watched queries awaiting an answer */
+#define DNS_PENDING_BUCKETS 512  /* power of two: the hash of id and ports */
+#define DNS_NAMES 128            /* learned address -> name, for attribution */
+/* An answer that matches no query is said at most this often (event time). */
+#define DNS_WARN_INTERVAL_NS (60 * NSEC)
 
+/* A watched query that left, waiting for its answer. The links are slot + 1
+ * (0: none), so the zeroed table of a new correlator is empty. */
 struct dns_pending {
 	bool used;
-	uint64_t ts_ns;
+	uint64_t ts_ns;           /* the first try: the lifetime runs from it */
 	struct aegis_tuple tuple; /* as the query left: client -> server */
+	uint32_t netns;           /* 0 while the DNS event carries none */
 	uint16_t id;
-	uint16_t qtype;
+	uint16_t qtype, qclass;
 	uint32_t tgid;
 	char comm[AEGIS_COMM_LEN];
 	char qname[DNS_NAME_MAX];
+	uint16_t hnext;           /* next in its bucket (or in the free list) */
+	uint16_t older, newer;    /* the age list: the oldest is evicted first */
 };
 
 struct dns_name {
@@ -144,6 +152,14 @@ struct correlator {
 	struct net_peer peers[NET_SLOTS];
 	unsigned peer_hint;       /* slot of the last peer found: a storm hits one peer */
 	struct dns_pending dns_pending[DNS_PENDING];
+	uint16_t dns_buckets[DNS_PENDING_BUCKETS];
+	uint16_t dns_oldest, dns_newest; /* ends of the age list */
+	uint16_t dns_free;        /* freed slots */
+	uint16_t dns_slots_used;  /* slots ever taken */
+	uint64_t dns_warned_ns;   /* the last warning of an unmatched answer */
+	bool dns_warned;
+	bool learned_full_said;
+	struct learned_set learned; /* addresses learned from matched answers */
 	uint64_t probes_since_ns; /* correlator_set_probes_since */
 	struct dns_name dns_names[DNS_NAMES];
 	unsigned dns_names_used;  /* slots ever written: lookups (one per failed connect) scan only these */

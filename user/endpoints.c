@@ -168,3 +168,145 @@ const char *domains_match(const struct domain_set *s, const char *name)
 			return s->names[i];
 	return NULL;
 }
+
+/* ---- addresses learned from DNS ---- */
+
+#define LEARNED_NSEC 1000000000ULL
+
+uint64_t learned_life_ns(uint32_t ttl)
+{
+	uint64_t s = ttl;
+
+	if (s < LEARNED_TTL_MIN_S)
+		s = LEARNED_TTL_MIN_S;
+	if (s > LEARNED_TTL_MAX_S)
+		s = LEARNED_TTL_MAX_S;
+	return s * LEARNED_NSEC;
+}
+
+static size_t family_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+static unsigned learned_bucket(int family, const uint8_t *addr)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)family;
+
+	for (size_t i = 0; i < family_len(family); i++)
+		h = (h ^ addr[i]) * 16777619u;
+	return h & (LEARNED_BUCKETS - 1);
+}
+
+/* The slot holding addr, or NULL; *link is where it is linked from. */
+static struct learned_addr *learned_find(const struct learned_set *s, int family, const uint8_t *addr,
+					 const uint16_t **link)
+{
+	const uint16_t *at = &s->buckets[learned_bucket(family, addr)];
+
+	while (*at) {
+		const struct learned_addr *a = &s->slot[*at - 1];
+
+		if (a->family == family && !memcmp(a->addr, addr, family_len(family))) {
+			if (link)
+				*link = at;
+			return (struct learned_addr *)a;
+		}
+		at = &a->next;
+	}
+	return NULL;
+}
+
+bool learned_contains(const struct learned_set *s, int family, const uint8_t *addr)
+{
+	return (family == AF_INET || family == AF_INET6) && learned_find(s, family, addr, NULL);
+}
+
+static struct learned_addr *learned_take_slot(struct learned_set *s)
+{
+	struct learned_addr *a;
+
+	if (s->free) {
+		a = &s->slot[s->free - 1];
+		s->free = a->next;
+		return a;
+	}
+	if (s->used < LEARNED_MAX)
+		return &s->slot[s->used++];
+	return NULL;
+}
+
+int learned_add(struct learned_set *s, int family, const uint8_t *addr, uint32_t ttl, uint64_t now_ns)
+{
+	uint64_t until = now_ns + learned_life_ns(ttl);
+	struct learned_addr *a;
+	uint16_t *head;
+
+	if (family != AF_INET && family != AF_INET6)
+		return -EINVAL;
+	a = learned_find(s, family, addr, NULL);
+	if (a) {
+		/* another answer, or another name for it: the longest life wins */
+		if (until > a->expires_ns)
+			a->expires_ns = until;
+		return 0;
+	}
+	a = learned_take_slot(s);
+	if (!a)
+		return -ENOSPC;
+	memset(a, 0, sizeof(*a));
+	a->family = (uint8_t)family;
+	memcpy(a->addr, addr, family_len(family));
+	a->expires_ns = until;
+	head = &s->buckets[learned_bucket(family, addr)];
+	a->next = *head;
+	*head = (uint16_t)(a - s->slot + 1);
+	s->n++;
+	if (s->n == 1 || until < s->next_expiry_ns)
+		s->next_expiry_ns = until;
+	return 1;
+}
+
+static void learned_remove(struct learned_set *s, struct learned_addr *a)
+{
+	const uint16_t *link = NULL;
+
+	if (!learned_find(s, a->family, a->addr, &link))
+		return;
+	*(uint16_t *)link = a->next;
+	memset(a, 0, sizeof(*a));
+	a->next = s->free;
+	s->free = (uint16_t)(a - s->slot + 1);
+	s->n--;
+}
+
+unsigned learned_expire(struct learned_set *s, uint64_t now_ns,
+			void (*fn)(void *ctx, int family, const uint8_t *addr), void *ctx)
+{
+	uint64_t next = UINT64_MAX;
+	unsigned gone = 0;
+
+	/* called at every tick: the scan only when something is due */
+	if (!s->n || now_ns < s->next_expiry_ns)
+		return 0;
+	for (unsigned i = 0; i < s->used; i++) {
+		struct learned_addr *a = &s->slot[i];
+		uint8_t addr[16];
+		int family = a->family;
+
+		if (!family)
+			continue;
+		if (a->expires_ns > now_ns) {
+			if (a->expires_ns < next)
+				next = a->expires_ns;
+			continue;
+		}
+		memcpy(addr, a->addr, sizeof(addr));
+		learned_remove(s, a);
+		gone++;
+		if (fn)
+			fn(ctx, family, addr);
+	}
+	s->next_expiry_ns = next;
+	return gone;
+}

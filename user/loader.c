@@ -478,6 +478,29 @@ int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr,
 	return bpf_map_update_elem(fd, &key, &val, BPF_ANY) ? -errno : 0;
 }
 
+int loader_del_endpoint(struct loader *l, int family, const unsigned char *addr, unsigned prefixlen)
+{
+	struct {
+		__u32 prefixlen;
+		__u8 addr[16];
+	} key;
+	int fd;
+
+	if (!l->net)
+		return -ENOENT;
+	memset(&key, 0, sizeof(key));
+	key.prefixlen = prefixlen;
+	memcpy(key.addr, addr, family == AF_INET6 ? 16 : 4);
+	fd = family == AF_INET6 ? bpf_map__fd(l->net->maps.endpoints_v6)
+				: bpf_map__fd(l->net->maps.endpoints_v4);
+	return bpf_map_delete_elem(fd, &key) && errno != ENOENT ? -errno : 0;
+}
+
+void loader_forget_endpoint(void *loader, int family, const uint8_t *addr)
+{
+	loader_del_endpoint(loader, family, addr, family == AF_INET6 ? 128 : 32);
+}
+
 static int fill_domains(struct loader *l, const struct domain_set *doms)
 {
 	int fd = bpf_map__fd(l->dns->maps.dns_suffixes);

@@ -140,6 +140,11 @@ int loader_expire_presyn(struct loader *l, uint64_t now_ns, uint64_t age_ns,
 			 void (*fn)(void *ctx, const struct pending_connect *pc), void *ctx);
 /* Add one address (a learned endpoint) or a CIDR to the kernel endpoint set. */
 int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr, unsigned prefixlen);
+/* Remove one such entry (absent: not an error). 0 or -errno. */
+int loader_del_endpoint(struct loader *l, int family, const unsigned char *addr, unsigned prefixlen);
+/* correlator_config.forget (ctx: the loader): a learned address whose TTL ran
+ * out leaves the kernel endpoint set. */
+void loader_forget_endpoint(void *loader, int family, const uint8_t *addr);
 /* Replace the configured endpoints / watched domains (a config reload):
  * entries only in old are removed, learned addresses stay. 0 or -errno. */
 int loader_set_endpoints(struct loader *l, const struct endpoint_set *old, const struct endpoint_set *eps);

@@ -479,6 +479,11 @@ void sink_json_summary(FILE *f, const struct clockmap *cm, const struct session_
 	jw_kuint(&w, "diagnoses", st ? st->diagnoses : 0);
 	jw_kuint(&w, "dns_packets", s->dns_seen);
 	jw_kuint(&w, "dns_other_names", s->dns_other);
+	jw_kuint(&w, "dns_answers_unmatched", st ? st->dns.answers_unmatched : 0);
+	jw_kuint(&w, "dns_queries_evicted", st ? st->dns.queries_evicted : 0);
+	jw_kuint(&w, "learned_endpoints", st ? st->dns.learned : 0);
+	jw_kuint(&w, "learned_expired", st ? st->dns.learned_expired : 0);
+	jw_kuint(&w, "learned_full", st ? st->dns.learned_full : 0);
 	if (s->pidset_full)
 		jw_kuint(&w, "untracked_agent_processes", s->pidset_full);
 	if (s->socks_full)

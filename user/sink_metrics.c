@@ -83,6 +83,24 @@ size_t metrics_format(char *buf, size_t len, const struct metrics *m)
 	put(&w, "# HELP aegismon_json_log_errors_total JSON log lines lost (disk full, I/O error).\n"
 		"# TYPE aegismon_json_log_errors_total counter\n"
 		"aegismon_json_log_errors_total %llu\n", (unsigned long long)m->json_log_errors);
+	put(&w, "# HELP aegismon_dns_answers_unmatched_total DNS answers for watched names that answer no query seen leaving (ignored).\n"
+		"# TYPE aegismon_dns_answers_unmatched_total counter\n"
+		"aegismon_dns_answers_unmatched_total %llu\n"
+		"# HELP aegismon_dns_queries_evicted_total Watched DNS queries pushed out of the full pending table.\n"
+		"# TYPE aegismon_dns_queries_evicted_total counter\n"
+		"aegismon_dns_queries_evicted_total %llu\n"
+		"# HELP aegismon_learned_endpoints Endpoint addresses learned from DNS answers, now.\n"
+		"# TYPE aegismon_learned_endpoints gauge\n"
+		"aegismon_learned_endpoints %llu\n"
+		"# HELP aegismon_learned_endpoints_expired_total Learned endpoint addresses whose TTL ran out.\n"
+		"# TYPE aegismon_learned_endpoints_expired_total counter\n"
+		"aegismon_learned_endpoints_expired_total %llu\n"
+		"# HELP aegismon_learned_endpoints_full_total Addresses not learned: the learned set was full.\n"
+		"# TYPE aegismon_learned_endpoints_full_total counter\n"
+		"aegismon_learned_endpoints_full_total %llu\n",
+	    (unsigned long long)m->dns.answers_unmatched, (unsigned long long)m->dns.queries_evicted,
+	    (unsigned long long)m->dns.learned, (unsigned long long)m->dns.learned_expired,
+	    (unsigned long long)m->dns.learned_full);
 	return w.full ? 0 : w.o;
 }
 

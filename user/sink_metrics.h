@@ -7,6 +7,7 @@
 
 #include "agent.h"
 #include "causes.h"
+#include "correlate.h"
 
 #define METRICS_EVENT_TYPES 80
 
@@ -26,6 +27,7 @@ struct metrics {
 	unsigned core_expected;               /* mask of installed core binaries */
 	uint64_t syslog_dropped;
 	uint64_t json_log_errors;             /* JSON log lines lost */
+	struct dns_trust_stats dns;           /* answers not believed, learned endpoints */
 };
 
 /* Render into buf; returns the length, or 0 if it did not fit. Pure. */

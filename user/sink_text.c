@@ -244,6 +244,9 @@ void sink_text_summary(FILE *f, const struct session_summary *s, bool color)
 	if (s->pidset_full || s->socks_full)
 		fprintf(f, ", %llu agent processes and %llu sockets not tracked (maps full)",
 			(unsigned long long)s->pidset_full, (unsigned long long)s->socks_full);
+	if (st && (st->dns.answers_unmatched || st->dns.learned_full))
+		fprintf(f, ", %llu DNS answers matching no query ignored, %llu addresses not learned (set full)",
+			(unsigned long long)st->dns.answers_unmatched, (unsigned long long)st->dns.learned_full);
 	for (int c = 0; st && c < CAUSE_COUNT; c++) {
 		if (!st->occurrences[c])
 			continue;

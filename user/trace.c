@@ -455,7 +455,7 @@ static void learn_endpoint(void *ctx, int family, const uint8_t *addr, uint32_t 
 {
 	struct session *s = ctx;
 
-	(void)ttl; /* learned entries stay for the session; the trie is bounded */
+	(void)ttl; /* the correlator expires it (forget) */
 	(void)qname;
 	if (s->loader.net)
 		loader_add_endpoint(&s->loader, family, addr, family == AF_INET6 ? 128 : 32);
@@ -478,6 +478,7 @@ static void write_metrics(struct session *s, bool now)
 	for (int i = 0; i < CAUSE_COUNT; i++)
 		m->diagnoses[i] = st->occurrences[i] + s->extra_occurrences[i];
 	m->events_lost = st->events_lost;
+	m->dns = st->dns;
 	m->probes_attached = s->loader.attached;
 	m->probes_failed = s->loader.failed;
 	m->net_scope_agent = !s->loader.scope.nprogs ? -1 : netscope_on_agent(&s->loader.scope);
@@ -804,6 +805,8 @@ static void correlator_config_from(struct session *s, struct correlator_config *
 	cfg->dns_timeout_ns = (uint64_t)(s->opt.dns_timeout_s * 1e9);
 	cfg->learn = learn_endpoint;
 	cfg->learn_ctx = s;
+	cfg->forget = loader_forget_endpoint; /* learned addresses expire (correlate_dns.c) */
+	cfg->forget_ctx = &s->loader;
 	cfg->grace_ns = (uint64_t)(s->opt.grace_s * 1e9);
 	cfg->flap_window_ns = (uint64_t)(s->opt.flap_window_s * 1e9);
 	cfg->flap_count = s->opt.flap_count;

@@ -6,8 +6,10 @@
  * uppercase, NUL-terminated. Then the same bytes go through a correlator as
  * the payload of AEGIS_EV_DNS events, as the kernel would send them: the
  * message as a query leaving (QR cleared), the same as an answer arriving to
- * that query (QR set), a tick past the DNS timeout, a flush. Every diagnosis
- * must be well-formed and render.
+ * that query (QR set), the same answer again, answers from another port and
+ * after the timeout (neither may say or teach anything), a tick past the DNS
+ * timeout, a tick past every learned address's life, a flush. Every
+ * diagnosis must be well-formed and render.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,7 +28,7 @@
 #define NS 1000000000ULL
 
 static FILE *devnull;
-static uint64_t delivered, learned;
+static uint64_t delivered, learned, forgotten;
 
 /* A presentation name: printable ASCII without spaces or uppercase. */
 static void check_name(const char *s, size_t cap)
@@ -68,6 +70,15 @@ static void on_learn(void *ctx, int family, const uint8_t *addr, uint32_t ttl, c
 	CHECK(family == AF_INET || family == AF_INET6);
 	check_name(qname, DNS_NAME_MAX);
 	CHECK(qname[0] != '\0');
+}
+
+static void on_forget(void *ctx, int family, const uint8_t *addr)
+{
+	(void)ctx;
+	(void)addr;
+	CHECK(family == AF_INET || family == AF_INET6);
+	forgotten++;
+	CHECK(forgotten <= learned);
 }
 
 static void check_msg(const struct dns_msg *m, size_t size)
@@ -128,6 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const struct agent_env env = { .nroots = 1, .roots = { "/usr/local/aegis" } };
 	struct correlator_config cfg;
 	struct correlator *c;
+	uint64_t before, taught;
 	char err[64];
 
 	if (!devnull)
@@ -149,7 +161,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.env = &env;
 	cfg.domains = &domains;
 	cfg.learn = on_learn;
-	delivered = learned = 0;
+	cfg.forget = on_forget;
+	delivered = learned = forgotten = 0;
 	c = correlator_new(&cfg, on_diag, NULL);
 	CHECK(c != NULL);
 	/* as it is, in both directions */
@@ -162,14 +175,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	correlator_feed(c, &e);
 	dns_event(&e, 2 * NS + 1000, true, data, size, 0x80);
 	correlator_feed(c, &e);
-	/* a query never answered */
+	/* answered once: the same answer again, one from another port, and one
+	 * for a query whose time ran out say and teach nothing */
+	before = delivered;
+	taught = learned;
+	dns_event(&e, 2 * NS + 2000, true, data, size, 0x80);
+	correlator_feed(c, &e);
+	dns_event(&e, 2 * NS + 3000, true, data, size, 0x80);
+	e.dns.tuple.sport = 5353;
+	correlator_feed(c, &e);
 	dns_event(&e, 3 * NS, false, data, size, 0);
 	correlator_feed(c, &e);
+	dns_event(&e, 3 * NS + cfg.dns_timeout_ns, true, data, size, 0x80);
+	correlator_feed(c, &e);
+	CHECK(delivered == before && learned == taught);
+	/* the query never answered times out; the learned addresses expire */
 	memset(&e, 0, sizeof(e));
 	e.hdr.type = AEGIS_EV_TICK;
 	e.hdr.size = sizeof(e.tick);
 	e.hdr.ts_ns = 3 * NS + cfg.dns_timeout_ns;
 	correlator_feed(c, &e);
+	e.hdr.ts_ns = 3 * NS + (LEARNED_TTL_MAX_S + 10) * NS;
+	correlator_feed(c, &e);
+	CHECK(forgotten == learned);
+	CHECK(correlator_stats(c)->dns.learned == 0);
 	correlator_flush(c, 3600 * NS);
 	CHECK(correlator_stats(c)->diagnoses == delivered);
 	correlator_free(c);

@@ -194,6 +194,43 @@ static void done(const char *name)
 	put("correlate", name, scen, scen_len);
 }
 
+/* A DNS event between the agent at 192.0.2.1:cport and 198.51.100.53:53: a
+ * query leaving, or its answer arriving with rcode and, for an address, one A
+ * record (ttl). cpu: fuzz_correlate.c's steering bits. */
+static void add_dns(uint64_t ts, int ingress, uint16_t id, const char *name, unsigned rcode,
+		    const unsigned char *a, uint32_t ttl, uint16_t cport, uint32_t cpu)
+{
+	struct ev e = mk(AEGIS_EV_DNS, sizeof(e.dns), ts, ingress ? 0 : 4242, ingress ? "" : "AliYunDun");
+	struct aegis_dns *d = &e.dns;
+	size_t n;
+
+	e.hdr.cpu = cpu;
+	d->tuple.family = 2;
+	d->tuple.proto = 17;
+	memcpy(ingress ? d->tuple.daddr : d->tuple.saddr, "\xc0\x00\x02\x01", 4);
+	memcpy(ingress ? d->tuple.saddr : d->tuple.daddr, "\xc6\x33\x64\x35", 4);
+	d->tuple.sport = ingress ? 53 : cport;
+	d->tuple.dport = ingress ? cport : 53;
+	d->flags = ingress ? AEGIS_NET_INGRESS : 0;
+	n = dns_build_query(d->data, sizeof(d->data), id, name, DNS_T_A);
+	if (ingress) {
+		d->data[2] |= 0x80;
+		d->data[3] = (unsigned char)(0x80 | rcode);
+	}
+	if (ingress && a) {
+		const unsigned char rr[12] = { 0xc0, 0x0c, 0, DNS_T_A, 0, 1, (unsigned char)(ttl >> 24),
+					       (unsigned char)(ttl >> 16), (unsigned char)(ttl >> 8),
+					       (unsigned char)ttl, 0, 4 };
+
+		memcpy(d->data + n, rr, sizeof(rr));
+		memcpy(d->data + n + sizeof(rr), a, 4);
+		n += sizeof(rr) + 4;
+		d->data[7] = 1;
+	}
+	d->len = d->wire_len = (__u32)n;
+	add(&e);
+}
+
 static void correlate_corpus(void)
 {
 	struct ev e;
@@ -304,6 +341,38 @@ static void correlate_corpus(void)
 	e.connect.ret = 0;
 	add(&e);
 	done("connect");
+
+	/* DNS: a matched NXDOMAIN and its duplicate, a stranger's sinkhole, a
+	 * learned address that expires, a query that times out */
+	begin(conf);
+	add_exec(S, 4242, "AliYunDun", 1);
+	add_dns(2 * S, 0, 1, "nx.aegis.aliyun.com", 0, NULL, 0, 40000, 0);
+	add_dns(2 * S + 1000, 1, 1, "NX.aegis.aliyun.com", 3, NULL, 0, 40000, 0);
+	add_dns(2 * S + 2000, 1, 1, "nx.aegis.aliyun.com", 3, NULL, 0, 40000, 0);
+	add_dns(2 * S + 3000, 1, 7, "jsrv.aegis.aliyun.com", 0, (const unsigned char *)"\0\0\0\0", 60,
+		40001, 0);
+	add_dns(3 * S, 0, 2, "jsrv.aegis.aliyun.com", 0, NULL, 0, 40002, 0);
+	add_dns(3 * S + 1000, 1, 2, "jsrv.aegis.aliyun.com", 0, (const unsigned char *)"\x64\x64\x1e\x19",
+		30, 40002, 0);
+	add_dns(4 * S, 0, 3, "update.aegis.aliyun.com", 0, NULL, 0, 40003, 0);
+	add_tick(10 * S, 0);
+	add_tick(70 * S, 0);
+	done("dns");
+
+	/* the same through the steering bits: a query, its answer, a long tick */
+	begin(conf);
+	add_exec(S, 4242, "AliYunDun", 1);
+	add_dns(2 * S, 0, 1, "x", 0, NULL, 0, 1, 0x200);
+	add_dns(2 * S + 1000, 1, 1, "x", 0, NULL, 0, 1, 0x200 | 0x400);
+	add_dns(2 * S + 2000, 1, 1, "x", 0, NULL, 0, 1, 0x200 | 0x400 | 0x40000);
+	add_dns(3 * S, 0, 1, "x", 0, NULL, 0, 1, 0x200 | 0x1000);
+	e = mk(AEGIS_EV_SOCK_ERROR, sizeof(e.sockerr), 3 * S + 1000, 0, "");
+	e.hdr.cpu = 0x200 | 0x1000;
+	add(&e);
+	e = mk(AEGIS_EV_TICK, sizeof(e.tick), 4 * S, 0, "");
+	e.hdr.cpu = 0x200;
+	add(&e);
+	done("dns_steered");
 
 	begin(0); /* not installed */
 	e = mk(AEGIS_EV_SEED_DONE, sizeof(e.hdr), S, 0, "");

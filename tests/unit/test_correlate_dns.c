@@ -13,10 +13,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "correlate.h"
+#include "correlate_int.h" /* DNS_PENDING, DNS_WARN_INTERVAL_NS */
 #include "diag_log.h"
 #include "dns.h"
 
@@ -42,8 +44,11 @@ struct dns_fixture {
 	struct domain_set domains;
 	struct correlator_config cfg;
 	struct correlator *c;
-	unsigned nlearned;
+	unsigned nlearned;       /* learn calls; the first MAX_LEARNED kept */
 	struct learned learned[MAX_LEARNED];
+	unsigned nforgot;        /* forget calls; the first MAX_LEARNED kept */
+	struct learned forgot[MAX_LEARNED];
+	struct endpoint_set endpoints;
 };
 
 static void learn(void *ctx, int family, const uint8_t *addr, uint32_t ttl, const char *qname)
@@ -51,12 +56,25 @@ static void learn(void *ctx, int family, const uint8_t *addr, uint32_t ttl, cons
 	struct dns_fixture *f = ctx;
 	struct learned *l;
 
-	assert_true(f->nlearned < MAX_LEARNED);
-	l = &f->learned[f->nlearned++];
+	if (f->nlearned++ >= MAX_LEARNED)
+		return;
+	l = &f->learned[f->nlearned - 1];
 	l->family = family;
 	memcpy(l->addr, addr, family == AF_INET6 ? 16 : 4);
 	l->ttl = ttl;
 	snprintf(l->qname, sizeof(l->qname), "%s", qname);
+}
+
+static void forget(void *ctx, int family, const uint8_t *addr)
+{
+	struct dns_fixture *f = ctx;
+	struct learned *l;
+
+	if (f->nforgot++ >= MAX_LEARNED)
+		return;
+	l = &f->forgot[f->nforgot - 1];
+	l->family = family;
+	memcpy(l->addr, addr, family == AF_INET6 ? 16 : 4);
 }
 
 static int setup(void **state)
@@ -71,6 +89,8 @@ static int setup(void **state)
 	f->cfg.env = &f->env;
 	f->cfg.learn = learn;
 	f->cfg.learn_ctx = f;
+	f->cfg.forget = forget;
+	f->cfg.forget_ctx = f;
 	f->c = correlator_new(&f->cfg, diag_log_collect, f);
 	*state = f;
 	return f->c ? 0 : -1;
@@ -174,18 +194,24 @@ static struct ev base(unsigned type, size_t size, uint64_t ts, uint32_t tgid, co
 
 /* A DNS message as the kernel reports it: egress in the sender's context,
  * ingress without a process. */
-static void dns_ev(struct dns_fixture *f, uint64_t ts, bool ingress, const char *src, uint16_t sport,
-		   const char *dst, uint16_t dport, const struct msg *m)
+static void dns_ev_proto(struct dns_fixture *f, uint64_t ts, bool ingress, const char *src,
+			 uint16_t sport, const char *dst, uint16_t dport, uint8_t proto, const struct msg *m)
 {
 	struct ev e = base(AEGIS_EV_DNS, sizeof(e.dns), ts, ingress ? 0 : AGENT_PID,
 			   ingress ? "" : "AliYunDun");
 
-	tuple(&e.dns.tuple, src, sport, dst, dport, 17);
+	tuple(&e.dns.tuple, src, sport, dst, dport, proto);
 	e.dns.flags = ingress ? AEGIS_NET_INGRESS : 0;
 	e.dns.len = (__u32)m->n;
 	e.dns.wire_len = (__u32)m->n;
 	memcpy(e.dns.data, m->b, m->n);
 	correlator_feed(f->c, &e);
+}
+
+static void dns_ev(struct dns_fixture *f, uint64_t ts, bool ingress, const char *src, uint16_t sport,
+		   const char *dst, uint16_t dport, const struct msg *m)
+{
+	dns_ev_proto(f, ts, ingress, src, sport, dst, dport, 17, m);
 }
 
 /* The agent asks SERVER from CLIENT:CPORT. */
@@ -255,6 +281,11 @@ static void assert_peer(const struct diagnosis *d, const char *ip, uint16_t port
 	assert_int_equal(d->peer.dport, port);
 }
 
+static const struct dns_trust_stats *trust(const struct dns_fixture *f)
+{
+	return &correlator_stats(f->c)->dns;
+}
+
 /* ---- rcodes ---- */
 
 static void test_nxdomain_names_server_and_asker(void **state)
@@ -320,38 +351,228 @@ static void test_servfail_and_refused(void **state)
 	assert_int_equal(f->log.n, 2);
 }
 
-static void test_response_without_query(void **state)
+/* Anyone who can send a packet can send one from port 53 (a user in its own
+ * network namespace did, to itself): an answer no query asked for says
+ * nothing and teaches nothing, whatever it holds; it is counted. */
+static void test_unsolicited_answers_ignored(void **state)
 {
 	struct dns_fixture *f = *state;
-	const struct diagnosis *d;
+	struct msg m;
 
 	reply_rcode(f, 1 * S, 0x2222, NAME, DNS_RC_NXDOMAIN);
-	d = diag_only(&f->log, CAUSE_DNS_NXDOMAIN);
-	assert_int_equal(d->pid, 0);
-	assert_string_equal(d->process, "resolver");
-	assert_string_equal(d->qname, NAME);
-	assert_peer(d, SERVER, 53);
-	assert_null(strstr(d->summary, "asked by"));
+	response_msg(&m, 0x2223, NAME, DNS_T_A, DNS_RC_NOERROR);
+	answer_a(&m, 60, "0.0.0.0");
+	reply(f, 1 * S + MS, &m);
+	response_msg(&m, 0x2224, NAME, DNS_T_A, DNS_RC_NOERROR);
+	answer_a(&m, 600, "203.0.113.25");
+	reply(f, 1 * S + 2 * MS, &m);
+	/* as the user did: 127.0.0.1:53 to itself */
+	dns_ev(f, 2 * S, true, "127.0.0.1", 53, "127.0.0.1", 40000, &m);
+	response_msg(&m, 0x2225, NAME, DNS_T_A, DNS_RC_NOERROR);
+	answer_a(&m, 60, "127.0.0.1");
+	dns_ev(f, 2 * S, true, "127.0.0.1", 53, "127.0.0.1", 40000, &m);
+	tick(f, 30 * S);
+	correlator_flush(f->c, 3600 * S);
+	assert_int_equal(f->log.n, 0);
+	assert_int_equal(correlator_stats(f->c)->diagnoses, 0);
+	assert_int_equal(f->nlearned, 0);
+	assert_int_equal(trust(f)->answers_unmatched, 5);
+	assert_int_equal(trust(f)->learned, 0);
 }
 
-static void test_response_matched_by_tuple_and_id(void **state)
+/* The answer comes back on the query's socket, reversed: the client's
+ * address and port, the server's address and port, the protocol, the id. */
+static void test_answer_must_match_socket_and_id(void **state)
 {
 	struct dns_fixture *f = *state;
 	struct msg m;
 
 	ask(f, 1 * S, 0x3333, NAME, DNS_T_A);
-	/* another id, another client port: not the answer to that query */
+	/* another id */
 	reply_rcode(f, 1 * S + MS, 0x3334, NAME, DNS_RC_NXDOMAIN);
 	response_msg(&m, 0x3333, NAME, DNS_T_A, DNS_RC_NXDOMAIN);
+	/* another client port, another client address */
 	dns_ev(f, 1 * S + MS, true, SERVER, 53, CLIENT, CPORT + 1, &m);
-	/* from another server */
+	dns_ev(f, 1 * S + MS, true, SERVER, 53, "192.0.2.99", CPORT, &m);
+	/* another server, another server port */
 	dns_ev(f, 1 * S + MS, true, "203.0.113.53", 53, CLIENT, CPORT, &m);
-	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_NXDOMAIN], 3);
-	for (unsigned i = 0; i < f->log.n; i++)
-		assert_int_equal(f->log.d[i].pid, 0);
-	/* the query is still waiting */
+	dns_ev(f, 1 * S + MS, true, SERVER, 5353, CLIENT, CPORT, &m);
+	/* over TCP: another socket */
+	dns_ev_proto(f, 1 * S + MS, true, SERVER, 53, CLIENT, CPORT, 6, &m);
+	/* another family */
+	dns_ev(f, 1 * S + MS, true, "2001:db8::53", 53, "2001:db8::1", CPORT, &m);
+	correlator_flush(f->c, 1 * S + 2 * MS);
+	assert_int_equal(correlator_stats(f->c)->diagnoses, 0);
+	assert_int_equal(trust(f)->answers_unmatched, 7);
+	/* the query still waits: its own answer is believed */
+	reply(f, 1 * S + 2 * MS, &m);
+	assert_int_equal(diag_only(&f->log, CAUSE_DNS_NXDOMAIN)->pid, AGENT_PID);
+	assert_int_equal(trust(f)->answers_unmatched, 7);
 	tick(f, 10 * S);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_TIMEOUT), 0);
+}
+
+/* Same id and ports from many clients (one hash bucket): each answer finds
+ * its own query. */
+static void test_same_id_and_ports_other_clients(void **state)
+{
+	struct dns_fixture *f = *state;
+	char client[32];
+	struct msg m;
+
+	query_msg(&m, 0x7070, NAME, DNS_T_A);
+	for (int i = 1; i <= 40; i++) {
+		snprintf(client, sizeof(client), "192.0.2.%d", i);
+		dns_ev(f, 1 * S, false, client, CPORT, SERVER, 53, &m);
+	}
+	response_msg(&m, 0x7070, NAME, DNS_T_A, DNS_RC_SERVFAIL);
+	for (int i = 40; i >= 1; i -= 3) {
+		snprintf(client, sizeof(client), "192.0.2.%d", i);
+		dns_ev(f, 1 * S + MS, true, SERVER, 53, client, CPORT, &m);
+	}
+	/* answered twice: the second is a stranger */
+	dns_ev(f, 1 * S + MS, true, SERVER, 53, "192.0.2.40", CPORT, &m);
+	correlator_flush(f->c, 1 * S + 2 * MS);
+	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_SERVFAIL], 14);
+	assert_int_equal(trust(f)->answers_unmatched, 1);
+	/* the 26 unanswered time out */
+	tick(f, 1 * S + f->cfg.dns_timeout_ns);
+	correlator_flush(f->c, 3600 * S);
+	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_TIMEOUT], 26);
+}
+
+static void test_answer_must_match_question(void **state)
+{
+	struct dns_fixture *f = *state;
+	struct msg m;
+
+	ask(f, 1 * S, 0x4000, NAME, DNS_T_A);
+	/* another name under the watched domain */
+	reply_rcode(f, 1 * S + MS, 0x4000, "update.aegis.aliyun.com", DNS_RC_NXDOMAIN);
+	/* another type */
+	response_msg(&m, 0x4000, NAME, DNS_T_AAAA, DNS_RC_NXDOMAIN);
+	reply(f, 1 * S + MS, &m);
+	/* another class (CHAOS): the last byte of the question */
+	response_msg(&m, 0x4000, NAME, DNS_T_A, DNS_RC_NXDOMAIN);
+	m.b[m.n - 1] = 3;
+	reply(f, 1 * S + MS, &m);
+	assert_int_equal(f->log.n, 0);
+	assert_int_equal(trust(f)->answers_unmatched, 3);
+	/* the name in other case is the same question (0x20 randomisation) */
+	reply_rcode(f, 1 * S + 2 * MS, 0x4000, "JsRv.AEGIS.aliyun.COM", DNS_RC_NXDOMAIN);
+	assert_int_equal(diag_only(&f->log, CAUSE_DNS_NXDOMAIN)->pid, AGENT_PID);
+}
+
+/* An answer after the query's lifetime (--dns-timeout) is refused; the
+ * query is then a timeout, as if nothing had come. */
+static void test_answer_after_timeout_refused(void **state)
+{
+	struct dns_fixture *f = *state;
+	uint64_t t0 = 1 * S, limit = f->cfg.dns_timeout_ns;
+
+	ask(f, t0, 0x5000, NAME, DNS_T_A);
+	reply_rcode(f, t0 + limit, 0x5000, NAME, DNS_RC_NXDOMAIN);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_NXDOMAIN), 0);
+	assert_int_equal(trust(f)->answers_unmatched, 1);
+	tick(f, t0 + limit);
 	assert_int_equal(diag_only(&f->log, CAUSE_DNS_TIMEOUT)->pid, AGENT_PID);
+
+	/* a nanosecond before the limit it is in time */
+	ask(f, 100 * S, 0x5001, NAME, DNS_T_A);
+	reply_rcode(f, 100 * S + limit - 1, 0x5001, NAME, DNS_RC_NXDOMAIN);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_NXDOMAIN), 1);
+	assert_int_equal(trust(f)->answers_unmatched, 1);
+}
+
+/* A query is answered once: a second answer is ignored and counted, a
+ * second NOERROR teaches nothing more. */
+static void test_duplicate_answer_ignored(void **state)
+{
+	struct dns_fixture *f = *state;
+	struct msg m;
+
+	ask(f, 1 * S, 0x6000, NAME, DNS_T_A);
+	reply_rcode(f, 1 * S + MS, 0x6000, NAME, DNS_RC_NXDOMAIN);
+	reply_rcode(f, 1 * S + 2 * MS, 0x6000, NAME, DNS_RC_NXDOMAIN);
+	correlator_flush(f->c, 3600 * S);
+	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_NXDOMAIN], 1);
+	assert_int_equal(trust(f)->answers_unmatched, 1);
+
+	ask(f, 4000 * S, 0x6001, NAME, DNS_T_A);
+	response_msg(&m, 0x6001, NAME, DNS_T_A, DNS_RC_NOERROR);
+	answer_a(&m, 60, "203.0.113.60");
+	reply(f, 4000 * S + MS, &m);
+	response_msg(&m, 0x6001, NAME, DNS_T_A, DNS_RC_NOERROR);
+	answer_a(&m, 60, "203.0.113.61");
+	reply(f, 4000 * S + 2 * MS, &m);
+	assert_int_equal(f->nlearned, 1);
+	assert_int_equal(trust(f)->answers_unmatched, 2);
+}
+
+/* The table of waiting queries is bounded: the oldest gives way, counted. */
+static void test_oldest_query_evicted(void **state)
+{
+	struct dns_fixture *f = *state;
+
+	for (unsigned i = 0; i <= DNS_PENDING; i++)
+		ask(f, 1 * S + i * MS, (uint16_t)(1 + i), NAME, DNS_T_A);
+	assert_int_equal(trust(f)->queries_evicted, 1);
+	/* the first query is gone: its answer is a stranger's */
+	reply_rcode(f, 2 * S, 1, NAME, DNS_RC_NXDOMAIN);
+	assert_int_equal(trust(f)->answers_unmatched, 1);
+	assert_int_equal(f->log.n, 0);
+	/* the second is there */
+	reply_rcode(f, 2 * S, 2, NAME, DNS_RC_NXDOMAIN);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_NXDOMAIN), 1);
+	/* an answered slot is reused without evicting */
+	ask(f, 2 * S, 9999, NAME, DNS_T_A);
+	assert_int_equal(trust(f)->queries_evicted, 1);
+	ask(f, 2 * S, 9998, NAME, DNS_T_A);
+	assert_int_equal(trust(f)->queries_evicted, 2);
+	/* the rest time out, oldest first */
+	tick(f, 2 * S + f->cfg.dns_timeout_ns);
+	correlator_flush(f->c, 3600 * S);
+	assert_int_equal(correlator_stats(f->c)->occurrences[CAUSE_DNS_TIMEOUT], DNS_PENDING);
+}
+
+/* Said on stderr at most once a minute (event time), naming the source. */
+static void test_unmatched_answer_warning(void **state)
+{
+	struct dns_fixture *f = *state;
+	char out[2048];
+	const char *at = out;
+	unsigned lines = 0;
+	FILE *tmp = tmpfile();
+	struct msg m;
+	int saved;
+	size_t n;
+
+	assert_non_null(tmp);
+	fflush(stderr);
+	saved = dup(2);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fileno(tmp), 2), 2);
+	reply_rcode(f, 1 * S, 1, NAME, DNS_RC_NXDOMAIN);
+	reply_rcode(f, 2 * S, 2, NAME, DNS_RC_NXDOMAIN);
+	reply_rcode(f, 1 * S + DNS_WARN_INTERVAL_NS - 1, 3, NAME, DNS_RC_NXDOMAIN);
+	response_msg(&m, 4, "x.aegis.aliyun.com", DNS_T_A, DNS_RC_NXDOMAIN);
+	dns_ev(f, 1 * S + DNS_WARN_INTERVAL_NS, true, "2001:db8::66", 53, "2001:db8::1", CPORT, &m);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	rewind(tmp);
+	n = fread(out, 1, sizeof(out) - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	while ((at = strstr(at, "aegismon: warning: DNS answer from ")) != NULL) {
+		lines++;
+		at++;
+	}
+	assert_int_equal(lines, 2);
+	assert_non_null(strstr(out, "DNS answer from 198.51.100.53:53/udp for " NAME " ignored"));
+	assert_non_null(strstr(out, "DNS answer from [2001:db8::66]:53/udp for x.aegis.aliyun.com ignored"));
+	assert_non_null(strstr(out, "(4 ignored so far"));
+	assert_int_equal(trust(f)->answers_unmatched, 4);
 }
 
 /* ---- silence ---- */
@@ -599,6 +820,7 @@ static void test_other_names_ignored(void **state)
 	assert_int_equal(f->log.n, 0);
 	assert_int_equal(f->nlearned, 0);
 	/* the suffix itself is watched */
+	ask(f, 31 * S, 1, "aegis.aliyun.com", DNS_T_A);
 	reply_rcode(f, 31 * S, 1, "aegis.aliyun.com", DNS_RC_NXDOMAIN);
 	assert_int_equal(diag_count(&f->log, CAUSE_DNS_NXDOMAIN), 1);
 }
@@ -663,18 +885,22 @@ static void test_learn_addresses(void **state)
 	assert_int_equal(f->learned[1].ttl, 90);
 	assert_string_equal(f->learned[1].qname, NAME);
 
-	/* an answer nobody asked for (a query missed) still teaches */
+	assert_int_equal(trust(f)->learned, 2);
+
+	/* an answer nobody asked for teaches nothing */
 	response_msg(&m, 0xcccd, "update.aegis.aliyun.com", DNS_T_A, DNS_RC_NOERROR);
 	answer_a(&m, 30, "100.100.30.26");
 	reply(f, 2 * S, &m);
-	assert_int_equal(f->nlearned, 3);
-	assert_string_equal(f->learned[2].qname, "update.aegis.aliyun.com");
+	assert_int_equal(f->nlearned, 2);
+	assert_int_equal(trust(f)->answers_unmatched, 1);
 	/* a truncated (TC) answer with no records teaches nothing, says nothing */
+	ask(f, 3 * S, 0xccce, NAME, DNS_T_A);
 	response_msg(&m, 0xccce, NAME, DNS_T_A, DNS_RC_NOERROR);
 	m.b[2] |= 0x02;
 	reply(f, 3 * S, &m);
-	assert_int_equal(f->nlearned, 3);
+	assert_int_equal(f->nlearned, 2);
 	assert_int_equal(f->log.n, 0);
+	assert_int_equal(trust(f)->answers_unmatched, 1);
 }
 
 static void test_sinkhole_answer(void **state)
@@ -747,6 +973,151 @@ static void test_learned_name_names_connect_failure(void **state)
 	assert_string_equal(diag_only(&f->log, CAUSE_CONNECT_REFUSED)->qname, "");
 }
 
+/* ---- learned endpoints: they live for the answer's TTL, clamped ---- */
+
+static void learn_from(struct dns_fixture *f, uint64_t ts, uint16_t id, uint32_t ttl, const char *ip)
+{
+	struct msg m;
+
+	ask(f, ts, id, NAME, strchr(ip, ':') ? DNS_T_AAAA : DNS_T_A);
+	response_msg(&m, id, NAME, strchr(ip, ':') ? DNS_T_AAAA : DNS_T_A, DNS_RC_NOERROR);
+	if (strchr(ip, ':'))
+		answer_aaaa(&m, ttl, ip);
+	else
+		answer_a(&m, ttl, ip);
+	reply(f, ts + MS, &m);
+}
+
+static void assert_forgot(const struct dns_fixture *f, unsigned i, const char *ip)
+{
+	uint8_t a[16];
+	int family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+
+	assert_true(i < f->nforgot);
+	assert_int_equal(f->forgot[i].family, family);
+	assert_int_equal(inet_pton(family, ip, a), 1);
+	assert_memory_equal(f->forgot[i].addr, a, family == AF_INET6 ? 16 : 4);
+}
+
+static void test_learned_expire_with_ttl(void **state)
+{
+	struct dns_fixture *f = *state;
+	uint64_t t0 = 1 * S, at = t0 + MS; /* learned when the answer arrives */
+
+	learn_from(f, t0, 1, 10, "203.0.113.10");        /* below the floor: 60 s */
+	learn_from(f, t0, 2, 300, "2001:db8::10");       /* 300 s */
+	learn_from(f, t0, 3, 100000000, "203.0.113.11"); /* above the ceiling: a day */
+	assert_int_equal(f->nlearned, 3);
+	assert_int_equal(f->learned[0].ttl, 10); /* the callback is told the answer's TTL */
+	assert_int_equal(trust(f)->learned, 3);
+
+	tick(f, at + LEARNED_TTL_MIN_S * S - 1);
+	assert_int_equal(f->nforgot, 0);
+	tick(f, at + LEARNED_TTL_MIN_S * S);
+	assert_int_equal(f->nforgot, 1);
+	assert_forgot(f, 0, "203.0.113.10");
+	assert_int_equal(trust(f)->learned, 2);
+	assert_int_equal(trust(f)->learned_expired, 1);
+
+	tick(f, at + 300 * S - 1);
+	assert_int_equal(f->nforgot, 1);
+	tick(f, at + 300 * S);
+	assert_int_equal(f->nforgot, 2);
+	assert_forgot(f, 1, "2001:db8::10");
+
+	tick(f, at + LEARNED_TTL_MAX_S * S - 1);
+	assert_int_equal(f->nforgot, 2);
+	tick(f, at + LEARNED_TTL_MAX_S * S);
+	assert_int_equal(f->nforgot, 3);
+	assert_forgot(f, 2, "203.0.113.11");
+	assert_int_equal(trust(f)->learned, 0);
+	assert_int_equal(trust(f)->learned_expired, 3);
+	assert_int_equal(f->log.n, 0);
+}
+
+static void test_learned_refresh_and_relearn(void **state)
+{
+	struct dns_fixture *f = *state;
+
+	learn_from(f, 1 * S, 1, 60, "203.0.113.12");
+	/* the same address again with a longer TTL: not learned twice, lives longer */
+	learn_from(f, 31 * S, 2, 600, "203.0.113.12");
+	/* a shorter TTL later does not cut its life */
+	learn_from(f, 41 * S, 3, 60, "203.0.113.12");
+	assert_int_equal(f->nlearned, 1);
+	tick(f, 31 * S + MS + 600 * S - 1);
+	assert_int_equal(f->nforgot, 0);
+	tick(f, 31 * S + MS + 600 * S);
+	assert_int_equal(f->nforgot, 1);
+	/* gone: the next answer learns it again */
+	learn_from(f, 1000 * S, 4, 60, "203.0.113.12");
+	assert_int_equal(f->nlearned, 2);
+	assert_int_equal(trust(f)->learned, 1);
+}
+
+/* A configured endpoint of exactly that address is the same kernel entry:
+ * it never leaves, even when the learned copy expires. */
+static void test_configured_host_stays(void **state)
+{
+	struct dns_fixture *f = *state;
+	char err[128];
+
+	correlator_free(f->c);
+	endpoints_defaults(&f->endpoints);
+	assert_int_equal(cidr_parse("203.0.113.7", &f->endpoints.cidrs[f->endpoints.ncidrs++], err,
+				    sizeof(err)), 0);
+	f->cfg.endpoints = &f->endpoints;
+	f->c = correlator_new(&f->cfg, diag_log_collect, f);
+	assert_non_null(f->c);
+
+	learn_from(f, 1 * S, 1, 60, "203.0.113.7");
+	learn_from(f, 1 * S, 2, 60, "203.0.113.8");
+	tick(f, 100 * S);
+	assert_int_equal(trust(f)->learned_expired, 2);
+	assert_int_equal(f->nforgot, 1);
+	assert_forgot(f, 0, "203.0.113.8");
+}
+
+/* A full set refuses new addresses: counted, never silent; room comes back
+ * as learned ones expire. */
+static void test_learned_set_full(void **state)
+{
+	struct dns_fixture *f = *state;
+	unsigned learned = 0;
+	uint16_t id = 1;
+	struct msg m;
+	char ip[32];
+
+	while (learned < LEARNED_MAX) {
+		ask(f, 1 * S, id, NAME, DNS_T_A);
+		response_msg(&m, id, NAME, DNS_T_A, DNS_RC_NOERROR);
+		for (unsigned r = 0; r < DNS_MAX_ANSWERS && learned < LEARNED_MAX; r++, learned++) {
+			snprintf(ip, sizeof(ip), "10.%u.%u.1", learned >> 8, learned & 255);
+			answer_a(&m, 60, ip);
+		}
+		reply(f, 1 * S + MS, &m);
+		id++;
+	}
+	assert_int_equal(f->nlearned, LEARNED_MAX);
+	assert_int_equal(trust(f)->learned, LEARNED_MAX);
+	assert_int_equal(trust(f)->learned_full, 0);
+	/* one more: refused and counted; a known one is no trouble */
+	learn_from(f, 2 * S, id++, 60, "203.0.113.99");
+	learn_from(f, 2 * S, id++, 60, "10.0.0.1");
+	assert_int_equal(f->nlearned, LEARNED_MAX);
+	assert_int_equal(trust(f)->learned_full, 1);
+	/* the name is still remembered for attribution, and nothing is said */
+	assert_int_equal(f->log.n, 0);
+	/* after the first ones expire there is room again (10.0.0.1, answered
+	 * again at 2 s, lives a second longer) */
+	tick(f, 1 * S + MS + 60 * S);
+	assert_int_equal(trust(f)->learned, 1);
+	assert_int_equal(trust(f)->learned_expired, LEARNED_MAX - 1);
+	learn_from(f, 70 * S, id++, 60, "203.0.113.99");
+	assert_int_equal(f->nlearned, LEARNED_MAX + 1);
+	assert_int_equal(trust(f)->learned_full, 1);
+}
+
 /* ---- what the kernel may hand over ---- */
 
 static void test_odd_captures(void **state)
@@ -755,6 +1126,8 @@ static void test_odd_captures(void **state)
 	struct ev e = base(AEGIS_EV_DNS, sizeof(e.dns), 1 * S, 0, "");
 	struct msg m;
 
+	ask(f, S / 2, 1, NAME, DNS_T_A);
+	ask(f, S / 2, 2, NAME, DNS_T_A);
 	tuple(&e.dns.tuple, SERVER, 53, CLIENT, CPORT, 17);
 	e.dns.flags = AEGIS_NET_INGRESS;
 	/* len beyond the buffer: clamped */
@@ -789,8 +1162,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_nxdomain_names_server_and_asker),
 		T(test_servfail_and_refused),
-		T(test_response_without_query),
-		T(test_response_matched_by_tuple_and_id),
+		T(test_unsolicited_answers_ignored),
+		T(test_answer_must_match_socket_and_id),
+		T(test_same_id_and_ports_other_clients),
+		T(test_answer_must_match_question),
+		T(test_answer_after_timeout_refused),
+		T(test_duplicate_answer_ignored),
+		T(test_oldest_query_evicted),
+		T(test_unmatched_answer_warning),
 		T(test_timeout_on_tick),
 		T(test_timeout_exactly_at_limit),
 		T(test_no_timeout_before_probes),
@@ -807,6 +1186,10 @@ int main(void)
 		T(test_learn_addresses),
 		T(test_sinkhole_answer),
 		T(test_learned_name_names_connect_failure),
+		T(test_learned_expire_with_ttl),
+		T(test_learned_refresh_and_relearn),
+		T(test_configured_host_stays),
+		T(test_learned_set_full),
 		T(test_odd_captures),
 	};
 #undef T
