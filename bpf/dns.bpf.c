@@ -263,15 +263,17 @@ static __always_inline bool watched_question(const __u8 *data, __u32 len, __u32 
  * a timer (a TCP retransmission) runs on whatever task was current: the task
  * is named only when its fsuid owns the socket, as the socket's creator did.
  */
-static __always_inline void query_sender(struct aegis_hdr *hdr)
+static __always_inline __u32 query_sender(struct aegis_hdr *hdr)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
 	if (!task || BPF_CORE_READ(task, cred, fsuid.val) != hdr->uid)
-		return;
+		return 0;
 	hdr->pid = BPF_CORE_READ(task, pid);
 	hdr->tgid = BPF_CORE_READ(task, tgid);
 	BPF_CORE_READ_STR_INTO(&hdr->comm, task, comm);
+	/* the sender's network namespace: the socket's, as its creator's */
+	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 }
 
 static __always_inline int inspect(struct __sk_buff *skb, bool ingress)
@@ -311,13 +313,14 @@ static __always_inline int inspect(struct __sk_buff *skb, bool ingress)
 	ev->hdr.pid = 0;
 	ev->hdr.tgid = 0;
 	__builtin_memset(ev->hdr.comm, 0, sizeof(ev->hdr.comm));
-	if (!ingress)
-		query_sender(&ev->hdr);
+	ev->netns = ingress ? 0 : query_sender(&ev->hdr);
 	ev->tuple = li.t;
 	ev->flags = ingress ? AEGIS_NET_INGRESS : 0;
 	ev->len = n;
 	ev->wire_len = li.payload_len;
-	ev->reserved = 0;
+	/* the socket itself: an answer counts only on the socket its query
+	 * left from, which no other namespace or socket can forge */
+	ev->sock_cookie = bpf_get_socket_cookie(skb);
 	output_event(ev);
 	return 1;
 }

@@ -206,9 +206,13 @@ struct aegis_dns {
 	__u32 flags;       /* AEGIS_NET_INGRESS for arriving messages */
 	__u32 len;         /* bytes of the DNS message captured in data */
 	__u32 wire_len;    /* bytes of the DNS message on the wire */
-	__u32 reserved;
+	__u32 netns;       /* ABI 3: a query's sender's network namespace, 0 unknown */
 	__u8 data[AEGIS_DNS_PAYLOAD]; /* the DNS message (after the TCP length prefix) */
+	__u64 sock_cookie; /* ABI 3: the socket's cookie: ties an answer to its query */
 };
+
+/* Size of a DNS event before ABI 3 (recordings made then). */
+#define AEGIS_DNS_SIZE_V2 (sizeof(struct aegis_hdr) + sizeof(struct aegis_tuple) + 16 + AEGIS_DNS_PAYLOAD)
 
 struct aegis_sockerr {
 	struct aegis_hdr hdr; /* current task: not meaningful (softirq) */

@@ -62,13 +62,12 @@ static struct diagnosis *dns_diag(struct correlator *c, enum cause cause, const 
  * belongs to in O(1), an age list gives the oldest up when the table is full,
  * and a free list reuses slots. Nothing is allocated per packet. */
 
-/* The network namespace a DNS event was seen in: the event does not carry
- * one yet (struct aegis_dns), so every query and answer counts as one
- * namespace; the key and the matching already take it into account. */
-static uint32_t dns_netns(const struct ev *e)
+/* The socket a DNS message left or arrived on (its cookie, from the kernel):
+ * an answer counts only on its query's socket, which no other socket or
+ * namespace can send to. 0 in recordings made before ABI 3. */
+static uint64_t dns_socket(const struct ev *e)
 {
-	(void)e;
-	return 0;
+	return e->dns.sock_cookie;
 }
 
 static struct dns_pending *pending_slot(struct correlator *c, uint16_t ref)
@@ -81,10 +80,10 @@ static uint16_t pending_ref(const struct correlator *c, const struct dns_pending
 	return (uint16_t)(p - c->dns_pending + 1);
 }
 
-static unsigned pending_bucket(uint32_t netns, uint16_t id, uint16_t cport, uint16_t sport)
+static unsigned pending_bucket(uint64_t sock, uint16_t id, uint16_t cport, uint16_t sport)
 {
 	uint32_t h = (uint32_t)id * 0x9e3779b1u ^ (uint32_t)cport * 0x85ebca77u ^
-		     (uint32_t)sport * 0xc2b2ae3du ^ netns * 0x27d4eb2fu;
+		     (uint32_t)sport * 0xc2b2ae3du ^ (uint32_t)(sock ^ sock >> 32) * 0x27d4eb2fu;
 
 	h ^= h >> 15;
 	return h & (DNS_PENDING_BUCKETS - 1);
@@ -92,16 +91,16 @@ static unsigned pending_bucket(uint32_t netns, uint16_t id, uint16_t cport, uint
 
 /* The query that left on this socket (tuple as the query left: client ->
  * server) with this id, or NULL. */
-static struct dns_pending *pending_find(struct correlator *c, uint32_t netns,
+static struct dns_pending *pending_find(struct correlator *c, uint64_t sock,
 					const struct aegis_tuple *client_view, uint16_t id)
 {
 	size_t n = alen(client_view->family);
 	struct dns_pending *p;
 
-	for (p = pending_slot(c, c->dns_buckets[pending_bucket(netns, id, client_view->sport,
+	for (p = pending_slot(c, c->dns_buckets[pending_bucket(sock, id, client_view->sport,
 								client_view->dport)]);
 	     p; p = pending_slot(c, p->hnext)) {
-		if (p->id == id && p->netns == netns && p->tuple.family == client_view->family &&
+		if (p->id == id && p->sock == sock && p->tuple.family == client_view->family &&
 		    p->tuple.proto == client_view->proto && p->tuple.sport == client_view->sport &&
 		    p->tuple.dport == client_view->dport && !memcmp(p->tuple.saddr, client_view->saddr, n) &&
 		    !memcmp(p->tuple.daddr, client_view->daddr, n))
@@ -113,7 +112,7 @@ static struct dns_pending *pending_find(struct correlator *c, uint32_t netns,
 static void pending_remove(struct correlator *c, struct dns_pending *p)
 {
 	uint16_t ref = pending_ref(c, p);
-	uint16_t *link = &c->dns_buckets[pending_bucket(p->netns, p->id, p->tuple.sport, p->tuple.dport)];
+	uint16_t *link = &c->dns_buckets[pending_bucket(p->sock, p->id, p->tuple.sport, p->tuple.dport)];
 
 	while (*link && *link != ref)
 		link = &pending_slot(c, *link)->hnext;
@@ -151,20 +150,21 @@ static struct dns_pending *pending_take_slot(struct correlator *c)
 
 static void pending_add(struct correlator *c, const struct ev *e, const struct dns_msg *m)
 {
-	uint32_t netns = dns_netns(e);
+	uint64_t sock = dns_socket(e);
 	struct dns_pending *slot;
 	uint16_t ref, *head;
 
 	/* a retransmission (same socket, same id) is the same lookup: its
 	 * timeout runs from the first try, and one answer ends it */
-	if (pending_find(c, netns, &e->dns.tuple, m->id))
+	if (pending_find(c, sock, &e->dns.tuple, m->id))
 		return;
 	slot = pending_take_slot(c);
 	memset(slot, 0, sizeof(*slot));
 	slot->used = true;
 	slot->ts_ns = e->hdr.ts_ns;
 	slot->tuple = e->dns.tuple;
-	slot->netns = netns;
+	slot->sock = sock;
+	slot->netns = e->dns.netns;
 	slot->id = m->id;
 	slot->qtype = m->qtype;
 	slot->qclass = m->qclass;
@@ -172,7 +172,7 @@ static void pending_add(struct correlator *c, const struct ev *e, const struct d
 	memcpy(slot->comm, e->hdr.comm, sizeof(slot->comm));
 	snprintf(slot->qname, sizeof(slot->qname), "%s", m->qname);
 	ref = pending_ref(c, slot);
-	head = &c->dns_buckets[pending_bucket(netns, m->id, slot->tuple.sport, slot->tuple.dport)];
+	head = &c->dns_buckets[pending_bucket(sock, m->id, slot->tuple.sport, slot->tuple.dport)];
 	slot->hnext = *head;
 	*head = ref;
 	slot->older = c->dns_newest;
@@ -184,8 +184,8 @@ static void pending_add(struct correlator *c, const struct ev *e, const struct d
 }
 
 /* The query this answer (arriving: server -> client) answers: the same
- * socket reversed, the same namespace, id and question, within the query's
- * lifetime. NULL with the reason otherwise. */
+ * socket (its cookie, and its addresses and ports reversed), id and
+ * question, within the query's lifetime. NULL with the reason otherwise. */
 static struct dns_pending *answered_query(struct correlator *c, const struct ev *e,
 					  const struct dns_msg *m, const char **why)
 {
@@ -200,7 +200,7 @@ static struct dns_pending *answered_query(struct correlator *c, const struct ev 
 	memcpy(client_view.daddr, t->saddr, 16);
 	client_view.sport = t->dport;
 	client_view.dport = t->sport;
-	q = pending_find(c, dns_netns(e), &client_view, m->id);
+	q = pending_find(c, dns_socket(e), &client_view, m->id);
 	if (!q) {
 		*why = "no query we saw leave has its socket and id";
 		return NULL;

@@ -103,7 +103,8 @@ struct dns_pending {
 	bool used;
 	uint64_t ts_ns;           /* the first try: the lifetime runs from it */
 	struct aegis_tuple tuple; /* as the query left: client -> server */
-	uint32_t netns;           /* 0 while the DNS event carries none */
+	uint64_t sock;            /* the socket's cookie (0: a recording before ABI 3) */
+	uint32_t netns;           /* the sender's network namespace, 0 unknown */
 	uint16_t id;
 	uint16_t qtype, qclass;
 	uint32_t tgid;

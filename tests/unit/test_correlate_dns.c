@@ -49,6 +49,7 @@ struct dns_fixture {
 	unsigned nforgot;        /* forget calls; the first MAX_LEARNED kept */
 	struct learned forgot[MAX_LEARNED];
 	struct endpoint_set endpoints;
+	uint64_t sock;           /* the socket cookie of the next DNS events */
 };
 
 static void learn(void *ctx, int family, const uint8_t *addr, uint32_t ttl, const char *qname)
@@ -204,6 +205,7 @@ static void dns_ev_proto(struct dns_fixture *f, uint64_t ts, bool ingress, const
 	e.dns.flags = ingress ? AEGIS_NET_INGRESS : 0;
 	e.dns.len = (__u32)m->n;
 	e.dns.wire_len = (__u32)m->n;
+	e.dns.sock_cookie = f->sock;
 	memcpy(e.dns.data, m->b, m->n);
 	correlator_feed(f->c, &e);
 }
@@ -410,6 +412,26 @@ static void test_answer_must_match_socket_and_id(void **state)
 	assert_int_equal(trust(f)->answers_unmatched, 7);
 	tick(f, 10 * S);
 	assert_int_equal(diag_count(&f->log, CAUSE_DNS_TIMEOUT), 0);
+}
+
+/* The same addresses, ports and id on another socket (the kernel's cookie):
+ * a user's own socket in its own namespace cannot answer the agent's query. */
+static void test_answer_must_come_to_the_querys_socket(void **state)
+{
+	struct dns_fixture *f = *state;
+	struct msg m;
+
+	f->sock = 1001;
+	ask(f, 1 * S, 0x4444, NAME, DNS_T_A);
+	f->sock = 2002;
+	reply_rcode(f, 1 * S + MS, 0x4444, NAME, DNS_RC_NXDOMAIN);
+	correlator_flush(f->c, 1 * S + 2 * MS);
+	assert_int_equal(correlator_stats(f->c)->diagnoses, 0);
+	assert_int_equal(trust(f)->answers_unmatched, 1);
+	f->sock = 1001;
+	response_msg(&m, 0x4444, NAME, DNS_T_A, DNS_RC_NXDOMAIN);
+	reply(f, 1 * S + 2 * MS, &m);
+	assert_int_equal(diag_only(&f->log, CAUSE_DNS_NXDOMAIN)->pid, AGENT_PID);
 }
 
 /* Same id and ports from many clients (one hash bucket): each answer finds
@@ -1164,6 +1186,7 @@ int main(void)
 		T(test_servfail_and_refused),
 		T(test_unsolicited_answers_ignored),
 		T(test_answer_must_match_socket_and_id),
+		T(test_answer_must_come_to_the_querys_socket),
 		T(test_same_id_and_ports_other_clients),
 		T(test_answer_must_match_question),
 		T(test_answer_after_timeout_refused),
