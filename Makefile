@@ -39,7 +39,7 @@ PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dn
 	     user/causes.c user/agent.c user/procfs.c user/decode.c \
 	     user/correlate.c user/sink_json.c user/sink_text.c user/options.c user/config.c user/resolv.c user/netprobe.c user/products.c \
 	     user/check.c user/check_agent.c user/check_net.c user/check_host.c user/record.c user/replay.c user/report.c \
-	     user/nftrules.c user/nftexec.c user/netns.c user/enrich.c \
+	     user/nftrules.c user/nftexec.c user/netns.c user/enrich.c user/nftgen.c user/nftcache.c \
 	     user/resources.c user/correlate_res.c
 # remediation (issue #6)
 PURE_SRCS += user/policy.c user/safepath.c user/spawn.c user/remedy.c user/hook.c user/remediate.c
@@ -91,8 +91,9 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/events.h $(SKELS) | $(BUILD)/.dirs
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# -lpthread: the enrichment worker thread (user/enrich.c); part of libc since glibc 2.34
 aegismon: $(USER_OBJS)
-	$(CC) $(LDFLAGS) $^ $(STATIC_LIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(STATIC_LIBS) -lpthread -o $@
 
 # make run: the main job. Installs missing dependencies, builds, traces with the
 # embedded defaults until interrupted.
@@ -103,7 +104,7 @@ run:
 	./aegismon trace || [ $$? -eq 1 ]
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(BUILD)/.dirs
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ -Wl,-Bstatic -ljansson -Wl,-Bdynamic -lcmocka -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -Wl,-Bstatic -ljansson -Wl,-Bdynamic -lcmocka -lpthread -o $@
 
 $(BUILD)/tests/fake_agent: tests/e2e/fake_agent.c | $(BUILD)/.dirs
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror $< -lpthread -o $@
@@ -128,7 +129,7 @@ $(BUILD)/fuzzobj/%.o: user/%.c $(wildcard user/*.h) bpf/events.h | $(BUILD)/.dir
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) | $(BUILD)/.dirs
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c %.o,$^) -ljansson -o $@
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c %.o,$^) -ljansson -lpthread -o $@
 
 fuzz-smoke: $(FUZZ_BINS)
 	@tests/fuzz/run.sh smoke $(FUZZ_BINS)

@@ -91,6 +91,22 @@ struct net_peer {
 	char where_qname[DNS_NAME_MAX];
 };
 
+/*
+ * Network namespaces the agent's own sockets were seen in (its connects and
+ * TCP events carry the namespace). A drop or a failure of another process
+ * concerns the agent only in one of these: a user's private namespace
+ * (unshare -Urn) is not the agent's. An entry lasts AGENT_NETNS_TTL_NS after
+ * the agent's last socket event there: a namespace inode is reused once the
+ * namespace is gone.
+ */
+#define AGENT_NETNS_SLOTS 8
+#define AGENT_NETNS_TTL_NS (600 * NSEC)
+
+struct agent_netns {
+	uint32_t inum;            /* 0: free */
+	uint64_t last_ns;
+};
+
 #define DNS_PENDING 256          /* watched queries awaiting an answer */
 #define DNS_PENDING_BUCKETS 512  /* power of two: the hash of id and ports */
 #define DNS_NAMES 128            /* learned address -> name, for attribution */
@@ -152,6 +168,7 @@ struct correlator {
 	unsigned nignored;
 	struct net_peer peers[NET_SLOTS];
 	unsigned peer_hint;       /* slot of the last peer found: a storm hits one peer */
+	struct agent_netns agent_netns[AGENT_NETNS_SLOTS];
 	struct dns_pending dns_pending[DNS_PENDING];
 	uint16_t dns_buckets[DNS_PENDING_BUCKETS];
 	uint16_t dns_oldest, dns_newest; /* ends of the age list */
@@ -194,6 +211,9 @@ struct proc *proc_find(struct correlator *c, uint32_t tgid);
 void net_on_connect(struct correlator *c, const struct ev *e);
 void net_on_tcp(struct correlator *c, const struct ev *e);
 void net_on_drop(struct correlator *c, const struct ev *e);
+/* A socket event (flags AEGIS_NET_*, its namespace inode) concerns the agent:
+ * its own socket, or a namespace its sockets were seen in (remembered here). */
+bool net_concerns_agent(struct correlator *c, uint32_t flags, uint32_t netns);
 
 void dns_on_message(struct correlator *c, const struct ev *e);
 void dns_on_sockerr(struct correlator *c, const struct ev *e);

@@ -70,6 +70,57 @@ static struct net_peer *peer_get(struct correlator *c, uint32_t netns, const str
 	return lru;
 }
 
+/* The agent's own socket was seen in netns: refresh it, or take the slot
+ * seen last the longest ago (free slots first). */
+static void agent_netns_note(struct correlator *c, uint32_t netns)
+{
+	struct agent_netns *oldest = &c->agent_netns[0];
+
+	if (!netns)
+		return;
+	for (int i = 0; i < AGENT_NETNS_SLOTS; i++) {
+		struct agent_netns *a = &c->agent_netns[i];
+
+		if (a->inum == netns) {
+			a->last_ns = c->now_ns;
+			return;
+		}
+		if (!a->inum || a->last_ns < oldest->last_ns)
+			oldest = a;
+		if (!a->inum)
+			break;
+	}
+	oldest->inum = netns;
+	oldest->last_ns = c->now_ns;
+}
+
+static bool agent_netns_has(const struct correlator *c, uint32_t netns)
+{
+	for (int i = 0; netns && i < AGENT_NETNS_SLOTS; i++) {
+		const struct agent_netns *a = &c->agent_netns[i];
+
+		if (a->inum == netns)
+			return c->now_ns - a->last_ns <= AGENT_NETNS_TTL_NS;
+	}
+	return false;
+}
+
+/*
+ * Does a socket event concern the agent? Its own socket (the kernel's set of
+ * tracked agent processes: AEGIS_NET_AGENT), or a socket in a network
+ * namespace the agent's sockets live in, where another process's failure to
+ * reach an endpoint says something of the agent's path. Anything else (a
+ * user's private namespace with its own rules) is not an agent matter.
+ */
+bool net_concerns_agent(struct correlator *c, uint32_t flags, uint32_t netns)
+{
+	if (flags & AEGIS_NET_AGENT) {
+		agent_netns_note(c, netns);
+		return true;
+	}
+	return agent_netns_has(c, netns);
+}
+
 static bool recent(const struct correlator *c, uint64_t ts)
 {
 	return ts && c->now_ns - ts <= c->cfg.net_window_ns;
@@ -314,6 +365,8 @@ void net_on_connect(struct correlator *c, const struct ev *e)
 	int err = errno_of_ret(cn->ret);
 	struct net_peer *peer;
 
+	if (!net_concerns_agent(c, cn->flags, cn->netns))
+		return;
 	/* a TCP sinkhole is seen at SYN_SENT, unless its connect began before
 	 * sockops was attached (agent scope, on demand): then here; UDP only here */
 	if (agent && is_sink_peer(c, &remote)) {
@@ -356,6 +409,8 @@ void net_on_tcp(struct correlator *c, const struct ev *e)
 	bool rst = t->flags & AEGIS_NET_RST;
 	int err = t->sk_err ? t->sk_err : t->sk_err_soft;
 
+	if (!net_concerns_agent(c, t->flags, t->netns))
+		return;
 	remote_of(&t->tuple, false, &remote);
 	if (t->oldstate == TCP_CLOSE && t->newstate == TCP_SYN_SENT) {
 		/* late (AEGIS_NET_UNARMED): said at its connect already */
@@ -406,6 +461,9 @@ void net_on_drop(struct correlator *c, const struct ev *e)
 	remote_of(&dr->tuple, ingress, &remote);
 	if (remote.dport == 53 || (!ingress && dr->tuple.sport == 53))
 		return; /* DNS is the DNS path's business */
+	/* before any slot is taken: another user's drops must not evict the agent's peers */
+	if (!net_concerns_agent(c, dr->flags, dr->netns))
+		return;
 	peer = peer_get(c, dr->netns, &remote, dr->flags & AEGIS_NET_OWNER);
 	/* only a drop in the namespace that made the attempt is a local drop; one
 	 * in another namespace (a container, the far end of a test) is not */

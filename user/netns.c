@@ -8,13 +8,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* path's namespace if it is inum. Checked again on the fd: a /proc/PID whose
+ * process exits in between may be another process's (and namespace) by the open. */
 static int open_if(const char *path, uint32_t inum)
 {
 	struct stat st;
+	int fd;
 
 	if (stat(path, &st) || (uint32_t)st.st_ino != inum)
 		return -1;
-	return open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || (uint32_t)st.st_ino != inum) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int netns_open_by_inode(uint32_t inum)

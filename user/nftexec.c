@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -78,7 +79,8 @@ static int child_fds(int out_w, int err_w)
 	return 0;
 }
 
-static void child_run(const char *nft, const char *mode, int netns_fd, int out_w, int err_w)
+static void child_run(const char *nft, const char *mode, int netns_fd, int out_w, int err_w,
+		      pid_t parent)
 {
 	char *const argv[] = { (char *)"nft", (char *)mode, (char *)"list", (char *)"ruleset",
 			       NULL };
@@ -88,6 +90,9 @@ static void child_run(const char *nft, const char *mode, int netns_fd, int out_w
 	/* a daemon blocks signals for its signalfd; nft should not inherit that */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* nft dies with the thread that waits for it (a daemon killed, a worker gone) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
 	err_w = fcntl(err_w, F_DUPFD_CLOEXEC, 10);
 	if (err_w < 0)
 		_exit(127);
@@ -116,22 +121,28 @@ static int grow(char **buf, size_t *cap)
 	return 0;
 }
 
-/* Wait for data and read once: bytes read, 0 at EOF, or -errno (-ETIMEDOUT at the deadline). */
-static ssize_t read_some(int fd, int64_t deadline, char *dst, size_t room)
+/*
+ * Wait for data and read once: bytes read, 0 at EOF, or -errno (-ETIMEDOUT at the deadline,
+ * -ECANCELED when cancel_fd, if >= 0, became readable).
+ */
+static ssize_t read_some(int fd, int cancel_fd, int64_t deadline, char *dst, size_t room)
 {
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+				       { .fd = cancel_fd, .events = POLLIN } };
 		int64_t left = deadline - now_ms();
 		ssize_t got;
 		int rc;
 
 		if (left <= 0)
 			return -ETIMEDOUT;
-		rc = poll(&p, 1, (int)left);
+		rc = poll(p, cancel_fd >= 0 ? 2 : 1, (int)left);
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc <= 0)
 			return rc < 0 ? -errno : -ETIMEDOUT;
+		if (cancel_fd >= 0 && p[1].revents)
+			return -ECANCELED;
 		got = read(fd, dst, room);
 		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
@@ -140,7 +151,7 @@ static ssize_t read_some(int fd, int64_t deadline, char *dst, size_t room)
 }
 
 /* Read fd to EOF before the deadline, at most NFT_OUTPUT_MAX bytes; NUL-terminated. */
-static int read_capped(int fd, int64_t deadline, char **out, size_t *outlen)
+static int read_capped(int fd, int cancel_fd, int64_t deadline, char **out, size_t *outlen)
 {
 	char *buf = NULL;
 	size_t cap = 0, n = 0;
@@ -150,7 +161,7 @@ static int read_capped(int fd, int64_t deadline, char **out, size_t *outlen)
 	do {
 		if (cap - n < 2 && (rc = grow(&buf, &cap)) < 0)
 			break;
-		got = read_some(fd, deadline, buf + n, cap - n - 1);
+		got = read_some(fd, cancel_fd, deadline, buf + n, cap - n - 1);
 		rc = got < 0 ? (int)got : 0;
 		n += got > 0 ? (size_t)got : 0;
 		if (n > NFT_OUTPUT_MAX)
@@ -223,12 +234,12 @@ static int finish(pid_t pid, int64_t deadline, int rc, int err_r)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
-int nft_exec_capture(const char *path, const char *mode, int netns_fd, unsigned timeout_ms,
-		     char **out, size_t *len)
+static int capture(const char *path, const char *mode, int netns_fd, unsigned timeout_ms,
+		   int cancel_fd, char **out, size_t *len)
 {
 	int64_t deadline = now_ms() + timeout_ms;
 	int op[2], ep[2], rc;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	if (!path || !mode || !out || !len)
 		return -EINVAL;
@@ -244,12 +255,12 @@ int nft_exec_capture(const char *path, const char *mode, int netns_fd, unsigned 
 	}
 	pid = fork();
 	if (pid == 0)
-		child_run(path, mode, netns_fd, op[1], ep[1]);
+		child_run(path, mode, netns_fd, op[1], ep[1], self);
 	rc = pid < 0 ? -errno : 0;
 	close(op[1]);
 	close(ep[1]);
 	if (pid > 0) {
-		rc = read_capped(op[0], deadline, out, len);
+		rc = read_capped(op[0], cancel_fd, deadline, out, len);
 		rc = finish(pid, deadline, rc, ep[0]);
 		if (rc < 0 && *out) {
 			free(*out);
@@ -262,6 +273,18 @@ int nft_exec_capture(const char *path, const char *mode, int netns_fd, unsigned 
 	return rc;
 }
 
+int nft_exec_capture(const char *path, const char *mode, int netns_fd, unsigned timeout_ms,
+		     char **out, size_t *len)
+{
+	return capture(path, mode, netns_fd, timeout_ms, -1, out, len);
+}
+
+int nft_exec_capture_cancellable(const char *path, const char *mode, int netns_fd,
+				 unsigned timeout_ms, int cancel_fd, char **out, size_t *len)
+{
+	return capture(path, mode, netns_fd, timeout_ms, cancel_fd, out, len);
+}
+
 int nft_ruleset_read(int netns_fd, char **json, size_t *jlen, char **text, size_t *tlen)
 {
 	return nft_ruleset_read_within(netns_fd, NFT_TIMEOUT_MS, json, jlen, text, tlen);
@@ -269,6 +292,12 @@ int nft_ruleset_read(int netns_fd, char **json, size_t *jlen, char **text, size_
 
 int nft_ruleset_read_within(int netns_fd, unsigned timeout_ms, char **json, size_t *jlen,
 			    char **text, size_t *tlen)
+{
+	return nft_ruleset_read_cancellable(netns_fd, timeout_ms, -1, json, jlen, text, tlen);
+}
+
+int nft_ruleset_read_cancellable(int netns_fd, unsigned timeout_ms, int cancel_fd, char **json,
+				 size_t *jlen, char **text, size_t *tlen)
 {
 	const char *nft = find_nft();
 	int rc;
@@ -279,9 +308,11 @@ int nft_ruleset_read_within(int netns_fd, unsigned timeout_ms, char **json, size
 	*jlen = *tlen = 0;
 	if (!nft)
 		return -ENOENT;
-	rc = nft_exec_capture(nft, "-j", netns_fd, timeout_ms, json, jlen);
+	rc = capture(nft, "-j", netns_fd, timeout_ms, cancel_fd, json, jlen);
+	/* the text is for the rule lines only: terse, without the elements of named sets,
+	 * which can be hundreds of thousands (the JSON has them for the matcher) */
 	if (rc == 0)
-		rc = nft_exec_capture(nft, "-a", netns_fd, timeout_ms, text, tlen);
+		rc = capture(nft, "-at", netns_fd, timeout_ms, cancel_fd, text, tlen);
 	if (rc < 0) {
 		free(*json);
 		*json = NULL;

@@ -92,6 +92,8 @@ struct session {
 	int epfd;                    /* the event loop's, for a remediator a reload starts */
 	struct res_sampler res;      /* host and agent resources, once a second */
 	uint64_t res_next_ns;
+	struct enricher *enricher;   /* nft rules for local drops, off the loop; NULL: none */
+	uint64_t enrich_overflows_said;
 };
 
 static void open_json_log(struct session *s);
@@ -318,7 +320,7 @@ static void output_diagnosis(struct session *s, const struct diagnosis *d)
  * runs here: say so as third_party_security (live only, like the nft rules;
  * at most once a minute, the /proc scan is not free).
  */
-static void blame_running_product(struct session *s, const struct diagnosis *blocked)
+static void blame_running_product(struct session *s, const struct diagnosis *blocked, uint32_t seq)
 {
 	const struct product *p;
 	char comm[16];
@@ -332,7 +334,7 @@ static void blame_running_product(struct session *s, const struct diagnosis *blo
 	s->third_party_at = blocked->ts_ns;
 	make_suspect_diagnosis(blocked, p->name, pid, comm, &s->third_party);
 	if (s->rec.f) {
-		struct rec_suspect rs = { .seq = s->diag_seq, .pid = pid };
+		struct rec_suspect rs = { .seq = seq, .pid = pid };
 
 		snprintf(rs.product, sizeof(rs.product), "%s", p->name);
 		snprintf(rs.comm, sizeof(rs.comm), "%s", comm);
@@ -342,19 +344,53 @@ static void blame_running_product(struct session *s, const struct diagnosis *blo
 	output_diagnosis(s, &s->third_party);
 }
 
+/* A diagnosis, enriched as far as it goes: recorded, said, acted on. seq is
+ * its number in the correlator's order (what a record's annotations name). */
+static void finish_diagnosis(struct session *s, struct diagnosis *d, uint32_t seq)
+{
+	rec_enrich(&s->rec, seq, d);
+	output_diagnosis(s, d);
+	blame_running_product(s, d, seq);
+	if (s->rem)
+		remediator_on_diagnosis(s->rem, d, clock_mono_ns());
+}
+
+static void on_enriched(void *ctx, struct diagnosis *d, uint32_t seq)
+{
+	finish_diagnosis(ctx, d, seq);
+}
+
+/* The enricher's queue was full: said once per run of them. */
+static void enrich_overflow_said(struct session *s)
+{
+	uint64_t n = enricher_overflows(s->enricher);
+
+	if (n == s->enrich_overflows_said)
+		return;
+	if (!s->enrich_overflows_said) {
+		status_clear(s);
+		fprintf(stderr, "aegismon: %d local drop diagnoses wait for their nft rules already: "
+				"more go out without the rules\n", ENRICH_HELD);
+	}
+	s->enrich_overflows_said = n;
+}
+
+/*
+ * A local drop's diagnosis waits (up to ENRICH_HOLD_MS, the loop going on) for
+ * the worker that reads the nft rules; every other one goes out at once.
+ */
 static void on_diagnosis(const struct diagnosis *diag, void *ctx)
 {
 	struct session *s = ctx;
 	struct diagnosis *d = &s->enriched;
 
-	*d = *diag;
 	s->diag_seq++;
-	enrich_diagnosis(d);
-	rec_enrich(&s->rec, s->diag_seq, d);
-	output_diagnosis(s, d);
-	blame_running_product(s, d);
-	if (s->rem)
-		remediator_on_diagnosis(s->rem, d, clock_mono_ns());
+	if (enricher_submit(s->enricher, diag, s->diag_seq, clock_mono_ns()))
+		return;
+	if (s->enricher && enrich_drop_evidence(diag))
+		enrich_overflow_said(s);
+	*d = *diag;
+	finish_diagnosis(s, d, s->diag_seq);
 }
 
 /* remediation_failed, made by the remediator: the same outputs */
@@ -1103,6 +1139,12 @@ static int run_loop(struct session *s, uint64_t start_ns)
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 			rc = -errno;
 	}
+	if (!rc && s->enricher) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = enricher_fd(s->enricher) };
+
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			rc = -errno;
+	}
 	if (rc) {
 		fprintf(stderr, "aegismon: cannot set up the event loop: %s\n", strerror(-rc));
 		goto out;
@@ -1125,6 +1167,8 @@ static int run_loop(struct session *s, uint64_t start_ns)
 				loader_consume(&s->loader);
 			} else if (s->rem && fd == remediator_fd(s->rem)) {
 				remediator_dispatch(s->rem, clock_mono_ns());
+			} else if (s->enricher && fd == enricher_fd(s->enricher)) {
+				enricher_dispatch(s->enricher, clock_mono_ns(), on_enriched, s);
 			} else if (fd == timerfd) {
 				uint64_t expirations;
 
@@ -1138,6 +1182,8 @@ static int run_loop(struct session *s, uint64_t start_ns)
 				net_probes_tick(s);
 				if (s->rem)
 					remediator_tick(s->rem, clock_mono_ns());
+				/* a held local drop whose rules are late goes out without them */
+				enricher_dispatch(s->enricher, clock_mono_ns(), on_enriched, s);
 				sample_resources(s);
 				write_metrics(s, false);
 				status_draw(s);
@@ -1291,6 +1337,10 @@ static int session_main(int argc, char **argv, bool daemon)
 	}
 	/* loading parsed the kernel BTF (megabytes): give that heap back */
 	malloc_trim(0);
+	s->enricher = enricher_new(NULL, ENRICH_HOLD_MS);
+	if (!s->enricher)
+		fprintf(stderr, "aegismon: cannot start the nft rules worker: local drops are "
+				"diagnosed without their rules\n");
 
 	/* trace keeps a report; the daemon, which runs for months, does not */
 	if (!daemon && (s->opt.report || !s->opt.json)) {
@@ -1318,6 +1368,8 @@ static int session_main(int argc, char **argv, bool daemon)
 	status_clear(s);
 	end_ns = clock_mono_ns(); /* recorded: a replay flushes at the same time */
 	correlator_flush(s->corr, end_ns);
+	/* held local drops go out, with their rules if they come within the hold */
+	enricher_drain(s->enricher, on_enriched, s);
 	write_metrics(s, true);
 
 	memset(&sum, 0, sizeof(sum));
@@ -1366,6 +1418,7 @@ static int session_main(int argc, char **argv, bool daemon)
 		close(s->report_fd);
 	loader_close(&s->loader);
 	remediator_free(s->rem);
+	enricher_free(s->enricher);
 	/* the daemon's job is to run: a diagnosis is not a failure of it */
 	rc = rc ? 3 : daemon ? 0 : summary_exit_status(&sum);
 	res_sampler_free(&s->res);

@@ -367,6 +367,146 @@ static void test_cancelled_connect_is_nothing(void **state)
 	assert_int_equal(f->log.n, 0);
 }
 
+#define OTHER_PID 5151
+#define NS_PRIVATE 4026533333u
+
+/* Another process (uid 65534's, say) in netns: its connect to the endpoint,
+ * the drop of its watched socket's SYN, and the end of the attempt after
+ * SYN retransmissions. No AEGIS_NET_AGENT anywhere. */
+static void other_blocked(struct net_fixture *f, uint64_t ts, uint32_t netns)
+{
+	struct ev e = base(AEGIS_EV_CONNECT, sizeof(e.connect), ts);
+
+	e.hdr.pid = e.hdr.tgid = OTHER_PID;
+	snprintf(e.hdr.comm, sizeof(e.hdr.comm), "othertool");
+	tuple(&e.connect.tuple, "0.0.0.0", 0, "100.100.77.2", 80, 6);
+	e.connect.ret = -EINPROGRESS;
+	e.connect.flags = AEGIS_NET_ENDPOINT;
+	e.connect.netns = netns;
+	correlator_feed(f->c, &e);
+
+	e = base(AEGIS_EV_NF_DROP, sizeof(e.drop), ts + MS);
+	e.hdr.pid = e.hdr.tgid = OTHER_PID;
+	tuple(&e.drop.tuple, "192.0.2.1", 40000, "100.100.77.2", 80, 6);
+	e.drop.flags = AEGIS_NET_ENDPOINT | AEGIS_NET_OWNER;
+	e.drop.owner_tgid = OTHER_PID;
+	snprintf(e.drop.owner_comm, sizeof(e.drop.owner_comm), "othertool");
+	e.drop.netns = netns;
+	correlator_feed(f->c, &e);
+
+	e = base(AEGIS_EV_TCP_STATE, sizeof(e.tcp), ts + 3 * S);
+	e.hdr.pid = e.hdr.tgid = OTHER_PID;
+	snprintf(e.hdr.comm, sizeof(e.hdr.comm), "othertool");
+	tuple(&e.tcp.tuple, "192.0.2.1", 40000, "100.100.77.2", 80, 6);
+	e.tcp.oldstate = SYN_SENT;
+	e.tcp.newstate = CLOSE;
+	e.tcp.sk_err = ETIMEDOUT;
+	e.tcp.syn_retries = 2;
+	e.tcp.flags = AEGIS_NET_ENDPOINT;
+	e.tcp.netns = netns;
+	correlator_feed(f->c, &e);
+}
+
+/* A user's private namespace (unshare -Urn) with its own drop rule: not the
+ * agent's, whatever the address; nothing at all is said, even though the
+ * agent's own sockets are known elsewhere. */
+static void test_other_process_in_private_namespace_is_nothing(void **state)
+{
+	struct net_fixture *f = *state;
+
+	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	tcp(f, 1 * S + MS, SYN_SENT, EST, 0, 0, 0, NS_CLIENT);
+	for (int i = 0; i < 8; i++)
+		other_blocked(f, (uint64_t)(2 + 4 * i) * S, NS_PRIVATE);
+	tick(f, 60 * S);
+	assert_int_equal(f->log.n, 0);
+}
+
+/* The same process in the namespace the agent's sockets live in (the host,
+ * as the host scope sees it): the host's firewall there is the agent's too. */
+static void test_other_process_in_agent_namespace_is_diagnosed(void **state)
+{
+	struct net_fixture *f = *state;
+	const struct diagnosis *d;
+
+	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	tcp(f, 1 * S + MS, SYN_SENT, EST, 0, 0, 0, NS_CLIENT);
+	other_blocked(f, 2 * S, NS_CLIENT);
+	d = diag_only(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL);
+	assert_int_equal(d->pid, OTHER_PID);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_TIMEOUT), 0);
+}
+
+/* Before any agent socket was seen there, another process's namespace is not
+ * the agent's; a drop of the agent's own (watched) socket always is. */
+static void test_agent_socket_drop_in_new_namespace(void **state)
+{
+	struct net_fixture *f = *state;
+	struct ev e = base(AEGIS_EV_NF_DROP, sizeof(e.drop), 1 * S);
+
+	other_blocked(f, 1 * S, NS_OTHER);
+	assert_int_equal(f->log.n, 0);
+	e.hdr.tgid = e.hdr.pid = 0;
+	tuple(&e.drop.tuple, "192.0.2.1", 40001, "100.100.77.2", 80, 6);
+	e.drop.flags = AEGIS_NET_ENDPOINT | AEGIS_NET_OWNER | AEGIS_NET_AGENT;
+	e.drop.owner_tgid = AGENT_PID;
+	snprintf(e.drop.owner_comm, sizeof(e.drop.owner_comm), "AliYunDun");
+	e.drop.netns = NS_OTHER;
+	e.hdr.ts_ns = 10 * S;
+	correlator_feed(f->c, &e);
+	assert_int_equal(diag_only(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL)->pid, AGENT_PID);
+	/* and the namespace is the agent's now */
+	other_blocked(f, 11 * S, NS_OTHER);
+	tick(f, 60 * S); /* the repeat of the same peer is held for its interval */
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL), 2);
+	assert_int_equal(f->log.d[f->log.n - 1].pid, OTHER_PID);
+}
+
+/* A namespace the agent left long ago (its inode may be another's now) is
+ * not the agent's any more. */
+static void test_agent_namespace_expires(void **state)
+{
+	struct net_fixture *f = *state;
+
+	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	tcp(f, 1 * S + MS, SYN_SENT, EST, 0, 0, 0, NS_CLIENT);
+	other_blocked(f, 1 * S + 601 * S, NS_CLIENT);
+	assert_int_equal(f->log.n, 0);
+}
+
+/* Drops in many private namespaces take no slot: the agent's drop explains
+ * its timeout afterwards as before. */
+static void test_private_drops_do_not_evict_agent_peers(void **state)
+{
+	struct net_fixture *f = *state;
+
+	tcp(f, 1 * S, CLOSE, SYN_SENT, 0, 0, 0, NS_CLIENT);
+	drop(f, 1 * S + MS, false, NS_CLIENT, true);
+	for (uint32_t i = 0; i < 300; i++)
+		other_blocked(f, 1 * S + 2 * MS, NS_PRIVATE + 1 + i);
+	tcp(f, 4 * S, SYN_SENT, CLOSE, ETIMEDOUT, 2, 0, NS_CLIENT);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_TIMEOUT), 0);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL), 1);
+}
+
+/* More agent namespaces than slots: the one seen last the longest ago goes. */
+static void test_agent_namespaces_bounded(void **state)
+{
+	struct net_fixture *f = *state;
+	unsigned n;
+
+	for (uint32_t i = 0; i < 9; i++)
+		tcp(f, (1 + i) * S, CLOSE, SYN_SENT, 0, 0, 0, NS_PRIVATE + i);
+	/* NS_PRIVATE + 0 was replaced by + 8; + 1 is still there */
+	other_blocked(f, 20 * S, NS_PRIVATE + 1);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL), 1);
+	tick(f, 60 * S); /* its failure's repeat, held until here */
+	n = f->log.n;
+	other_blocked(f, 70 * S, NS_PRIVATE);
+	tick(f, 300 * S); /* a repeat would be held until here */
+	assert_int_equal(f->log.n, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +524,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sinkhole_tcp_and_udp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sinkhole_tcp_before_sockops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancelled_connect_is_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_process_in_private_namespace_is_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_process_in_agent_namespace_is_diagnosed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_socket_drop_in_new_namespace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_namespace_expires, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_private_drops_do_not_evict_agent_peers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_namespaces_bounded, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("correlate_net", tests, NULL, NULL);

@@ -22,6 +22,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,6 +94,12 @@ static int fake_nft(const char *mode)
 		printf("%zd", read(0, &c, 1));
 	else if (!strcmp(mode, "--fake-sigblk"))
 		fake_sigblk();
+	else if (!strcmp(mode, "--fake-pdeathsig")) {
+		int sig = 0;
+
+		prctl(PR_GET_PDEATHSIG, &sig);
+		printf("%d", sig);
+	}
 	return 0;
 }
 
@@ -328,6 +336,68 @@ static void test_child_environment(void **state)
 	free(out);
 }
 
+/* nft dies with the thread that waits for it */
+static void test_child_dies_with_parent(void **state)
+{
+	char *out;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(capture("--fake-pdeathsig", 2000, &out, &len), 0);
+	assert_string_equal(out, "9");           /* SIGKILL */
+	free(out);
+}
+
+/* A run given up at once when the cancel fd becomes readable; nothing left behind. */
+static void test_cancel(void **state)
+{
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	uint64_t one = 1;
+	struct timespec a, b;
+	char *out = (char *)1;
+	size_t len;
+
+	(void)state;
+	assert_true(efd >= 0);
+	/* not readable: the run goes on to its end */
+	assert_int_equal(nft_exec_capture_cancellable("/proc/self/exe", "--fake-env", -1, 2000, efd,
+						      &out, &len), 0);
+	free(out);
+	assert_int_equal(write(efd, &one, sizeof(one)), sizeof(one));
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(nft_exec_capture_cancellable("/proc/self/exe", "--fake-sleep", -1, 20000,
+						      efd, &out, &len), -ECANCELED);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_null(out);
+	assert_true(b.tv_sec - a.tv_sec < 2);
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	close(efd);
+}
+
+/* The text listing is terse: a large set's elements are in the JSON only. */
+static void test_text_without_set_elements(void **state)
+{
+	char *const set[] = { "nft", "add", "set", "inet", TABLE, "big", "{ type ipv4_addr; }", NULL };
+	char *const elem[] = { "nft", "add", "element", "inet", TABLE, "big", "{ 10.9.8.7 }", NULL };
+	char *const rule[] = { "nft", "add", "rule", "inet", TABLE, "out", "ip", "daddr", "@big",
+			       "drop", NULL };
+	int ns = *(int *)*state;
+	char *json, *text;
+	size_t jlen, tlen;
+
+	add_rules(ns);
+	assert_int_equal(nft_in(ns, set), 0);
+	assert_int_equal(nft_in(ns, elem), 0);
+	assert_int_equal(nft_in(ns, rule), 0);
+	assert_int_equal(nft_ruleset_read(ns, &json, &jlen, &text, &tlen), 0);
+	assert_non_null(strstr(json, "10.9.8.7"));
+	assert_null(strstr(text, "10.9.8.7"));
+	assert_non_null(strstr(text, "ip daddr @big drop # handle"));
+	free(json);
+	free(text);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +411,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_size_cap),
 		cmocka_unit_test(test_exit_status_and_exec_errors),
 		cmocka_unit_test(test_child_environment),
+		cmocka_unit_test(test_child_dies_with_parent),
+		cmocka_unit_test(test_cancel),
+		cmocka_unit_test_setup_teardown(test_text_without_set_elements, setup_ns,
+						teardown_ns),
 	};
 
 	if (argc == 4 && !strncmp(argv[1], "--fake-", 7))
