@@ -112,7 +112,7 @@ struct aegis_exec {
 	 * identifies the agent; the filename above is only what was asked for */
 	__u64 exe_ino;
 	__u32 exe_dev;  /* the kernel's dev_t: major << 20 | minor */
-	__u32 pad;
+	__u32 netns;    /* its network namespace: where the agent's sockets live */
 };
 
 /* Size of an exec event before ABI 3 (recordings made then). */

@@ -103,7 +103,7 @@ static __always_inline int handle_exec(void *ctx, struct task_struct *task, __u3
 	exe = BPF_CORE_READ(task, mm, exe_file);
 	ev->exe_ino = 0;
 	ev->exe_dev = 0;
-	ev->pad = 0;
+	ev->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 	if (exe) {
 		ev->exe_ino = BPF_CORE_READ(exe, f_inode, i_ino);
 		ev->exe_dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);

@@ -463,6 +463,8 @@ static void on_seed(struct correlator *c, const struct ev *e)
 		drop_impostor(c, p); /* userspace also stops tracking it in the kernel */
 		return;
 	}
+	if (p->ident == IDENT_AGENT && e->seed.netns)
+		net_concerns_agent(c, AEGIS_NET_AGENT, e->seed.netns); /* its namespace is the agent's */
 	core_started(c, p);
 }
 
@@ -530,6 +532,9 @@ static void on_exec(struct correlator *c, const struct ev *e)
 		drop_impostor(c, p); /* userspace also stops tracking it in the kernel */
 		return;
 	}
+	/* where the agent lives, before its first socket: its first lookup */
+	if (p->ident == IDENT_AGENT && e->exec.netns)
+		net_concerns_agent(c, AEGIS_NET_AGENT, e->exec.netns);
 	core_started(c, p);
 }
 

@@ -50,6 +50,7 @@ struct dns_trust_stats {
 	uint64_t learned;           /* learned endpoint addresses now (a gauge) */
 	uint64_t learned_expired;   /* learned addresses whose TTL ran out */
 	uint64_t learned_full;      /* addresses not learned: the set was full */
+	uint64_t queries_elsewhere; /* queries from namespaces the agent does not live in: ignored */
 };
 
 struct correlator_stats {

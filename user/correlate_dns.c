@@ -347,6 +347,23 @@ static void on_answer(struct correlator *c, const struct ev *e, const struct dns
 	}
 }
 
+/* A query counts when the agent sent it, or it left a network namespace the
+ * agent lives in (a user's lookups in its own namespace are its own
+ * business); one whose sender's namespace is unknown (sent from a timer, a
+ * recording before ABI 3) is given the benefit of the doubt. */
+static bool query_concerns_agent(struct correlator *c, const struct ev *e)
+{
+	const struct proc *p = e->hdr.tgid ? proc_find(c, e->hdr.tgid) : NULL;
+	bool agent = p && (p->ident == IDENT_AGENT || p->ident == IDENT_UNVERIFIED);
+
+	if (!e->dns.netns)
+		return true;
+	if (net_concerns_agent(c, agent ? AEGIS_NET_AGENT : 0, e->dns.netns))
+		return true;
+	c->stats.dns.queries_elsewhere++;
+	return false;
+}
+
 void dns_on_message(struct correlator *c, const struct ev *e)
 {
 	const struct aegis_dns *dn = &e->dns;
@@ -366,7 +383,7 @@ void dns_on_message(struct correlator *c, const struct ev *e)
 	if (!m->qr) {
 		/* a query a local process sends; the same query arriving at a local
 		 * resolver (ingress) is the same lookup seen again */
-		if (!ingress)
+		if (!ingress && query_concerns_agent(c, e))
 			pending_add(c, e, m);
 		return;
 	}
@@ -508,6 +525,10 @@ bool dns_on_drop(struct correlator *c, const struct ev *e)
 	/* ours: a query leaving (OUTPUT) or an answer arriving (INPUT); a query
 	 * dropped on arrival is the far end's firewall (a nameserver's own) */
 	if (!((!ingress && dr->tuple.dport == 53) || (ingress && dr->tuple.sport == 53)))
+		return true;
+	/* a drop in a namespace the agent does not live in is not the agent's
+	 * (0: a synthetic event without one) */
+	if (dr->netns && !net_concerns_agent(c, dr->flags, dr->netns))
 		return true;
 	memset(&server, 0, sizeof(server));
 	server.family = dr->tuple.family;

@@ -61,6 +61,8 @@ static size_t checked_size(const void *data, size_t len)
 	/* an exec recorded before ABI 3 has no executable identity: zeros */
 	if (hdr.type == AEGIS_EV_EXEC && hdr.size >= AEGIS_EXEC_SIZE_V2 && hdr.size < want)
 		want = hdr.size;
+	if (hdr.type == AEGIS_EV_SEED && hdr.size >= AEGIS_SEED_SIZE_V2 && hdr.size < want)
+		want = hdr.size;
 	/* nor a DNS event its socket and namespace */
 	if (hdr.type == AEGIS_EV_DNS && hdr.size >= AEGIS_DNS_SIZE_V2 && hdr.size < want)
 		want = hdr.size;

@@ -13,7 +13,13 @@
 struct aegis_seed {
 	struct aegis_hdr hdr;
 	__u64 start_ns; /* CLOCK_MONOTONIC, from /proc/<pid>/stat */
+	/* ABI 3 */
+	__u32 netns;    /* its network namespace (/proc/<pid>/ns/net), 0 unknown */
+	__u32 pad;
 };
+
+/* Size of a seed before ABI 3 (recordings made then). */
+#define AEGIS_SEED_SIZE_V2 (sizeof(struct aegis_hdr) + 8)
 
 /* Time passes; carries the loss counter so diagnoses can say events were lost. */
 struct aegis_tick {

@@ -484,6 +484,7 @@ void sink_json_summary(FILE *f, const struct clockmap *cm, const struct session_
 	jw_kuint(&w, "learned_endpoints", st ? st->dns.learned : 0);
 	jw_kuint(&w, "learned_expired", st ? st->dns.learned_expired : 0);
 	jw_kuint(&w, "learned_full", st ? st->dns.learned_full : 0);
+	jw_kuint(&w, "dns_queries_elsewhere", st ? st->dns.queries_elsewhere : 0);
 	if (s->pidset_full)
 		jw_kuint(&w, "untracked_agent_processes", s->pidset_full);
 	if (s->socks_full)

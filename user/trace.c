@@ -798,6 +798,13 @@ static int seed_one(int pid, void *ctx)
 	e->hdr.uid = uid;
 	memcpy(e->hdr.comm, st.comm, sizeof(e->hdr.comm));
 	e->seed.start_ns = st.starttime_ticks * (NSEC / (uint64_t)s->clk_tck);
+	{
+		char nspath[64];
+		struct stat ns;
+
+		snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", pid);
+		e->seed.netns = stat(nspath, &ns) == 0 ? (uint32_t)ns.st_ino : 0;
+	}
 	proc_read_exe(pid, e->exe, sizeof(e->exe));
 	{
 		struct agent_facts f;

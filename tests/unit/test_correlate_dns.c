@@ -50,6 +50,7 @@ struct dns_fixture {
 	struct learned forgot[MAX_LEARNED];
 	struct endpoint_set endpoints;
 	uint64_t sock;           /* the socket cookie of the next DNS events */
+	uint32_t netns;          /* the namespace of the next queries' sender */
 };
 
 static void learn(void *ctx, int family, const uint8_t *addr, uint32_t ttl, const char *qname)
@@ -206,6 +207,7 @@ static void dns_ev_proto(struct dns_fixture *f, uint64_t ts, bool ingress, const
 	e.dns.len = (__u32)m->n;
 	e.dns.wire_len = (__u32)m->n;
 	e.dns.sock_cookie = f->sock;
+	e.dns.netns = ingress ? 0 : f->netns;
 	memcpy(e.dns.data, m->b, m->n);
 	correlator_feed(f->c, &e);
 }
@@ -432,6 +434,32 @@ static void test_answer_must_come_to_the_querys_socket(void **state)
 	response_msg(&m, 0x4444, NAME, DNS_T_A, DNS_RC_NXDOMAIN);
 	reply(f, 1 * S + 2 * MS, &m);
 	assert_int_equal(diag_only(&f->log, CAUSE_DNS_NXDOMAIN)->pid, AGENT_PID);
+}
+
+/* A user's own lookup in its own namespace, answered there, is its own
+ * business; once the agent is seen living in that namespace, it counts. */
+static void test_query_from_a_namespace_without_the_agent(void **state)
+{
+	struct dns_fixture *f = *state;
+	struct ev e;
+
+	f->netns = 4026539999u;
+	ask(f, 1 * S, 0x5555, NAME, DNS_T_A);
+	reply_rcode(f, 1 * S + MS, 0x5555, NAME, DNS_RC_NXDOMAIN);
+	tick(f, 10 * S);
+	assert_int_equal(correlator_stats(f->c)->diagnoses, 0);
+	assert_int_equal(trust(f)->queries_elsewhere, 1);
+	assert_int_equal(trust(f)->answers_unmatched, 1);
+
+	/* the agent exec'd there */
+	e = base(AEGIS_EV_EXEC, sizeof(e.exec), 11 * S, 4242, "AliYunDun");
+	e.exec.netns = f->netns;
+	e.ident = IDENT_AGENT;
+	correlator_feed(f->c, &e);
+	ask(f, 12 * S, 0x5556, NAME, DNS_T_A);
+	reply_rcode(f, 12 * S + MS, 0x5556, NAME, DNS_RC_NXDOMAIN);
+	assert_int_equal(diag_count(&f->log, CAUSE_DNS_NXDOMAIN), 1);
+	assert_int_equal(trust(f)->queries_elsewhere, 1);
 }
 
 /* Same id and ports from many clients (one hash bucket): each answer finds
@@ -1187,6 +1215,7 @@ int main(void)
 		T(test_unsolicited_answers_ignored),
 		T(test_answer_must_match_socket_and_id),
 		T(test_answer_must_come_to_the_querys_socket),
+		T(test_query_from_a_namespace_without_the_agent),
 		T(test_same_id_and_ports_other_clients),
 		T(test_answer_must_match_question),
 		T(test_answer_after_timeout_refused),
