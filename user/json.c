@@ -99,6 +99,15 @@ static void put_escaped(struct jw *w, const char *str, size_t maxlen)
 		size_t avail = 0, n;
 		uint32_t cp;
 
+		/* a run of plain ASCII in one copy: most names and paths are that */
+		for (n = 0; i + n < maxlen && s[i + n] >= 0x20 && s[i + n] < 0x7f && s[i + n] != '"' &&
+			    s[i + n] != '\\'; n++)
+			;
+		if (n) {
+			put(w, str + i, n);
+			i += n;
+			continue;
+		}
 		while (i + avail < maxlen && s[i + avail] && avail < 4)
 			avail++;
 		n = utf8_decode(s + i, avail, &cp);
