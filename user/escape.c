@@ -134,6 +134,18 @@ static size_t ascii_unit(char *u, size_t ulen, const char *bs, unsigned char c, 
 	return 1;
 }
 
+/* A printable ASCII character this style writes as it is. */
+static bool ascii_plain(unsigned char c, enum esc_style style)
+{
+	if (c < 0x20 || c >= 0x7f || c == '\\')
+		return false;
+	if (style == ESC_HTML)
+		return c != '<' && c != '>' && c != '&' && c != '"' && c != '\'';
+	if (style == ESC_SD)
+		return c != '"' && c != ']';
+	return true;
+}
+
 size_t escape_str(char *dst, size_t dstlen, const char *src, size_t srclen, enum esc_style style,
 		  size_t *consumed)
 {
@@ -151,6 +163,15 @@ size_t escape_str(char *dst, size_t dstlen, const char *src, size_t srclen, enum
 		size_t ulen, n;
 		uint32_t cp;
 
+		/* a run of plain ASCII in one copy, as much as fits */
+		for (n = 0; i + n < srclen && ascii_plain(s[i + n], style) && o + n + 1 < dstlen; n++)
+			;
+		if (n) {
+			memcpy(dst + o, s + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
 		n = utf8_decode(s + i, avail_at(s, i, srclen), &cp);
 		if (n == 0) {
 			n = 1;
