@@ -14,18 +14,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "safepath.h"
 #include "spawn.h"
 
+/* Values are UTF-8 on one line: controls, bidi and invisible code points are
+ * shown as \xNN or \uXXXX, bytes that are not UTF-8 become U+FFFD (escape_str). */
 static void put_env(char *dst, size_t len, const char *name, const char *value)
 {
 	char v[HOOK_ENV_MAX + 1];
-	size_t n = 0;
 
-	/* one line per variable: control bytes would only confuse a script */
-	for (const char *p = value ? value : ""; *p && n < HOOK_ENV_MAX; p++)
-		v[n++] = (unsigned char)*p < 0x20 ? ' ' : *p;
-	v[n] = '\0';
+	escape_str(v, sizeof(v), value, value ? strnlen(value, HOOK_ENV_MAX * 4) : 0, ESC_TEXT, NULL);
 	snprintf(dst, len, "%s=%s", name, v);
 }
 

@@ -327,21 +327,20 @@ void report_text(const struct report *r, FILE *f, const struct session_summary *
 
 /* ---- HTML ---- */
 
+/* Untrusted text into HTML: entities, hidden code points shown as \uXXXX,
+ * U+FFFD for bytes that are not UTF-8 (escape_str, ESC_HTML), in pieces. */
 static void html_text(FILE *f, const char *s, size_t max)
 {
-	char esc[2048];
+	char esc[1024];
+	size_t used;
 
-	/* first the terminal escape (control bytes, invalid UTF-8), then HTML's */
-	escape_tty(esc, sizeof(esc), s, max);
-	for (const char *p = esc; *p; p++) {
-		switch (*p) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*p, f);
-		}
+	while (max && *s) {
+		escape_str(esc, sizeof(esc), s, max, ESC_HTML, &used);
+		fputs(esc, f);
+		if (used == 0)
+			break;
+		s += used;
+		max -= used;
 	}
 }
 

@@ -176,11 +176,11 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 	if (h->comm[0])
 		jw_kstrn(w, "comm", h->comm, sizeof(h->comm));
 	if (e->exe[0])
-		jw_kstrn(w, "exe", e->exe, sizeof(e->exe));
+		jw_kpath(w, "exe", e->exe, sizeof(e->exe));
 
 	switch (h->type) {
 	case AEGIS_EV_EXEC:
-		jw_kstrn(w, "filename", e->exec.filename, sizeof(e->exec.filename));
+		jw_kpath(w, "filename", e->exec.filename, sizeof(e->exec.filename));
 		jw_kstrn(w, "parent_comm", e->exec.parent_comm, sizeof(e->exec.parent_comm));
 		break;
 	case AEGIS_EV_FORK:
@@ -209,7 +209,7 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 		jw_kstrn(w, "sender_comm", s->sender_comm, sizeof(s->sender_comm));
 		jw_kuint(w, "sender_uid", s->sender_uid);
 		if (e->sender_exe[0])
-			jw_kstrn(w, "sender_exe", e->sender_exe, sizeof(e->sender_exe));
+			jw_kpath(w, "sender_exe", e->sender_exe, sizeof(e->sender_exe));
 		if (s->sender_args_len)
 			put_args(w, "sender_args", s->sender_args, s->sender_args_len);
 		jw_key(w, "sender_chain");
@@ -389,7 +389,7 @@ void json_diagnosis(struct jw *wp, char *buf, size_t len, const struct clockmap 
 	if (d->comm[0])
 		jw_kstrn(&w, "comm", d->comm, sizeof(d->comm));
 	if (d->exe[0])
-		jw_kstrn(&w, "exe", d->exe, sizeof(d->exe));
+		jw_kpath(&w, "exe", d->exe, sizeof(d->exe));
 	if (d->signal) {
 		put_signal(&w, d->signal);
 		jw_kbool(&w, "core_dumped", d->core_dumped);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "json.h"
 #include "signals.h"
 #include "sink.h"
@@ -121,28 +122,27 @@ int syslog_target_parse(const char *url, struct syslog_target *t, char *err, siz
 	return -1;
 }
 
-/* SD-PARAM values escape '"', '\' and ']' (RFC 5424 6.3.3). */
+/*
+ * An SD-PARAM: the value is UTF-8 (RFC 5424 6.3.3) with '"', '\\' and ']'
+ * escaped; untrusted bytes are made visible first (escape_str, ESC_SD). Returns
+ * the new offset, or len when it does not fit (the caller then gives up).
+ */
 static size_t sd_param(char *buf, size_t len, size_t o, const char *name, const char *value)
 {
+	size_t used, vlen = strlen(value);
 	int n;
 
 	if (o >= len)
-		return o;
+		return len;
 	n = snprintf(buf + o, len - o, " %s=\"", name);
-	if (n < 0)
+	if (n < 0 || (size_t)n >= len - o)
 		return len;
 	o += (size_t)n;
-	for (const char *p = value; *p && o + 2 < len; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c < 0x20 || c == 0x7f)
-			continue; /* no control bytes in a log line */
-		if (c == '"' || c == '\\' || c == ']')
-			buf[o++] = '\\';
-		buf[o++] = (char)c;
-	}
-	if (o + 1 < len)
-		buf[o++] = '"';
+	o += escape_str(buf + o, len - o, value, vlen, ESC_SD, &used);
+	if (used < vlen || o + 1 >= len)
+		return len;
+	buf[o++] = '"';
+	buf[o] = '\0';
 	return o;
 }
 
@@ -152,6 +152,23 @@ static size_t sd_uint(char *buf, size_t len, size_t o, const char *name, unsigne
 
 	snprintf(num, sizeof(num), "%llu", v);
 	return sd_param(buf, len, o, name, num);
+}
+
+/*
+ * Close the structured data and add the MSG: the JSON document in plain ASCII
+ * (json_to_ascii), so it is valid as RFC 5424's MSG-ANY and as UTF-8 alike and
+ * needs no BOM. The total length, or 0 if it does not fit.
+ */
+static size_t put_msg(char *buf, size_t len, size_t o, const char *json)
+{
+	size_t n;
+
+	if (o + 2 >= len)
+		return 0;
+	buf[o++] = ']';
+	buf[o++] = ' ';
+	n = json_to_ascii(buf + o, len - o, json);
+	return n ? o + n : 0;
 }
 
 static int severity_code(enum severity s)
@@ -204,11 +221,8 @@ size_t syslog_format(char *buf, size_t len, int facility, const char *host, cons
 	if (dropped)
 		o = sd_uint(buf, len, o, "dropped", dropped);
 	json_diagnosis(&w, json, sizeof(json), cm, d);
-	n = snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, "] %s",
-		     w.overflow ? "{\"kind\":\"error\",\"error\":\"diagnosis too long\"}" : jw_result(&w));
-	if (n < 0 || o + (size_t)n >= len)
-		return 0;
-	return o + (size_t)n;
+	return put_msg(buf, len, o, w.overflow ? "{\"kind\":\"error\",\"error\":\"diagnosis too long\"}"
+					     : jw_result(&w));
 }
 
 static int action_severity(const struct action *a)
@@ -250,11 +264,8 @@ size_t syslog_format_action(char *buf, size_t len, int facility, const char *hos
 	if (dropped)
 		o = sd_uint(buf, len, o, "dropped", dropped);
 	json_action(&w, json, sizeof(json), cm, a);
-	n = snprintf(buf + (o < len ? o : len), o < len ? len - o : 0, "] %s",
-		     w.overflow ? "{\"kind\":\"error\",\"error\":\"action too long\"}" : jw_result(&w));
-	if (n < 0 || o + (size_t)n >= len)
-		return 0;
-	return o + (size_t)n;
+	return put_msg(buf, len, o, w.overflow ? "{\"kind\":\"error\",\"error\":\"action too long\"}"
+					     : jw_result(&w));
 }
 
 void syslog_close(struct syslog_target *t)

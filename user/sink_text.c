@@ -88,10 +88,12 @@ void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 	for (unsigned i = 0; i < d->nrules && i < DIAG_MAX_RULES; i++) {
 		const struct nft_rule_match *r = &d->rules[i];
 		char text[sizeof(r->text) * 4], tbl[sizeof(r->table) * 4], ch[sizeof(r->chain) * 4];
+		char fam[sizeof(r->family) * 4], hk[sizeof(r->hook) * 4], vd[sizeof(r->verdict) * 4];
 
-		fprintf(f, "%*s rule: %s %s %s (hook %s) handle %llu: %s%s\n", indent, "", r->family,
-			ESC(tbl, r->table), ESC(ch, r->chain), r->hook, (unsigned long long)r->handle,
-			r->text[0] ? ESC(text, r->text) : r->verdict, r->certain ? "" : " (probable)");
+		/* all from nft's output, which may list a user's own namespace */
+		fprintf(f, "%*s rule: %s %s %s (hook %s) handle %llu: %s%s\n", indent, "", ESC(fam, r->family),
+			ESC(tbl, r->table), ESC(ch, r->chain), ESC(hk, r->hook), (unsigned long long)r->handle,
+			r->text[0] ? ESC(text, r->text) : ESC(vd, r->verdict), r->certain ? "" : " (probable)");
 	}
 	if (d->drop_symbol[0])
 		fprintf(f, "%*s dropped in: %s\n", indent, "", d->drop_symbol);

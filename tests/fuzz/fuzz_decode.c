@@ -2,7 +2,8 @@
  * Fuzz ev_decode and everything that renders a decoded event: the JSON and
  * text sinks and json_event_fields. Besides memory safety, the output must be
  * well-formed JSON (balanced, escaped, valid UTF-8) and the text output must
- * carry no terminal control bytes.
+ * carry no terminal control bytes; neither shows a bidi or invisible code
+ * point raw.
  *
  * Input: one raw record; bytes past hdr.size become the executables that
  * userspace would read from /proc (arbitrary bytes in file names).
@@ -24,6 +25,16 @@ static bool is_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* Length of the valid UTF-8 sequence at s, or 0 if it is invalid or a code
+ * point no output may show raw (C1, bidi, invisible: cp_is_hidden). */
+static size_t shown_seq_len(const char *s, size_t avail)
+{
+	uint32_t cp;
+	size_t n = utf8_decode((const unsigned char *)s, avail, &cp);
+
+	return n && !cp_is_hidden(cp) ? n : 0;
+}
+
 /* One JSON document: strings escaped, no raw control bytes, valid UTF-8,
  * containers balanced. Not a full parser; enough to catch escaping bugs. */
 static void check_json(const char *s, size_t len)
@@ -36,7 +47,7 @@ static void check_json(const char *s, size_t len)
 
 		CHECK(c >= 0x20 && c != 0x7f);
 		if (c >= 0x80) {
-			size_t n = utf8_seq_len((const unsigned char *)s + i, len - i);
+			size_t n = shown_seq_len(s + i, len - i);
 
 			CHECK(n > 1);
 			i += n - 1;
@@ -84,14 +95,14 @@ static void check_json_lines(const char *buf, size_t len)
 }
 
 /* Text for a terminal (without colour): printable ASCII, newlines, and valid
- * UTF-8 that is not a C1 control. */
+ * UTF-8 that is not hidden (C1, bidi, invisible). */
 static void check_text(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c >= 0x80) {
-			size_t n = utf8_seq_len((const unsigned char *)s + i, len - i);
+			size_t n = shown_seq_len(s + i, len - i);
 
 			CHECK(n > 1);
 			i += n - 1;

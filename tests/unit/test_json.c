@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "escape.h"
 #include "json.h"
@@ -129,19 +130,23 @@ static void test_invalid_utf8(void **state)
 	char buf[128];
 
 	(void)state;
-	/* stray bytes, a cut sequence, an overlong form, a surrogate, past U+10FFFF */
-	assert_string_equal(one_string(buf, sizeof(buf), "\xff"), "\"\\u00ff\"");
-	assert_string_equal(one_string(buf, sizeof(buf), "a\x80z"), "\"a\\u0080z\"");
-	assert_string_equal(one_string(buf, sizeof(buf), "\xe4\xb8"), "\"\\u00e4\\u00b8\"");
-	assert_string_equal(one_string(buf, sizeof(buf), "\xc0\xaf"), "\"\\u00c0\\u00af\"");
+	/* every byte that is not valid UTF-8 is U+FFFD, never \u00XX (that
+	 * would read back as a Latin-1 character): stray bytes, a cut sequence,
+	 * an overlong form, a surrogate, past U+10FFFF */
+	assert_string_equal(one_string(buf, sizeof(buf), "\xff"), "\"\\ufffd\"");
+	assert_string_equal(one_string(buf, sizeof(buf), "a\x80z"), "\"a\\ufffdz\"");
+	assert_string_equal(one_string(buf, sizeof(buf), "\x9b" "2J"), "\"\\ufffd2J\"");
+	assert_string_equal(one_string(buf, sizeof(buf), "\xe4\xb8"), "\"\\ufffd\\ufffd\"");
+	assert_string_equal(one_string(buf, sizeof(buf), "\xc0\xaf"), "\"\\ufffd\\ufffd\"");
 	assert_string_equal(one_string(buf, sizeof(buf), "\xe0\x80\xaf"),
-			    "\"\\u00e0\\u0080\\u00af\"");
+			    "\"\\ufffd\\ufffd\\ufffd\"");
 	assert_string_equal(one_string(buf, sizeof(buf), "\xed\xa0\x80"),
-			    "\"\\u00ed\\u00a0\\u0080\"");
+			    "\"\\ufffd\\ufffd\\ufffd\"");
 	assert_string_equal(one_string(buf, sizeof(buf), "\xf4\x90\x80\x80"),
-			    "\"\\u00f4\\u0090\\u0080\\u0080\"");
+			    "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
 	/* a lead byte followed by ASCII: the ASCII survives */
-	assert_string_equal(one_string(buf, sizeof(buf), "\xc3" "A"), "\"\\u00c3A\"");
+	assert_string_equal(one_string(buf, sizeof(buf), "\xc3" "A"), "\"\\ufffdA\"");
+	assert_string_equal(one_string(buf, sizeof(buf), "/tmp/\xe9vil"), "\"/tmp/\\ufffdvil\"");
 }
 
 static void test_valid_utf8_kept(void **state)
@@ -169,6 +174,138 @@ static void test_c1_control_escaped_as_code_point(void **state)
 	assert_string_equal(one_string(buf, sizeof(buf), "\xc2\xa0"), "\"\xc2\xa0\"");
 }
 
+/* Bidi and invisible code points are valid UTF-8 but change how a line
+ * displays: escaped as \uXXXX, so the line is safe to cat and the decoded
+ * value is still exact. */
+static void test_bidi_and_invisible_escaped(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "exe\xe2\x80\xae" "fdp.sh", "\"exe\\u202efdp.sh\"" },      /* RLO */
+		{ "\xd8\x9c", "\"\\u061c\"" },                              /* ALM */
+		{ "\xe2\x80\x8e\xe2\x80\x8f", "\"\\u200e\\u200f\"" },         /* LRM RLM */
+		{ "\xe2\x80\xaa\xe2\x80\xac", "\"\\u202a\\u202c\"" },         /* LRE PDF */
+		{ "\xe2\x81\xa6\xe2\x81\xa9", "\"\\u2066\\u2069\"" },         /* LRI PDI */
+		{ "a\xe2\x80\x8b" "b", "\"a\\u200bb\"" },                  /* zero-width space */
+		{ "\xef\xbb\xbf", "\"\\ufeff\"" },                          /* BOM */
+		{ "x\xe2\x80\xa8y", "\"x\\u2028y\"" },                     /* line separator */
+		{ "\xf3\xa0\x80\x81", "\"\\udb40\\udc01\"" },               /* tag U+E0001 */
+		{ "\xe2\x80\x90", "\"\xe2\x80\x90\"" },                     /* a hyphen is text */
+	};
+	char buf[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(one_string(buf, sizeof(buf), cases[i].in), cases[i].out);
+}
+
+/* Decoded by a real JSON parser, a valid string comes back exactly, hidden
+ * code points included; an invalid byte comes back as U+FFFD, not Latin-1. */
+static void test_round_trip_by_parser(void **state)
+{
+	static const char *const exact[] = {
+		"plain", "caf\xc3\xa9", "a\"b\\c\n\x1b[31m", "evil\xe2\x80\xae" "gpj.exe",
+		"\xc2\x9b" "2J", "\xf0\x9f\x98\x80\xf3\xa0\x80\x81", "\x7f\xef\xbb\xbf",
+	};
+	char buf[256];
+	json_error_t err;
+	json_t *v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++) {
+		v = json_loads(one_string(buf, sizeof(buf), exact[i]), JSON_DECODE_ANY, &err);
+		assert_non_null(v);
+		assert_string_equal(json_string_value(v), exact[i]);
+		json_decref(v);
+	}
+	v = json_loads(one_string(buf, sizeof(buf), "/tmp/\xe9vil"), JSON_DECODE_ANY, &err);
+	assert_non_null(v);
+	assert_string_equal(json_string_value(v), "/tmp/\xef\xbf\xbdvil");
+	json_decref(v);
+}
+
+/* An exe path: the exact bytes in key_hex when U+FFFD replaced some. */
+static void test_path_hex_sibling(void **state)
+{
+	char buf[512];
+	struct jw w;
+	json_error_t err;
+	json_t *v;
+
+	(void)state;
+	jw_init(&w, buf, sizeof(buf));
+	jw_obj_begin(&w);
+	jw_kpath(&w, "exe", "/tmp/\xe9vil", 64);
+	jw_kpath(&w, "ok", "/usr/bin/caf\xc3\xa9", 64);
+	jw_kpath(&w, "bidi", "/tmp/\xe2\x80\xae" "x", 64);
+	jw_obj_end(&w);
+	assert_false(w.overflow);
+	assert_string_equal(jw_result(&w),
+			    "{\"exe\":\"/tmp/\\ufffdvil\",\"exe_hex\":\"2f746d702fe976696c\","
+			    "\"ok\":\"/usr/bin/caf\xc3\xa9\",\"bidi\":\"/tmp/\\u202ex\"}");
+	v = json_loads(jw_result(&w), 0, &err);
+	assert_non_null(v);
+	assert_string_equal(json_string_value(json_object_get(v, "exe")), "/tmp/\xef\xbf\xbdvil");
+	assert_null(json_object_get(v, "ok_hex"));   /* valid: the value is exact */
+	assert_null(json_object_get(v, "bidi_hex")); /* escaped, still exact */
+	json_decref(v);
+
+	/* maxlen bounds the hex too (kernel strings may lack a NUL) */
+	jw_init(&w, buf, sizeof(buf));
+	jw_obj_begin(&w);
+	jw_kpath(&w, "exe", "\xff\xfe" "abc", 3);
+	jw_obj_end(&w);
+	assert_string_equal(jw_result(&w), "{\"exe\":\"\\ufffd\\ufffda\",\"exe_hex\":\"fffe61\"}");
+
+	/* in an array of objects, after other members */
+	jw_init(&w, buf, sizeof(buf));
+	jw_arr_begin(&w);
+	jw_obj_begin(&w);
+	jw_kint(&w, "pid", 1);
+	jw_kpath(&w, "sender_exe", "\x9b", 8);
+	jw_kint(&w, "uid", 2);
+	jw_obj_end(&w);
+	jw_arr_end(&w);
+	assert_string_equal(jw_result(&w),
+			    "[{\"pid\":1,\"sender_exe\":\"\\ufffd\",\"sender_exe_hex\":\"9b\",\"uid\":2}]");
+}
+
+/* The syslog MSG form: the same document, every byte ASCII. */
+static void test_json_to_ascii(void **state)
+{
+	char doc[256], out[256];
+	struct jw w;
+	json_error_t err;
+	json_t *a, *b;
+	size_t n;
+
+	(void)state;
+	jw_init(&w, doc, sizeof(doc));
+	jw_obj_begin(&w);
+	jw_kstr(&w, "k\xc3\xa9", "caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80 \xe2\x80\xae \xff");
+	jw_obj_end(&w);
+	n = json_to_ascii(out, sizeof(out), jw_result(&w));
+	assert_int_equal(n, strlen(out));
+	assert_string_equal(out, "{\"k\\u00e9\":\"caf\\u00e9 \\u4e2d \\ud83d\\ude00 \\u202e \\ufffd\"}");
+	for (const char *p = out; *p; p++)
+		assert_true((unsigned char)*p < 0x80);
+	a = json_loads(doc, 0, &err);
+	b = json_loads(out, 0, &err);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(json_equal(a, b));
+	json_decref(a);
+	json_decref(b);
+	/* too small: nothing */
+	assert_int_equal(json_to_ascii(out, 10, doc), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(json_to_ascii(out, 0, doc), 0);
+	/* a raw invalid byte (not from our writer) still never passes */
+	assert_int_equal(json_to_ascii(out, sizeof(out), "\"\x9b\""), 8);
+	assert_string_equal(out, "\"\\ufffd\"");
+}
+
 static void test_strn_bounds(void **state)
 {
 	char buf[64];
@@ -183,7 +320,7 @@ static void test_strn_bounds(void **state)
 	/* a multibyte sequence cut by maxlen is not valid there */
 	jw_init(&w, buf, sizeof(buf));
 	jw_strn(&w, "\xc3\xa9", 1);
-	assert_string_equal(jw_result(&w), "\"\\u00c3\"");
+	assert_string_equal(jw_result(&w), "\"\\ufffd\"");
 
 	jw_init(&w, buf, sizeof(buf));
 	jw_str(&w, NULL);
@@ -323,9 +460,9 @@ static void test_tty_c1_and_invalid(void **state)
 
 	(void)state;
 	/* CSI as UTF-8 U+009B and as a raw byte: both neutralised */
-	assert_string_equal(tty(out, sizeof(out), "\xc2\x9b" "2J"), "\\xc2\\x9b2J");
+	assert_string_equal(tty(out, sizeof(out), "\xc2\x9b" "2J"), "\\u009b2J");
 	assert_string_equal(tty(out, sizeof(out), "\x9b" "2J"), "\\x9b2J");
-	assert_string_equal(tty(out, sizeof(out), "\xc2\x85"), "\\xc2\\x85");
+	assert_string_equal(tty(out, sizeof(out), "\xc2\x85"), "\\u0085");
 	assert_string_equal(tty(out, sizeof(out), "\xff\xfe"), "\\xff\\xfe");
 	assert_string_equal(tty(out, sizeof(out), "\xed\xa0\x80"), "\\xed\\xa0\\x80");
 	assert_string_equal(tty(out, sizeof(out), "\xc2\xa0"), "\xc2\xa0"); /* NBSP is text */
@@ -414,6 +551,10 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_valid_utf8_kept),
 		cmocka_unit_test(test_c1_control_escaped_as_code_point),
+		cmocka_unit_test(test_bidi_and_invisible_escaped),
+		cmocka_unit_test(test_round_trip_by_parser),
+		cmocka_unit_test(test_path_hex_sibling),
+		cmocka_unit_test(test_json_to_ascii),
 		cmocka_unit_test(test_strn_bounds),
 		cmocka_unit_test(test_exact_fit_and_overflow),
 		cmocka_unit_test(test_overflow_every_cap),

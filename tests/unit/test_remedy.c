@@ -22,6 +22,7 @@
 #include "safepath.h"
 #include "sink.h"
 #include "sink_syslog.h"
+#include "utf8_check.h"
 
 #define S(x) ((uint64_t)(x) * 1000000000ULL)
 #define NOBODY 65534
@@ -475,12 +476,47 @@ static void test_hook_env_and_stdin(void **state)
 	assert_non_null(strstr(text, "AEGISMON_SEVERITY=critical\n"));
 	assert_non_null(strstr(text, "AEGISMON_PID=4242\n"));
 	assert_non_null(strstr(text, "AEGISMON_COMM=AliYunDun\n"));
-	/* one line per variable: the newline of the summary became a space */
-	assert_non_null(strstr(text, "AEGISMON_SUMMARY=AliYunDun (pid 4242) killed by SIGKILL\n"));
+	/* one line per variable: the newline of the summary is shown as \x0a */
+	assert_non_null(strstr(text, "AEGISMON_SUMMARY=AliYunDun (pid 4242) killed\\x0aby SIGKILL\n"));
 	assert_non_null(strstr(text, "PATH=/usr/local/sbin:"));
 	/* nothing else leaks from our environment (sh adds PWD, SHLVL, _) */
 	assert_null(strstr(text, "HOME="));
 	assert_null(strstr(text, "USER="));
+}
+
+/* Untrusted bytes in the environment: UTF-8 only, controls and bidi shown
+ * as escapes, bytes that are not UTF-8 as U+FFFD, no raw 8-bit CSI. */
+static void test_hook_env_untrusted_bytes(void **state)
+{
+	char hook[PATH_MAX], why[1024], out[PATH_MAX], text[4096];
+	struct hook_env env = { "agent_impostor", "warning", 4242, "Ali\xe2\x80\xae\x9b" "Dun",
+				"AliYunDun (pid 4242) runs /tmp/\xe9vil\xe2\x80\xae\x9b\x1b[2J/AliYunDun" };
+	struct hook_run h;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	mkpath("hooks", 0755);
+	snprintf(out, sizeof(out), "%s/hooks/seen", tmpdir);
+	snprintf(text, sizeof(text), "#!/bin/sh\nenv > %s.env\n", out);
+	write_file("hooks/h", text, 0755);
+	snprintf(hook, sizeof(hook), "%s/hooks/h", tmpdir);
+	assert_int_equal(hook_start(hook, "{}", &env, &h, why, sizeof(why)), 0);
+	assert_int_equal(hook_wait(&h, 5000), 0);
+	snprintf(text, sizeof(text), "%s.env", out);
+	f = fopen(text, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	if (!well_formed_utf8(text, n))
+		fail_msg("the environment is not UTF-8: %s", text);
+	assert_null(memchr(text, 0x9b, n));
+	assert_null(memchr(text, 0x1b, n));
+	assert_null(strstr(text, "\xe2\x80\xae"));
+	assert_non_null(strstr(text, "AEGISMON_COMM=Ali\\u202e\xef\xbf\xbd" "Dun\n"));
+	assert_non_null(strstr(text, "AEGISMON_SUMMARY=AliYunDun (pid 4242) runs "
+				     "/tmp/\xef\xbf\xbdvil\\u202e\xef\xbf\xbd\\x1b[2J/AliYunDun\n"));
 }
 
 static void test_hook_timeout_and_output_bound(void **state)
@@ -612,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_policy_flapping_backoff_capped),
 		TMP(test_safepath),
 		TMP(test_hook_env_and_stdin),
+		TMP(test_hook_env_untrusted_bytes),
 		TMP(test_hook_timeout_and_output_bound),
 		TMP(test_hook_refused),
 		TMP(test_pick_method),

@@ -7,9 +7,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
+#include "escape.h"
 #include "sink_metrics.h"
 #include "sink_syslog.h"
+#include "utf8_check.h"
 
 static void test_urls(void **state)
 {
@@ -63,13 +66,136 @@ static void test_format(void **state)
 	assert_int_equal(strlen(buf), n);
 	/* daemon (3) * 8 + crit (2) = 26 */
 	assert_memory_equal(buf, "<26>1 1970-01-01T00:00:01.000Z host1 aegismon 77 agent_killed [aegismon@32473 cause=\"agent_killed\"", 97);
-	assert_non_null(strstr(buf, " process=\"Ali\\\"\\]\\\\[2J\""));
+	/* the ESC is shown as \x1b, whose backslash (like the name's own,
+	 * shown as \\) takes RFC 5424's escape: a receiver gets Ali"]\\\x1b[2J */
+	assert_non_null(strstr(buf, " process=\"Ali\\\"\\]\\\\\\\\\\\\x1b[2J\""));
 	assert_non_null(strstr(buf, " signal=\"SIGKILL\""));
 	assert_non_null(strstr(buf, " dropped=\"5\""));
 	assert_null(strchr(buf, '\x1b')); /* no escape byte reaches a log line */
 	assert_non_null(strstr(buf, "] {\"kind\":\"diagnosis\""));
 	/* too small a buffer: nothing rather than a cut message */
 	assert_int_equal(syslog_format(buf, 40, 3, "h", "a", 1, 0, &cm, &d), 0);
+}
+
+/* An SD-PARAM value as a receiver reads it: \" \\ \] undone (RFC 5424 6.3.3). */
+static void sd_value(const char *msg, const char *name, char *out, size_t len)
+{
+	char key[64];
+	const char *p;
+	size_t o = 0;
+
+	snprintf(key, sizeof(key), " %s=\"", name);
+	p = strstr(msg, key);
+	assert_non_null(p);
+	for (p += strlen(key); *p && *p != '"' && o + 1 < len; p++) {
+		if (*p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == ']'))
+			p++;
+		out[o++] = *p;
+	}
+	assert_int_equal(*p, '"');
+	out[o] = '\0';
+}
+
+/* Untrusted bytes: the whole message is UTF-8 (the structured data must be,
+ * RFC 5424 6.3.3), no raw 8-bit CSI or bidi control anywhere, the MSG is
+ * plain ASCII JSON with the exe's exact bytes in exe_hex. */
+static void test_format_untrusted_bytes(void **state)
+{
+	struct clockmap cm = { 0 };
+	struct diagnosis d;
+	char buf[32768], v[512];
+	const char *msg;
+	json_error_t err;
+	json_t *j, *sub;
+	size_t n;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.cause = CAUSE_AGENT_IMPOSTOR;
+	d.primary = true;
+	d.explained_by = -1;
+	d.rcode = -1;
+	d.exit_status = -1;
+	d.pid = 4242;
+	d.count = 1;
+	snprintf(d.process, sizeof(d.process), "Ali\xe2\x80\xae\x9b" "Dun");
+	snprintf(d.exe, sizeof(d.exe), "/tmp/\xe9vil\xe2\x80\xae\x9b/AliYunDun");
+	snprintf(d.summary, sizeof(d.summary), "runs %s", d.exe);
+	snprintf(d.qname, sizeof(d.qname), "a\xc2\x9b" "b\xe2\x81\xa6.aegis.aliyun.com");
+	d.nrules = 1;
+	snprintf(d.rules[0].text, sizeof(d.rules[0].text), "oifname \"\xe2\x80\x8f\xff\" drop");
+	d.n_evidence = 1;
+	d.evidence[0].hdr.type = AEGIS_EV_SIGNAL;
+	d.evidence[0].signal.sender_tgid = 77;
+	snprintf(d.evidence[0].signal.sender_comm, sizeof(d.evidence[0].signal.sender_comm),
+		 "k\xef\xbb\xbf\x9b\x1b");
+	snprintf(d.evidence[0].sender_exe, sizeof(d.evidence[0].sender_exe), "/tmp/\x9bkill");
+	n = syslog_format(buf, sizeof(buf), 3, "host1", "aegismon", 77, 0, &cm, &d);
+	assert_true(n > 0);
+	assert_int_equal(strlen(buf), n);
+	if (!well_formed_utf8(buf, n))
+		fail_msg("not UTF-8: %s", buf);
+	assert_null(memchr(buf, 0x9b, n));
+	assert_null(memchr(buf, 0x1b, n));
+	for (size_t k = 0; k < sizeof(hidden_utf8) / sizeof(hidden_utf8[0]); k++)
+		assert_null(strstr(buf, hidden_utf8[k]));
+
+	/* the values, as a receiver reads them: the visible form */
+	sd_value(buf, "process", v, sizeof(v));
+	assert_string_equal(v, "Ali\\u202e\xef\xbf\xbd" "Dun");
+	sd_value(buf, "sender_comm", v, sizeof(v));
+	assert_string_equal(v, "k\\ufeff\xef\xbf\xbd\\x1b");
+	sd_value(buf, "qname", v, sizeof(v));
+	assert_string_equal(v, "a\\u009bb\\u2066.aegis.aliyun.com");
+	sd_value(buf, "rule", v, sizeof(v));
+	assert_string_equal(v, "oifname \"\\u200f\xef\xbf\xbd\" drop");
+
+	/* the MSG: ASCII, the same JSON document */
+	msg = strstr(buf, "] {");
+	assert_non_null(msg);
+	msg += 2;
+	for (const char *p = msg; *p; p++)
+		assert_true((unsigned char)*p < 0x80);
+	j = json_loads(msg, 0, &err);
+	if (!j)
+		fail_msg("MSG is not JSON: %s", err.text);
+	sub = json_object_get(j, "subject");
+	assert_string_equal(json_string_value(json_object_get(sub, "exe")),
+			    "/tmp/\xef\xbf\xbdvil\xe2\x80\xae\xef\xbf\xbd/AliYunDun");
+	assert_string_equal(json_string_value(json_object_get(sub, "exe_hex")),
+			    "2f746d702fe976696ce280ae9b2f416c6959756e44756e");
+	json_decref(j);
+
+	/* a value that does not fit: nothing, never half an escape */
+	for (size_t len = 60; len < n; len += 7) {
+		memset(buf, 'X', sizeof(buf));
+		assert_int_equal(syslog_format(buf, len, 3, "host1", "aegismon", 77, 0, &cm, &d), 0);
+		assert_int_equal(buf[len], 'X');
+	}
+}
+
+/* An action's MSG: ASCII too. */
+static void test_format_action_ascii(void **state)
+{
+	struct clockmap cm = { 0 };
+	struct action a;
+	char buf[8192];
+	size_t n;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.action = "hook";
+	a.outcome = "failed";
+	a.cause = -1;
+	a.delay_ms = -1;
+	a.exit_code = -1;
+	a.process = "Ali\xe2\x80\xae";
+	a.detail = "output: caf\xc3\xa9 \xe9";
+	n = syslog_format_action(buf, sizeof(buf), 3, "h", "aegismon", 1, 0, &cm, &a);
+	assert_true(n > 0);
+	assert_true(well_formed_utf8(buf, n));
+	assert_non_null(strstr(buf, " process=\"Ali\\\\u202e\""));
+	assert_non_null(strstr(buf, "\"detail\":\"output: caf\\u00e9 \\ufffd\""));
 }
 
 /* The metrics text: every cause present, installed core processes only,
@@ -129,6 +255,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_untrusted_bytes),
+		cmocka_unit_test(test_format_action_ascii),
 		cmocka_unit_test(test_metrics_format),
 	};
 
