@@ -266,14 +266,19 @@ static __always_inline bool watched_question(const __u8 *data, __u32 len, __u32 
 static __always_inline __u32 query_sender(struct aegis_hdr *hdr)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 netns;
 
-	if (!task || BPF_CORE_READ(task, cred, fsuid.val) != hdr->uid)
+	if (!task)
 		return 0;
+	/* the sending task's network namespace, which a UDP query always
+	 * leaves in (a TCP segment sent from a timer may name another) */
+	netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	if (BPF_CORE_READ(task, cred, fsuid.val) != hdr->uid)
+		return netns;
 	hdr->pid = BPF_CORE_READ(task, pid);
 	hdr->tgid = BPF_CORE_READ(task, tgid);
 	BPF_CORE_READ_STR_INTO(&hdr->comm, task, comm);
-	/* the sender's network namespace: the socket's, as its creator's */
-	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	return netns;
 }
 
 static __always_inline int inspect(struct __sk_buff *skb, bool ingress)

@@ -6,7 +6,8 @@
 # aegismon (host scope: the probes on every socket, so the user's packets are
 # seen) must report no dns_nxdomain, no endpoint_sinkholed, learn nothing
 # (metrics and the kernel's endpoint map), and count and say the unmatched
-# answers. Then real lookups through dnsmasq are still diagnosed: matching
+# answers. The user's own lookup, asked and answered in its namespace, is
+# set aside too. Then real lookups through dnsmasq are still diagnosed: matching
 # works, it does not just drop everything.
 . "$(dirname "$0")/lib.sh"
 
@@ -45,6 +46,25 @@ setpriv --reuid 65534 --regid 65534 --clear-groups unshare -Urn \
 	sh -c 'ip link set lo up && exec /usr/bin/python3 -' <"$WORK/spoof.py" >"$WORK/spoof.out" 2>&1 ||
 	fail "the unprivileged sender failed: $(cat "$WORK/spoof.out")"
 grep -q "sent 3" "$WORK/spoof.out" || fail "the unprivileged sender did not send: $(cat "$WORK/spoof.out")"
+
+# the user's own lookup, asked and answered in its own namespace: a matched
+# answer on its own socket, but no namespace of the agent's
+cat >"$WORK/own.py" <<'EOF'
+import socket, struct
+name = b"".join(bytes([len(l)]) + l.encode() for l in "jsrv.aegis.aliyun.com".split(".")) + b"\0"
+srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+srv.bind(("127.0.0.1", 53))
+cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+cli.bind(("127.0.0.1", 40054))
+cli.sendto(struct.pack("!HHHHHH", 0x4444, 0x0100, 1, 0, 0, 0) + name + struct.pack("!HH", 1, 1), ("127.0.0.1", 53))
+q, peer = srv.recvfrom(512)
+srv.sendto(q[:2] + struct.pack("!H", 0x8183) + q[4:], peer)
+cli.recv(512)
+print("asked and answered")
+EOF
+setpriv --reuid 65534 --regid 65534 --clear-groups unshare -Urn \
+	sh -c 'ip link set lo up && exec /usr/bin/python3 -' <"$WORK/own.py" >"$WORK/own.out" 2>&1 ||
+	fail "the user's own lookup failed: $(cat "$WORK/own.out")"
 
 metric() { sed -n "s/^$1 //p" "$WORK/m.prom" 2>/dev/null; }
 # our aegismon's kernel map NAME (other instances may run beside it): the id
@@ -87,6 +107,9 @@ wait_for 12 unmatched_at_least 3 ||
 	fail "the 3 unsolicited answers were not counted: $(metric aegismon_dns_answers_unmatched_total)"
 # nothing learned: the kernel's endpoint filter was not widened
 in_ep4 203.0.113.77 && fail "203.0.113.77 from an unsolicited answer is in the kernel endpoint map"
+elsewhere_at_least() { [ "$(metric aegismon_dns_queries_elsewhere_total)" -ge "$1" ] 2>/dev/null; }
+wait_for 12 elsewhere_at_least 1 ||
+	fail "the user's own query in its own namespace was not set aside: $(metric aegismon_dns_queries_elsewhere_total)"
 grep -q "warning: DNS answer from 127.0.0.1:53/udp for jsrv.aegis.aliyun.com ignored" "$ERR" ||
 	fail "the unmatched answer was not said on stderr with its source"
 [ "$(grep -c "warning: DNS answer from" "$ERR")" = 1 ] || fail "the warning was said more than once a minute"
