@@ -179,7 +179,9 @@ struct aegis_tcp {
 	__s32 sk_err_soft;
 	__u32 flags;
 	__u32 netns;
-	__u64 sock_id;     /* the socket's kernel address, to tie events together */
+	__u64 sock_id;     /* ties a socket's events together: the kernel puts the
+			    * socket's address here, userspace replaces it with a
+			    * keyed hash before anything is written (user/sockid.c) */
 	__u64 since_ns;    /* when the connect began */
 };
 
