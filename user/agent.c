@@ -279,13 +279,19 @@ static void scan_all_files(struct agent_env *env)
 		int fd = open(env->roots[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		struct stat st;
 
-		if (fd < 0)
-			continue;
-		if (fstat(fd, &st) || !root_only(&st)) {
-			close(fd);
+		/* watched even when absent or not root's: an install may come */
+		if (fd < 0 || fstat(fd, &st)) {
+			memset(&st, 0, sizeof(st));
+			note_dir(env, env->roots[i], &st);
+			if (fd >= 0)
+				close(fd);
 			continue;
 		}
 		note_dir(env, env->roots[i], &st);
+		if (!root_only(&st)) {
+			close(fd);
+			continue;
+		}
 		scan_files(env, fd, env->roots[i], 0);
 	}
 }
@@ -296,7 +302,12 @@ bool agent_install_changed(const struct agent_env *env)
 		const struct agent_dir *d = &env->dirs[i];
 		struct stat st;
 
-		if (lstat(d->path, &st) || st.st_dev != d->dev || st.st_ino != d->ino ||
+		if (lstat(d->path, &st)) {
+			if (d->ino) /* gone */
+				return true;
+			continue; /* still absent */
+		}
+		if (st.st_dev != d->dev || st.st_ino != d->ino ||
 		    st.st_ctim.tv_sec != d->ctime_sec || st.st_ctim.tv_nsec != d->ctime_nsec ||
 		    st.st_mtim.tv_sec != d->mtime_sec || st.st_mtim.tv_nsec != d->mtime_nsec)
 			return true;

@@ -459,40 +459,44 @@ static int fill_endpoints(struct loader *l, const struct endpoint_set *eps)
 	return 0;
 }
 
-int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr, unsigned prefixlen)
-{
-	struct {
-		__u32 prefixlen;
-		__u8 addr[16];
-	} key;
-	__u32 val = 1;
-	int fd;
+/* The key of an endpoint trie entry. */
+struct endpoint_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
 
+/* The trie of family with key filled for addr/prefixlen; -ENOENT without the
+ * network programs. */
+static int endpoint_entry(struct loader *l, int family, const unsigned char *addr,
+			  unsigned prefixlen, struct endpoint_key *key)
+{
 	if (!l->net)
 		return -ENOENT;
-	memset(&key, 0, sizeof(key));
-	key.prefixlen = prefixlen;
-	memcpy(key.addr, addr, family == AF_INET6 ? 16 : 4);
-	fd = family == AF_INET6 ? bpf_map__fd(l->net->maps.endpoints_v6)
-				: bpf_map__fd(l->net->maps.endpoints_v4);
+	memset(key, 0, sizeof(*key));
+	key->prefixlen = prefixlen;
+	memcpy(key->addr, addr, family == AF_INET6 ? 16 : 4);
+	return family == AF_INET6 ? bpf_map__fd(l->net->maps.endpoints_v6)
+				  : bpf_map__fd(l->net->maps.endpoints_v4);
+}
+
+int loader_add_endpoint(struct loader *l, int family, const unsigned char *addr, unsigned prefixlen)
+{
+	struct endpoint_key key;
+	__u32 val = 1;
+	int fd = endpoint_entry(l, family, addr, prefixlen, &key);
+
+	if (fd < 0)
+		return fd;
 	return bpf_map_update_elem(fd, &key, &val, BPF_ANY) ? -errno : 0;
 }
 
 int loader_del_endpoint(struct loader *l, int family, const unsigned char *addr, unsigned prefixlen)
 {
-	struct {
-		__u32 prefixlen;
-		__u8 addr[16];
-	} key;
-	int fd;
+	struct endpoint_key key;
+	int fd = endpoint_entry(l, family, addr, prefixlen, &key);
 
-	if (!l->net)
-		return -ENOENT;
-	memset(&key, 0, sizeof(key));
-	key.prefixlen = prefixlen;
-	memcpy(key.addr, addr, family == AF_INET6 ? 16 : 4);
-	fd = family == AF_INET6 ? bpf_map__fd(l->net->maps.endpoints_v6)
-				: bpf_map__fd(l->net->maps.endpoints_v4);
+	if (fd < 0)
+		return fd;
 	return bpf_map_delete_elem(fd, &key) && errno != ENOENT ? -errno : 0;
 }
 

@@ -296,48 +296,64 @@ int safefile_temp_name(const char *base, char *out, size_t outlen)
 	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
 }
 
-/* A new file with a random name in dfd (O_EXCL: never one already there). */
-static int create_named_temp(int dfd, const char *base, mode_t mode, char *tmp, size_t tmplen)
+/* make(name) under random names from base until one is new: its result
+ * (>= 0), -errno, or -EEXIST when every try found its name taken. */
+static int with_temp_name(const char *base, char *tmp, size_t tmplen, int (*make)(const char *name, void *arg),
+			  void *arg)
 {
 	for (int i = 0; i < TEMP_TRIES; i++) {
-		int fd;
+		int rc;
 
 		if (safefile_temp_name(base, tmp, tmplen))
 			break;
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
-		if (fd >= 0)
-			return fd;
-		if (errno != EEXIST) {
-			int e = errno;
-
+		rc = make(tmp, arg);
+		if (rc >= 0)
+			return rc;
+		if (rc != -EEXIST) {
 			tmp[0] = '\0';
-			return -e;
+			return rc;
 		}
 	}
 	tmp[0] = '\0';
 	return -EEXIST;
 }
 
+struct temp_args {
+	int dfd, fd;
+	mode_t mode;
+};
+
+static int open_excl(const char *name, void *arg)
+{
+	const struct temp_args *a = arg;
+	int fd = openat(a->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, a->mode);
+
+	return fd >= 0 ? fd : -errno;
+}
+
+/* A new file under a random name in dfd (where O_TMPFILE is missing). */
+static int create_named_temp(int dfd, const char *base, mode_t mode, char *tmp, size_t tmplen)
+{
+	struct temp_args a = { .dfd = dfd, .mode = mode };
+
+	return with_temp_name(base, tmp, tmplen, open_excl, &a);
+}
+
+static int link_as(const char *name, void *arg)
+{
+	const struct temp_args *a = arg;
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", a->fd);
+	return linkat(AT_FDCWD, proc, a->dfd, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
+}
+
 /* Give the O_TMPFILE file a random name in dfd (linkat never replaces). */
 static int link_temp(int dfd, int fd, const char *base, char *tmp, size_t tmplen)
 {
-	char proc[64];
+	struct temp_args a = { .dfd = dfd, .fd = fd };
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	for (int i = 0; i < TEMP_TRIES; i++) {
-		if (safefile_temp_name(base, tmp, tmplen))
-			break;
-		if (linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW) == 0)
-			return 0;
-		if (errno != EEXIST) {
-			int e = errno;
-
-			tmp[0] = '\0';
-			return -e;
-		}
-	}
-	tmp[0] = '\0';
-	return -EEXIST;
+	return with_temp_name(base, tmp, tmplen, link_as, &a);
 }
 
 static int write_all(int fd, const void *data, size_t len)

@@ -55,7 +55,10 @@ chmod 0666 "$WORK/bad.conf"
 "$AEGISMON" run --config "$WORK/bad.conf" --check-config >"$WORK/check.out" 2>&1
 grep -q "writable by group or others" "$WORK/check.out" || fail "a world-writable config was not refused: $(cat "$WORK/check.out")"
 
-# 2. the daemon with an endpoint the probe does not use: its failure is not ours
+# 2. the daemon with an endpoint the probe does not use: its failure is not ours.
+# The agent lives in the client namespace: another process's failures count
+# only where the agent's sockets live (a user's own namespace is not the agent's)
+client_agent run
 : >"$ERR"
 "$AEGISMON" run --config "$CONF" --json >"$OUT" 2>"$ERR" &
 TRACE_PID=$!

@@ -477,6 +477,30 @@ static void test_scan_trusted_files(void **state)
 	assert_int_equal(chmod(t->root, 0700), 0);
 }
 
+/* An install that appears after the start is seen: the absent root is
+ * watched too. */
+static void test_install_appears(void **state)
+{
+	struct tree *t = *state;
+	char late[PATH_MAX + 16];
+	const char *roots[1];
+	struct agent_env env;
+
+	snprintf(late, sizeof(late), "%s/late", t->canon);
+	roots[0] = late;
+	agent_env_init(&env, roots, 1);
+	assert_false(env.install.found);
+	assert_false(agent_install_changed(&env));
+	mkdirf(t->root, "late");
+	assert_true(agent_install_changed(&env));
+	mkdirf(t->root, "late/aegis_update");
+	touch(t->root, "late/aegis_update/AliYunDunUpdate");
+	agent_scan_install(&env);
+	assert_true(env.install.found);
+	assert_int_equal(env.nfiles, 1);
+	assert_false(agent_install_changed(&env));
+}
+
 #define TREE(fn) cmocka_unit_test_setup_teardown(fn, tree_setup, tree_teardown)
 
 int main(void)
@@ -492,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_kdev_to_dev),
 		cmocka_unit_test(test_identify_pid_self),
 		TREE(test_scan_trusted_files),
+		TREE(test_install_appears),
 		TREE(test_scan_install_highest_version),
 		TREE(test_scan_ignores_version_named_file),
 		TREE(test_scan_update_only),
