@@ -24,7 +24,7 @@ static void put_env(char *dst, size_t len, const char *name, const char *value)
 {
 	char v[HOOK_ENV_MAX + 1];
 
-	escape_str(v, sizeof(v), value, value ? strnlen(value, HOOK_ENV_MAX * 4) : 0, ESC_TEXT, NULL);
+	escape_str(v, sizeof(v), value, value ? strnlen(value, (size_t)HOOK_ENV_MAX * 4) : 0, ESC_TEXT, NULL);
 	snprintf(dst, len, "%s=%s", name, v);
 }
 

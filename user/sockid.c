@@ -8,8 +8,6 @@
 
 #include "ev.h"
 
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-
 static uint64_t load_le64(const uint8_t *p)
 {
 	uint64_t v = 0;
@@ -19,40 +17,45 @@ static uint64_t load_le64(const uint8_t *p)
 	return v;
 }
 
-#define SIPROUND(v0, v1, v2, v3)                                          \
-	do {                                                              \
-		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
-		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                    \
-		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                    \
-		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
-	} while (0)
+static uint64_t rotl(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static void sipround(uint64_t v[4])
+{
+	v[0] += v[1]; v[1] = rotl(v[1], 13); v[1] ^= v[0]; v[0] = rotl(v[0], 32);
+	v[2] += v[3]; v[3] = rotl(v[3], 16); v[3] ^= v[2];
+	v[0] += v[3]; v[3] = rotl(v[3], 21); v[3] ^= v[0];
+	v[2] += v[1]; v[1] = rotl(v[1], 17); v[1] ^= v[2]; v[2] = rotl(v[2], 32);
+}
 
 uint64_t siphash24(const struct sockid_key *key, const void *data, size_t len)
 {
 	const uint8_t *in = data;
-	uint64_t v0 = 0x736f6d6570736575ULL ^ key->k0, v1 = 0x646f72616e646f6dULL ^ key->k1;
-	uint64_t v2 = 0x6c7967656e657261ULL ^ key->k0, v3 = 0x7465646279746573ULL ^ key->k1;
+	uint64_t v[4] = { 0x736f6d6570736575ULL ^ key->k0, 0x646f72616e646f6dULL ^ key->k1,
+			  0x6c7967656e657261ULL ^ key->k0, 0x7465646279746573ULL ^ key->k1 };
 	uint64_t m, b = (uint64_t)len << 56;
 	size_t whole = len - len % 8;
 	uint8_t tail[8] = { 0 };
 
 	for (size_t i = 0; i < whole; i += 8) {
 		m = load_le64(in + i);
-		v3 ^= m;
-		SIPROUND(v0, v1, v2, v3);
-		SIPROUND(v0, v1, v2, v3);
-		v0 ^= m;
+		v[3] ^= m;
+		sipround(v);
+		sipround(v);
+		v[0] ^= m;
 	}
 	memcpy(tail, in + whole, len % 8);
 	b |= load_le64(tail);
-	v3 ^= b;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	v0 ^= b;
-	v2 ^= 0xff;
+	v[3] ^= b;
+	sipround(v);
+	sipround(v);
+	v[0] ^= b;
+	v[2] ^= 0xff;
 	for (int i = 0; i < 4; i++)
-		SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+		sipround(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
 int sockid_key_init(struct sockid_key *key)
