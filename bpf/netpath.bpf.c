@@ -487,13 +487,28 @@ static __always_inline __u64 ops_peer_sig(const struct sock *sk)
 	return ((__u64)family << 48) | ((__u64)sk->__sk_common.skc_dport << 32) | addr;
 }
 
-/* The entry for the socket at key, if it is still the socket it was made
- * for; a stale one (its socket gone unseen, the address reused) is dropped. */
-static __always_inline struct watched_sock *watched_lookup(__u64 key, __u64 sig)
+/* The entry for sk, if it is still the socket it was made for; a stale one
+ * (its socket gone unseen, the address reused) is dropped. The peer is read
+ * only for a socket that has an entry: most sockets of a host have none. */
+static __always_inline struct watched_sock *watched_lookup(const struct sock *sk)
 {
+	__u64 key = (__u64)sk;
 	struct watched_sock *ws = bpf_map_lookup_elem(&watched_socks, &key);
 
-	if (ws && ws->peer_sig != sig) {
+	if (ws && ws->peer_sig != sock_peer_sig(sk)) {
+		bpf_map_delete_elem(&watched_socks, &key);
+		return NULL;
+	}
+	return ws;
+}
+
+/* The same for sockops, which reads its sock directly. */
+static __always_inline struct watched_sock *ops_watched_lookup(const struct tcp_sock *tp)
+{
+	__u64 key = (__u64)tp;
+	struct watched_sock *ws = bpf_map_lookup_elem(&watched_socks, &key);
+
+	if (ws && ws->peer_sig != ops_peer_sig(&tp->inet_conn.icsk_inet.sk)) {
 		bpf_map_delete_elem(&watched_socks, &key);
 		return NULL;
 	}
@@ -580,7 +595,7 @@ int BPF_PROG(on_sock_set_state, const struct sock *sk, int oldstate, int newstat
 	if (!(oldstate == TCP_SYN_SENT || newstate == TCP_CLOSE ||
 	      (oldstate == TCP_ESTABLISHED)))
 		return 0;
-	ws = watched_lookup(key, sock_peer_sig(sk));
+	ws = watched_lookup(sk);
 	if (!ws)
 		return 0;
 	/* ESTABLISHED -> FIN_WAIT/CLOSE_WAIT is an orderly close: only its CLOSE matters */
@@ -757,7 +772,7 @@ static __always_inline void ops_state(struct bpf_sock_ops *ctx, int oldstate, in
 	if (!tp || !(oldstate == TCP_SYN_SENT || newstate == TCP_CLOSE))
 		return;
 	key = (__u64)tp;
-	ws = watched_lookup(key, ops_peer_sig(&tp->inet_conn.icsk_inet.sk));
+	ws = ops_watched_lookup(tp);
 	if (!ws) {
 		/* its SYN left before sockops was attached; the connect asked
 		 * for these callbacks (connect_attempt) */
@@ -881,7 +896,7 @@ static __always_inline int report_drop(void *ctx, struct sk_buff *skb, void *loc
 	sk = BPF_CORE_READ(skb, sk);
 	sock_key = (__u64)sk;
 	if (sk)
-		ws = watched_lookup(sock_key, sock_peer_sig(sk));
+		ws = watched_lookup(sk);
 	if (is_endpoint(t.family, t.daddr) || is_endpoint(t.family, t.saddr))
 		flags |= AEGIS_NET_ENDPOINT;
 	if (!ws && !(flags & AEGIS_NET_ENDPOINT) && t.sport != 53 && t.dport != 53)
