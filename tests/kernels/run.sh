@@ -48,8 +48,12 @@ results=$REPO/build/kernels
 mkdir -p "$results"
 # The guests run a copy of the tree as it is now: a rebuild while they run
 # (they read the host's files live) cannot change what they test. Not under
-# /tmp, which is the guest's own tmpfs.
-tree=$results/tree
+# /tmp, /run or /dev/shm, which are the guest's own tmpfs: a checkout there
+# (a clone in /tmp) gets its copy in /var/tmp.
+case "$results/" in
+/tmp/* | /run/* | /dev/shm/*) tree=$(mktemp -d /var/tmp/aegismon-kernels-tree.XXXXXX) ;;
+*) tree=$results/tree ;;
+esac
 rm -rf "$tree"
 mkdir -p "$tree"
 tar -C "$REPO" --exclude=./.git --exclude=./build/kernels -cf - . | tar -C "$tree" -xf - || {
