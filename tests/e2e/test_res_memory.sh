@@ -28,6 +28,9 @@ hog=$!
 PIDS+=("$hog")
 wait_for 20 grep -q held "$WORK/hog.out" || fail "the allocation did not finish: $(cat "$WORK/hog.out")"
 wait_diag memory_exhausted true 15
+# the diagnosis may come while the allocation still runs (a slow, sanitized
+# or busy host): its RSS figure is judged against what was in use then
+hog_rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$hog/status")
 kill -KILL "$hog"
 wait "$hog" 2>/dev/null
 
@@ -38,7 +41,9 @@ assert_eq "$(diag memory_exhausted '.evidence[-1].mem_total_kib')" "$total" "Mem
 assert_eq "$(diag memory_exhausted '.evidence[-1].mem_available_kib < .evidence[-1].mem_total_kib')" true "MemAvailable"
 assert_eq "$(diag memory_exhausted '.evidence[-1].agent_processes >= 1 and .evidence[-1].agent_rss_kib > 0')" true "agent RSS"
 assert_eq "$(diag memory_exhausted '.evidence[-1].top_rss[0].pid')" "$hog" "largest RSS is the allocating process"
-assert_eq "$(diag memory_exhausted ".evidence[-1].top_rss[0].rss_kib >= $mib * 1024 * 9 / 10")" true "its RSS ($(diag memory_exhausted ".evidence[-1].top_rss[0].rss_kib") KiB of $mib MiB)"
+# at least half of what became used since the start, at most what it held at the end
+assert_eq "$(diag memory_exhausted ".evidence[-1] | .top_rss[0].rss_kib * 2 >= $avail - .mem_available_kib and .top_rss[0].rss_kib <= $hog_rss")" true \
+	"its RSS ($(diag memory_exhausted ".evidence[-1].top_rss[0].rss_kib") KiB; $((avail / 1024)) MiB were available at the start, $((hog_rss / 1024)) MiB held at the end)"
 assert_match "$(diag memory_exhausted .summary)" "^host memory exhausted for 3 s: [0-9.]+% used \\(threshold ${threshold}\\.0%\\), .* available of .*; top: fake_agent \\(pid $hog\\)" "summary"
 stop_trace
 pass "memory_exhausted by a $mib MiB allocation (threshold ${threshold}%)"
