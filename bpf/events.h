@@ -18,7 +18,7 @@
 #include <linux/types.h>
 #endif
 
-#define AEGIS_ABI_VERSION 3
+#define AEGIS_ABI_VERSION 4
 
 #define AEGIS_COMM_LEN 16
 #define AEGIS_PATH_LEN 256
@@ -36,6 +36,7 @@ enum aegis_event_type {
 	AEGIS_EV_NF_DROP = 8,    /* netfilter dropped a packet touching an endpoint or port 53 */
 	AEGIS_EV_DNS = 9,        /* a DNS message for a watched name, either direction */
 	AEGIS_EV_SOCK_ERROR = 10, /* an ICMP error reached a DNS socket (port 53 peer) */
+	AEGIS_EV_TCP_RETRANS = 11, /* data of a watched, established socket sent again, unacknowledged */
 
 	AEGIS_EV_USER_BASE = 64,
 	AEGIS_EV_SEED = 64,      /* a process with an agent name found running at start */
@@ -78,6 +79,10 @@ enum aegis_counter {
 #define AEGIS_NET_BY_SITE 0x20    /* drop: told by where the packet was freed (no reason, < 5.17) */
 #define AEGIS_NET_UNARMED 0x40    /* connect: TCP, begun while sockops was not attached (agent scope):
 				   * its state changes come only if sockops is there in time */
+#define AEGIS_NET_ELSEWHERE 0x80  /* drop: on a device in another network namespace than
+				   * the packet's socket (the far end of a veth): not its host's */
+#define AEGIS_NET_SEG_ESTIMATED 0x100 /* retrans: seg_len is min(segments x MSS, unacked
+				       * bytes from the segment on): sockops has no skb */
 
 /* Addresses are in network order; IPv4 uses the first 4 bytes. */
 struct aegis_tuple {
@@ -183,6 +188,32 @@ struct aegis_tcp {
 			    * socket's address here, userspace replaces it with a
 			    * keyed hash before anything is written (user/sockid.c) */
 	__u64 since_ns;    /* when the connect began */
+};
+
+/*
+ * A watched, established TCP socket sent data again that is still not
+ * acknowledged: emitted from the second retransmission of the same
+ * unacknowledged data (snd_una unchanged), so a loss that one fast
+ * retransmission repairs costs nothing. since_ns, retrans and the sizes let
+ * userspace tell a stall from a path MTU black hole.
+ */
+struct aegis_tcp_retrans {
+	struct aegis_hdr hdr; /* the socket's process, recorded at connect */
+	struct aegis_tuple tuple;
+	__u32 flags;          /* AEGIS_NET_AGENT, AEGIS_NET_ENDPOINT, AEGIS_NET_SEG_ESTIMATED */
+	__u32 netns;
+	__u64 sock_id;        /* as in aegis_tcp */
+	__u64 since_ns;       /* the first retransmission of this unacknowledged data */
+	__u32 retrans;        /* retransmissions since data was last acknowledged */
+	__u32 seg_len;        /* payload bytes of the segment sent again */
+	__u32 max_seg_len;    /* the largest such segment since since_ns */
+	__u32 min_seg_len;    /* the smallest */
+	__u32 mss;            /* the socket's MSS now (mss_cache) */
+	__u32 pmtu;           /* the path MTU the socket uses (icsk_pmtu_cookie) */
+	__u32 in_flight;      /* bytes sent and not acknowledged (snd_nxt - snd_una) */
+	__u32 pad;
+	__u64 bytes_acked;    /* acknowledged over the connection's life (the SYN counts 1) */
+	__u64 bytes_received;
 };
 
 struct aegis_drop {

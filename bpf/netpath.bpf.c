@@ -28,6 +28,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TCP_CLOSE 7
 #define MAX_SOCKS 16384
 #define SOL_TCP 6
+/* What a watched socket asks sockops for: its state changes, and its
+ * retransmissions (the data phase: stalls, path MTU black holes). */
+#define OPS_CB_FLAGS (BPF_SOCK_OPS_STATE_CB_FLAG | BPF_SOCK_OPS_RETRANS_CB_FLAG)
 
 /* [0]: 1 while on_sockops is attached (set by userspace; in the agent scope it
  * comes on demand): until then a watched TCP connect wakes userspace itself.
@@ -131,6 +134,13 @@ struct watched_sock {
 	__u32 pad;
 	__u64 peer_sig;    /* sock_peer_sig() at the connect */
 	char comm[AEGIS_COMM_LEN];
+	/* the data retransmitted now (retrans_counted); the socket's lock
+	 * serializes retransmissions, so no atomics */
+	__u32 stall_una;      /* snd_una when it began */
+	__u32 stall_retrans;  /* retransmissions since, 0: none */
+	__u64 stall_since_ns; /* the first of them */
+	__u32 stall_max;      /* the largest and smallest segment sent again */
+	__u32 stall_min;
 };
 
 struct {
@@ -325,7 +335,7 @@ static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 fam
 		 * its state changes now (6.12+), so that sockops attached while
 		 * the SYN waits for its answer, or later, still hears it; keep
 		 * the connect for it, and wake userspace */
-		int cb = BPF_SOCK_OPS_STATE_CB_FLAG;
+		int cb = OPS_CB_FLAGS;
 
 		bpf_setsockopt(ctx, SOL_TCP, TCP_BPF_SOCK_OPS_CB_FLAGS, &cb, sizeof(cb));
 		pc.flags |= AEGIS_NET_UNARMED;
@@ -622,14 +632,89 @@ int BPF_PROG(on_sock_set_state, const struct sock *sk, int oldstate, int newstat
 	return 0;
 }
 
+/*
+ * Data of a watched, established socket sent again: counts the
+ * retransmissions of the same unacknowledged data (snd_una unchanged) and
+ * says whether to report this one: from the second on. A loss that one fast
+ * retransmission repairs, or a bulk transfer's recovery that moves snd_una,
+ * costs a few map writes and no event.
+ */
+static __always_inline bool retrans_counted(struct watched_sock *ws, __u32 una, __u32 seg_len)
+{
+	if (!ws->stall_retrans || ws->stall_una != una) {
+		ws->stall_una = una;
+		ws->stall_retrans = 1;
+		ws->stall_since_ns = bpf_ktime_get_ns();
+		ws->stall_max = seg_len;
+		ws->stall_min = seg_len;
+		return false;
+	}
+	ws->stall_retrans++;
+	if (seg_len > ws->stall_max)
+		ws->stall_max = seg_len;
+	if (seg_len < ws->stall_min)
+		ws->stall_min = seg_len;
+	return true;
+}
+
+/* The retransmission event of ws, its socket's figures left to the caller. */
+static __always_inline struct aegis_tcp_retrans *retrans_event(const struct watched_sock *ws,
+								__u64 key, __u32 seg_len)
+{
+	struct aegis_tcp_retrans *ev = reserve_raw(sizeof(*ev));
+
+	if (!ev)
+		return NULL;
+	fill_hdr_watched(&ev->hdr, ws);
+	ev->hdr.type = AEGIS_EV_TCP_RETRANS;
+	ev->hdr.size = sizeof(*ev);
+	ev->flags = ws->flags & (AEGIS_NET_AGENT | AEGIS_NET_ENDPOINT);
+	ev->sock_id = key;
+	ev->since_ns = ws->stall_since_ns;
+	ev->retrans = ws->stall_retrans;
+	ev->seg_len = seg_len;
+	ev->max_seg_len = ws->stall_max;
+	ev->min_seg_len = ws->stall_min;
+	ev->pad = 0;
+	return ev;
+}
+
+#define TCP_SYN_RECV 3
+
 SEC("raw_tp/tcp_retransmit_skb")
-int BPF_PROG(on_tcp_retransmit, const struct sock *sk)
+int BPF_PROG(on_tcp_retransmit, const struct sock *sk, const struct sk_buff *skb)
 {
 	__u64 key = (__u64)sk;
 	struct watched_sock *ws = bpf_map_lookup_elem(&watched_socks, &key);
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	struct aegis_tcp_retrans *ev;
+	__u32 seg_len, una;
+	int state;
 
-	if (ws && BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_SYN_SENT)
+	if (!ws)
+		return 0;
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (state == TCP_SYN_SENT) {
 		__sync_fetch_and_add(&ws->syn_retries, 1);
+		return 0;
+	}
+	seg_len = BPF_CORE_READ(skb, len);
+	if (state == TCP_SYN_RECV || !seg_len || ws->peer_sig != sock_peer_sig(sk))
+		return 0;
+	una = BPF_CORE_READ(tp, snd_una);
+	if (!retrans_counted(ws, una, seg_len))
+		return 0;
+	ev = retrans_event(ws, key, seg_len);
+	if (!ev)
+		return 0;
+	sock_tuple(sk, &ev->tuple);
+	ev->netns = sock_netns(sk);
+	ev->mss = BPF_CORE_READ(tp, mss_cache);
+	ev->pmtu = BPF_CORE_READ(tp, inet_conn.icsk_pmtu_cookie);
+	ev->in_flight = BPF_CORE_READ(tp, snd_nxt) - una;
+	ev->bytes_acked = BPF_CORE_READ(tp, bytes_acked);
+	ev->bytes_received = BPF_CORE_READ(tp, bytes_received);
+	submit_event(ev);
 	return 0;
 }
 
@@ -754,7 +839,7 @@ static __always_inline void ops_connect(struct bpf_sock_ops *ctx)
 
 	if (!tp || ops_watch(ctx, tp, &ws, false, TCP_SYN_SENT))
 		return;
-	bpf_sock_ops_cb_flags_set(ctx, ctx->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
+	bpf_sock_ops_cb_flags_set(ctx, ctx->bpf_sock_ops_cb_flags | OPS_CB_FLAGS);
 }
 
 static __always_inline void ops_state(struct bpf_sock_ops *ctx, int oldstate, int newstate)
@@ -780,6 +865,7 @@ static __always_inline void ops_state(struct bpf_sock_ops *ctx, int oldstate, in
 
 		if (ops_watch(ctx, tp, &late, true, oldstate))
 			return;
+		bpf_sock_ops_cb_flags_set(ctx, ctx->bpf_sock_ops_cb_flags | OPS_CB_FLAGS);
 		ws = bpf_map_lookup_elem(&watched_socks, &key);
 	}
 	if (!ws)
@@ -795,6 +881,55 @@ static __always_inline void ops_state(struct bpf_sock_ops *ctx, int oldstate, in
 		bpf_map_delete_elem(&watched_socks, &key);
 }
 
+/* RETRANS_CB: the segment from seq, segs MSS-sized packets at most, was sent
+ * again (err 0; a local drop is netfilter's to report). sockops sees no
+ * skb, so its size is bounded by the MSS and by what is unacknowledged from
+ * seq on: exact for the head segment a retransmission timeout resends. */
+static __always_inline void ops_retrans(struct bpf_sock_ops *ctx)
+{
+	/* every ctx field read up front, unconditionally (see ops_state) */
+	__u32 seq = ctx->args[0], segs = ctx->args[1], err = ctx->args[2];
+	__u32 state = ctx->state, una = ctx->snd_una, nxt = ctx->snd_nxt, mss = ctx->mss_cache;
+	__u64 acked = ctx->bytes_acked, received = ctx->bytes_received;
+	struct tcp_sock *tp = ops_tcp_sock(ctx);
+	struct aegis_tcp_retrans *ev;
+	struct watched_sock *ws;
+	__u32 seg_len;
+
+	if (!tp || err || state == TCP_SYN_SENT || state == TCP_SYN_RECV)
+		return;
+	ws = ops_watched_lookup(tp);
+	if (!ws) {
+		/* connected before sockops came: its connect asked for these
+		 * callbacks (connect_attempt), this is the first one heard */
+		struct watched_sock late = {};
+		__u64 key = (__u64)tp;
+
+		if (ops_watch(ctx, tp, &late, true, (int)state))
+			return;
+		ws = bpf_map_lookup_elem(&watched_socks, &key);
+		if (!ws)
+			return;
+	}
+	seg_len = nxt - seq;
+	if (segs && mss && seg_len > segs * mss)
+		seg_len = segs * mss;
+	if (!seg_len || !retrans_counted(ws, una, seg_len))
+		return;
+	ev = retrans_event(ws, (__u64)tp, seg_len);
+	if (!ev)
+		return;
+	ops_tuple(ctx, &ev->tuple);
+	ev->flags |= AEGIS_NET_SEG_ESTIMATED;
+	ev->netns = tp->inet_conn.icsk_inet.sk.__sk_common.skc_net.net->ns.inum;
+	ev->mss = mss;
+	ev->pmtu = tp->inet_conn.icsk_pmtu_cookie;
+	ev->in_flight = nxt - una;
+	ev->bytes_acked = acked;
+	ev->bytes_received = received;
+	submit_event(ev);
+}
+
 /* Returns 1: a sockops program's verdict is not used for these callbacks. */
 SEC("sockops")
 int on_sockops(struct bpf_sock_ops *ctx)
@@ -803,6 +938,8 @@ int on_sockops(struct bpf_sock_ops *ctx)
 		ops_connect(ctx);
 	else if (ctx->op == BPF_SOCK_OPS_STATE_CB)
 		ops_state(ctx, (int)ctx->args[0], (int)ctx->args[1]);
+	else if (ctx->op == BPF_SOCK_OPS_RETRANS_CB)
+		ops_retrans(ctx);
 	return 1;
 }
 
@@ -910,15 +1047,22 @@ static __always_inline int report_drop(void *ctx, struct sk_buff *skb, void *loc
 	ev->reason = reason;
 	dev = BPF_CORE_READ(skb, dev);
 	ev->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
-	/* a drop belongs to the namespace of its socket, else of its device */
-	if (sk)
-		ev->netns = sock_netns(sk);
-	else if (dev)
+	/* a drop belongs to the namespace of the device it was dropped on: a
+	 * veth keeps skb->sk across namespaces until the IP input path orphans
+	 * it, so at the far end's hooks the socket's namespace is the wrong one.
+	 * Without a device (OUTPUT) it is the socket's, else the task's. */
+	if (dev)
 		ev->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	else if (sk)
+		ev->netns = sock_netns(sk);
 	else
 		ev->netns = current_netns();
-	/* arriving: it has a device and is not addressed from the local socket */
-	if (dev && !(sk && t.sport == BPF_CORE_READ(sk, __sk_common.skc_num)))
+	if (dev && sk && ev->netns != sock_netns(sk))
+		flags |= AEGIS_NET_ELSEWHERE;
+	/* arriving: it has a device and is not leaving from the local socket
+	 * (in its own namespace) */
+	if (dev && ((flags & AEGIS_NET_ELSEWHERE) ||
+		    !(sk && t.sport == BPF_CORE_READ(sk, __sk_common.skc_num))))
 		flags |= AEGIS_NET_INGRESS;
 	ev->sock_id = sock_key;
 	ev->owner_tgid = 0;

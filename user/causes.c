@@ -86,6 +86,24 @@ static const struct cause_info table[CAUSE_COUNT] = {
 		"An established connection to the endpoint was reset. Isolated resets are "
 		"normal; repeated ones point to a proxy, a middlebox or an idle timeout on the "
 		"path.", 1 },
+	[CAUSE_CONNECTION_STALLED] = {
+		"connection_stalled", SEV_CRITICAL,
+		"The connection to the endpoint was established, then the data the agent sent was "
+		"retransmitted again and again and nothing was acknowledged: the server or a device on "
+		"the path stopped answering after the handshake (a stateful firewall or NAT that lost "
+		"the session, a proxy, an overloaded server). Nothing was dropped on this host. Check "
+		"the path with 'mtr -T -P 443 ENDPOINT' and 'ping -s 1000 jsrv.aegis.aliyun.com'; "
+		"security groups and the VPC's NAT/firewall session limits.", 1 },
+	[CAUSE_PATH_MTU_BLACKHOLE] = {
+		"path_mtu_blackhole", SEV_CRITICAL,
+		"Large packets to the endpoint are lost while small ones pass: the handshake works and "
+		"every full-sized data segment is retransmitted in vain. A link on the path (a tunnel, "
+		"VPN or overlay network) has a smaller MTU and the ICMP 'fragmentation needed' messages "
+		"that Path MTU Discovery depends on are filtered. Run the official check 'ping -s 1000 "
+		"jsrv.aegis.aliyun.com' (jsrv2 in a VPC) and 'aegismon check' (it finds the largest "
+		"packet that passes); allow ICMP type 3 code 4 (ICMPv6 type 2) through, or lower the "
+		"MTU / clamp the MSS on the path. 'sysctl net.ipv4.tcp_mtu_probing=1' lets TCP find a "
+		"working size by itself.", 1 },
 	[CAUSE_ENDPOINT_SINKHOLED] = {
 		"endpoint_sinkholed", SEV_CRITICAL,
 		"The agent connects to a sink (0.0.0.0 or loopback) instead of an Aegis endpoint: "

@@ -826,6 +826,7 @@ void correlator_feed(struct correlator *c, const struct ev *e)
 	case AEGIS_EV_OOM_VICTIM: on_oom(c, e); break;
 	case AEGIS_EV_CONNECT: net_on_connect(c, e); break;
 	case AEGIS_EV_TCP_STATE: net_on_tcp(c, e); break;
+	case AEGIS_EV_TCP_RETRANS: net_on_retrans(c, e); break;
 	case AEGIS_EV_NF_DROP:
 		if (!dns_on_drop(c, e))
 			net_on_drop(c, e);

@@ -60,6 +60,8 @@ struct correlator_stats {
 	uint64_t events_lost;
 	uint64_t table_full;                 /* processes not tracked: table full */
 	struct dns_trust_stats dns;
+	uint64_t drops_elsewhere;            /* netfilter drops of the agent's packets in another
+					      * namespace than its socket's: not this host's */
 	enum severity worst;
 	bool any;                            /* any diagnosis at all */
 };

@@ -83,6 +83,8 @@ struct net_peer {
 	struct ev drop;           /* the first drop of the current run */
 	uint64_t last_tcp_fail_ns; /* a TCP-level failure already reported */
 	int failed_cause;         /* last failure cause, -1 none: for agent_online */
+	uint64_t stall_sock;      /* the stall said last: its socket and its start */
+	uint64_t stall_since_ns;
 	uint64_t last_used_ns;
 	/* describe_peer's text, kept: the same peer fails thousands of times in
 	 * a storm, and the key (family, address, port) is fixed for the slot */
@@ -211,6 +213,7 @@ struct proc *proc_find(struct correlator *c, uint32_t tgid);
 void net_on_connect(struct correlator *c, const struct ev *e);
 void net_on_tcp(struct correlator *c, const struct ev *e);
 void net_on_drop(struct correlator *c, const struct ev *e);
+void net_on_retrans(struct correlator *c, const struct ev *e);
 /* A socket event (flags AEGIS_NET_*, its namespace inode) concerns the agent:
  * its own socket, or a namespace its sockets were seen in (remembered here). */
 bool net_concerns_agent(struct correlator *c, uint32_t flags, uint32_t netns);

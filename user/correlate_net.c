@@ -12,6 +12,18 @@
 #define TCP_SYN_SENT 2
 #define TCP_CLOSE 7
 #define DUP_WINDOW_NS (2 * NSEC) /* a syscall error right after the TCP failure is the same one */
+/* A stall is said once the same unacknowledged data was sent again this many
+ * times over this long: from a 200 ms retransmission timeout, doubling, that
+ * is about 3 s after its first retransmission; a loss that recovers never
+ * gets there (the kernel reports from the second retransmission on). */
+#define STALL_MIN_RETRANS 4
+#define STALL_MIN_NS (2 * NSEC)
+/* The packet every IPv4 (RFC 791) and IPv6 (RFC 8200) path must carry: a
+ * lost segment that fits in it is not lost for its size. */
+#define MIN_PATH_MTU_V4 576
+#define MIN_PATH_MTU_V6 1280
+#define IP_TCP_HDR_V4 40
+#define IP_TCP_HDR_V6 60
 
 /* The remote side of a tuple as seen from the local socket. */
 static void remote_of(const struct aegis_tuple *t, bool ingress, struct aegis_tuple *out)
@@ -401,6 +413,78 @@ static void report_online(struct correlator *c, const struct ev *e, struct net_p
 	emit(c, d, where);
 }
 
+/*
+ * An established connection whose data is not acknowledged: a path MTU black
+ * hole when every segment lost is larger than what any path carries (the
+ * handshake, small, passed), else a stall. From a retransmission event, or
+ * from the close of a connection the kernel gave up on (ETIMEDOUT).
+ */
+static void report_stall(struct correlator *c, const struct ev *e, struct net_peer *peer,
+			 const struct aegis_tuple *remote)
+{
+	bool v6 = remote->family == AF_INET6;
+	const struct aegis_tcp_retrans *t = e->hdr.type == AEGIS_EV_TCP_RETRANS ? &e->retrans : NULL;
+	unsigned hdr = v6 ? IP_TCP_HDR_V6 : IP_TCP_HDR_V4, floor = v6 ? MIN_PATH_MTU_V6 : MIN_PATH_MTU_V4;
+	/* a segment larger than the MSS went out as several packets */
+	unsigned smallest = t ? (t->mss && t->min_seg_len > t->mss ? t->mss : t->min_seg_len) : 0;
+	bool mtu = smallest && smallest + hdr > floor;
+	enum cause cause = mtu ? CAUSE_PATH_MTU_BLACKHOLE : CAUSE_CONNECTION_STALLED;
+	struct diagnosis *d = net_diag(c, cause, e, remote, t ? 0 : ETIMEDOUT);
+	char where[96];
+
+	describe_peer_cached(peer, d, where, sizeof(where));
+	if (!t)
+		snprintf(d->summary, sizeof(d->summary),
+			 "%s (pid %u) -> %s: established connection timed out (ETIMEDOUT): its data "
+			 "was retransmitted until the kernel gave up, nothing dropped on this host",
+			 d->process, d->pid, where);
+	else if (mtu)
+		snprintf(d->summary, sizeof(d->summary),
+			 "%s (pid %u) -> %s: %u-byte segments (%u-byte packets) sent %u times over %.1f s, "
+			 "none acknowledged, after the small handshake passed: large packets are lost on "
+			 "the path (path MTU in use %u, MSS %u%s), nothing dropped on this host",
+			 d->process, d->pid, where, smallest, smallest + hdr, t->retrans,
+			 (double)(e->hdr.ts_ns - t->since_ns) / NSEC, t->pmtu, t->mss,
+			 t->bytes_acked > 1 ? "; smaller data was acknowledged before" : "");
+	else
+		snprintf(d->summary, sizeof(d->summary),
+			 "%s (pid %u) -> %s: established, %u bytes unacknowledged for %.1f s, sent %u "
+			 "times in segments of %u bytes at most: the peer or the path stopped answering, "
+			 "nothing dropped on this host",
+			 d->process, d->pid, where, t->in_flight, (double)(e->hdr.ts_ns - t->since_ns) / NSEC,
+			 t->retrans, t->max_seg_len);
+	diag_add_evidence(d, e);
+	if (peer) {
+		peer->failed_cause = (int)cause;
+		peer->stall_sock = t ? t->sock_id : e->tcp.sock_id;
+		peer->stall_since_ns = t ? t->since_ns : 0;
+	}
+	emit(c, d, where);
+}
+
+void net_on_retrans(struct correlator *c, const struct ev *e)
+{
+	const struct aegis_tcp_retrans *t = &e->retrans;
+	struct aegis_tuple remote;
+	struct net_peer *peer;
+
+	if (t->retrans < STALL_MIN_RETRANS || e->hdr.ts_ns < t->since_ns ||
+	    e->hdr.ts_ns - t->since_ns < STALL_MIN_NS)
+		return;
+	if (!net_concerns_agent(c, t->flags, t->netns))
+		return;
+	remote_of(&t->tuple, false, &remote);
+	if ((t->flags & AEGIS_NET_AGENT) && is_sink_peer(c, &remote))
+		return;
+	peer = peer_get(c, t->netns, &remote, true);
+	/* once per stall: the same socket, the same unacknowledged data */
+	if (peer && peer->stall_sock == t->sock_id && peer->stall_since_ns == t->since_ns)
+		return;
+	if (peer && recent(c, peer->last_drop_ns))
+		return; /* this host's netfilter drops them: said with its rule */
+	report_stall(c, e, peer, &remote);
+}
+
 void net_on_tcp(struct correlator *c, const struct ev *e)
 {
 	const struct aegis_tcp *t = &e->tcp;
@@ -437,6 +521,15 @@ void net_on_tcp(struct correlator *c, const struct ev *e)
 		report_failure(c, e, &remote, t->netns, err, t->syn_retries, rst);
 		return;
 	}
+	if (t->oldstate == TCP_ESTABLISHED && t->newstate == TCP_CLOSE && !rst && err == ETIMEDOUT) {
+		/* the kernel gave up retransmitting: a stall, unless said already */
+		if (peer && peer->stall_sock == t->sock_id)
+			return;
+		if (peer && recent(c, peer->last_drop_ns))
+			return; /* this host's netfilter: said with its rule */
+		report_stall(c, e, peer, &remote);
+		return;
+	}
 	if (t->oldstate == TCP_ESTABLISHED && t->newstate == TCP_CLOSE && rst) {
 		struct diagnosis *d = net_diag(c, CAUSE_CONNECTION_RESET, e, &remote, ECONNRESET);
 		char where[96];
@@ -458,6 +551,12 @@ void net_on_drop(struct correlator *c, const struct ev *e)
 	struct net_peer *peer;
 	bool local;
 
+	/* dropped on a device of another namespace than its socket's (the far
+	 * end of a veth, a router namespace): not this host's firewall for it */
+	if (dr->flags & AEGIS_NET_ELSEWHERE) {
+		c->stats.drops_elsewhere++;
+		return;
+	}
 	remote_of(&dr->tuple, ingress, &remote);
 	if (remote.dport == 53 || (!ingress && dr->tuple.sport == 53))
 		return; /* DNS is the DNS path's business */

@@ -17,6 +17,7 @@ static size_t type_size(unsigned type)
 	case AEGIS_EV_NF_DROP: return sizeof(struct aegis_drop);
 	case AEGIS_EV_DNS: return sizeof(struct aegis_dns);
 	case AEGIS_EV_SOCK_ERROR: return sizeof(struct aegis_sockerr);
+	case AEGIS_EV_TCP_RETRANS: return sizeof(struct aegis_tcp_retrans);
 	case AEGIS_EV_SEED: return sizeof(struct aegis_seed);
 	case AEGIS_EV_SEED_DONE: return sizeof(struct aegis_hdr);
 	case AEGIS_EV_TICK: return sizeof(struct aegis_tick);
@@ -38,6 +39,7 @@ const char *ev_type_name(unsigned type)
 	case AEGIS_EV_NF_DROP: return "nf_drop";
 	case AEGIS_EV_DNS: return "dns";
 	case AEGIS_EV_SOCK_ERROR: return "sock_error";
+	case AEGIS_EV_TCP_RETRANS: return "tcp_retrans";
 	case AEGIS_EV_SEED: return "running";
 	case AEGIS_EV_SEED_DONE: return "scan_done";
 	case AEGIS_EV_TICK: return "tick";

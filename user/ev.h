@@ -37,6 +37,7 @@ struct ev {
 		struct aegis_oom oom;
 		struct aegis_connect connect;
 		struct aegis_tcp tcp;
+		struct aegis_tcp_retrans retrans;
 		struct aegis_drop drop;
 		struct aegis_dns dns;
 		struct aegis_sockerr sockerr;

@@ -175,6 +175,11 @@ void report_event(struct report *r, const struct ev *e)
 		add_mark(r, lane, MARK_FAIL, e->hdr.ts_ns, errno_name(err, eb, sizeof(eb)));
 		break;
 	}
+	case AEGIS_EV_TCP_RETRANS:
+		peer_name(&e->retrans.tuple, false, lane, sizeof(lane));
+		snprintf(label, sizeof(label), "sent again x%u", e->retrans.retrans);
+		add_mark(r, lane, MARK_FAIL, e->hdr.ts_ns, label);
+		break;
 	case AEGIS_EV_NF_DROP:
 		peer_name(&e->drop.tuple, e->drop.flags & AEGIS_NET_INGRESS, lane, sizeof(lane));
 		add_mark(r, lane, MARK_DROP, e->hdr.ts_ns, "dropped by netfilter");

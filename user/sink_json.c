@@ -255,6 +255,27 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 			jw_kbool(w, "probes_late", true);
 		break;
 	}
+	case AEGIS_EV_TCP_RETRANS: {
+		const struct aegis_tcp_retrans *t = &e->retrans;
+
+		put_tuple(w, &t->tuple, true);
+		jw_kuint(w, "retransmissions", t->retrans);
+		jw_kuint(w, "unacked_ms", h->ts_ns > t->since_ns ? (h->ts_ns - t->since_ns) / 1000000 : 0);
+		jw_kuint(w, "segment_bytes", t->seg_len);
+		/* sockops has no skb: the size is bounded by the MSS and what is unacknowledged */
+		if (t->flags & AEGIS_NET_SEG_ESTIMATED)
+			jw_kbool(w, "segment_bytes_estimated", true);
+		jw_kuint(w, "largest_segment_bytes", t->max_seg_len);
+		jw_kuint(w, "smallest_segment_bytes", t->min_seg_len);
+		jw_kuint(w, "mss", t->mss);
+		jw_kuint(w, "pmtu", t->pmtu);
+		jw_kuint(w, "in_flight_bytes", t->in_flight);
+		jw_kuint(w, "bytes_acked", t->bytes_acked);
+		jw_kuint(w, "bytes_received", t->bytes_received);
+		jw_kbool(w, "endpoint", t->flags & AEGIS_NET_ENDPOINT);
+		jw_kuint(w, "netns", t->netns);
+		break;
+	}
 	case AEGIS_EV_DNS: {
 		const struct aegis_dns *d = &e->dns;
 		struct dns_msg m;
@@ -299,6 +320,9 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 		put_tuple(w, &d->tuple, true);
 		jw_kstr(w, "direction", d->flags & AEGIS_NET_INGRESS ? "ingress" : "egress");
 		jw_kstr(w, "hook", d->flags & AEGIS_NET_INGRESS ? "INPUT" : "OUTPUT");
+		/* on the far end of a veth: another namespace than its socket's */
+		if (d->flags & AEGIS_NET_ELSEWHERE)
+			jw_kbool(w, "other_netns", true);
 		jw_kstr(w, "reason", "NETFILTER_DROP");
 		/* no reason on this kernel: told by the function that freed it */
 		if (d->flags & AEGIS_NET_BY_SITE)
@@ -485,6 +509,7 @@ void sink_json_summary(FILE *f, const struct clockmap *cm, const struct session_
 	jw_kuint(&w, "learned_expired", st ? st->dns.learned_expired : 0);
 	jw_kuint(&w, "learned_full", st ? st->dns.learned_full : 0);
 	jw_kuint(&w, "dns_queries_elsewhere", st ? st->dns.queries_elsewhere : 0);
+	jw_kuint(&w, "drops_elsewhere", st ? st->drops_elsewhere : 0);
 	if (s->pidset_full)
 		jw_kuint(&w, "untracked_agent_processes", s->pidset_full);
 	if (s->socks_full)

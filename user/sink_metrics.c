@@ -100,10 +100,14 @@ size_t metrics_format(char *buf, size_t len, const struct metrics *m)
 		"aegismon_learned_endpoints_full_total %llu\n"
 		"# HELP aegismon_dns_queries_elsewhere_total Watched DNS queries from network namespaces the agent does not live in (ignored).\n"
 		"# TYPE aegismon_dns_queries_elsewhere_total counter\n"
-		"aegismon_dns_queries_elsewhere_total %llu\n",
+		"aegismon_dns_queries_elsewhere_total %llu\n"
+		"# HELP aegismon_drops_elsewhere_total Netfilter drops of watched packets on a device in another network namespace than their socket's (not diagnosed as local).\n"
+		"# TYPE aegismon_drops_elsewhere_total counter\n"
+		"aegismon_drops_elsewhere_total %llu\n",
 	    (unsigned long long)m->dns.answers_unmatched, (unsigned long long)m->dns.queries_evicted,
 	    (unsigned long long)m->dns.learned, (unsigned long long)m->dns.learned_expired,
-	    (unsigned long long)m->dns.learned_full, (unsigned long long)m->dns.queries_elsewhere);
+	    (unsigned long long)m->dns.learned_full, (unsigned long long)m->dns.queries_elsewhere,
+	    (unsigned long long)m->drops_elsewhere);
 	return w.full ? 0 : w.o;
 }
 

@@ -28,6 +28,7 @@ struct metrics {
 	uint64_t syslog_dropped;
 	uint64_t json_log_errors;             /* JSON log lines lost */
 	struct dns_trust_stats dns;           /* answers not believed, learned endpoints */
+	uint64_t drops_elsewhere;             /* see correlator_stats */
 };
 
 /* Render into buf; returns the length, or 0 if it did not fit. Pure. */

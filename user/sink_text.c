@@ -167,6 +167,17 @@ void sink_text_event(FILE *f, const struct clockmap *cm, const struct ev *e, boo
 			 tcp_state_name(e->tcp.newstate), e->tcp.flags & AEGIS_NET_RST ? " (RST)" : "");
 		break;
 	}
+	case AEGIS_EV_TCP_RETRANS: {
+		char a[64];
+		const struct aegis_tcp_retrans *t = &e->retrans;
+
+		snprintf(detail, sizeof(detail), "-> %s:%u data sent again %u times, %u-byte segment, "
+			 "nothing acknowledged for %llu ms",
+			 addr_str(t->tuple.family == 10 ? AF_INET6 : AF_INET, t->tuple.daddr, a, sizeof(a)),
+			 t->tuple.dport, t->retrans, t->seg_len,
+			 (unsigned long long)(e->hdr.ts_ns > t->since_ns ? (e->hdr.ts_ns - t->since_ns) / 1000000 : 0));
+		break;
+	}
 	case AEGIS_EV_NF_DROP: {
 		char a[64], b[64];
 		unsigned fam = e->drop.tuple.family == 10 ? AF_INET6 : AF_INET;

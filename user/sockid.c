@@ -90,4 +90,6 @@ void sockid_hide(const struct sockid_key *key, struct ev *e)
 		e->tcp.sock_id = hide_one(key, e->tcp.sock_id);
 	else if (e->hdr.type == AEGIS_EV_NF_DROP)
 		e->drop.sock_id = hide_one(key, e->drop.sock_id);
+	else if (e->hdr.type == AEGIS_EV_TCP_RETRANS)
+		e->retrans.sock_id = hide_one(key, e->retrans.sock_id);
 }

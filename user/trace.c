@@ -515,6 +515,7 @@ static void write_metrics(struct session *s, bool now)
 		m->diagnoses[i] = st->occurrences[i] + s->extra_occurrences[i];
 	m->events_lost = st->events_lost;
 	m->dns = st->dns;
+	m->drops_elsewhere = st->drops_elsewhere;
 	m->probes_attached = s->loader.attached;
 	m->probes_failed = s->loader.failed;
 	m->net_scope_agent = !s->loader.scope.nprogs ? -1 : netscope_on_agent(&s->loader.scope);

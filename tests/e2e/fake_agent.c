@@ -19,8 +19,13 @@
  *   fake_agent dnsserve ADDR PORT RCODE
  *                                 (as a broken upstream) answer every query with RCODE
  *   fake_agent notifyrecv PATH    (as systemd) print each sd_notify datagram on PATH
- *   fake_agent serve ADDR PORT reset|hold
- *                                 (as the far end) accept, then reset or hold
+ *   fake_agent serve ADDR PORT reset|hold|sink
+ *                                 (as the far end) accept, then reset, hold, or read
+ *                                 and discard what comes
+ *   fake_agent send ADDR PORT FIRST SIZE [WAIT_MS]
+ *                                 connect, write FIRST bytes (a small request; 0: none),
+ *                                 wait WAIT_MS (default 500), write SIZE bytes, print
+ *                                 "sent", stay until the peer closes or it is killed
  *
  * Started without arguments (as a restart does: no argv, a clean environment),
  * it reads its mode from fake_agent.mode next to its executable (words
@@ -113,6 +118,59 @@ static int do_connect(int argc, char **argv)
 	return 0;
 }
 
+static int write_all(int fd, size_t n)
+{
+	static char buf[65536];
+
+	while (n) {
+		ssize_t w = write(fd, buf, n < sizeof(buf) ? n : sizeof(buf));
+
+		if (w < 0)
+			return -1;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int do_send(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(argv[2], argv[3], &ss);
+	size_t first = (size_t)atol(argv[4]), size = (size_t)atol(argv[5]);
+	long wait = argc > 6 ? atol(argv[6]) : 500;
+	int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	char buf[256];
+
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		printf("failed: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("connected\n");
+	fflush(stdout);
+	if (first && write_all(fd, first))
+		printf("failed: %s\n", strerror(errno));
+	sleep_ms(wait);
+	if (write_all(fd, size))
+		printf("failed: %s\n", strerror(errno));
+	printf("sent\n");
+	fflush(stdout);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	printf("closed: %s\n", strerror(errno));
+	return 0;
+}
+
+static void *sink_conn(void *arg)
+{
+	int c = (int)(long)arg;
+	char buf[65536];
+
+	while (read(c, buf, sizeof(buf)) > 0)
+		;
+	close(c);
+	return NULL;
+}
+
 static int do_udp(char **argv)
 {
 	struct sockaddr_storage ss;
@@ -131,7 +189,7 @@ static int do_serve(char **argv)
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(argv[2], argv[3], &ss);
 	int one = 1, fd = socket(ss.ss_family, SOCK_STREAM, 0);
-	int reset = !strcmp(argv[4], "reset");
+	int reset = !strcmp(argv[4], "reset"), sink = !strcmp(argv[4], "sink");
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 16)) {
@@ -145,6 +203,15 @@ static int do_serve(char **argv)
 
 		if (c < 0)
 			continue;
+		if (sink) {
+			pthread_t t;
+
+			if (pthread_create(&t, NULL, sink_conn, (void *)(long)c) == 0)
+				pthread_detach(t);
+			else
+				close(c);
+			continue;
+		}
 		if (reset) {
 			struct linger lg = { 1, 0 }; /* close with RST */
 
@@ -432,6 +499,8 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
+	if (!strcmp(mode, "send") && argc > 5)
+		return do_send(argc, argv);
 	if (!strcmp(mode, "udp") && argc > 3)
 		return do_udp(argv);
 	if (!strcmp(mode, "dns") && argc > 3)
