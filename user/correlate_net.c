@@ -478,7 +478,8 @@ void net_on_retrans(struct correlator *c, const struct ev *e)
 		return;
 	peer = peer_get(c, t->netns, &remote, true);
 	/* once per stall: the same socket, the same unacknowledged data */
-	if (peer && peer->stall_sock == t->sock_id && peer->stall_since_ns == t->since_ns)
+	if (peer && peer->stall_sock && peer->stall_sock == t->sock_id &&
+	    peer->stall_since_ns == t->since_ns)
 		return;
 	if (peer && recent(c, peer->last_drop_ns))
 		return; /* this host's netfilter drops them: said with its rule */
@@ -523,7 +524,7 @@ void net_on_tcp(struct correlator *c, const struct ev *e)
 	}
 	if (t->oldstate == TCP_ESTABLISHED && t->newstate == TCP_CLOSE && !rst && err == ETIMEDOUT) {
 		/* the kernel gave up retransmitting: a stall, unless said already */
-		if (peer && peer->stall_sock == t->sock_id)
+		if (peer && peer->stall_sock && peer->stall_sock == t->sock_id)
 			return;
 		if (peer && recent(c, peer->last_drop_ns))
 			return; /* this host's netfilter: said with its rule */

@@ -8,7 +8,11 @@
 #   3. the same large packets dropped by the client's own OUTPUT rule:
 #      connect_blocked_local with the rule named, and neither of the above;
 #   4. a healthy bulk transfer, and one with 2% of its data packets lost at
-#      random on the far side (losses TCP repairs): no diagnosis.
+#      random on the far side (losses TCP repairs): no diagnosis;
+#   5. the black hole again in the host scope (tcp_retransmit_skb, exact sizes).
+# The agent scope's sockops hears a connection made before it was attached
+# (on demand) from 6.12 on (the connect asks for its callbacks); before, the
+# first connection only attaches the probes (README, known gaps).
 . "$(dirname "$0")/lib.sh"
 
 install_agent AliYunDun
@@ -29,6 +33,12 @@ send() {
 }
 net_causes='["path_mtu_blackhole","connection_stalled","connect_blocked_local","connect_timeout","connection_reset"]'
 net_diags() { jq -s --argjson c "$net_causes" "[.[] | select(.kind==\"diagnosis\" and .subject.pid==$1 and (.cause as \$x | \$c | index(\$x)))] | length" "$OUT"; }
+
+if ! kernel_at_least 6 12; then
+	send 8000 0 10 0
+	wait_for 10 grep -q "network probes attached" "$ERR" || fail "the warm-up did not attach the network probes"
+	kill "$pid"
+fi
 
 # 1. the black hole at the far end's hooks
 port=8000
@@ -117,4 +127,18 @@ in_server nft delete table ip far
 
 stop_trace
 assert_eq "$(jq -s '[.[] | select(.kind=="summary")][0].drops_elsewhere > 0' "$OUT")" true "drops at the far end counted"
-pass "black hole at the far ingress, prerouting and input; a stall; the local drop; clean and lossy transfers"
+
+# 5. the host scope: the retransmission tracepoint, with the segment's own size
+start_trace --grace 60 --net-scope host
+in_server nft add table ip far
+in_server nft add chain ip far c '{ type filter hook prerouting priority 0; }'
+in_server nft add rule ip far c ip length '>' 1000 counter drop
+send 8008 200 8000
+c=".subject.pid==$pid"
+wait_diag path_mtu_blackhole "$c" 15
+assert_eq "$(diag path_mtu_blackhole '.evidence[-1].segment_bytes_estimated' "$c")" null "host scope: the segment's size is exact"
+assert_eq "$(diag path_mtu_blackhole '.evidence[-1].smallest_segment_bytes > 960' "$c")" true "host scope: only large segments lost"
+kill "$pid"
+in_server nft delete table ip far
+stop_trace
+pass "black hole at the far ingress, prerouting and input (agent and host scope); a stall; the local drop; clean and lossy transfers"

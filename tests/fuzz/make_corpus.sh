@@ -121,6 +121,11 @@ static void decode_corpus(void)
 	e.tcp.oldstate = 2;
 	e.tcp.newstate = 7;
 	put("decode", "tcp", &e, sizeof(e.tcp));
+	e = mk(AEGIS_EV_TCP_RETRANS, sizeof(e.retrans), 2 * S, 4242, "AliYunDun");
+	e.retrans.tuple.family = 2;
+	e.retrans.retrans = 5;
+	e.retrans.seg_len = 1448;
+	put("decode", "retrans", &e, sizeof(e.retrans));
 
 	e = mk(AEGIS_EV_NF_DROP, sizeof(e.drop), 2 * S, 0, "swapper/0");
 	e.drop.tuple.family = 2;
@@ -323,6 +328,28 @@ static void correlate_corpus(void)
 	add(&e);
 	add_tick(10 * S, 0);
 	done("network");
+
+	/* after the handshake: large segments sent again, unacknowledged */
+	begin(conf);
+	add_exec(S, 4242, "AliYunDun", 1);
+	e = mk(AEGIS_EV_TCP_RETRANS, sizeof(e.retrans), 2 * S, 4242, "AliYunDun");
+	e.retrans.tuple.family = 2;
+	e.retrans.tuple.proto = 6;
+	e.retrans.tuple.sport = 40000;
+	e.retrans.tuple.dport = 443;
+	memcpy(e.retrans.tuple.daddr, "\x64\x64\x1e\x19", 4);
+	e.retrans.flags = AEGIS_NET_AGENT | AEGIS_NET_ENDPOINT;
+	e.retrans.sock_id = 7;
+	e.retrans.since_ns = S;
+	e.retrans.min_seg_len = e.retrans.max_seg_len = e.retrans.seg_len = 1448;
+	e.retrans.mss = 1448;
+	e.retrans.pmtu = 1500;
+	for (unsigned n = 2; n <= 6; n++) {
+		e.hdr.ts_ns = S + (1ULL << n) * S / 8;
+		e.retrans.retrans = n;
+		add(&e);
+	}
+	done("stall");
 
 	begin(conf);
 	e = mk(AEGIS_EV_CONNECT, sizeof(e.connect), 2 * S, 4242, "AliYunDun");

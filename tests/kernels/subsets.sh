@@ -38,11 +38,13 @@
 #   test_net_scope         the programs following the agent's cgroup
 #   test_net_probes        sockops on demand; a connect asking for its state
 #                          callbacks needs 6.12
+#   test_net_stall         data retransmissions (sockops RETRANS_CB, the
+#                          tcp_retransmit_skb tracepoint in the host scope)
 #   test_res_starved       the scheduler probes
 # The rest (the fallbacks, forced variants that 5.10 runs natively or that run
 # the same programs; userspace-only tests) runs on 5.10 and on the host.
 NEWER_SUBSET="test_btf test_killed test_oom test_dns_answers test_dns_paths test_net_blocked
-test_net_policy test_net_timeout test_net_scope test_net_probes test_res_starved"
+test_net_policy test_net_timeout test_net_scope test_net_probes test_net_stall test_res_starved"
 OLDEST_EXCLUDED="test_bpf_portable test_valgrind test_record_replay test_hardening"
 OLDEST_EXCLUDED+=" test_trust_files test_trust_escape test_trust_volume test_trust_nft"
 

@@ -94,6 +94,7 @@ static void tcp(struct net_fixture *f, uint64_t ts, int from, int to, int err, u
 	e.tcp.syn_retries = (uint16_t)retries;
 	e.tcp.flags = flags | AEGIS_NET_AGENT | AEGIS_NET_ENDPOINT;
 	e.tcp.netns = netns;
+	e.tcp.sock_id = 7;
 	correlator_feed(f->c, &e);
 }
 
@@ -507,6 +508,146 @@ static void test_agent_namespaces_bounded(void **state)
 	assert_int_equal(f->log.n, n);
 }
 
+/* A data retransmission of the agent's established socket 7: the same
+ * unacknowledged data, since since_ns, the n-th time, segments of min..max. */
+static void retrans(struct net_fixture *f, uint64_t ts, uint64_t since, unsigned n, unsigned min,
+		    unsigned max, uint64_t acked)
+{
+	struct ev e = base(AEGIS_EV_TCP_RETRANS, sizeof(e.retrans), ts);
+
+	tuple(&e.retrans.tuple, "192.0.2.1", 40000, "100.100.77.2", 80, 6);
+	e.retrans.flags = AEGIS_NET_AGENT | AEGIS_NET_ENDPOINT;
+	e.retrans.netns = NS_CLIENT;
+	e.retrans.sock_id = 7;
+	e.retrans.since_ns = since;
+	e.retrans.retrans = n;
+	e.retrans.seg_len = max;
+	e.retrans.min_seg_len = min;
+	e.retrans.max_seg_len = max;
+	e.retrans.mss = 1448;
+	e.retrans.pmtu = 1500;
+	e.retrans.in_flight = 8000;
+	e.retrans.bytes_acked = acked;
+	correlator_feed(f->c, &e);
+}
+
+static void test_blackhole_after_threshold(void **state)
+{
+	struct net_fixture *f = *state;
+	const struct diagnosis *d;
+
+	tcp(f, 1 * S, 7, 2, 0, 0, 0, NS_CLIENT);
+	tcp(f, 1 * S + MS, 2, 1, 0, 0, 0, NS_CLIENT);
+	/* below the count, then below the time: nothing yet */
+	retrans(f, 2 * S, 1 * S + 200 * MS, 3, 1448, 7240, 201);
+	retrans(f, 2 * S + 500 * MS, 1 * S + 200 * MS, 4, 1448, 7240, 201);
+	assert_int_equal(f->log.n, 0);
+	retrans(f, 4 * S, 1 * S + 200 * MS, 5, 1448, 7240, 201);
+	d = diag_only(&f->log, CAUSE_PATH_MTU_BLACKHOLE);
+	assert_int_equal(d->pid, AGENT_PID);
+	assert_non_null(strstr(d->summary, "1448-byte segments (1488-byte packets) sent 5 times over 2.8 s"));
+	assert_non_null(strstr(d->summary, "smaller data was acknowledged before"));
+	assert_int_equal(d->n_evidence, 1);
+	/* the same stall again: said once */
+	retrans(f, 7 * S, 1 * S + 200 * MS, 6, 1448, 7240, 201);
+	assert_int_equal(f->log.n, 1);
+	/* the connection's end after it: not a second stall */
+	tcp(f, 9 * S, 1, 7, ETIMEDOUT, 0, 0, NS_CLIENT);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECTION_STALLED), 0);
+}
+
+static void test_small_segments_lost_are_a_stall(void **state)
+{
+	struct net_fixture *f = *state;
+	const struct diagnosis *d;
+
+	/* 200 bytes fit any path: not a question of size */
+	retrans(f, 5 * S, 1 * S, 5, 200, 200, 1);
+	d = diag_only(&f->log, CAUSE_CONNECTION_STALLED);
+	assert_non_null(strstr(d->summary, "established, 8000 bytes unacknowledged for 4.0 s, sent 5 times in segments of 200 bytes at most"));
+	assert_int_equal(diag_count(&f->log, CAUSE_PATH_MTU_BLACKHOLE), 0);
+}
+
+static void test_segment_over_mss_counts_as_mss(void **state)
+{
+	struct net_fixture *f = *state;
+
+	/* a 536-byte segment lost (576-byte packet) passes any IPv4 path */
+	retrans(f, 5 * S, 1 * S, 5, 536, 536, 1);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECTION_STALLED), 1);
+	teardown(state);
+	setup(state);
+	f = *state;
+	/* several MSS at once (SACK recovery): judged as MSS-sized packets */
+	retrans(f, 5 * S, 1 * S, 5, 4344, 7240, 1);
+	assert_int_equal(diag_count(&f->log, CAUSE_PATH_MTU_BLACKHOLE), 1);
+}
+
+static void test_stall_under_local_drop_is_the_drop(void **state)
+{
+	struct net_fixture *f = *state;
+
+	tcp(f, 1 * S, 7, 2, 0, 0, 0, NS_CLIENT);
+	drop(f, 2 * S, true, NS_CLIENT, true); /* this host's INPUT drops the ACKs */
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECT_BLOCKED_LOCAL), 1);
+	retrans(f, 5 * S, 1 * S + 500 * MS, 5, 1448, 1448, 201);
+	assert_int_equal(diag_count(&f->log, CAUSE_PATH_MTU_BLACKHOLE), 0);
+	assert_int_equal(diag_count(&f->log, CAUSE_CONNECTION_STALLED), 0);
+}
+
+static void test_drop_elsewhere_is_not_local(void **state)
+{
+	struct net_fixture *f = *state;
+	struct ev e = base(AEGIS_EV_NF_DROP, sizeof(e.drop), 2 * S);
+
+	tcp(f, 1 * S, 7, 2, 0, 0, 0, NS_CLIENT);
+	/* at the far end of the veth, the agent's socket still attached */
+	tuple(&e.drop.tuple, "192.0.2.1", 40000, "100.100.77.2", 80, 6);
+	e.drop.flags = AEGIS_NET_ENDPOINT | AEGIS_NET_OWNER | AEGIS_NET_AGENT | AEGIS_NET_INGRESS |
+		       AEGIS_NET_ELSEWHERE;
+	e.drop.owner_tgid = AGENT_PID;
+	e.drop.netns = NS_OTHER;
+	correlator_feed(f->c, &e);
+	assert_int_equal(f->log.n, 0);
+	assert_int_equal(correlator_stats(f->c)->drops_elsewhere, 1);
+	/* and the stall it causes is the path's */
+	retrans(f, 5 * S, 1 * S + 500 * MS, 5, 1448, 1448, 201);
+	assert_int_equal(diag_count(&f->log, CAUSE_PATH_MTU_BLACKHOLE), 1);
+}
+
+static void test_established_timeout_is_a_stall(void **state)
+{
+	struct net_fixture *f = *state;
+	const struct diagnosis *d;
+
+	tcp(f, 1 * S, 7, 2, 0, 0, 0, NS_CLIENT);
+	tcp(f, 1 * S + MS, 2, 1, 0, 0, 0, NS_CLIENT);
+	tcp(f, 900 * S, 1, 7, ETIMEDOUT, 0, 0, NS_CLIENT);
+	d = diag_only(&f->log, CAUSE_CONNECTION_STALLED);
+	assert_int_equal(d->err, ETIMEDOUT);
+	assert_non_null(strstr(d->summary, "established connection timed out (ETIMEDOUT)"));
+	/* an orderly close is nothing */
+	tcp(f, 901 * S, 1, 7, 0, 0, 0, NS_CLIENT);
+	assert_int_equal(f->log.n, 1);
+}
+
+static void test_stall_in_private_namespace_is_nothing(void **state)
+{
+	struct net_fixture *f = *state;
+	struct ev e = base(AEGIS_EV_TCP_RETRANS, sizeof(e.retrans), 5 * S);
+
+	/* a user's own process (not the agent) in a namespace the agent is not in */
+	e.hdr.tgid = e.hdr.pid = 999;
+	tuple(&e.retrans.tuple, "192.0.2.1", 40000, "100.100.77.2", 80, 6);
+	e.retrans.flags = AEGIS_NET_ENDPOINT;
+	e.retrans.netns = NS_OTHER;
+	e.retrans.since_ns = 1 * S;
+	e.retrans.retrans = 9;
+	e.retrans.min_seg_len = e.retrans.max_seg_len = 1448;
+	correlator_feed(f->c, &e);
+	assert_int_equal(f->log.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +671,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_agent_namespace_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_drops_do_not_evict_agent_peers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agent_namespaces_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blackhole_after_threshold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_segments_lost_are_a_stall, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_segment_over_mss_counts_as_mss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stall_under_local_drop_is_the_drop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_elsewhere_is_not_local, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_established_timeout_is_a_stall, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stall_in_private_namespace_is_nothing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("correlate_net", tests, NULL, NULL);

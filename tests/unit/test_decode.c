@@ -19,6 +19,7 @@ union raw {
 	struct aegis_oom oom;
 	struct aegis_connect connect;
 	struct aegis_tcp tcp;
+	struct aegis_tcp_retrans retrans;
 	struct aegis_drop drop;
 	struct aegis_seed seed;
 	struct aegis_tick tick;
@@ -60,7 +61,7 @@ static void test_rejects_short(void **state)
 static void test_rejects_unknown_type(void **state)
 {
 	/* below, between and past the kernel and userspace ranges */
-	static const unsigned types[] = { 0, AEGIS_EV_NF_DROP + 1, 63, AEGIS_EV_RESOURCES + 1, 1000,
+	static const unsigned types[] = { 0, AEGIS_EV_NF_DROP + 1, AEGIS_EV_TCP_RETRANS + 1, 63, AEGIS_EV_RESOURCES + 1, 1000,
 					  0xffff };
 	union raw r;
 	struct ev e;
@@ -227,6 +228,14 @@ static void test_drop_owner_terminated(void **state)
 	assert_int_equal(ev_decode(&r, sizeof(r.connect), &e), 0);
 	raw_init(&r, AEGIS_EV_TCP_STATE, sizeof(r.tcp) - 1);
 	assert_int_equal(ev_decode(&r, sizeof(r.tcp), &e), -1);
+	raw_init(&r, AEGIS_EV_TCP_RETRANS, sizeof(r.retrans));
+	r.retrans.retrans = 5;
+	r.retrans.min_seg_len = 1448;
+	assert_int_equal(ev_decode(&r, sizeof(r.retrans), &e), 0);
+	assert_int_equal(e.retrans.retrans, 5);
+	assert_int_equal(e.retrans.min_seg_len, 1448);
+	raw_init(&r, AEGIS_EV_TCP_RETRANS, sizeof(r.retrans) - 1);
+	assert_int_equal(ev_decode(&r, sizeof(r.retrans), &e), -1);
 }
 
 static void test_user_events_round_trip(void **state)
@@ -257,6 +266,7 @@ static void test_type_names(void **state)
 	assert_string_equal(ev_type_name(AEGIS_EV_CONNECT), "connect");
 	assert_string_equal(ev_type_name(AEGIS_EV_TCP_STATE), "tcp_state");
 	assert_string_equal(ev_type_name(AEGIS_EV_NF_DROP), "nf_drop");
+	assert_string_equal(ev_type_name(AEGIS_EV_TCP_RETRANS), "tcp_retrans");
 	assert_string_equal(ev_type_name(AEGIS_EV_SEED), "running");
 	assert_string_equal(ev_type_name(AEGIS_EV_SEED_DONE), "scan_done");
 	assert_string_equal(ev_type_name(AEGIS_EV_TICK), "tick");
