@@ -781,6 +781,9 @@ void pmtu_search_feed(struct pmtu_search *s, unsigned size, const struct icmp_pr
 				s->reported_mtu = p->mtu;
 			if (p->mtu < size)
 				s->candidate = p->mtu;
+			/* this host sends nothing larger than its own MTU */
+			if (!p->mtu_from_router && p->mtu < size && p->mtu + 1 < s->hi && p->mtu >= s->lo)
+				s->hi = p->mtu + 1;
 		}
 		if (size <= bottom && !s->lo)
 			s->smallest_err = p->err;
