@@ -372,7 +372,7 @@ void check_hosts_file(struct check_ctx *c, struct check_result *r)
 	}
 }
 
-/* Did anything of addr i answer (an echo, a connect, a reset)? */
+/* Did anything at this address answer (an echo, a connect, a reset)? */
 static bool addr_answered(const struct icmp_probe *icmp, const struct tcp_probe *tcp)
 {
 	if (icmp->err == 0)
@@ -462,7 +462,7 @@ static void mtu_note(const struct check_ctx *c, const struct pmtu_search *mtu, c
 		return;
 	}
 	snprintf(out, len, "path MTU");
-	for (int i = 0; i < c->naddrs; i++) {
+	for (int i = 0, listed = 0; i < c->naddrs; i++) {
 		char reported[48] = "";
 
 		if (!pmtu_largest(&mtu[i]))
@@ -470,7 +470,7 @@ static void mtu_note(const struct check_ctx *c, const struct pmtu_search *mtu, c
 		if (mtu[i].reported_mtu)
 			snprintf(reported, sizeof(reported), ", a router reports %u", mtu[i].reported_mtu);
 		snprintf(out + strlen(out), len - strlen(out), "%s %s %u (interface %u%s)",
-			 strchr(out, '(') ? "," : "", c->addrs[i].text, pmtu_largest(&mtu[i]),
+			 listed++ ? "," : "", c->addrs[i].text, pmtu_largest(&mtu[i]),
 			 mtu[i].interface_mtu, reported);
 	}
 }
