@@ -354,10 +354,9 @@ static bool icmp_ready(void *ctx, int i, int fd, short revents)
 			if (icmp[0] == ICMP_ECHOREPLY &&
 			    (!b->raw[i] || (uint16_t)(icmp[4] << 8 | icmp[5]) == b->ids[i])) {
 				p->err = 0;
-			} else if (icmp[0] == ICMP_DEST_UNREACH && p->dont_fragment &&
-				   icmp[1] == ICMP_FRAG_NEEDED) {
-				continue; /* the error queue has it, with the MTU */
-			} else if (icmp[0] == ICMP_DEST_UNREACH) {
+			} else if (icmp[0] == ICMP_DEST_UNREACH &&
+				   !(p->dont_fragment && icmp[1] == ICMP_FRAG_NEEDED)) {
+				/* (a DF probe's frag needed is read from the error queue, with the MTU) */
 				p->err = -EHOSTUNREACH;
 			} else {
 				continue;
@@ -385,16 +384,16 @@ static bool icmp_ready(void *ctx, int i, int fd, short revents)
  * learned (the tracepath mode), errors with their MTU into the error queue. */
 static int set_dont_fragment(int fd, int family)
 {
-	int on = 1, mode = family == AF_INET6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE;
+	int on = 1, probe4 = IP_PMTUDISC_PROBE, probe6 = IPV6_PMTUDISC_PROBE;
 
 	if (family == AF_INET6) {
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &mode, sizeof(mode)) ||
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &probe6, sizeof(probe6)) ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &on, sizeof(on)) ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on)))
 			return -errno;
 		return 0;
 	}
-	if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof(mode)) ||
+	if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe4, sizeof(probe4)) ||
 	    setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)))
 		return -errno;
 	return 0;
@@ -640,13 +639,13 @@ static int route_oif(int family, const uint8_t *addr)
 		return rc;
 	}
 	for (int tries = 0; tries < 4 && rc == -ENOMSG; tries++) {
-		struct sockaddr_nl from;
+		struct sockaddr_nl from = { .nl_family = 0 };
 		socklen_t fl = sizeof(from);
 		ssize_t n = recvfrom(fd, reply.buf, sizeof(reply.buf), 0, (struct sockaddr *)&from, &fl);
 
 		if (n < 0)
 			rc = -errno;
-		else if (from.nl_pid == 0) /* the kernel's, nobody else's */
+		else if (from.nl_family == AF_NETLINK && from.nl_pid == 0) /* the kernel's only */
 			rc = route_reply_oif(reply.buf, (size_t)n, seq);
 	}
 	close(fd);
