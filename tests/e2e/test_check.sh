@@ -176,7 +176,7 @@ ip -n "$CNS" route get "$FAR_IP" | grep -q "via $SERVER_IP dev vc$$" || fail "th
 for port in 80 443; do
 	nsenter --net="/run/netns/$FNS" "$FAKE" serve "$FAR_IP" "$port" hold >"$WORK/far$port.out" 2>&1 &
 	PIDS+=("$!")
-	wait_for 5 grep -q listening "$WORK/far$port.out" || fail "far server on $port did not start"
+	wait_for 5 grep -qs listening "$WORK/far$port.out" || fail "far server on $port did not start"
 done
 printf '127.0.0.1 localhost\n%s jsrv2.aegis.aliyun.com\n' "$FAR_IP" >"/etc/netns/$CNS/hosts"
 run_check router
