@@ -20,6 +20,7 @@
 #include "resolv.h"
 
 #define METADATA_IP "100.100.100.200"
+#define PMTU_BUDGET_MS 2500 /* the whole path MTU search, every address at once */
 
 static const char *const public_names[] = { "jsrv.aegis.aliyun.com", "update.aegis.aliyun.com" };
 static const char *const internal_names[] = { "jsrv2.aegis.aliyun.com", "update2.aegis.aliyun.com" };
@@ -371,11 +372,179 @@ void check_hosts_file(struct check_ctx *c, struct check_result *r)
 	}
 }
 
+/* Did anything at this address answer (an echo, a connect, a reset)? */
+static bool addr_answered(const struct icmp_probe *icmp, const struct tcp_probe *tcp)
+{
+	if (icmp->err == 0)
+		return true;
+	for (size_t p = 0; p < 2; p++)
+		if (tcp[p].err == 0 || tcp[p].err == -ECONNREFUSED)
+			return true;
+	return false;
+}
+
+/* The path MTU search toward every address, after the seed's ping: an
+ * address where nothing answered is not searched (a black hole would cost
+ * the whole budget for nothing). */
+static void run_path_mtu(struct check_ctx *c, const struct icmp_probe *icmp,
+			 const struct tcp_probe *tcp, struct pmtu_search *mtu, bool *searched)
+{
+	for (int i = 0; i < c->naddrs; i++) {
+		unsigned ifmtu = 0;
+
+		netprobe_interface_mtu(c->addrs[i].family, c->addrs[i].addr, &ifmtu);
+		/* the 1000-byte ping lost: the minimum first, it ends a hopeless search */
+		pmtu_search_init(&mtu[i], c->addrs[i].family, c->addrs[i].addr, ifmtu, icmp[i].err != 0);
+		searched[i] = addr_answered(&icmp[i], &tcp[(size_t)i * 2]);
+		if (!searched[i])
+			mtu[i].done = true;
+	}
+	path_mtu_search(mtu, c->naddrs, check_budget_ms(c, PMTU_BUDGET_MS));
+}
+
+static void json_path_mtu(struct jw *w, const struct pmtu_search *m, bool searched)
+{
+	jw_key(w, "path_mtu");
+	jw_obj_begin(w);
+	jw_key(w, "interface_mtu");
+	if (m->interface_mtu)
+		jw_uint(w, m->interface_mtu);
+	else
+		jw_null(w);
+	jw_key(w, "largest_df_packet");
+	if (pmtu_largest(m))
+		jw_uint(w, pmtu_largest(m));
+	else
+		jw_null(w);
+	jw_key(w, "reported_mtu");
+	if (m->reported_mtu)
+		jw_uint(w, m->reported_mtu);
+	else
+		jw_null(w);
+	jw_kuint(w, "probes", m->probes);
+	jw_kuint(w, "ms", (uint64_t)m->ms);
+	if (!searched)
+		jw_kstr(w, "result", "not searched: nothing answered");
+	else if (!m->interface_mtu)
+		jw_kstr(w, "result", "not searched: no route MTU");
+	else if (!m->done)
+		jw_kstr(w, "result", "cut by the deadline");
+	else if (!pmtu_largest(m))
+		jw_kstr(w, "result", netprobe_err_name(m->smallest_err));
+	jw_obj_end(w);
+}
+
+/* The path MTU black hole of the seed's ping: the 1000-byte echo is lost
+ * while smaller packets with DF pass, below what the interface sends. */
+static bool mtu_blackhole(const struct icmp_probe *icmp, const struct pmtu_search *m)
+{
+	return icmp->err != 0 && pmtu_largest(m) && pmtu_largest(m) < m->interface_mtu;
+}
+
+/* "path MTU 1500 (interface 1500)", or per address when they differ */
+static void mtu_note(const struct check_ctx *c, const struct pmtu_search *mtu, char *out, size_t len)
+{
+	bool same = true;
+	int known = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < c->naddrs; i++) {
+		if (!pmtu_largest(&mtu[i]))
+			continue;
+		known++;
+		same &= pmtu_largest(&mtu[i]) == pmtu_largest(&mtu[0]) &&
+			mtu[i].interface_mtu == mtu[0].interface_mtu && !mtu[i].reported_mtu;
+	}
+	if (!known)
+		return;
+	if (same && known == c->naddrs) {
+		snprintf(out, len, "path MTU %u (interface %u)", pmtu_largest(&mtu[0]), mtu[0].interface_mtu);
+		return;
+	}
+	snprintf(out, len, "path MTU");
+	for (int i = 0, listed = 0; i < c->naddrs; i++) {
+		char reported[48] = "";
+
+		if (!pmtu_largest(&mtu[i]))
+			continue;
+		if (mtu[i].reported_mtu)
+			snprintf(reported, sizeof(reported), ", a router reports %u", mtu[i].reported_mtu);
+		snprintf(out + strlen(out), len - strlen(out), "%s %s %u (interface %u%s)",
+			 listed++ ? "," : "", c->addrs[i].text, pmtu_largest(&mtu[i]),
+			 mtu[i].interface_mtu, reported);
+	}
+}
+
+/* The finding of a black hole: the summary names the MTU, the advice the way out. */
+static void mtu_finding(const struct check_ctx *c, const struct icmp_probe *icmp,
+			const struct pmtu_search *mtu, char *summary, size_t slen, char *advice, size_t alen)
+{
+	int first = -1;
+
+	summary[0] = advice[0] = '\0';
+	for (int i = 0; i < c->naddrs; i++) {
+		char reported[48] = "";
+
+		if (!mtu_blackhole(&icmp[i], &mtu[i]))
+			continue;
+		if (first < 0)
+			first = i;
+		if (mtu[i].reported_mtu)
+			snprintf(reported, sizeof(reported), ", a router reports MTU %u", mtu[i].reported_mtu);
+		snprintf(summary + strlen(summary), slen - strlen(summary),
+			 "%sthe path to %s carries packets up to %u bytes only (interface MTU %u%s): "
+			 "the 1000-byte ping is lost",
+			 summary[0] ? "; " : "", c->addrs[i].text, pmtu_largest(&mtu[i]), mtu[i].interface_mtu,
+			 reported);
+	}
+	if (first < 0)
+		return;
+	snprintf(advice, alen,
+		 "A tunnel, VPN or overlay network on the way carries packets up to %u bytes only. "
+		 "Where the ICMP \"fragmentation needed\" (IPv6: \"packet too big\") messages are "
+		 "filtered, Path MTU Discovery breaks: the TCP handshake succeeds and full-sized "
+		 "segments are lost, so the agent connects and hangs. The official step: "
+		 "ping -s 1000 %s. Mitigate with sysctl -w net.ipv4.tcp_mtu_probing=1, a lower "
+		 "interface MTU (ip link set dev DEV mtu %u) or MSS clamping on the tunnel; let the "
+		 "ICMP errors through to this host.",
+		 pmtu_largest(&mtu[first]), c->addrs[first].name, pmtu_largest(&mtu[first]));
+}
+
+/* The path MTU in the summary; a black hole makes the check a warning
+ * unless it fails already. */
+static void add_path_mtu(const struct check_ctx *c, struct check_result *r, const struct icmp_probe *icmp,
+			 const struct pmtu_search *mtu)
+{
+	char finding[400], advice[700], note[300];
+	size_t sl = strlen(r->summary);
+
+	mtu_finding(c, icmp, mtu, finding, sizeof(finding), advice, sizeof(advice));
+	if (!finding[0] || r->status == CHECK_FAIL) {
+		mtu_note(c, mtu, note, sizeof(note));
+		if (note[0])
+			snprintf(r->summary + sl, sizeof(r->summary) - sl, "; %s", note);
+		return;
+	}
+	if (r->status == CHECK_WARN) { /* TCP 443 too: both findings, the MTU first */
+		char old_advice[sizeof(r->advice)];
+
+		snprintf(r->summary + sl, sizeof(r->summary) - sl, "; %s", finding);
+		memcpy(old_advice, r->advice, sizeof(old_advice));
+		snprintf(r->advice, sizeof(r->advice), "%s %s", advice, old_advice);
+		return;
+	}
+	r->status = CHECK_WARN;
+	snprintf(r->summary, sizeof(r->summary), "TCP reachable, but %s", finding);
+	snprintf(r->advice, sizeof(r->advice), "%s", advice);
+}
+
 void check_reachability(struct check_ctx *c, struct check_result *r)
 {
 	static const uint16_t ports[] = { 80, 443 };
 	struct tcp_probe tcp[CHECK_MAX_ADDRS * 2];
 	struct icmp_probe icmp[CHECK_MAX_ADDRS];
+	struct pmtu_search mtu[CHECK_MAX_ADDRS];
+	bool searched[CHECK_MAX_ADDRS];
 	int nt = 0;
 	char bad[400] = "", bad443[300] = "", good[300] = "";
 	bool name_ok[CHECK_MAX_NAMES] = { false }, any443_fail = false;
@@ -406,6 +575,7 @@ void check_reachability(struct check_ctx *c, struct check_result *r)
 		icmp_probe_run(icmp, c->naddrs, budget < 100 ? budget : budget / 2);
 		tcp_probe_run(tcp, nt, check_budget_ms(c, c->o->timeout_ms));
 	}
+	run_path_mtu(c, icmp, tcp, mtu, searched);
 	jw_key(&r->ev, "probes");
 	jw_arr_begin(&r->ev);
 	for (int i = 0; i < c->naddrs; i++) {
@@ -444,6 +614,7 @@ void check_reachability(struct check_ctx *c, struct check_result *r)
 		jw_kstr(&r->ev, "result", netprobe_err_name(icmp[i].err));
 		jw_kuint(&r->ev, "ms", (uint64_t)icmp[i].ms);
 		jw_obj_end(&r->ev);
+		json_path_mtu(&r->ev, &mtu[i], searched[i]);
 		jw_obj_end(&r->ev);
 	}
 	jw_arr_end(&r->ev);
@@ -472,6 +643,7 @@ void check_reachability(struct check_ctx *c, struct check_result *r)
 	} else {
 		snprintf(r->summary, sizeof(r->summary), "reachable: %s", good);
 	}
+	add_path_mtu(c, r, icmp, mtu);
 }
 
 /* The local address the kernel would use toward addr: rules may match it. */

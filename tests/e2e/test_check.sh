@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # aegismon check, run only inside the client namespace of the rig (it sends
-# real DNS queries and connects): all ok; NXDOMAIN; one dead nameserver of
-# two; a hosts-file pin to 0.0.0.0; an nft OUTPUT drop (rule named); refused;
-# black-holed (timeouts, and the 10 s bound holds); a third-party security
-# process present; the agent not running.
+# real DNS queries and connects): all ok (the path MTU is the veth's); NXDOMAIN;
+# one dead nameserver of two; a hosts-file pin to 0.0.0.0; an nft OUTPUT drop
+# (rule named); refused; black-holed (timeouts, and the 10 s bound holds); a
+# path that loses packets above 1000 bytes (the path MTU found), a router
+# that reports a smaller MTU; a third-party security process present; the
+# agent not running.
 . "$(dirname "$0")/lib.sh"
 
 DEAD_NS=100.100.77.3
@@ -57,6 +59,13 @@ expect firewall ok
 assert_match "$(field resources .summary)" "CPU [0-9]+% busy \(0\.[0-9] s sample\), memory [0-9]+% used .* on [0-9]+ CPUs; agent: 3 processes" "resources summary"
 [ "$(status resources)" != fail ] || fail "resources failed on an idle host: $(field resources .summary)"
 assert_eq "$(field reachability '.evidence.probes[0].icmp_1000.result')" ok "ping -s 1000 to the endpoint"
+# the path MTU: every size up to the veth's MTU passes with DF set, in one probe
+VETH_MTU=$(ip -n "$CNS" -o link show "vc$$" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
+[ -n "$VETH_MTU" ] || fail "cannot read the MTU of vc$$"
+assert_eq "$(field reachability '.evidence.probes[0].path_mtu.interface_mtu')" "$VETH_MTU" "interface MTU of the route to the endpoint"
+assert_eq "$(field reachability '.evidence.probes[0].path_mtu.largest_df_packet')" "$VETH_MTU" "largest DF packet on a clean path"
+assert_eq "$(field reachability '.evidence.probes[0].path_mtu.probes')" 1 "probes of the path MTU search on a clean path"
+expect reachability ok "path MTU $VETH_MTU \\(interface $VETH_MTU\\)"
 
 # 2. NXDOMAIN for a name
 run_check nx --server nx.aegis.aliyun.com
@@ -104,6 +113,86 @@ in_server nft delete table inet aeghole
 expect dns fail "timeout"
 [ "$CHECK_MS" -lt 10000 ] || fail "a black-holed check took $CHECK_MS ms (bound 10 s)"
 echo "   black-holed check: $CHECK_MS ms"
+# the same with DNS answered: the endpoint is probed, nothing answers, and no
+# path MTU search spends its budget on it
+in_server nft add table inet aeghole
+in_server nft add chain inet aeghole in '{ type filter hook input priority 0; policy drop; }'
+in_server nft add rule inet aeghole in udp dport 53 accept
+run_check hole2 --timeout 2
+in_server nft delete table inet aeghole
+expect dns ok
+expect reachability fail "$SERVER_IP:80 timeout"
+assert_eq "$(field reachability '.evidence.probes[0].path_mtu.probes')" 0 "path MTU probes into a black hole"
+assert_eq "$(field reachability '.evidence.probes[0].path_mtu.largest_df_packet')" null "path MTU of a black hole"
+[ "$CHECK_MS" -lt 10000 ] || fail "a check of a black-holed endpoint took $CHECK_MS ms (bound 10 s)"
+echo "   black-holed endpoint, DNS answered: $CHECK_MS ms"
+
+# 7b. the path MTU black hole of the seed's `ping -s 1000`: beyond the client,
+# the server namespace drops every IPv4 packet above 1000 bytes (no ICMP
+# "fragmentation needed" comes back); handshakes and small pings pass
+in_server nft add table ip aegmtu
+in_server nft add chain ip aegmtu in '{ type filter hook input priority 0; policy accept; }'
+in_server nft add rule ip aegmtu in ip length gt 1000 drop
+run_check mtu
+expect reachability warn "^TCP reachable, but the path to $SERVER_IP carries packets up to [0-9]+ bytes only \\(interface MTU $VETH_MTU\\)"
+assert_eq "$(field reachability '.evidence.probes[0].icmp_1000.result')" timeout "ping -s 1000 across the MTU black hole"
+largest=$(field reachability '.evidence.probes[0].path_mtu.largest_df_packet')
+[[ "$largest" =~ ^[0-9]+$ ]] && [ "$largest" -le 1000 ] && [ "$largest" -ge $((1000 - 16)) ] ||
+	fail "largest DF packet through a 1000-byte path: '$largest' (expected 984-1000): $(field reachability .evidence)"
+assert_match "$(field reachability .summary)" "up to $largest bytes only" "the summary names the path MTU"
+assert_eq "$(field reachability '.evidence.probes[0].path_mtu.interface_mtu')" "$VETH_MTU" "interface MTU behind the black hole"
+assert_eq "$(field reachability '.evidence.probes[0].path_mtu.reported_mtu')" null "reported MTU (no ICMP came back)"
+probes=$(field reachability '.evidence.probes[0].path_mtu.probes')
+[ "$probes" -le 8 ] || fail "the path MTU search sent $probes probes (at most 8)"
+assert_match "$(field reachability .advice)" "ping -s 1000 jsrv2.aegis.aliyun.com.*tcp_mtu_probing=1" "advice"
+echo "   $(field reachability .summary)"
+echo "   path MTU search: largest $largest in $probes probes, $(field reachability '.evidence.probes[0].path_mtu.ms') ms; check $CHECK_MS ms"
+# the text report shows it as well
+ip netns exec "$CNS" "$AEGISMON" check --no-config --agent-root "$ROOT" --color never >"$WORK/mtu.txt" 2>&1
+grep -Eq "^reachability +warn +TCP reachable, but .* carries packets up to [0-9]+ bytes only" "$WORK/mtu.txt" ||
+	fail "the text report does not show the path MTU: $(grep -A1 ^reachability "$WORK/mtu.txt")"
+grep -q "fix: .*tcp_mtu_probing" "$WORK/mtu.txt" || fail "the text report has no fix for the MTU: $(cat "$WORK/mtu.txt")"
+in_server nft delete table ip aegmtu
+
+# 7c. a router on the way with a smaller MTU that says so: the server
+# namespace forwards to a far endpoint over a 1200-byte link and sends ICMP
+# "fragmentation needed" (the hosts file adds the far address to jsrv2)
+FNS=aegf-$$
+FAR_IP=100.100.78.2
+ip netns add "$FNS" || fail "cannot create namespace $FNS"
+NETNS+=("$FNS")
+ip link add "vr$$" netns "$SNS" mtu 1200 type veth peer name "vf$$" netns "$FNS" mtu 1200 || fail "cannot create the far veth"
+ip -n "$FNS" link set lo up
+ip -n "$SNS" addr add 100.100.78.1/24 dev "vr$$"
+ip -n "$FNS" addr add "$FAR_IP/24" dev "vf$$"
+ip -n "$SNS" link set "vr$$" up
+ip -n "$FNS" link set "vf$$" up
+ip -n "$FNS" route add "$CLIENT_IP/32" via 100.100.78.1 dev "vf$$"
+ip -n "$CNS" route add "$FAR_IP/32" via "$SERVER_IP" dev "vc$$"
+ip netns exec "$SNS" sysctl -qw net.ipv4.ip_forward=1
+[ -z "$(ip -n "$FNS" route show default)" ] || fail "namespace $FNS has a default route"
+net_check_isolated
+ip -n "$CNS" route get "$FAR_IP" | grep -q "via $SERVER_IP dev vc$$" || fail "the far endpoint is not reached through the test veth"
+for port in 80 443; do
+	nsenter --net="/run/netns/$FNS" "$FAKE" serve "$FAR_IP" "$port" hold >"$WORK/far$port.out" 2>&1 &
+	PIDS+=("$!")
+	wait_for 5 grep -qs listening "$WORK/far$port.out" || fail "far server on $port did not start"
+done
+printf '127.0.0.1 localhost\n%s jsrv2.aegis.aliyun.com\n' "$FAR_IP" >"/etc/netns/$CNS/hosts"
+run_check router
+far=$(jq -c -s --arg a "$FAR_IP" '.[] | select(.name=="reachability") | .evidence.probes[] | select(.address==$a)' "$CHECK_OUT")
+[ -n "$far" ] || fail "the far address was not probed: $(field reachability .evidence)"
+assert_eq "$(jq -r .icmp_1000.result <<<"$far")" ok "ping -s 1000 through the 1200-byte router"
+assert_eq "$(jq -r .path_mtu.reported_mtu <<<"$far")" 1200 "the MTU the router reported: $far"
+assert_eq "$(jq -r .path_mtu.largest_df_packet <<<"$far")" 1200 "largest DF packet through the 1200-byte router"
+assert_eq "$(jq -r .path_mtu.interface_mtu <<<"$far")" "$VETH_MTU" "interface MTU toward the far endpoint"
+assert_eq "$(jq -r .path_mtu.probes <<<"$far")" 2 "probes with a router that reports its MTU"
+# PMTU discovery works here (the router said so): the 1000-byte ping passes, no warning
+expect reachability ok "path MTU .*$FAR_IP 1200 \\(interface $VETH_MTU, a router reports 1200\\)"
+echo "   router with a 1200-byte link: $(field reachability .summary)"
+rm -f "/etc/netns/$CNS/hosts"
+ip -n "$CNS" route del "$FAR_IP/32"
+ip netns del "$FNS"
 
 # 8. a third-party security product runs (a stand-in named like SafeDog's daemon)
 install -m 0755 "$FAKE" "$WORK/safedog"
@@ -133,4 +222,4 @@ done
 sleep 0.2
 run_check notrunning
 expect processes fail "not running: AliYunDunMonitor"
-pass "all ok, NXDOMAIN, dead nameserver, hosts pin, nft drop, refused, black hole, third party, not running"
+pass "all ok, NXDOMAIN, dead nameserver, hosts pin, nft drop, refused, black hole, path MTU black hole, router MTU, third party, not running"
