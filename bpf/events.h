@@ -256,9 +256,14 @@ struct aegis_sockerr {
 
 /* Run-queue wait histogram of agent threads (bpf/sched.bpf.c): slot k counts
  * waits of [2^k, 2^(k+1)) microseconds (slot 0: under 2 us); the per-CPU array
- * has one more entry, AEGIS_RQ_SUM, the sum of the waits in nanoseconds. */
+ * has two more entries, AEGIS_RQ_SUM, the sum of the waits in nanoseconds,
+ * and AEGIS_RQ_OVER, the waits at or above the starvation threshold
+ * (rq_threshold): a percentile judged against the threshold exactly, not
+ * against the lower bound of a log2 slot. */
 #define AEGIS_RQ_SLOTS 27 /* the last slot holds everything from 2^26 us (67 s) */
 #define AEGIS_RQ_SUM AEGIS_RQ_SLOTS
+#define AEGIS_RQ_OVER (AEGIS_RQ_SLOTS + 1)
+#define AEGIS_RQ_CELLS (AEGIS_RQ_SLOTS + 2)
 
 #define AEGIS_RES_TOP 3
 #define AEGIS_RES_ABSENT (-1) /* a PSI figure this kernel does not provide */
@@ -267,6 +272,7 @@ struct aegis_sockerr {
 #define AEGIS_RES_HIST 0x1     /* rq_* are valid: the scheduler probes are loaded */
 #define AEGIS_RES_TOP_CPU 0x2  /* top_cpu is filled (a CPU threshold was crossed) */
 #define AEGIS_RES_TOP_RSS 0x4  /* top_rss is filled (a memory threshold was crossed) */
+#define AEGIS_RES_OVER 0x8     /* rq_over and rq_threshold_us are valid (ABI 4) */
 
 struct aegis_res_proc {
 	__u32 pid;
@@ -298,7 +304,13 @@ struct aegis_resources {
 	__u64 rq_hist[AEGIS_RQ_SLOTS];
 	struct aegis_res_proc top_cpu[AEGIS_RES_TOP];
 	struct aegis_res_proc top_rss[AEGIS_RES_TOP];
+	/* ABI 4 */
+	__u64 rq_over;         /* waits in the interval at or above rq_threshold_us */
+	__u64 rq_threshold_us; /* the threshold the kernel compared with */
 };
+
+/* Size of a resources event before ABI 4 (recordings made then). */
+#define AEGIS_RESOURCES_SIZE_V3 (sizeof(struct aegis_resources) - 16)
 
 /*
  * A watched connect the kernel keeps until its outcome is seen out of its

@@ -30,13 +30,23 @@ struct {
 	__type(value, __u64);
 } rq_start SEC(".maps");
 
-/* Slots of the histogram, and AEGIS_RQ_SUM: total wait in ns. */
+/* Slots of the histogram, AEGIS_RQ_SUM: total wait in ns, AEGIS_RQ_OVER:
+ * waits at or above rq_threshold. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, AEGIS_RQ_SLOTS + 1);
+	__uint(max_entries, AEGIS_RQ_CELLS);
 	__type(key, __u32);
 	__type(value, __u64);
 } rq_hist SEC(".maps");
+
+/* [0]: the starvation threshold in ns (set by userspace, 0: none). A map,
+ * not global data: the object loads on kernels before 5.2. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rq_threshold SEC(".maps");
 
 /* How many entries rq_start has: 0 most of the time (the agent sleeps), and
  * then a switch needs no hash lookup. Counted up by the insert that made an
@@ -133,7 +143,7 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	__u32 zero = 0, next_tid, slot;
 	__u32 *cur = bpf_map_lookup_elem(&rq_current, &zero);
 	__s64 *n = waiting();
-	__u64 *start, *cell, delta;
+	__u64 *start, *cell, *thr, delta;
 
 	if (!cur || !n)
 		return 0;
@@ -166,5 +176,12 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	cell = bpf_map_lookup_elem(&rq_hist, &slot);
 	if (cell)
 		*cell += delta;
+	thr = bpf_map_lookup_elem(&rq_threshold, &zero);
+	if (thr && *thr && delta >= *thr) {
+		slot = AEGIS_RQ_OVER;
+		cell = bpf_map_lookup_elem(&rq_hist, &slot);
+		if (cell)
+			*cell += 1;
+	}
 	return 0;
 }

@@ -201,9 +201,17 @@ static void report_starved(struct correlator *c, const struct ev *e)
 		 (unsigned long long)(n ? s->rq_sum_ns / n / 1000000 : 0));
 	snprintf(worst, sizeof(worst), "%llu ms",
 		 (unsigned long long)(res_rq_percentile_us(s->rq_hist, 100) / 1000));
-	o = (size_t)snprintf(d->summary, sizeof(d->summary),
-			     "agent threads waited to run: p90 run-queue wait >= %s (threshold %s) in every "
-			     "second for %u s", p90, thr, window_s(c));
+	if ((s->flags & AEGIS_RES_OVER) && s->rq_threshold_us == c->cfg.starve_us && n)
+		/* counted against the threshold itself: the histogram's slot would say less */
+		o = (size_t)snprintf(d->summary, sizeof(d->summary),
+				     "agent threads waited to run: p90 run-queue wait at or above the "
+				     "threshold %s (%llu%% of %llu waits now) in every second for %u s", thr,
+				     (unsigned long long)(s->rq_over * 100 / n), (unsigned long long)n,
+				     window_s(c));
+	else
+		o = (size_t)snprintf(d->summary, sizeof(d->summary),
+				     "agent threads waited to run: p90 run-queue wait >= %s (threshold %s) in "
+				     "every second for %u s", p90, thr, window_s(c));
 	o = append(d, o, "; now mean %s, worst >= %s", mean, worst);
 	o = append_agent(d, o, s);
 	/* a saturated host explains a starved agent */
@@ -240,7 +248,7 @@ void res_on_sample(struct correlator *c, const struct ev *e)
 	if (s->mem_total_kib || s->psi_mem_full >= 0)
 		mem = by_used || by_psi ? V_YES : V_NO;
 	if ((s->flags & AEGIS_RES_HIST) && s->agent_procs && n)
-		starve = res_rq_percentile_us(s->rq_hist, 90) >= c->cfg.starve_us ? V_YES : V_NO;
+		starve = res_rq_percentile_at_least(s, 90, c->cfg.starve_us) ? V_YES : V_NO;
 
 	if (run_step(c, &st->cpu, e, cpu, s->cpu_busy_pm)) {
 		report_cpu(c, e);

@@ -65,6 +65,9 @@ static size_t checked_size(const void *data, size_t len)
 		want = hdr.size;
 	if (hdr.type == AEGIS_EV_SEED && hdr.size >= AEGIS_SEED_SIZE_V2 && hdr.size < want)
 		want = hdr.size;
+	/* nor a resources sample the waits over the threshold */
+	if (hdr.type == AEGIS_EV_RESOURCES && hdr.size >= AEGIS_RESOURCES_SIZE_V3 && hdr.size < want)
+		want = hdr.size;
 	/* nor a DNS event its socket and namespace */
 	if (hdr.type == AEGIS_EV_DNS && hdr.size >= AEGIS_DNS_SIZE_V2 && hdr.size < want)
 		want = hdr.size;

@@ -1331,11 +1331,20 @@ int loader_sched_arm(struct loader *l, bool on)
 	return arm_set(progs, links, sizeof(progs) / sizeof(progs[0]), on);
 }
 
-int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_SLOTS + 1])
+int loader_rq_threshold(struct loader *l, uint64_t ns)
+{
+	__u32 zero = 0;
+
+	if (!l->sched)
+		return -ENOENT;
+	return bpf_map_update_elem(bpf_map__fd(l->sched->maps.rq_threshold), &zero, &ns, BPF_ANY) ? -errno : 0;
+}
+
+int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_CELLS])
 {
 	int ncpu = libbpf_num_possible_cpus(), fd;
 
-	memset(out, 0, sizeof(uint64_t) * (AEGIS_RQ_SLOTS + 1));
+	memset(out, 0, sizeof(uint64_t) * AEGIS_RQ_CELLS);
 	if (!l->sched)
 		return -ENOENT;
 	if (ncpu <= 0 || ncpu > 4096)
@@ -1345,7 +1354,7 @@ int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_SLOTS + 1])
 		__u64 vals[ncpu]; /* on the stack: no allocation per sample */
 
 		memset(vals, 0, sizeof(vals)); /* see loader_counter */
-		for (__u32 k = 0; k <= AEGIS_RQ_SLOTS; k++) {
+		for (__u32 k = 0; k < AEGIS_RQ_CELLS; k++) {
 			if (bpf_map_lookup_elem(fd, &k, vals))
 				return -errno;
 			for (int i = 0; i < ncpu; i++)

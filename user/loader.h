@@ -163,7 +163,9 @@ int loader_net_arm(struct loader *l, bool on);
 /* The run-queue wait histogram of agent threads since load, summed over the
  * CPUs: AEGIS_RQ_SLOTS slots then the sum in ns. 0, or -ENOENT without the
  * scheduler probes. */
-int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_SLOTS + 1]);
+int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_CELLS]);
+/* The wait the kernel counts as starved (AEGIS_RQ_OVER), in ns. 0 or -errno. */
+int loader_rq_threshold(struct loader *l, uint64_t ns);
 /* Call fn for every process in the kernel's agent set (at most max). */
 int loader_for_each_tracked(struct loader *l, void (*fn)(uint32_t tgid, void *ctx), void *ctx,
 			    unsigned max);

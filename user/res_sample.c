@@ -324,7 +324,7 @@ int res_sample(struct res_sampler *r, struct loader *l, uint64_t now_ns, struct 
 {
 	struct aegis_resources *e = &ev->resources;
 	struct cpu_times cpu = { 0, 0 };
-	uint64_t hist[AEGIS_RQ_SLOTS + 1] = { 0 };
+	uint64_t hist[AEGIS_RQ_CELLS] = { 0 };
 	struct meminfo mem = { 0, 0 };
 	struct agent_ctx actx;
 	bool have_hist, first = !r->have_prev;
@@ -353,6 +353,7 @@ int res_sample(struct res_sampler *r, struct loader *l, uint64_t now_ns, struct 
 		r->prev_ns = now_ns;
 		r->prev_cpu = cpu;
 		memcpy(r->prev_hist, hist, sizeof(hist));
+		r->prev_threshold_us = r->rq_threshold_us;
 		r->have_hist = have_hist;
 		return 1;
 	}
@@ -389,8 +390,17 @@ int res_sample(struct res_sampler *r, struct loader *l, uint64_t now_ns, struct 
 		e->rq_sum_ns = hist[AEGIS_RQ_SUM] >= r->prev_hist[AEGIS_RQ_SUM]
 				       ? hist[AEGIS_RQ_SUM] - r->prev_hist[AEGIS_RQ_SUM]
 				       : 0;
+		/* the threshold the kernel used over the whole interval */
+		if (r->rq_threshold_us && r->rq_threshold_us == r->prev_threshold_us) {
+			e->flags |= AEGIS_RES_OVER;
+			e->rq_threshold_us = r->rq_threshold_us;
+			e->rq_over = hist[AEGIS_RQ_OVER] >= r->prev_hist[AEGIS_RQ_OVER]
+					     ? hist[AEGIS_RQ_OVER] - r->prev_hist[AEGIS_RQ_OVER]
+					     : 0;
+		}
 	}
 	memcpy(r->prev_hist, hist, sizeof(hist));
+	r->prev_threshold_us = r->rq_threshold_us;
 	r->have_hist = have_hist && r->sched_armed;
 
 	if ((e->cpu_busy_pm >= r->cpu_thr_pm && r->cpu_thr_pm) ||

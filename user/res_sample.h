@@ -31,7 +31,9 @@ struct res_sampler {
 	bool have_prev;
 	uint64_t prev_ns;
 	struct cpu_times prev_cpu;
-	uint64_t prev_hist[AEGIS_RQ_SLOTS + 1];
+	uint64_t prev_hist[AEGIS_RQ_CELLS];
+	uint64_t rq_threshold_us;   /* what the kernel counts as starved now (the session sets it) */
+	uint64_t prev_threshold_us; /* ... at the previous sample */
 	bool have_hist;
 	unsigned ncpu;
 	long clk_tck;

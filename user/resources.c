@@ -362,6 +362,23 @@ uint64_t res_rq_percentile_us(const __u64 hist[AEGIS_RQ_SLOTS], unsigned pct)
 	return res_rq_slot_low_us(AEGIS_RQ_SLOTS - 1);
 }
 
+bool res_rq_percentile_at_least(const struct aegis_resources *s, unsigned pct, uint64_t thr_us)
+{
+	uint64_t n = res_rq_count(s->rq_hist), want;
+
+	if (!n)
+		return false;
+	if (!(s->flags & AEGIS_RES_OVER) || s->rq_threshold_us != thr_us)
+		return res_rq_percentile_us(s->rq_hist, pct) >= thr_us;
+	if (pct > 100)
+		pct = 100;
+	want = (n * pct + 99) / 100;
+	if (want == 0)
+		want = 1;
+	/* the over count is per CPU and read apart from the slots: bounded by n */
+	return (s->rq_over < n ? n - s->rq_over : 0) < want;
+}
+
 uint64_t res_rq_at_least(const __u64 hist[AEGIS_RQ_SLOTS], uint64_t min_us)
 {
 	uint64_t n = 0;

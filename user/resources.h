@@ -61,6 +61,12 @@ uint64_t res_rq_percentile_us(const __u64 hist[AEGIS_RQ_SLOTS], unsigned pct);
  * counts when its lower bound is >= min_us). */
 uint64_t res_rq_at_least(const __u64 hist[AEGIS_RQ_SLOTS], uint64_t min_us);
 uint64_t res_rq_count(const __u64 hist[AEGIS_RQ_SLOTS]);
+/* Is the pct-th percentile of the sample's waits at or above thr_us? Exact
+ * where the kernel counted the waits over that very threshold
+ * (AEGIS_RES_OVER): the percentile is at or above it when fewer than
+ * ceil(n * pct / 100) waits are below it. Else (a recording made before, or
+ * a replay with another threshold) at the histogram's resolution. */
+bool res_rq_percentile_at_least(const struct aegis_resources *s, unsigned pct, uint64_t thr_us);
 /* Lower bound of a histogram slot, in us. */
 uint64_t res_rq_slot_low_us(unsigned slot);
 

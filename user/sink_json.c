@@ -136,6 +136,11 @@ static void put_resources(struct jw *w, const struct aegis_resources *r)
 		jw_kuint(w, "p90_us", res_rq_percentile_us(r->rq_hist, 90));
 		jw_kuint(w, "p99_us", res_rq_percentile_us(r->rq_hist, 99));
 		jw_kuint(w, "max_us", res_rq_percentile_us(r->rq_hist, 100));
+		/* counted in the kernel against the threshold itself */
+		if (r->flags & AEGIS_RES_OVER) {
+			jw_kuint(w, "threshold_us", r->rq_threshold_us);
+			jw_kuint(w, "at_or_over_threshold", r->rq_over);
+		}
 		/* log2 slots: [2^k, 2^(k+1)) us, trailing empty slots left out */
 		jw_key(w, "hist_log2_us");
 		jw_arr_begin(w);

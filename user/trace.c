@@ -1049,6 +1049,13 @@ static void sample_resources(struct session *s)
 	s->res_next_ns = now + NSEC - TICK_NS / 2; /* tolerate a tick that fires early */
 	/* a p90 wait of the threshold needs a mean wait of a tenth of it */
 	s->res.arm_wait_ns = (uint64_t)(s->opt.starve_ms * 1e6 / 10);
+	/* the kernel counts the waits at or above the threshold (a reload may change it) */
+	{
+		uint64_t thr_us = (uint64_t)(s->opt.starve_ms * 1000 + 0.5);
+
+		if (thr_us != s->res.rq_threshold_us && loader_rq_threshold(&s->loader, thr_us * 1000) == 0)
+			s->res.rq_threshold_us = thr_us;
+	}
 	if (res_sample(&s->res, &s->loader, now, &s->scratch) == 0)
 		ingest(s, &s->scratch);
 	if (s->res.sched_changed) {

@@ -34,7 +34,8 @@ send() {
 net_causes='["path_mtu_blackhole","connection_stalled","connect_blocked_local","connect_timeout","connection_reset"]'
 net_diags() { jq -s --argjson c "$net_causes" "[.[] | select(.kind==\"diagnosis\" and .subject.pid==$1 and (.cause as \$x | \$c | index(\$x)))] | length" "$OUT"; }
 
-if ! kernel_at_least 6 12; then
+# (the host scope, 5.10's, has its probes attached from the start)
+if kernel_agent_scope && ! kernel_at_least 6 12; then
 	send 8000 0 10 0
 	wait_for 10 grep -q "network probes attached" "$ERR" || fail "the warm-up did not attach the network probes"
 	kill "$pid"
@@ -63,7 +64,8 @@ for hook in ingress prerouting input; do
 	in_server nft list table $table | grep -q 'packets [1-9]' || fail "$hook: the far rule dropped nothing"
 	assert_eq "$(diag path_mtu_blackhole '.evidence[-1].type' "$c")" tcp_retrans "$hook: evidence"
 	assert_eq "$(diag path_mtu_blackhole '.evidence[-1].retransmissions >= 4' "$c")" true "$hook: retransmissions"
-	assert_eq "$(diag path_mtu_blackhole '.evidence[-1].smallest_segment_bytes > 960' "$c")" true \
+	# the tail (8000 - 5 x 1448 = 760 bytes) may go again as a loss probe, and pass
+	assert_eq "$(diag path_mtu_blackhole '.evidence[-1] | .largest_segment_bytes > 960 and .smallest_segment_bytes > 536' "$c")" true \
 		"$hook: only large segments lost ($(diag path_mtu_blackhole '.evidence[-1]' "$c"))"
 	assert_eq "$(diag path_mtu_blackhole '.evidence[-1].bytes_acked > 200' "$c")" true "$hook: the small request was acknowledged"
 	assert_eq "$(diag path_mtu_blackhole '.evidence[-1].pmtu' "$c")" 1500 "$hook: path MTU in use"
@@ -137,7 +139,7 @@ send 8008 200 8000
 c=".subject.pid==$pid"
 wait_diag path_mtu_blackhole "$c" 15
 assert_eq "$(diag path_mtu_blackhole '.evidence[-1].segment_bytes_estimated' "$c")" null "host scope: the segment's size is exact"
-assert_eq "$(diag path_mtu_blackhole '.evidence[-1].smallest_segment_bytes > 960' "$c")" true "host scope: only large segments lost"
+assert_eq "$(diag path_mtu_blackhole '.evidence[-1] | .largest_segment_bytes > 960 and .smallest_segment_bytes > 536' "$c")" true "host scope: only large segments lost"
 kill "$pid"
 in_server nft delete table ip far
 stop_trace

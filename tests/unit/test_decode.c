@@ -234,6 +234,22 @@ static void test_drop_owner_terminated(void **state)
 	assert_int_equal(ev_decode(&r, sizeof(r.retrans), &e), 0);
 	assert_int_equal(e.retrans.retrans, 5);
 	assert_int_equal(e.retrans.min_seg_len, 1448);
+	/* a resources sample recorded before ABI 4: no count over the threshold */
+	{
+		static struct ev big;
+		struct aegis_resources *res = &big.resources;
+
+		memset(&big, 0, sizeof(big));
+		res->hdr.type = AEGIS_EV_RESOURCES;
+		res->hdr.size = AEGIS_RESOURCES_SIZE_V3;
+		res->interval_ms = 1000;
+		res->rq_over = 99; /* past the old size: not read */
+		assert_int_equal(ev_decode(res, AEGIS_RESOURCES_SIZE_V3, &e), 0);
+		assert_int_equal(e.resources.interval_ms, 1000);
+		assert_int_equal(e.resources.rq_over, 0);
+		res->hdr.size = AEGIS_RESOURCES_SIZE_V3 - 1;
+		assert_int_equal(ev_decode(res, AEGIS_RESOURCES_SIZE_V3 - 1, &e), -1);
+	}
 	raw_init(&r, AEGIS_EV_TCP_RETRANS, sizeof(r.retrans) - 1);
 	assert_int_equal(ev_decode(&r, sizeof(r.retrans), &e), -1);
 }

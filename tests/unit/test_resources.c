@@ -196,6 +196,36 @@ static void test_rq_percentiles(void **state)
 	assert_int_equal(res_rq_slot_low_us(1), 2);
 }
 
+/* The p90 against the threshold: exact from the kernel's count of waits at or
+ * above it, by slot only without one (a slot's lower bound under the
+ * threshold hides waits between the two). */
+static void test_rq_percentile_against_threshold(void **state)
+{
+	struct aegis_resources r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_false(res_rq_percentile_at_least(&r, 90, 100000));
+	r.rq_hist[16] = 16; /* 65.5-131 ms: about 119 ms each */
+	assert_false(res_rq_percentile_at_least(&r, 90, 100000)); /* by slot: 65 ms */
+	r.flags = AEGIS_RES_OVER;
+	r.rq_threshold_us = 100000;
+	r.rq_over = 9;
+	assert_true(res_rq_percentile_at_least(&r, 90, 100000));
+	/* p90 of 16 is the 15th smallest: 2 waits over it make it over */
+	r.rq_over = 2;
+	assert_true(res_rq_percentile_at_least(&r, 90, 100000));
+	r.rq_over = 1;
+	assert_false(res_rq_percentile_at_least(&r, 90, 100000));
+	/* a count larger than the waits (read apart per CPU) is bounded */
+	r.rq_over = 40;
+	assert_true(res_rq_percentile_at_least(&r, 90, 100000));
+	/* counted against another threshold (a replay with its own): by slot */
+	r.rq_over = 16;
+	assert_false(res_rq_percentile_at_least(&r, 90, 120000));
+	assert_true(res_rq_percentile_at_least(&r, 90, 65536));
+}
+
 /* The resources event as --events and the evidence print it; and decoded
  * from a raw record (a replay). */
 static void test_event_json_and_decode(void **state)
@@ -283,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_pid_stat),
 		cmocka_unit_test(test_schedstat),
 		cmocka_unit_test(test_rq_percentiles),
+		cmocka_unit_test(test_rq_percentile_against_threshold),
 		cmocka_unit_test(test_event_json_and_decode),
 	};
 
