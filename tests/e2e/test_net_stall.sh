@@ -77,12 +77,14 @@ for hook in ingress prerouting input; do
 	in_server nft delete table $table
 done
 
-# 2. a server that stops acknowledging: its input dropped once connected
-send 8004 0 200 1500
-c=".subject.pid==$pid"
+# 2. a server that stops acknowledging after the handshake: every packet with
+# data dropped on its input (the handshake's, 52-60 bytes, passes); a rule
+# in place before the connect, so no timing decides what is lost
 in_server nft add table ip far
 in_server nft add chain ip far c '{ type filter hook input priority 0; }'
-in_server nft add rule ip far c ip saddr "$CLIENT_IP" counter drop
+in_server nft add rule ip far c ip saddr "$CLIENT_IP" tcp dport 8004 ip length '>' 100 counter drop
+send 8004 0 200
+c=".subject.pid==$pid"
 wait_diag connection_stalled "$c" 15
 assert_eq "$(diag connection_stalled '.evidence[-1].largest_segment_bytes' "$c")" 200 "stall: the segment lost"
 assert_eq "$(diag connection_stalled '.evidence[-1].in_flight_bytes' "$c")" 200 "stall: bytes in flight"
