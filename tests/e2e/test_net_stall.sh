@@ -2,7 +2,8 @@
 # After the handshake. The stand-in agent connects to the server namespace and
 # sends data that is lost:
 #   1. beyond this host, only packets over 1000 bytes (an nft rule in the
-#      server namespace at its device's ingress, prerouting and input):
+#      server namespace at its device's ingress, prerouting and input, and in
+#      its forward hook as the router to a third namespace):
 #      path_mtu_blackhole within 15 s of the write, never connect_blocked_local;
 #   2. a server that stops acknowledging after the handshake: connection_stalled;
 #   3. the same large packets dropped by the client's own OUTPUT rule:
@@ -77,6 +78,40 @@ for hook in ingress prerouting input; do
 	in_server nft delete table $table
 done
 
+# 1b. the same in the forward hook of a router namespace between the client
+# and a far server (FNS, behind the server namespace; no default route)
+FNS=aegf-$$
+FAR_IP=100.100.78.2
+ip netns add "$FNS" || fail "cannot create namespace $FNS"
+NETNS+=("$FNS")
+ip link add "vr$$" netns "$SNS" type veth peer name "vf$$" netns "$FNS" || fail "cannot create the far veth"
+ip -n "$FNS" link set lo up
+ip -n "$SNS" addr add 100.100.78.1/24 dev "vr$$"
+ip -n "$FNS" addr add "$FAR_IP/24" dev "vf$$"
+ip -n "$SNS" link set "vr$$" up
+ip -n "$FNS" link set "vf$$" up
+ip -n "$FNS" route add "$CLIENT_IP/32" via 100.100.78.1 dev "vf$$"
+ip -n "$CNS" route add "$FAR_IP/32" via "$SERVER_IP" dev "vc$$"
+ip netns exec "$SNS" sysctl -qw net.ipv4.ip_forward=1
+[ -z "$(ip -n "$FNS" route show default)" ] || fail "namespace $FNS has a default route"
+net_check_isolated
+nsenter --net="/run/netns/$FNS" "$FAKE" serve "$FAR_IP" 8009 sink >"$WORK/far.out" 2>&1 &
+PIDS+=("$!")
+wait_for 5 grep -qs listening "$WORK/far.out" || fail "the far server did not start"
+in_server nft add table ip far
+in_server nft add chain ip far c '{ type filter hook forward priority 0; }'
+in_server nft add rule ip far c ip length '>' 1000 counter drop
+client_agent send "$FAR_IP" 8009 200 8000
+pid=$LAST_PID
+nconn=$((nconn + 1))
+wait_for 10 connected "$nconn" || fail "the stand-in did not connect through the router"
+c=".subject.pid==$pid"
+wait_diag path_mtu_blackhole "$c" 15
+in_server nft list table ip far | grep -q 'packets [1-9]' || fail "forward: the router's rule dropped nothing"
+assert_eq "$(count_diag connect_blocked_local)" 0 "forward: a router's drop blamed on the local firewall"
+kill "$pid"
+in_server nft delete table ip far
+
 # 2. a server that stops acknowledging after the handshake: every packet with
 # data dropped on its input (the handshake's, 52-60 bytes, passes); a rule
 # in place before the connect, so no timing decides what is lost
@@ -145,4 +180,4 @@ assert_eq "$(diag path_mtu_blackhole '.evidence[-1] | .largest_segment_bytes > 9
 kill "$pid"
 in_server nft delete table ip far
 stop_trace
-pass "black hole at the far ingress, prerouting and input (agent and host scope); a stall; the local drop; clean and lossy transfers"
+pass "black hole at the far ingress, prerouting, input and forward (agent and host scope); a stall; the local drop; clean and lossy transfers"
