@@ -23,7 +23,13 @@ int main(int argc, char **argv)
 		usage_main(stdout);
 		return 0;
 	}
-	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+			printf("usage: aegismon version [--features [--btf FILE]]\n\n"
+			       "The version and the event ABI; --features adds what this kernel offers each\n"
+			       "probe family, the variant chosen, and a real load check (root).\n");
+			return 0;
+		}
 		if (argc > 2 && strcmp(argv[2], "--features")) {
 			fprintf(stderr, "aegismon version: unknown option '%s' (--features [--btf FILE])\n", argv[2]);
 			return 2;

@@ -839,7 +839,15 @@ int options_parse_trace(int argc, char **argv, struct options *o, char *err, siz
 
 int options_parse_run(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
-	return parse_common(argc, argv, o, err, errlen, usage_run);
+	int rc = parse_common(argc, argv, o, err, errlen, usage_run);
+
+	/* accepted and then never written would be worse than refused */
+	if (rc == 0 && o->report) {
+		snprintf(err, errlen, "--report is for 'aegismon trace': the daemon keeps no report "
+			 "(it runs for months); read its --json-log, or replay a trace --record");
+		return 2;
+	}
+	return rc;
 }
 
 /* The effective settings, as config lines: what --check-config prints. */

@@ -82,7 +82,8 @@ const char *remedy_method_name(enum remedy_method m)
 	switch (m) {
 	case METHOD_SYSTEMD: return "systemd";
 	case METHOD_SYSV: return "sysv";
-	default: return "direct";
+	case METHOD_DIRECT: return "direct";
+	default: return "none";
 	}
 }
 
@@ -528,6 +529,7 @@ int remedy_restart(const struct remedy_opts *o, struct remedy_result *r)
 			return -1;
 		break;
 	}
+	case METHOD_NONE:
 	case METHOD_DIRECT:
 		/* the official restart runs AliYunDun; the updater (the service's
 		 * bootstrap, a core process too) comes back when it is installed */

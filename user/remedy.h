@@ -16,7 +16,9 @@
 
 #define REMEDY_DETAIL_LEN 768
 
-enum remedy_method { METHOD_SYSTEMD, METHOD_SYSV, METHOD_DIRECT };
+/* METHOD_NONE first: a restart refused before it chose (not installed, an
+ * unsafe binary) names no method, not the enum's zero value */
+enum remedy_method { METHOD_NONE, METHOD_SYSTEMD, METHOD_SYSV, METHOD_DIRECT };
 
 /* One step's report: step (find, check, method, stop, start, verify),
  * outcome (ok, would, refused, failed, skipped), detail for people. */

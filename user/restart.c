@@ -173,7 +173,8 @@ int cmd_restart(int argc, char **argv)
 				 remedy_method_name(res.method), (int)res.pids[CORE_ALIYUNDUN]);
 		a.detail = detail;
 		a.dry_run = out.dry_run;
-		a.method = remedy_method_name(res.method);
+		/* none when it was refused before choosing one */
+		a.method = res.method == METHOD_NONE ? NULL : remedy_method_name(res.method);
 		sink_json_action(stdout, &out.cm, &a);
 	} else if (rc) {
 		printf("aegismon restart: FAILED: %s\n", res.reason);

@@ -42,7 +42,10 @@ void sink_json_action(FILE *f, const struct clockmap *cm, const struct action *a
 /* Text lines also show the time since start_ns (0: clock time only). */
 void sink_text_origin(uint64_t start_ns);
 void sink_text_event(FILE *f, const struct clockmap *cm, const struct ev *e, bool color);
+/* A diagnosis; its cause's fix the first time only (then "as for CAUSE above"). */
 void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagnosis *d, bool color);
+/* Every fix is printed again from now on (a new session in the same process). */
+void sink_text_forget_fixes(void);
 void sink_text_summary(FILE *f, const struct session_summary *s, bool color);
 void sink_text_action(FILE *f, const struct clockmap *cm, const struct action *a, bool color);
 

@@ -50,6 +50,28 @@ static int format_when(const struct clockmap *cm, uint64_t ts, char *buf, size_t
 	return 12;
 }
 
+/* Causes whose fix was printed this session: a fix is said once per cause,
+ * eight impostors are not eight equal paragraphs. */
+static bool fix_said[CAUSE_COUNT];
+
+void sink_text_forget_fixes(void)
+{
+	memset(fix_said, 0, sizeof(fix_said));
+}
+
+/* "[x2 in 0.3 s]": tenths under 10 s, where "in 0 s" would say nothing. */
+static void put_repeats(FILE *f, const struct diagnosis *d)
+{
+	double s = (double)(d->last_ns - d->first_ns) / 1e9;
+
+	if (d->count <= 1)
+		return;
+	if (d->last_ns <= d->first_ns)
+		fprintf(f, " [x%u]", d->count);
+	else
+		fprintf(f, s < 10 ? " [x%u in %.1f s]" : " [x%u in %.0f s]", d->count, s);
+}
+
 void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagnosis *d, bool color)
 {
 	char when[48], summary[DIAG_SUMMARY_LEN * 4];
@@ -58,10 +80,7 @@ void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 	escape_tty(summary, sizeof(summary), d->summary, sizeof(d->summary));
 	fprintf(f, "%s %s%s %s%s: %s", when, color ? sev_color(sev) : "", sev_label(sev),
 		cause_code(d->cause), color ? RESET : "", summary);
-	if (d->count > 1 && d->last_ns > d->first_ns)
-		fprintf(f, " [x%u in %.0f s]", d->count, (double)(d->last_ns - d->first_ns) / 1e9);
-	else if (d->count > 1)
-		fprintf(f, " [x%u]", d->count);
+	put_repeats(f, d);
 	fputc('\n', f);
 
 	for (unsigned i = 0; i < d->n_evidence; i++) {
@@ -102,8 +121,15 @@ void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 
 		fprintf(f, "%*s exe: %s\n", indent, "", ESC(exe, d->exe));
 	}
-	fprintf(f, "%*s %sfix:%s %s\n", indent, "", color ? DIM : "", color ? RESET : "",
-		cause_advice(d->cause));
+	if ((unsigned)d->cause < CAUSE_COUNT && fix_said[d->cause]) {
+		fprintf(f, "%*s %sfix:%s as for %s above\n", indent, "", color ? DIM : "",
+			color ? RESET : "", cause_code(d->cause));
+	} else {
+		fprintf(f, "%*s %sfix:%s %s\n", indent, "", color ? DIM : "", color ? RESET : "",
+			cause_advice(d->cause));
+		if ((unsigned)d->cause < CAUSE_COUNT)
+			fix_said[d->cause] = true;
+	}
 	if (d->events_lost)
 		fprintf(f, "%*s note: %llu events were lost before this diagnosis\n", indent, "",
 			(unsigned long long)d->events_lost);
@@ -250,10 +276,10 @@ void sink_text_summary(FILE *f, const struct session_summary *s, bool color)
 		s->probes_attached);
 	if (s->probes_failed)
 		fprintf(f, " (%u failed)", s->probes_failed);
-	fprintf(f, ", %llu events, %llu lost, %llu DNS packets (%llu for other names), %llu diagnoses",
+	fprintf(f, ", %llu events, %llu lost, %llu DNS packets (%llu for other names), %llu diagnos%s",
 		(unsigned long long)s->events, (unsigned long long)(st ? st->events_lost : 0),
 		(unsigned long long)s->dns_seen, (unsigned long long)s->dns_other,
-		(unsigned long long)(st ? st->diagnoses : 0));
+		(unsigned long long)(st ? st->diagnoses : 0), st && st->diagnoses == 1 ? "is" : "es");
 	if (s->pidset_full || s->socks_full)
 		fprintf(f, ", %llu agent processes and %llu sockets not tracked (maps full)",
 			(unsigned long long)s->pidset_full, (unsigned long long)s->socks_full);

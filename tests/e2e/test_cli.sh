@@ -22,6 +22,13 @@ expect_rc 2 "power of two" "$AEGISMON" trace --ringbuf-size 1000
 expect_rc 2 "--color" "$AEGISMON" trace --color purple
 expect_rc 2 "unexpected argument" "$AEGISMON" trace extra
 expect_rc 0 "" "$AEGISMON" version
+expect_rc 0 "" "$AEGISMON" -V
+grep -q "^aegismon .*(event ABI [0-9]*)" "$WORK/o" || fail "-V does not print the version: $(cat "$WORK/o")"
+expect_rc 0 "" "$AEGISMON" version --help
+grep -q "^usage: aegismon version" "$WORK/o" || fail "version --help prints no usage: $(cat "$WORK/o")"
+# accepted and then never written would be worse: the daemon keeps no report
+expect_rc 2 "--report is for 'aegismon trace'" "$AEGISMON" run --report "$WORK/r.html"
+[ -e "$WORK/r.html" ] && fail "run --report wrote a file"
 expect_rc 0 "" "$AEGISMON" trace --help
 grep -q -- "--duration" "$WORK/o" || fail "trace --help does not list --duration"
 # not root: exit 3 and say what is missing

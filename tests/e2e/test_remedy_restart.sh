@@ -35,6 +35,10 @@ assert_eq "$(root_pids | sort | tr '\n' ' ')" "$(printf '%s\n' "$dun" "$upd" | s
 "$AEGISMON" restart --agent-root "$ROOT" --dry-run --json >"$WORK/dry.json"
 assert_eq "$(jq -s '[.[] | select(.kind=="action" and .dry_run==true)] | length > 5' "$WORK/dry.json")" true "dry-run JSON"
 assert_eq "$(jq -r -s '.[-1].outcome' "$WORK/dry.json")" would "dry-run final outcome"
+assert_eq "$(jq -r -s '.[-1].method' "$WORK/dry.json")" direct "dry-run method (no aegis.service, no init script here)"
+# nothing installed: refused before any method is chosen, and none is named
+"$AEGISMON" restart --agent-root "$WORK/nothing-here" --dry-run --json >"$WORK/none.json"
+assert_eq "$(jq -r -s '.[-1] | .outcome + " " + (.method // "no method")' "$WORK/none.json")" "failed no method" "restart of nothing names no method"
 echo "   dry run: $(grep -c would "$WORK/dry.out") steps, nothing changed"
 
 # 2. the real restart

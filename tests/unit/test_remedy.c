@@ -594,6 +594,14 @@ static void test_pick_method(void **state)
 	snprintf(want, sizeof(want), "%s/usr/bin/systemctl", tmpdir);
 	assert_string_equal(prog, want);
 	assert_string_equal(remedy_method_name(METHOD_SYSTEMD), "systemd");
+	assert_string_equal(remedy_method_name(METHOD_NONE), "none");
+	/* a result cleared and refused before the choice names no method */
+	{
+		struct remedy_result r;
+
+		memset(&r, 0, sizeof(r));
+		assert_int_equal(r.method, METHOD_NONE);
+	}
 }
 
 /* ---- the action line ---- */
