@@ -162,18 +162,20 @@ bool relations_explain(const struct rel_memory *m, struct diagnosis *d, const ui
 	const struct rel_subject *best = NULL;
 	const struct relation *best_row = NULL;
 	struct rel_subject s;
-	bool any = false;
+	uint64_t explainers = 0;
 
-	for (unsigned i = 0; i < NROWS && !any; i++)
-		any = table[i].explained & REL_CAUSE(d->cause);
-	if (!any)
+	for (unsigned i = 0; i < NROWS; i++)
+		if (table[i].explained & REL_CAUSE(d->cause))
+			explainers |= table[i].explaining;
+	if (!explainers)
 		return false; /* the usual case: nothing explains this cause */
 	rel_subject_of(d, &s);
 	for (unsigned i = 0; i < REL_RECENT; i++) {
 		const struct rel_subject *r = &m->recent[i];
 		const struct relation *row;
 
-		if (!m->used[i])
+		/* a storm of refused connects asks here each time: skip cheaply */
+		if (!m->used[i] || !(explainers & REL_CAUSE(r->cause)))
 			continue;
 		row = relation_between(r, &s, win, false);
 		/* the first row of the table wins, then the newest diagnosis */
