@@ -25,7 +25,8 @@ static const struct relation table[] = {
 	  "a saturated host CPU explains the agent waiting to run" },
 	{ C(AGENT_FLAPPING), C(AGENT_EXITED) | C(AGENT_CRASHED), REL_SAME_PROCESS, REL_WIN_FLAP, true,
 	  "a restart loop folds the exits it counts" },
-	{ DEATHS, C(AGENT_NOT_RUNNING), REL_SAME_PROCESS, REL_WIN_SESSION, false,
+	/* either order: a death after it says the process ran again since */
+	{ DEATHS, C(AGENT_NOT_RUNNING), REL_SAME_PROCESS, REL_WIN_SESSION, true,
 	  "the last death of a process explains that it is not running" },
 	{ C(CONNECT_BLOCKED_LOCAL), C(CONNECT_TIMEOUT), REL_SAME_ENDPOINT, REL_WIN_NET, false,
 	  "this host's firewall dropping the packets explains a later timeout to that endpoint" },

@@ -477,6 +477,21 @@ static void test_verdict_ignores_impostor_activity(void **state)
 	assert_int_equal(v->s.id, last_of(f, CAUSE_AGENT_KILLED)->id);
 }
 
+/* Not running at the start, then started and killed before the grace ran
+ * out: the kill is the cause, the earlier not-running is over. */
+static void test_verdict_not_running_then_killed(void **state)
+{
+	struct fixture *f = *state;
+	struct ev done = mk(AEGIS_EV_SEED_DONE, sizeof(done.hdr), 1 * S, 0, "");
+
+	start(f);
+	feed(f, &done);
+	assert_true(last_of(f, CAUSE_AGENT_NOT_RUNNING)->primary);
+	exec_(f, 2 * S, AGENT_PID, EXE_DUN);
+	kill_by(f, 3 * S, AGENT_PID, "killall", "/usr/bin/killall");
+	assert_string_equal(cause_code(verdict(f)->s.cause), "agent_killed");
+}
+
 /* Of two primaries as severe, the earlier is the cause. */
 static void test_verdict_earliest_of_a_tie(void **state)
 {
@@ -532,6 +547,7 @@ int main(void)
 		T(test_death_explains_not_running),
 		cmocka_unit_test(test_product_explains_block_row),
 		T(test_verdict_ignores_impostor_activity),
+		T(test_verdict_not_running_then_killed),
 		T(test_verdict_earliest_of_a_tie),
 		T(test_json_verdict_and_ids),
 #undef T
