@@ -149,6 +149,7 @@ void relations_note(struct rel_memory *m, const struct diagnosis *d, uint64_t id
 	i = note_slot(m, &s);
 	m->recent[i] = s;
 	m->used[i] = true;
+	m->causes |= REL_CAUSE(d->cause);
 }
 
 void relations_refresh(struct rel_memory *m, enum cause cause, uint64_t ts)
@@ -164,20 +165,25 @@ bool relations_explain(const struct rel_memory *m, struct diagnosis *d, const ui
 	const struct relation *best_row = NULL;
 	struct rel_subject s;
 	uint64_t explainers = 0;
+	bool have_s = false;
 
 	for (unsigned i = 0; i < NROWS; i++)
 		if (table[i].explained & REL_CAUSE(d->cause))
 			explainers |= table[i].explaining;
-	if (!explainers)
-		return false; /* the usual case: nothing explains this cause */
-	rel_subject_of(d, &s);
+	if (!(explainers & m->causes))
+		return false; /* the usual case: nothing remembered can explain this cause */
 	for (unsigned i = 0; i < REL_RECENT; i++) {
 		const struct rel_subject *r = &m->recent[i];
 		const struct relation *row;
 
-		/* a storm of refused connects asks here each time: skip cheaply */
+		/* a storm of refused connects asks here each time: skip cheaply,
+		 * and copy the subject only once something may explain it */
 		if (!m->used[i] || !(explainers & REL_CAUSE(r->cause)))
 			continue;
+		if (!have_s) {
+			rel_subject_of(d, &s);
+			have_s = true;
+		}
 		row = relation_between(r, &s, win, false);
 		/* the first row of the table wins, then the newest diagnosis */
 		if (row && (!best || row < best_row || (row == best_row && r->ts_ns >= best->ts_ns))) {

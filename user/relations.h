@@ -76,6 +76,7 @@ bool relations_explains_any(enum cause c);
 /* Recent diagnoses that may explain later ones: one slot per cause and
  * subject, the oldest goes when full. */
 struct rel_memory {
+	uint64_t causes;       /* REL_CAUSE() of every cause ever remembered: a quick no */
 	struct rel_subject recent[REL_RECENT];
 	bool used[REL_RECENT];
 };
