@@ -305,6 +305,8 @@ void report_text(const struct report *r, FILE *f, const struct session_summary *
 				fprintf(f, " (x%u, until %s)", d->count, t1);
 			if (!d->primary && d->explained_by >= 0)
 				fprintf(f, " [explained by %s]", cause_code((enum cause)d->explained_by));
+			if (d->impostor && d->cause != CAUSE_AGENT_IMPOSTOR)
+				fputs(" [an impostor's, not the agent's]", f);
 			fputc('\n', f);
 		}
 		if (r->diags_dropped)
@@ -459,6 +461,8 @@ int report_html(const struct report *r, FILE *f, const struct session_summary *s
 		fprintf(f, "<tr><td>%s</td><td class=\"%s\">%s%s</td><td>", t, sev_css(cause_severity(d->cause)),
 			cause_code(d->cause), d->primary ? " (primary)" : "");
 		html_text(f, d->summary, sizeof(d->summary));
+		if (d->impostor && d->cause != CAUSE_AGENT_IMPOSTOR)
+			fputs(" <small>(an impostor's, not the agent's)</small>", f);
 		for (unsigned k = 0; k < d->nrules && k < DIAG_MAX_RULES; k++) {
 			fputs("<br><code>rule: ", f);
 			html_text(f, d->rules[k].table, sizeof(d->rules[k].table));

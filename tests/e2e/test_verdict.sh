@@ -57,4 +57,6 @@ assert_match "$(jq -r .verdict_summary <<<"$summary")" "^AliYunDun \\(pid $agent
 "$AEGISMON" replay "$WORK/rec" >"$WORK/replay.txt" 2>"$WORK/replay.err"
 grep -q "^verdict: agent_killed: AliYunDun (pid $agent) killed by SIGKILL" "$WORK/replay.txt" ||
 	fail "the report's verdict is not the kill: $(grep '^verdict' "$WORK/replay.txt")"
+grep -q "connect_refused .*AliYunDun (pid $imp) .*\[an impostor's, not the agent's\]" "$WORK/replay.txt" ||
+	fail "the report does not set the impostor's refusal apart: $(grep connect_refused "$WORK/replay.txt")"
 pass "impostor's refusals beside the agent's kill: the verdict is the kill"
