@@ -41,6 +41,8 @@ PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dn
 	     user/check.c user/check_agent.c user/check_net.c user/check_host.c user/record.c user/replay.c user/report.c \
 	     user/nftrules.c user/nftexec.c user/netns.c user/enrich.c user/nftgen.c user/nftcache.c \
 	     user/resources.c user/correlate_res.c
+# what explains what, and the verdict (issue #23)
+PURE_SRCS += user/relations.c user/verdict.c
 # remediation (issue #6)
 PURE_SRCS += user/policy.c user/safepath.c user/spawn.c user/remedy.c user/hook.c user/remediate.c
 # socket ids that hide kernel addresses (issue #20)

@@ -42,6 +42,7 @@ struct correlator *correlator_new(const struct correlator_config *cfg, diag_fn f
 	for (int i = 0; i < MAX_DEDUP; i++)
 		c->dedup[i].held = &c->diag_pool[i];
 	c->scratch = &c->diag_pool[MAX_DEDUP];
+	c->stats.verdicts = &c->verdicts;
 	return c;
 }
 
@@ -57,6 +58,11 @@ void correlator_reconfigure(struct correlator *c, const struct correlator_config
 		c->cfg.flap_count = 2;
 	if (c->cfg.flap_count > MAX_FLAP)
 		c->cfg.flap_count = MAX_FLAP;
+	c->rel_win[REL_WIN_NET] = c->cfg.net_window_ns;
+	c->rel_win[REL_WIN_FLAP] = c->cfg.flap_window_ns;
+	c->rel_win[REL_WIN_RES] = c->cfg.res_window_ns;
+	c->rel_win[REL_WIN_SESSION] = UINT64_MAX;
+	memcpy(c->verdicts.win, c->rel_win, sizeof(c->verdicts.win));
 }
 
 void correlator_free(struct correlator *c)
@@ -198,7 +204,8 @@ struct diagnosis *diag_begin(struct correlator *c, enum cause cause, const struc
 	if (p) {
 		d->pid = p->tgid;
 		d->uid = p->uid;
-		d->unverified = p->ident == IDENT_UNVERIFIED;
+		d->impostor = p->ident == IDENT_IMPOSTOR;
+		d->unverified = p->ident == IDENT_UNVERIFIED || d->impostor;
 		copy_str(d->process, sizeof(d->process), process_name(p));
 		memcpy(d->comm, p->comm, sizeof(d->comm));
 		memcpy(d->exe, p->exe, sizeof(d->exe));
@@ -233,6 +240,8 @@ static void diag_add_oom(struct diagnosis *d, const struct proc *p)
 
 static void deliver(struct correlator *c, struct diagnosis *d)
 {
+	d->id = ++c->next_id;
+	verdict_note(&c->verdicts, d);
 	d->events_lost = c->stats.events_lost;
 	c->stats.diagnoses++;
 	c->stats.any = true;
@@ -290,10 +299,12 @@ void emit(struct correlator *c, struct diagnosis *d, const char *key)
 	struct dedup_entry *e = dedup_get(c, d->cause, key);
 
 	c->stats.occurrences[d->cause]++;
+	relations_explain(&c->rel, d, c->rel_win);
 	if (!e) { /* every entry holds a pending repeat: deliver unaggregated */
 		d->count = 1;
 		d->first_ns = d->last_ns = d->ts_ns;
 		deliver(c, d);
+		relations_note(&c->rel, d, d->id);
 		return;
 	}
 	if (e->count == 0)
@@ -315,11 +326,15 @@ void emit(struct correlator *c, struct diagnosis *d, const char *key)
 			diag_copy(e->held, d);
 		}
 		e->pending = true;
+		/* known by the id of the line that said it last */
+		relations_note(&c->rel, e->held, e->last_id);
 		return;
 	}
 	e->window_emits++;
 	e->pending = false;
 	deliver(c, d);
+	e->last_id = d->id;
+	relations_note(&c->rel, d, d->id);
 }
 
 static void release_held(struct correlator *c, bool all)
@@ -338,6 +353,7 @@ static void release_held(struct correlator *c, bool all)
 		e->held->first_ns = e->first_ns;
 		e->held->last_ns = e->last_ns;
 		deliver(c, e->held);
+		e->last_id = e->held->id;
 	}
 }
 
@@ -383,6 +399,11 @@ static uint32_t *ignored_slot(struct correlator *c, uint32_t tgid)
 		if (c->ignored[i] == tgid)
 			return &c->ignored[i];
 	return NULL;
+}
+
+bool proc_is_impostor(struct correlator *c, uint32_t tgid)
+{
+	return ignored_slot(c, tgid) != NULL;
 }
 
 static void drop_impostor(struct correlator *c, struct proc *p)
@@ -589,6 +610,22 @@ static void format_sender(char *buf, size_t len, const struct aegis_signal *s)
 				      s->chain[i].pid);
 }
 
+/* A kill by known security software: that product is the cause. Said before
+ * the kill, which it explains (relations.c). */
+static void report_product_kill(struct correlator *c, const struct proc *p, const struct product *product,
+				int sig, const char *signame)
+{
+	struct diagnosis *d = diag_begin(c, CAUSE_THIRD_PARTY_SECURITY, p);
+	char sender[256];
+
+	format_sender(sender, sizeof(sender), &p->last_signal);
+	d->signal = sig;
+	snprintf(d->summary, sizeof(d->summary), "%s killed %s (pid %u) with %s: its process %s",
+		 product->name, process_name(p), p->tgid, signame, sender);
+	diag_add_signal(d, p);
+	emit(c, d, product->name);
+}
+
 static void classify_exit(struct correlator *c, const struct ev *e, const struct proc *p)
 {
 	unsigned code = e->exit.exit_code;
@@ -615,6 +652,11 @@ static void classify_exit(struct correlator *c, const struct ev *e, const struct
 	else
 		cause = CAUSE_AGENT_KILLED;
 
+	product = cause == CAUSE_AGENT_KILLED && s && s->sig == sig && signal_code_from_user(s->si_code)
+			  ? product_of_process(s->sender_comm, p->sender_exe)
+			  : NULL;
+	if (product)
+		report_product_kill(c, p, product, sig, signame);
 	d = diag_begin(c, cause, p);
 	d->exit_status = sig ? -1 : status;
 	d->signal = sig;
@@ -661,26 +703,10 @@ static void classify_exit(struct correlator *c, const struct ev *e, const struct
 	if (s && (s->sig == sig || cause == CAUSE_AGENT_OOM_KILLED))
 		diag_add_signal(d, p);
 	diag_add_evidence(d, e);
-	/* a kill by known security software: that product is the cause */
-	product = cause == CAUSE_AGENT_KILLED && s && s->sig == sig && signal_code_from_user(s->si_code)
-			  ? product_of_process(s->sender_comm, p->sender_exe)
-			  : NULL;
-	if (product) {
-		d->primary = false;
-		d->explained_by = CAUSE_THIRD_PARTY_SECURITY;
-	}
 
 	if (p->core != CORE_NONE && !p->forked)
 		c->cores[p->core].last_death = (int)cause;
 	emit(c, d, process_name(p));
-	if (product) {
-		d = diag_begin(c, CAUSE_THIRD_PARTY_SECURITY, p);
-		d->signal = sig;
-		snprintf(d->summary, sizeof(d->summary), "%s killed %s (pid %u) with %s: its process %s",
-			 product->name, process_name(p), p->tgid, signame, sender);
-		diag_add_signal(d, p);
-		emit(c, d, product->name);
-	}
 }
 
 static void finish_exit(struct correlator *c, const struct ev *e, const struct proc *p)
@@ -801,9 +827,8 @@ static void on_time(struct correlator *c)
 			size_t l = strlen(d->summary);
 
 			snprintf(d->summary + l, sizeof(d->summary) - l, ")");
-			d->primary = false;
-			d->explained_by = cs->last_death;
 		}
+		/* the last death explains it: relations.c, in emit */
 		emit(c, d, agent_core_name(i));
 	}
 	release_held(c, false);

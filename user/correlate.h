@@ -11,6 +11,7 @@
 #include "diagnosis.h"
 #include "endpoints.h"
 #include "ev.h"
+#include "verdict.h"
 
 struct correlator_config {
 	const struct agent_env *env;  /* roots and install, for identity */
@@ -64,6 +65,7 @@ struct correlator_stats {
 					      * namespace than its socket's: not this host's */
 	enum severity worst;
 	bool any;                            /* any diagnosis at all */
+	const struct verdict_set *verdicts;  /* what verdict_of weighs: every delivered diagnosis */
 };
 
 struct correlator;

@@ -9,6 +9,8 @@
 
 #include "correlate.h"
 #include "dns.h"
+#include "relations.h"
+#include "verdict.h"
 
 #define NSEC 1000000000ULL
 #define PROC_SLOTS 1024       /* power of two; agent processes alive at once */
@@ -65,6 +67,7 @@ struct dedup_entry {
 	uint32_t count;
 	bool pending;
 	struct diagnosis *held; /* the newest repeat, emitted when the interval ends (in diag_pool) */
+	uint64_t last_id;       /* id of the last one delivered: what a held repeat is known by */
 };
 
 #define NET_SLOTS 256 /* remote endpoints remembered (attempts, drops) */
@@ -190,6 +193,11 @@ struct correlator {
 	 * copying 8.5 KiB: one buffer per dedup entry and one spare. */
 	struct diagnosis diag_pool[MAX_DEDUP + 1];
 	struct diagnosis *scratch;
+	/* what explains what (relations.c) and the verdict (verdict.c) */
+	uint64_t next_id;         /* the id of the last diagnosis delivered */
+	uint64_t rel_win[REL_WIN_COUNT];
+	struct rel_memory rel;
+	struct verdict_set verdicts;
 };
 
 
@@ -209,6 +217,8 @@ void diag_add_evidence(struct diagnosis *d, const struct ev *e);
 void emit(struct correlator *c, struct diagnosis *d, const char *key);
 const char *process_name(const struct proc *p);
 struct proc *proc_find(struct correlator *c, uint32_t tgid);
+/* A pid judged an impostor and no longer tracked (its events still come). */
+bool proc_is_impostor(struct correlator *c, uint32_t tgid);
 
 void net_on_connect(struct correlator *c, const struct ev *e);
 void net_on_tcp(struct correlator *c, const struct ev *e);

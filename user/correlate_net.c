@@ -155,6 +155,9 @@ static struct diagnosis *net_diag(struct correlator *c, enum cause cause, const 
 		memcpy(d->comm, e->hdr.comm, sizeof(d->comm));
 		copy_str(d->process, sizeof(d->process), e->hdr.comm);
 		memcpy(d->exe, e->exe, sizeof(d->exe));
+		/* an impostor untracked after its judgement: its failures are not the agent's */
+		d->impostor = proc_is_impostor(c, e->hdr.tgid);
+		d->unverified = d->impostor;
 	}
 	d->has_peer = true;
 	d->peer = *remote;

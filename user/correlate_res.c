@@ -214,12 +214,9 @@ static void report_starved(struct correlator *c, const struct ev *e)
 				     "every second for %u s", p90, thr, window_s(c));
 	o = append(d, o, "; now mean %s, worst >= %s", mean, worst);
 	o = append_agent(d, o, s);
-	/* a saturated host explains a starved agent */
-	if (c->res.cpu.since_ns && c->res.cpu.reported) {
-		d->primary = false;
-		d->explained_by = CAUSE_CPU_SATURATED;
+	/* a saturated host explains a starved agent (relations.c, in emit): say it */
+	if (c->res.cpu.since_ns && c->res.cpu.reported)
 		append(d, o, " (the host CPU is saturated)");
-	}
 	emit(c, d, "agent");
 }
 
@@ -258,6 +255,11 @@ void res_on_sample(struct correlator *c, const struct ev *e)
 		report_mem(c, e, by_used, by_psi);
 		st->mem.reported = true;
 	}
+	/* a condition said and still holding explains from now on (relations.c) */
+	if (st->cpu.reported && st->cpu.since_ns)
+		relations_refresh(&c->rel, CAUSE_CPU_SATURATED, e->hdr.ts_ns);
+	if (st->mem.reported && st->mem.since_ns)
+		relations_refresh(&c->rel, CAUSE_MEMORY_EXHAUSTED, e->hdr.ts_ns);
 	if (run_step(c, &st->starve, e, starve,
 		     (uint32_t)(res_rq_percentile_us(s->rq_hist, 90) / 1000))) {
 		report_starved(c, e);

@@ -18,6 +18,8 @@ struct diagnosis {
 	enum cause cause;
 	bool primary;
 	int explained_by;      /* cause that explains this one, or -1 */
+	uint64_t id;           /* per session, in the order the correlator delivers: 1, 2, ... (0: none) */
+	uint64_t explained_by_id; /* id of the diagnosis that explains this one, 0 if none */
 	uint64_t ts_ns;        /* event time it was made at */
 	uint64_t first_ns;     /* first occurrence (aggregated by cause + subject) */
 	uint64_t last_ns;
@@ -29,6 +31,8 @@ struct diagnosis {
 	uint32_t uid;          /* the subject process's real uid (with pid) */
 	bool unverified;       /* its start was not seen (events lost): nothing vouches
 				  that it is the agent, so nothing is done on its word */
+	bool impostor;         /* the subject is a process judged not the agent: what it
+				  does is never the agent's cause (it is agent_impostor) */
 	char process[32];      /* AliYunDun, AliYunDunMonitor, ... */
 	char comm[AEGIS_COMM_LEN];
 	char exe[AEGIS_PATH_LEN];

@@ -503,6 +503,8 @@ void make_suspect_diagnosis(const struct diagnosis *blocked, const char *product
 	d->cause = CAUSE_THIRD_PARTY_SECURITY;
 	d->primary = false; /* a suspect, not a proof */
 	d->explained_by = -1;
+	d->explained_by_id = 0;
+	d->id = 0; /* made here, not by the correlator */
 	d->count = 1;
 	d->first_ns = d->last_ns = d->ts_ns;
 	d->nrules = 0;

@@ -53,6 +53,7 @@ struct report {
 	struct lane lanes[MAX_LANES];
 	struct mark marks[MAX_MARKS];
 	struct diagnosis diags[MAX_DIAGS]; /* the latest of each cause and subject */
+	struct verdict_set verdicts; /* without the correlator's (a summary without stats) */
 };
 
 struct report *report_new(const struct clockmap *cm, uint64_t start_ns)
@@ -60,8 +61,15 @@ struct report *report_new(const struct clockmap *cm, uint64_t start_ns)
 	struct report *r = calloc(1, sizeof(*r));
 
 	if (r) {
+		struct correlator_config cfg;
+
 		r->cm = *cm;
 		r->start_ns = r->last_ns = start_ns;
+		correlator_config_defaults(&cfg);
+		r->verdicts.win[REL_WIN_NET] = cfg.net_window_ns;
+		r->verdicts.win[REL_WIN_FLAP] = cfg.flap_window_ns;
+		r->verdicts.win[REL_WIN_RES] = cfg.res_window_ns;
+		r->verdicts.win[REL_WIN_SESSION] = UINT64_MAX;
 	}
 	return r;
 }
@@ -217,6 +225,8 @@ void report_diagnosis(struct report *r, const struct diagnosis *d)
 		return;
 	if (d->ts_ns > r->last_ns)
 		r->last_ns = d->ts_ns;
+	if (d->id) /* the correlator's: what the verdict weighs */
+		verdict_note(&r->verdicts, d);
 	for (unsigned i = 0; i < r->ndiags; i++)
 		if (same_subject(&r->diags[i], d)) {
 			uint64_t first = r->diags[i].first_ns;
@@ -249,20 +259,11 @@ void report_diagnosis(struct report *r, const struct diagnosis *d)
 	}
 }
 
-const struct diagnosis *report_verdict(const struct report *r)
+const struct verdict_entry *report_verdict(const struct report *r, const struct session_summary *sum)
 {
-	const struct diagnosis *best = NULL;
-
-	for (unsigned i = 0; r && i < r->ndiags; i++) {
-		const struct diagnosis *d = &r->diags[i];
-
-		if (!d->primary || d->cause == CAUSE_AGENT_ONLINE)
-			continue;
-		if (!best || cause_severity(d->cause) > cause_severity(best->cause) ||
-		    (cause_severity(d->cause) == cause_severity(best->cause) && d->last_ns >= best->last_ns))
-			best = d;
-	}
-	return best;
+	if (sum && sum->stats && sum->stats->verdicts)
+		return verdict_of(sum->stats->verdicts);
+	return r ? verdict_of(&r->verdicts) : NULL;
 }
 
 static const char *sev_color(enum severity s)
@@ -277,15 +278,15 @@ static void rel(const struct report *r, uint64_t ts, char *buf, size_t len)
 
 void report_text(const struct report *r, FILE *f, const struct session_summary *sum, bool color)
 {
-	const struct diagnosis *v = report_verdict(r);
+	const struct verdict_entry *v = report_verdict(r, sum);
 	char esc[DIAG_SUMMARY_LEN * 4], t0[16], t1[16];
 
 	fprintf(f, "\n%s== aegismon report ==%s\n", color ? BOLD : "", color ? RESET : "");
 	if (v) {
 		escape_tty(esc, sizeof(esc), v->summary, sizeof(v->summary));
-		fprintf(f, "verdict: %s%s%s: %s\n", color ? sev_color(cause_severity(v->cause)) : "",
-			cause_code(v->cause), color ? RESET : "", esc);
-		fprintf(f, "fix:     %s\n", cause_advice(v->cause));
+		fprintf(f, "verdict: %s%s%s: %s\n", color ? sev_color(cause_severity(v->s.cause)) : "",
+			cause_code(v->s.cause), color ? RESET : "", esc);
+		fprintf(f, "fix:     %s\n", cause_advice(v->s.cause));
 	} else {
 		fprintf(f, "verdict: %sno problem found%s: the agent's processes, connections and DNS "
 			"lookups seen in this session were fine\n", color ? CYAN : "", color ? RESET : "");
@@ -304,6 +305,8 @@ void report_text(const struct report *r, FILE *f, const struct session_summary *
 				fprintf(f, " (x%u, until %s)", d->count, t1);
 			if (!d->primary && d->explained_by >= 0)
 				fprintf(f, " [explained by %s]", cause_code((enum cause)d->explained_by));
+			if (d->impostor && d->cause != CAUSE_AGENT_IMPOSTOR)
+				fputs(" [an impostor's, not the agent's]", f);
 			fputc('\n', f);
 		}
 		if (r->diags_dropped)
@@ -356,7 +359,7 @@ static const char *sev_css(enum severity s)
 
 int report_html(const struct report *r, FILE *f, const struct session_summary *sum, const char *host)
 {
-	const struct diagnosis *v = report_verdict(r);
+	const struct verdict_entry *v = report_verdict(r, sum);
 	uint64_t t_end = sum->end_ns > r->last_ns ? sum->end_ns : r->last_ns;
 	double span = t_end > r->start_ns ? (double)(t_end - r->start_ns) : 1e9;
 	const double x0 = 190, width = 760;
@@ -382,10 +385,10 @@ int report_html(const struct report *r, FILE *f, const struct session_summary *s
 		(unsigned long long)(sum->stats ? sum->stats->events_lost : 0));
 	if (v) {
 		fprintf(f, "<div class=\"verdict %s\" id=\"verdict\"><b>Verdict: %s</b> &mdash; ",
-			sev_css(cause_severity(v->cause)), cause_code(v->cause));
+			sev_css(cause_severity(v->s.cause)), cause_code(v->s.cause));
 		html_text(f, v->summary, sizeof(v->summary));
 		fputs("<br><b>Fix:</b> ", f);
-		html_text(f, cause_advice(v->cause), 2048);
+		html_text(f, cause_advice(v->s.cause), 2048);
 		fputs("</div>\n", f);
 	} else {
 		fputs("<div class=\"verdict ok\" id=\"verdict\"><b>Verdict: no problem found</b></div>\n", f);
@@ -458,6 +461,8 @@ int report_html(const struct report *r, FILE *f, const struct session_summary *s
 		fprintf(f, "<tr><td>%s</td><td class=\"%s\">%s%s</td><td>", t, sev_css(cause_severity(d->cause)),
 			cause_code(d->cause), d->primary ? " (primary)" : "");
 		html_text(f, d->summary, sizeof(d->summary));
+		if (d->impostor && d->cause != CAUSE_AGENT_IMPOSTOR)
+			fputs(" <small>(an impostor's, not the agent's)</small>", f);
 		for (unsigned k = 0; k < d->nrules && k < DIAG_MAX_RULES; k++) {
 			fputs("<br><code>rule: ", f);
 			html_text(f, d->rules[k].table, sizeof(d->rules[k].table));

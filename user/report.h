@@ -14,6 +14,7 @@
 #include "ev.h"
 #include "sink.h"
 #include "timefmt.h"
+#include "verdict.h"
 
 struct report;
 
@@ -22,9 +23,10 @@ void report_free(struct report *r);
 void report_event(struct report *r, const struct ev *e);
 void report_diagnosis(struct report *r, const struct diagnosis *d);
 
-/* The diagnosis that explains the session best: a primary one, the most
- * severe, then the latest; NULL if nothing was diagnosed. */
-const struct diagnosis *report_verdict(const struct report *r);
+/* The cause of the outage (verdict_of, verdict.h): from the correlator's
+ * diagnoses in sum->stats, else from those this report was given; NULL if
+ * nothing was diagnosed. */
+const struct verdict_entry *report_verdict(const struct report *r, const struct session_summary *sum);
 
 /* Verdict (one sentence and the fix), each diagnosis, then the counters. */
 void report_text(const struct report *r, FILE *f, const struct session_summary *sum, bool color);

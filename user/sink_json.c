@@ -395,11 +395,15 @@ void json_diagnosis(struct jw *wp, char *buf, size_t len, const struct clockmap 
 	jw_obj_begin(&w);
 	jw_kstr(&w, "kind", "diagnosis");
 	put_ts(&w, "ts", cm, d->ts_ns);
+	if (d->id)
+		jw_kuint(&w, "id", d->id);
 	jw_kstr(&w, "cause", cause_code(d->cause));
 	jw_kstr(&w, "severity", severity_name(cause_severity(d->cause)));
 	jw_kbool(&w, "primary", d->primary);
 	if (d->explained_by >= 0)
 		jw_kstr(&w, "explained_by", cause_code((enum cause)d->explained_by));
+	if (d->explained_by >= 0 && d->explained_by_id)
+		jw_kuint(&w, "explained_by_id", d->explained_by_id);
 	jw_kstr(&w, "summary", d->summary);
 	jw_kstr(&w, "advice", cause_advice(d->cause));
 	jw_kuint(&w, "count", d->count);
@@ -414,6 +418,8 @@ void json_diagnosis(struct jw *wp, char *buf, size_t len, const struct clockmap 
 		jw_kuint(&w, "uid", d->uid);
 		if (d->unverified)
 			jw_kbool(&w, "verified", false);
+		if (d->impostor)
+			jw_kbool(&w, "impostor", true);
 	}
 	if (d->comm[0])
 		jw_kstrn(&w, "comm", d->comm, sizeof(d->comm));
@@ -494,12 +500,19 @@ void sink_json_summary(FILE *f, const struct clockmap *cm, const struct session_
 	char buf[LINE_MAX_BYTES];
 	struct jw w;
 	const struct correlator_stats *st = s->stats;
+	const struct verdict_entry *v;
 
 	jw_init(&w, buf, sizeof(buf));
 	jw_obj_begin(&w);
 	jw_kstr(&w, "kind", "summary");
 	put_ts(&w, "ts", cm, s->end_ns);
 	jw_kstr(&w, "verdict", summary_exit_status(s) ? "fail" : "ok");
+	v = st ? verdict_of(st->verdicts) : NULL;
+	if (v) {
+		jw_kstr(&w, "verdict_cause", cause_code(v->s.cause));
+		jw_kstr(&w, "verdict_summary", v->summary);
+		jw_kuint(&w, "verdict_id", v->s.id);
+	}
 	jw_kuint(&w, "duration_ms", (s->end_ns - s->start_ns) / 1000000);
 	jw_kuint(&w, "probes_attached", s->probes_attached);
 	jw_kuint(&w, "probes_failed", s->probes_failed);

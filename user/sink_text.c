@@ -270,6 +270,7 @@ void sink_text_summary(FILE *f, const struct session_summary *s, bool color)
 {
 	const struct correlator_stats *st = s->stats;
 	bool fail = summary_exit_status(s);
+	const struct verdict_entry *v = st ? verdict_of(st->verdicts) : NULL;
 	int first = 1;
 
 	fprintf(f, "aegismon: %.1f s, %u probes attached", (double)(s->end_ns - s->start_ns) / 1e9,
@@ -293,8 +294,9 @@ void sink_text_summary(FILE *f, const struct session_summary *s, bool color)
 			(unsigned long long)st->occurrences[c]);
 		first = 0;
 	}
-	fprintf(f, "%s: %s%s%s\n", first ? "" : ")", color ? (fail ? RED : CYAN) : "",
-		fail ? "PROBLEM FOUND" : "no problem found", color ? RESET : "");
+	fprintf(f, "%s: %s%s%s%s%s\n", first ? "" : ")", color ? (fail ? RED : CYAN) : "",
+		fail ? "PROBLEM FOUND" : "no problem found", v ? ", verdict " : "",
+		v ? cause_code(v->s.cause) : "", color ? RESET : "");
 	fflush(f);
 }
 

@@ -83,6 +83,10 @@ static void on_diag(const struct diagnosis *d, void *ctx)
 	CHECK(memchr(d->comm, 0, sizeof(d->comm)) != NULL);
 	CHECK(memchr(d->exe, 0, sizeof(d->exe)) != NULL);
 	CHECK(!d->primary == (d->explained_by >= 0));
+	/* ids count deliveries; what explains was said before */
+	CHECK(d->id == delivered);
+	CHECK(d->explained_by_id < d->id);
+	CHECK(!d->explained_by_id || d->explained_by >= 0);
 	sink_json_diagnosis(devnull, &cm, d);
 	sink_text_diagnosis(devnull, &cm, d, true);
 }
@@ -248,6 +252,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(correlator_stats(c)->dns.learned == learned - forgotten);
 	CHECK(correlator_stats(c)->dns.learned_expired == forgotten);
 	CHECK(correlator_stats(c)->dns.learned <= LEARNED_MAX);
+	{
+		const struct verdict_entry *v = verdict_of(correlator_stats(c)->verdicts);
+
+		/* the verdict: a primary cause, never a recovery nor an impostor's act */
+		CHECK(!v || (v->primary && v->s.cause != CAUSE_AGENT_ONLINE &&
+			     (!v->impostor || v->s.cause == CAUSE_AGENT_IMPOSTOR)));
+		CHECK(!v || delivered > 0);
+	}
 	correlator_free(c);
 	return 0;
 }
