@@ -162,7 +162,7 @@ static bool same_process(const struct proc *p, uint64_t start_ns)
 {
 	if (!start_ns || !p->kstart_ns)
 		return true;
-	if (p->kstart_approx)
+	if (p->kstart_upper)
 		return start_ns <= p->kstart_ns; /* started by the scan */
 	return start_ns == p->kstart_ns;
 }
@@ -511,7 +511,7 @@ static struct proc *track(struct correlator *c, const struct ev *e, bool forked)
 	p->ident_why = e->ident_why;
 	p->core = (int8_t)agent_core_of_comm(p->comm);
 	p->start_ns = e->hdr.ts_ns;
-	p->kstart_ns = event_start(e, &p->kstart_approx);
+	p->kstart_ns = event_start(e, &p->kstart_upper);
 	return p;
 }
 
