@@ -118,21 +118,30 @@ struct aegis_exec {
 	__u64 exe_ino;
 	__u32 exe_dev;  /* the kernel's dev_t: major << 20 | minor */
 	__u32 netns;    /* its network namespace: where the agent's sockets live */
+	/* ABI 4: the process's start (task->start_time of its leader, which an
+	 * exec keeps): with the tgid, which process this is (0: unknown) */
+	__u64 start_ns;
 };
 
 /* Size of an exec event before ABI 3 (recordings made then). */
 #define AEGIS_EXEC_SIZE_V2 (sizeof(struct aegis_hdr) + 8 + AEGIS_COMM_LEN + AEGIS_PATH_LEN)
+/* ... and before ABI 4: without start_ns */
+#define AEGIS_EXEC_SIZE_V3 (sizeof(struct aegis_exec) - 8)
 
 struct aegis_fork {
 	struct aegis_hdr hdr; /* the child */
 	char parent_comm[AEGIS_COMM_LEN];
+	__u64 start_ns; /* ABI 4: the child's task->start_time, as in aegis_exec */
 };
+
+/* Size of a fork event before ABI 4 (recordings made then). */
+#define AEGIS_FORK_SIZE_V3 (sizeof(struct aegis_hdr) + AEGIS_COMM_LEN)
 
 struct aegis_exit {
 	struct aegis_hdr hdr;
 	__u32 exit_code; /* raw task->exit_code: status << 8 | 0x80 core | signal */
 	__u32 flags;
-	__u64 start_ns;  /* task->start_time, CLOCK_MONOTONIC */
+	__u64 start_ns;  /* task->start_time of the process's leader, CLOCK_MONOTONIC */
 };
 
 struct aegis_proc_ref {

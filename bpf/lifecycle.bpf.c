@@ -111,6 +111,9 @@ static __always_inline int handle_exec(void *ctx, struct task_struct *task, __u3
 	}
 	if (BPF_CORE_READ(task, ptrace))
 		ev->flags |= AEGIS_EXEC_TRACED;
+	/* the process's start, which exec keeps (a thread that execs takes its
+	 * leader's): with the tgid it tells a reused pid from the process */
+	ev->start_ns = BPF_CORE_READ(task, group_leader, start_time);
 	submit_event(ev);
 	return 0;
 }
@@ -132,6 +135,7 @@ static __always_inline int handle_fork(void *ctx, struct task_struct *parent,
 	if (!ev)
 		return 0;
 	BPF_CORE_READ_STR_INTO(&ev->parent_comm, parent, comm);
+	ev->start_ns = BPF_CORE_READ(child, start_time); /* a new process: its own leader */
 	submit_event(ev);
 	return 0;
 }
@@ -170,7 +174,9 @@ static __always_inline int handle_exit(void *ctx, struct task_struct *task)
 		return 0;
 	ev->exit_code = BPF_CORE_READ(task, exit_code);
 	ev->flags = AEGIS_EXIT_GROUP_DEAD;
-	ev->start_ns = BPF_CORE_READ(task, start_time);
+	/* the process's start, as exec and fork tell it: the last thread to
+	 * exit is not always the leader */
+	ev->start_ns = BPF_CORE_READ(task, group_leader, start_time);
 	submit_event(ev);
 	return 0;
 }

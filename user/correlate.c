@@ -140,6 +140,71 @@ static void proc_remove(struct correlator *c, struct proc *p)
 	}
 }
 
+/*
+ * A slot is a process: its tgid and its start. The kernel's start time
+ * (exec, fork, exit: task->start_time) is exact. The start scan reads
+ * /proc, to a clock tick and on the boot clock: what it vouches for is that
+ * the process had started by the scan (hdr.ts_ns), so that time is kept,
+ * as an upper bound.
+ */
+static uint64_t event_start(const struct ev *e, bool *upper_bound)
+{
+	*upper_bound = false;
+	switch (e->hdr.type) {
+	case AEGIS_EV_EXEC: return e->exec.start_ns;
+	case AEGIS_EV_FORK: return e->fork.start_ns;
+	case AEGIS_EV_EXIT: return e->exit.start_ns;
+	case AEGIS_EV_SEED:
+		*upper_bound = true;
+		return e->hdr.ts_ns;
+	default: return 0;
+	}
+}
+
+/* Whether the process in p can be the one the kernel says started at
+ * start_ns. 0 on either side is unknown (recordings before ABI 4, a slot
+ * made from a signal): the tgid alone says, as it always did. */
+static bool same_process(const struct proc *p, uint64_t start_ns)
+{
+	if (!start_ns || !p->kstart_ns)
+		return true;
+	if (p->kstart_upper)
+		return start_ns <= p->kstart_ns; /* started by the scan */
+	return start_ns == p->kstart_ns;
+}
+
+/* The process in p is gone and its exit was lost (its pid came back with
+ * another start): the core process it counted as is one fewer, from now at
+ * the latest, as an exit would have said. */
+static void retire_stale(struct correlator *c, struct proc *p)
+{
+	if (p->counted) {
+		struct core_state *cs = &c->cores[p->core];
+
+		if (cs->running)
+			cs->running--;
+		cs->exited_once = true;
+		cs->last_exit_ns = c->now_ns;
+		if (cs->running == 0)
+			cs->deadline_ns = c->now_ns + c->cfg.grace_ns;
+	}
+	proc_remove(c, p);
+}
+
+/* The slot of process tgid that started at start_ns (the kernel's, 0
+ * unknown), or NULL. A slot of an older process under the same pid is
+ * stale: retired, never inherited. */
+static struct proc *proc_lookup(struct correlator *c, uint32_t tgid, uint64_t start_ns)
+{
+	struct proc *p = proc_find(c, tgid);
+
+	if (p && !same_process(p, start_ns)) {
+		retire_stale(c, p);
+		return NULL;
+	}
+	return p;
+}
+
 /* ---- diagnoses ---- */
 
 const char *process_name(const struct proc *p)
@@ -467,6 +532,7 @@ static struct proc *track(struct correlator *c, const struct ev *e, bool forked)
 	p->ident_why = e->ident_why;
 	p->core = (int8_t)agent_core_of_comm(p->comm);
 	p->start_ns = e->hdr.ts_ns;
+	p->kstart_ns = event_start(e, &p->kstart_upper);
 	return p;
 }
 
@@ -529,7 +595,7 @@ static void on_seed_done(struct correlator *c)
 
 static void on_exec(struct correlator *c, const struct ev *e)
 {
-	struct proc *old = proc_find(c, e->hdr.tgid), *p;
+	struct proc *old = proc_lookup(c, e->hdr.tgid, e->exec.start_ns), *p;
 	bool was_counted = old && old->counted;
 
 	/* exec replaces the image in place: a counted process stays counted only
@@ -561,9 +627,13 @@ static void on_exec(struct correlator *c, const struct ev *e)
 
 static void on_fork(struct correlator *c, const struct ev *e)
 {
-	struct proc *parent = proc_find(c, e->hdr.ppid), *p;
-	bool from_impostor = !parent && ignored_slot(c, e->hdr.ppid);
+	struct proc *parent, *p;
+	bool from_impostor;
 
+	/* a stale slot of the child's pid goes first: a removal moves slots */
+	proc_lookup(c, e->hdr.tgid, e->fork.start_ns);
+	parent = proc_find(c, e->hdr.ppid);
+	from_impostor = !parent && ignored_slot(c, e->hdr.ppid);
 	p = track(c, e, true);
 	if (p && parent) {
 		memcpy(p->exe, parent->exe, sizeof(p->exe));
@@ -739,7 +809,7 @@ static bool should_defer(const struct correlator *c, const struct ev *e, const s
 
 static void on_exit_ev(struct correlator *c, const struct ev *e)
 {
-	struct proc *p = proc_find(c, e->hdr.tgid), tmp;
+	struct proc *p = proc_lookup(c, e->hdr.tgid, e->exit.start_ns), tmp;
 	uint32_t *ign = p ? NULL : ignored_slot(c, e->hdr.tgid);
 
 	if (ign) { /* an impostor's last event: the pid is free for reuse */

@@ -29,7 +29,15 @@ struct proc {
 	bool counted;  /* counts as a running core process */
 	bool has_signal;
 	bool has_oom;
-	uint64_t start_ns;
+	/* with tgid, which process holds the slot: the kernel's start time from
+	 * exec, fork or exit (exact), or for a process of the start scan the
+	 * scan's time (kstart_upper: it had started by then; /proc's own start
+	 * is to a tick and on the boot clock); 0 unknown (a recording before
+	 * ABI 4): the tgid alone says. A pid reused after a lost exit comes
+	 * with another start and does not inherit the slot. */
+	bool kstart_upper;
+	uint64_t kstart_ns;
+	uint64_t start_ns; /* for the uptime: exec time, or the start scan's start */
 	uint32_t uid;
 	char comm[AEGIS_COMM_LEN];
 	char exe[AEGIS_PATH_LEN];

@@ -60,8 +60,11 @@ static size_t checked_size(const void *data, size_t len)
 		return 0;
 	memcpy(&hdr, data, sizeof(hdr));
 	want = type_size(hdr.type);
-	/* an exec recorded before ABI 3 has no executable identity: zeros */
+	/* an exec recorded before ABI 3 has no executable identity: zeros;
+	 * an exec or fork before ABI 4 no start time (0: unknown) */
 	if (hdr.type == AEGIS_EV_EXEC && hdr.size >= AEGIS_EXEC_SIZE_V2 && hdr.size < want)
+		want = hdr.size;
+	if (hdr.type == AEGIS_EV_FORK && hdr.size >= AEGIS_FORK_SIZE_V3 && hdr.size < want)
 		want = hdr.size;
 	if (hdr.type == AEGIS_EV_SEED && hdr.size >= AEGIS_SEED_SIZE_V2 && hdr.size < want)
 		want = hdr.size;

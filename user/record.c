@@ -147,6 +147,20 @@ void rec_suspect(struct recorder *r, const struct rec_suspect *s)
 	put_fixed(r, s->comm, 16);
 }
 
+int rec_settings(struct recorder *r, uint64_t ts_ns, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (n > REC_RECORD_MAX - 8)
+		return -1;
+	if (!r->f || r->failed)
+		return 0;
+	begin(r, (uint32_t)(8 + n), REC_SETTINGS);
+	put_u64(r, ts_ns);
+	put(r, text, n);
+	return 0;
+}
+
 int rec_close(struct recorder *r, const struct rec_end *end)
 {
 	int rc = 0;
@@ -281,6 +295,13 @@ int rec_decode(uint16_t kind, const uint8_t *p, size_t len, struct rec_item *out
 		take(&c, &out->suspect.pid, 4);
 		take_str(&c, out->suspect.comm, sizeof(out->suspect.comm));
 		return c.bad ? -1 : 0;
+	case REC_SETTINGS:
+		take(&c, &out->settings.ts_ns, 8);
+		if (c.bad || memchr(c.p, '\0', c.left))
+			return -1;
+		out->settings.text = (const char *)c.p;
+		out->settings.len = (uint32_t)c.left;
+		return 0;
 	case REC_END:
 		take(&c, &out->end.end_ns, 8);
 		take(&c, &out->end.events, 8);
@@ -344,9 +365,14 @@ bad:
 
 const char *rec_header_get(const struct rec_reader *r, const char *key, char *buf, size_t len)
 {
+	return rec_text_get(r->header, key, buf, len);
+}
+
+const char *rec_text_get(const char *text, const char *key, char *buf, size_t len)
+{
 	size_t kl = strlen(key);
 
-	for (const char *line = r->header; *line;) {
+	for (const char *line = text; *line;) {
 		const char *nl = strchr(line, '\n');
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);
 

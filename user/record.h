@@ -20,6 +20,9 @@
  *     3 SUSPECT  u32 diagnosis number, char product[64], i32 pid, char comm[16]
  *     4 END      u64 end time, events, pidset_full, socks_full, dns_seen,
  *                dns_other, malformed
+ *     5 SETTINGS u64 time (CLOCK_MONOTONIC), then text without NUL bytes, as
+ *                the header's from "root = " on: a SIGHUP reload applied
+ *                here, between the events before and after it
  * A reader skips kinds it does not know; a file cut short (a crash) replays
  * up to its last whole record.
  */
@@ -39,7 +42,7 @@
 #define REC_HEADER_MAX 65536
 #define REC_RECORD_MAX 65536
 
-enum rec_kind { REC_EVENT = 1, REC_ENRICH = 2, REC_SUSPECT = 3, REC_END = 4 };
+enum rec_kind { REC_EVENT = 1, REC_ENRICH = 2, REC_SUSPECT = 3, REC_END = 4, REC_SETTINGS = 5 };
 
 struct rec_end {
 	uint64_t end_ns, events, pidset_full, socks_full, dns_seen, dns_other, malformed;
@@ -59,6 +62,14 @@ struct rec_enrich {
 	struct nft_rule_match rules[DIAG_MAX_RULES];
 };
 
+/* The settings a reload applied: text points into the reader's buffer (or
+ * the decoded payload), valid until the next record is read. */
+struct rec_settings {
+	uint64_t ts_ns;
+	const char *text; /* len bytes, no NUL among them, not NUL-terminated */
+	uint32_t len;
+};
+
 struct rec_item {
 	enum rec_kind kind;
 	union {
@@ -66,6 +77,7 @@ struct rec_item {
 		struct rec_enrich enrich;
 		struct rec_suspect suspect;
 		struct rec_end end;
+		struct rec_settings settings;
 	};
 };
 
@@ -87,6 +99,9 @@ void rec_abandon(struct recorder *r);
 void rec_event(struct recorder *r, const struct ev *e);
 void rec_enrich(struct recorder *r, uint32_t seq, const struct diagnosis *d);
 void rec_suspect(struct recorder *r, const struct rec_suspect *s);
+/* A reload: the settings from now on (the header's text from "root = " on,
+ * see trace.c). 0, or -1 if too large for a record (nothing written). */
+int rec_settings(struct recorder *r, uint64_t ts_ns, const char *text);
 /* Write END, flush, close. 0, or -errno if anything was lost. */
 int rec_close(struct recorder *r, const struct rec_end *end);
 
@@ -114,6 +129,8 @@ struct rec_reader {
 int rec_reader_open(struct rec_reader *r, const char *path, char *err, size_t errlen);
 /* The value of "key" in the header text, or NULL. */
 const char *rec_header_get(const struct rec_reader *r, const char *key, char *buf, size_t len);
+/* The same in any such text ("key = value" lines). */
+const char *rec_text_get(const char *text, const char *key, char *buf, size_t len);
 /* Next record: 1 with out filled, 0 at the end, -1 malformed (err set). */
 int rec_next(struct rec_reader *r, struct rec_item *out, char *err, size_t errlen);
 void rec_rewind(struct rec_reader *r);

@@ -124,24 +124,44 @@ static int keep(void **arr, size_t *n, size_t *cap, size_t size, const void *ite
 	return 0;
 }
 
-/* The live session's agent install and settings, from the header. */
-static int restore_header(struct replay *r, const struct rec_reader *rd, char *err, size_t errlen)
+void correlator_config_from_options(struct correlator_config *cfg, const struct options *o)
 {
-	const char *settings = strstr(rd->header, "[settings]\n");
+	correlator_config_defaults(cfg);
+	cfg->endpoints = &o->endpoints;
+	cfg->domains = &o->domains;
+	cfg->dns_timeout_ns = (uint64_t)(o->dns_timeout_s * 1e9);
+	cfg->grace_ns = (uint64_t)(o->grace_s * 1e9);
+	cfg->flap_window_ns = (uint64_t)(o->flap_window_s * 1e9);
+	cfg->flap_count = o->flap_count;
+	cfg->res_window_ns = (uint64_t)(o->resource_window_s * 1e9);
+	cfg->cpu_busy_pm = (uint32_t)(o->cpu_threshold * 10 + 0.5);
+	cfg->mem_used_pm = (uint32_t)(o->memory_threshold * 10 + 0.5);
+	cfg->mem_psi_full = (int32_t)(o->memory_pressure * 100 + 0.5);
+	cfg->starve_us = (uint64_t)(o->starve_ms * 1000 + 0.5);
+}
+
+/*
+ * The live session's agent install and settings from text as trace.c
+ * writes it (the header, a reload's record): "root = " and install_* lines,
+ * then the settings as config lines after "[settings]". Into *opt (fresh
+ * from options_defaults) and r->env; r->env is left alone on an error.
+ */
+static int restore_settings(struct replay *r, const char *text, struct options *opt, char *err, size_t errlen)
+{
+	const char *settings = strstr(text, "[settings]\n");
 	const char *roots[AGENT_MAX_ROOTS];
 	char v[AGENT_PATH_MAX], rootbuf[AGENT_MAX_ROOTS][AGENT_PATH_MAX];
 	struct agent_install *in;
 	int nroots = 0;
-	long long off = 0;
 
 	if (!settings) {
-		snprintf(err, errlen, "the record has no settings section");
+		snprintf(err, errlen, "no settings section");
 		return -1;
 	}
 	settings += strlen("[settings]\n");
-	if (config_parse(settings, strlen(settings), "record settings", &r->opt, err, errlen))
+	if (config_parse(settings, strlen(settings), "record settings", opt, err, errlen))
 		return -1;
-	for (const char *line = rd->header; line < settings && nroots < AGENT_MAX_ROOTS;) {
+	for (const char *line = text; line < settings && nroots < AGENT_MAX_ROOTS;) {
 		const char *nl = strchr(line, '\n');
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);
 
@@ -159,16 +179,30 @@ static int restore_header(struct replay *r, const struct rec_reader *rd, char *e
 		snprintf(r->env.roots[i], AGENT_PATH_MAX, "%s", roots[i]);
 	in = &r->env.install;
 	memset(in, 0, sizeof(*in));
-	in->found = rec_header_get(rd, "install_found", v, sizeof(v)) && !strcmp(v, "1");
-	if (rec_header_get(rd, "install_root", v, sizeof(v)))
+	in->found = rec_text_get(text, "install_found", v, sizeof(v)) && !strcmp(v, "1");
+	if (rec_text_get(text, "install_root", v, sizeof(v)))
 		snprintf(in->root, sizeof(in->root), "%s", v);
-	if (rec_header_get(rd, "install_client_dir", v, sizeof(v)))
+	if (rec_text_get(text, "install_client_dir", v, sizeof(v)))
 		snprintf(in->client_dir, sizeof(in->client_dir), "%s", v);
-	if (!rec_header_get(rd, "install_version", v, sizeof(v)) ||
+	if (!rec_text_get(text, "install_version", v, sizeof(v)) ||
 	    sscanf(v, "%d %d", &in->major, &in->minor) != 2)
 		in->major = in->minor = -1;
-	if (rec_header_get(rd, "install_present_mask", v, sizeof(v)))
+	if (rec_text_get(text, "install_present_mask", v, sizeof(v)))
 		in->present_mask = (unsigned)strtoul(v, NULL, 10) & 7u;
+	return 0;
+}
+
+/* The live session's agent install and settings, from the header. */
+static int restore_header(struct replay *r, const struct rec_reader *rd, char *err, size_t errlen)
+{
+	char v[64];
+	long long off = 0;
+
+	if (restore_settings(r, rd->header, &r->opt, err, errlen)) {
+		if (!strcmp(err, "no settings section"))
+			snprintf(err, errlen, "the record has no settings section");
+		return -1;
+	}
 	if (rec_header_get(rd, "mono_to_real_ns", v, sizeof(v)))
 		off = strtoll(v, NULL, 10);
 	r->clock.mono_to_real_ns = off;
@@ -251,6 +285,38 @@ static int parse_args(int argc, char **argv, struct replay *r, const char **file
 	r->color = !strcmp(color, "always") ||
 		   (!strcmp(color, "auto") && !r->json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
 	return 0;
+}
+
+/* A reload of the live session: its settings from here on, as the live
+ * correlator took them between the same two events. */
+static void apply_reload(struct replay *r, const struct rec_settings *rs)
+{
+	struct correlator_config cfg;
+	struct options next;
+	char *text = malloc((size_t)rs->len + 1);
+	char err[512];
+
+	if (!text) {
+		fprintf(stderr, "aegismon replay: out of memory: a recorded reload is not applied\n");
+		return;
+	}
+	memcpy(text, rs->text, rs->len);
+	text[rs->len] = '\0';
+	options_defaults(&next);
+	if (restore_settings(r, text, &next, err, sizeof(err))) {
+		/* the live session applied it: this file was not written by aegismon */
+		fprintf(stderr, "aegismon replay: a recorded reload does not parse (%s): the settings before it stay\n",
+			err);
+		options_free(&next);
+		free(text);
+		return;
+	}
+	free(text);
+	options_free(&r->opt);
+	r->opt = next; /* the same address: cfg's sets point here */
+	correlator_config_from_options(&cfg, &r->opt);
+	cfg.env = &r->env;
+	correlator_reconfigure(r->corr, &cfg);
 }
 
 /* --report: opened (and checked) before the replay, emptied when written */
@@ -339,14 +405,8 @@ int cmd_replay(int argc, char **argv)
 	if (!r->have_end)
 		fprintf(stderr, "aegismon replay: %s has no end record (cut short?): replaying what is there\n", file);
 
-	correlator_config_defaults(&cfg);
+	correlator_config_from_options(&cfg, &r->opt);
 	cfg.env = &r->env;
-	cfg.endpoints = &r->opt.endpoints;
-	cfg.domains = &r->opt.domains;
-	cfg.dns_timeout_ns = (uint64_t)(r->opt.dns_timeout_s * 1e9);
-	cfg.grace_ns = (uint64_t)(r->opt.grace_s * 1e9);
-	cfg.flap_window_ns = (uint64_t)(r->opt.flap_window_s * 1e9);
-	cfg.flap_count = r->opt.flap_count;
 	r->corr = correlator_new(&cfg, on_diagnosis, r);
 	if (!r->corr) {
 		fprintf(stderr, "aegismon: out of memory\n");
@@ -362,6 +422,8 @@ int cmd_replay(int argc, char **argv)
 	while ((n = rec_next(rd, item, err, sizeof(err))) > 0) {
 		const struct ev *e = &item->ev;
 
+		if (item->kind == REC_SETTINGS)
+			apply_reload(r, &item->settings);
 		if (item->kind != REC_EVENT)
 			continue;
 		if (e->hdr.type < AEGIS_EV_USER_BASE)

@@ -28,6 +28,7 @@
 #include "options.h"
 #include "procfs.h"
 #include "record.h"
+#include "replay.h"
 #include "report.h"
 #include "products.h"
 #include "remediate.h"
@@ -842,23 +843,12 @@ static void feed_marker(struct session *s, unsigned type)
 
 static void correlator_config_from(struct session *s, struct correlator_config *cfg)
 {
-	correlator_config_defaults(cfg);
+	correlator_config_from_options(cfg, &s->opt); /* as a replay does */
 	cfg->env = &s->env;
-	cfg->endpoints = &s->opt.endpoints;
-	cfg->domains = &s->opt.domains;
-	cfg->dns_timeout_ns = (uint64_t)(s->opt.dns_timeout_s * 1e9);
 	cfg->learn = learn_endpoint;
 	cfg->learn_ctx = s;
 	cfg->forget = loader_forget_endpoint; /* learned addresses expire (correlate_dns.c) */
 	cfg->forget_ctx = &s->loader;
-	cfg->grace_ns = (uint64_t)(s->opt.grace_s * 1e9);
-	cfg->flap_window_ns = (uint64_t)(s->opt.flap_window_s * 1e9);
-	cfg->flap_count = s->opt.flap_count;
-	cfg->res_window_ns = (uint64_t)(s->opt.resource_window_s * 1e9);
-	cfg->cpu_busy_pm = (uint32_t)(s->opt.cpu_threshold * 10 + 0.5);
-	cfg->mem_used_pm = (uint32_t)(s->opt.memory_threshold * 10 + 0.5);
-	cfg->mem_psi_full = (int32_t)(s->opt.memory_pressure * 100 + 0.5);
-	cfg->starve_us = (uint64_t)(s->opt.starve_ms * 1000 + 0.5);
 }
 
 static int parse_options(struct session *s, struct options *o, char *err, size_t errlen)
@@ -894,6 +884,47 @@ static bool same_strings(const char *const *a, int na, const char *const *b, int
 static bool same_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* The agent install as found and the effective settings (as config lines):
+ * the end of the record's header, and a reload's record (replay.c reads
+ * both with one function). */
+static void write_settings_text(FILE *f, const struct session *s)
+{
+	const struct agent_install *in = &s->env.install;
+
+	fprintf(f, "install_found = %d\ninstall_root = %s\ninstall_client_dir = %s\n", in->found, in->root,
+		in->client_dir);
+	fprintf(f, "install_version = %d %d\ninstall_present_mask = %u\n", in->major, in->minor,
+		in->present_mask);
+	for (int i = 0; i < s->env.nroots; i++)
+		fprintf(f, "root = %s\n", s->env.roots[i]);
+	fprintf(f, "[settings]\n");
+	options_dump(f, &s->opt);
+}
+
+/* A reload during --record: the settings from here on, so that a replay
+ * applies them between the same two events as the live session did. */
+static void record_reload(struct session *s)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!s->rec.f || s->rec.failed)
+		return;
+	f = open_memstream(&text, &len);
+	if (f) {
+		write_settings_text(f, s);
+		if (fclose(f)) {
+			free(text);
+			text = NULL;
+		}
+	}
+	if (!text || rec_settings(&s->rec, clock_mono_ns(), text))
+		fprintf(stderr, "aegismon: reload: the new settings could not be recorded: "
+			"a replay of %s goes on with the old ones\n", s->opt.record);
+	free(text);
 }
 
 /*
@@ -985,6 +1016,7 @@ static void reload(struct session *s)
 	loader_set_verbose(s->opt.verbose);
 	correlator_config_from(s, &cfg);
 	correlator_reconfigure(s->corr, &cfg);
+	record_reload(s);
 	/* the sampler names the top consumers when a threshold is crossed */
 	s->res.cpu_thr_pm = cfg.cpu_busy_pm;
 	s->res.mem_thr_pm = cfg.mem_used_pm;
@@ -1002,7 +1034,6 @@ static void reload(struct session *s)
  * found, and the effective settings (as config lines). */
 static int open_record(struct session *s, uint64_t start_ns, char *err, size_t errlen)
 {
-	const struct agent_install *in = &s->env.install;
 	struct utsname u;
 	char *text = NULL;
 	size_t len = 0;
@@ -1020,14 +1051,7 @@ static int open_record(struct session *s, uint64_t start_ns, char *err, size_t e
 		(long long)s->clock.mono_to_real_ns);
 	fprintf(f, "probes_attached = %u\nprobes_failed = %u\nfailed_probes = %s\n", s->loader.attached,
 		s->loader.failed, s->loader.failed_names);
-	fprintf(f, "install_found = %d\ninstall_root = %s\ninstall_client_dir = %s\n", in->found, in->root,
-		in->client_dir);
-	fprintf(f, "install_version = %d %d\ninstall_present_mask = %u\n", in->major, in->minor,
-		in->present_mask);
-	for (int i = 0; i < s->env.nroots; i++)
-		fprintf(f, "root = %s\n", s->env.roots[i]);
-	fprintf(f, "[settings]\n");
-	options_dump(f, &s->opt);
+	write_settings_text(f, s);
 	if (fclose(f)) {
 		free(text);
 		snprintf(err, errlen, "out of memory");

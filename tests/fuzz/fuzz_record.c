@@ -37,6 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned i = 0; i < item.enrich.nrules; i++)
 			CHECK(memchr(item.enrich.rules[i].text, 0, sizeof(item.enrich.rules[i].text)) != NULL);
 	}
+	if (rc == 0 && kind == REC_SETTINGS) {
+		CHECK(item.settings.len == size - 2 - 8);
+		CHECK(item.settings.text == (const char *)copy + 8);
+		CHECK(memchr(item.settings.text, 0, item.settings.len) == NULL);
+	}
 	if (rc == 0 && kind == REC_SUSPECT)
 		CHECK(memchr(item.suspect.product, 0, sizeof(item.suspect.product)) != NULL);
 	free(copy);

@@ -284,6 +284,22 @@ static void correlate_corpus(void)
 	add_tick(30 * S, 0);
 	done("flapping");
 
+	/* a lost exit, then the pid again with another start: not the old process */
+	begin(conf);
+	e = mk(AEGIS_EV_EXEC, sizeof(e.exec), S, 250, "AliYunDun");
+	e.exec.start_ns = S;
+	add(&e);
+	add_tick(2 * S, 1);
+	e = mk(AEGIS_EV_FORK, sizeof(e.fork), 3 * S, 250, "AliYunDun");
+	e.fork.start_ns = 3 * S;
+	add(&e);
+	e = mk(AEGIS_EV_EXIT, sizeof(e.exit), 4 * S, 250, "AliYunDun");
+	e.exit.exit_code = 9;
+	e.exit.start_ns = 3 * S;
+	add(&e);
+	add_tick(60 * S, 1);
+	done("reused_pid");
+
 	begin(conf);
 	add_exec(S, 300, "AliYunDun", 2); /* outside the root */
 	e = mk(AEGIS_EV_FORK, sizeof(e.fork), S + 1, 301, "AliYunDun");

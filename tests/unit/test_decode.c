@@ -170,6 +170,57 @@ static void test_fork_strings_terminated(void **state)
 	assert_int_equal(strlen(e.fork.parent_comm), AEGIS_COMM_LEN - 1);
 }
 
+/* ABI 4 appended the process's start to exec and fork: the new sizes carry
+ * it; ABI 3 (and ABI 2 exec) recordings still decode, with start 0
+ * (unknown), and nothing shorter does. */
+static void test_exec_fork_start_and_old_sizes(void **state)
+{
+	union raw r;
+	struct ev e;
+
+	(void)state;
+	assert_int_equal(sizeof(r.exec), AEGIS_EXEC_SIZE_V3 + 8);
+	assert_int_equal(sizeof(r.fork), AEGIS_FORK_SIZE_V3 + 8);
+	raw_init(&r, AEGIS_EV_EXEC, sizeof(r.exec));
+	r.exec.exe_ino = 77;
+	r.exec.start_ns = 4242424242ULL;
+	poison(&e);
+	assert_int_equal(ev_decode(&r, sizeof(r.exec), &e), 0);
+	assert_int_equal(e.exec.start_ns, 4242424242ULL);
+	assert_int_equal(e.hdr.size, sizeof(e.exec));
+
+	/* ABI 3: the start past the record is not read */
+	r.hdr.size = AEGIS_EXEC_SIZE_V3;
+	poison(&e);
+	assert_int_equal(ev_decode(&r, AEGIS_EXEC_SIZE_V3, &e), 0);
+	assert_int_equal(e.exec.exe_ino, 77);
+	assert_int_equal(e.exec.start_ns, 0);
+	assert_int_equal(e.hdr.size, AEGIS_EXEC_SIZE_V3);
+	/* ABI 2: neither the executable nor the start */
+	r.hdr.size = AEGIS_EXEC_SIZE_V2;
+	poison(&e);
+	assert_int_equal(ev_decode(&r, AEGIS_EXEC_SIZE_V2, &e), 0);
+	assert_int_equal(e.exec.exe_ino, 0);
+	assert_int_equal(e.exec.start_ns, 0);
+	r.hdr.size = AEGIS_EXEC_SIZE_V2 - 1;
+	assert_int_equal(ev_decode(&r, sizeof(r.exec), &e), -1);
+
+	raw_init(&r, AEGIS_EV_FORK, sizeof(r.fork));
+	strcpy(r.fork.parent_comm, "AliYunDun");
+	r.fork.start_ns = 99;
+	poison(&e);
+	assert_int_equal(ev_decode(&r, sizeof(r.fork), &e), 0);
+	assert_int_equal(e.fork.start_ns, 99);
+	r.hdr.size = AEGIS_FORK_SIZE_V3;
+	poison(&e);
+	assert_int_equal(ev_decode(&r, AEGIS_FORK_SIZE_V3, &e), 0);
+	assert_string_equal(e.fork.parent_comm, "AliYunDun");
+	assert_int_equal(e.fork.start_ns, 0);
+	assert_int_equal(e.hdr.size, AEGIS_FORK_SIZE_V3);
+	r.hdr.size = AEGIS_FORK_SIZE_V3 - 1;
+	assert_int_equal(ev_decode(&r, sizeof(r.fork), &e), -1);
+}
+
 static void test_signal_clamped_and_terminated(void **state)
 {
 	union raw r;
@@ -326,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_zero_fills),
 		cmocka_unit_test(test_exec_strings_terminated),
 		cmocka_unit_test(test_fork_strings_terminated),
+		cmocka_unit_test(test_exec_fork_start_and_old_sizes),
 		cmocka_unit_test(test_signal_clamped_and_terminated),
 		cmocka_unit_test(test_drop_owner_terminated),
 		cmocka_unit_test(test_user_events_round_trip),
