@@ -288,6 +288,29 @@ net_check_isolated() {
 	[ "$(ip -n "$CNS" -o link show | grep -vc -e ' lo:' -e "vc$$")" = 0 ] || fail "unexpected links in $CNS"
 }
 
+# net_far_rig [MTU]: a third namespace ($FNS, a listener's $FAR_IP) behind the
+# server namespace, which routes between the two (the client reaches it via
+# the server); its link has MTU bytes (default: the veth's); no default route
+net_far_rig() {
+	FNS=aegf-$$
+	FAR_IP=100.100.78.2
+	ip netns add "$FNS" || fail "cannot create namespace $FNS"
+	NETNS+=("$FNS")
+	ip link add "vr$$" netns "$SNS" ${1:+mtu "$1"} type veth peer name "vf$$" netns "$FNS" ${1:+mtu "$1"} ||
+		fail "cannot create the far veth"
+	ip -n "$FNS" link set lo up
+	ip -n "$SNS" addr add 100.100.78.1/24 dev "vr$$"
+	ip -n "$FNS" addr add "$FAR_IP/24" dev "vf$$"
+	ip -n "$SNS" link set "vr$$" up
+	ip -n "$FNS" link set "vf$$" up
+	ip -n "$FNS" route add "$CLIENT_IP/32" via 100.100.78.1 dev "vf$$"
+	ip -n "$CNS" route add "$FAR_IP/32" via "$SERVER_IP" dev "vc$$"
+	ip netns exec "$SNS" sysctl -qw net.ipv4.ip_forward=1
+	[ -z "$(ip -n "$FNS" route show default)" ] || fail "namespace $FNS has a default route"
+	net_check_isolated
+	ip -n "$CNS" route get "$FAR_IP" | grep -q "via $SERVER_IP dev vc$$" || fail "the far endpoint is not reached through the test veth"
+}
+
 # in_client CMD...: run in the client namespace (background with &)
 # nsenter execs in place (ip netns exec forks), so $! is the program itself
 in_client() { nsenter --net="/run/netns/$CNS" "$@"; }

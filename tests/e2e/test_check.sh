@@ -157,22 +157,7 @@ in_server nft delete table ip aegmtu
 # 7c. a router on the way with a smaller MTU that says so: the server
 # namespace forwards to a far endpoint over a 1200-byte link and sends ICMP
 # "fragmentation needed" (the hosts file adds the far address to jsrv2)
-FNS=aegf-$$
-FAR_IP=100.100.78.2
-ip netns add "$FNS" || fail "cannot create namespace $FNS"
-NETNS+=("$FNS")
-ip link add "vr$$" netns "$SNS" mtu 1200 type veth peer name "vf$$" netns "$FNS" mtu 1200 || fail "cannot create the far veth"
-ip -n "$FNS" link set lo up
-ip -n "$SNS" addr add 100.100.78.1/24 dev "vr$$"
-ip -n "$FNS" addr add "$FAR_IP/24" dev "vf$$"
-ip -n "$SNS" link set "vr$$" up
-ip -n "$FNS" link set "vf$$" up
-ip -n "$FNS" route add "$CLIENT_IP/32" via 100.100.78.1 dev "vf$$"
-ip -n "$CNS" route add "$FAR_IP/32" via "$SERVER_IP" dev "vc$$"
-ip netns exec "$SNS" sysctl -qw net.ipv4.ip_forward=1
-[ -z "$(ip -n "$FNS" route show default)" ] || fail "namespace $FNS has a default route"
-net_check_isolated
-ip -n "$CNS" route get "$FAR_IP" | grep -q "via $SERVER_IP dev vc$$" || fail "the far endpoint is not reached through the test veth"
+net_far_rig 1200
 for port in 80 443; do
 	nsenter --net="/run/netns/$FNS" "$FAKE" serve "$FAR_IP" "$port" hold >"$WORK/far$port.out" 2>&1 &
 	PIDS+=("$!")

@@ -80,21 +80,7 @@ done
 
 # 1b. the same in the forward hook of a router namespace between the client
 # and a far server (FNS, behind the server namespace; no default route)
-FNS=aegf-$$
-FAR_IP=100.100.78.2
-ip netns add "$FNS" || fail "cannot create namespace $FNS"
-NETNS+=("$FNS")
-ip link add "vr$$" netns "$SNS" type veth peer name "vf$$" netns "$FNS" || fail "cannot create the far veth"
-ip -n "$FNS" link set lo up
-ip -n "$SNS" addr add 100.100.78.1/24 dev "vr$$"
-ip -n "$FNS" addr add "$FAR_IP/24" dev "vf$$"
-ip -n "$SNS" link set "vr$$" up
-ip -n "$FNS" link set "vf$$" up
-ip -n "$FNS" route add "$CLIENT_IP/32" via 100.100.78.1 dev "vf$$"
-ip -n "$CNS" route add "$FAR_IP/32" via "$SERVER_IP" dev "vc$$"
-ip netns exec "$SNS" sysctl -qw net.ipv4.ip_forward=1
-[ -z "$(ip -n "$FNS" route show default)" ] || fail "namespace $FNS has a default route"
-net_check_isolated
+net_far_rig
 nsenter --net="/run/netns/$FNS" "$FAKE" serve "$FAR_IP" 8009 sink >"$WORK/far.out" 2>&1 &
 PIDS+=("$!")
 wait_for 5 grep -qs listening "$WORK/far.out" || fail "the far server did not start"
