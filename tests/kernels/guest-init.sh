@@ -36,6 +36,13 @@ ip link set lo up
 hostname "guest-${kver%%-*}"
 # the memory controller for the OOM tests, as systemd enables it on a host
 echo "+memory +cpu +pids" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+# A CPU quota anywhere turns the scheduler's bandwidth static key on, which
+# patches enqueue_task_fair's code while every CPU runs it; under TCG that
+# patching once ended in an "Oops: int3" in enqueue_task_fair (6.12, during
+# test_res_starved's quota). Turned on here, while the guest is idle, and kept
+# on, the tests' quotas never patch kernel text: what they test is unchanged.
+mkdir -p /sys/fs/cgroup/guest-cpu-quota &&
+	echo "1000000 1000000" >/sys/fs/cgroup/guest-cpu-quota/cpu.max 2>/dev/null
 
 bash /kout/cmd.sh >/kout/out.log 2>&1
 echo $? >/kout/rc
