@@ -47,6 +47,8 @@ PURE_SRCS += user/relations.c user/verdict.c
 PURE_SRCS += user/policy.c user/safepath.c user/spawn.c user/remedy.c user/hook.c user/remediate.c
 # socket ids that hide kernel addresses (issue #20)
 PURE_SRCS += user/sockid.c
+# check's evidence read as text (issue #23)
+PURE_SRCS += user/jsonflat.c
 # files root writes where others can plant names (issue #20)
 PURE_SRCS += user/safefile.c
 BPF_USER_SRCS := user/kcaps.c user/netscope.c user/loader.c user/trace.c user/main.c user/restart.c user/res_sample.c user/kfeatures.c

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "jsonflat.h"
 #include "options.h"
 #include "timefmt.h"
 
@@ -189,6 +190,45 @@ static const char *status_color(enum check_status s)
 	return s == CHECK_FAIL ? RED : s == CHECK_WARN ? YELLOW : s == CHECK_OK ? GREEN : DIM;
 }
 
+/* The text columns: the check's name, its status, then what it found; the
+ * fix and the evidence under what it found. */
+#define COL_NAME 16
+#define COL_STATUS 6
+#define COL_INDENT "                         " /* COL_NAME + 1 + COL_STATUS + 2 */
+
+static void print_header(void)
+{
+	printf("%-*s %-*s  %s\n", COL_NAME, "CHECK", COL_STATUS, "STATUS", "FINDING");
+}
+
+/* The evidence as "key: value" lines, escaped for the terminal; raw (and
+ * escaped) only if it is somehow not one JSON document. */
+static void print_evidence(const struct check_opts *o, const struct check_result *r)
+{
+	static char flat[8192], safe[16384];
+	const char *json = jw_result((struct jw *)&r->ev);
+	int n = json_flatten(json, sizeof(r->evbuf), COL_INDENT "  ", flat, sizeof(flat));
+
+	printf(COL_INDENT "%sevidence:%s", o->color ? DIM : "", o->color ? RESET : "");
+	if (!strcmp(json, "{}"))
+		n = 0;
+	if (n == 0 || n == -EINVAL) {
+		escape_tty(safe, sizeof(safe), json, sizeof(r->evbuf));
+		printf(" %s\n", n == 0 ? "(none)" : safe);
+		return;
+	}
+	/* escape_tty keeps the newlines between lines it may not see: each line alone */
+	putchar('\n');
+	for (char *line = flat, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		*nl = '\0';
+		escape_tty(safe, sizeof(safe), line, (size_t)(nl - line) + 1);
+		puts(safe);
+	}
+	if (n == -ENOSPC)
+		printf(COL_INDENT "  ... (cut; --json has all of it)\n");
+}
+
 static void print_text(const struct check_opts *o, const struct check_result *r)
 {
 	char summary[1024], advice[1536];
@@ -196,16 +236,12 @@ static void print_text(const struct check_opts *o, const struct check_result *r)
 
 	escape_tty(summary, sizeof(summary), r->summary, sizeof(r->summary));
 	escape_tty(advice, sizeof(advice), r->advice, sizeof(r->advice));
-	printf("%-16s %s%-4s%s  %s\n", r->name, o->color ? status_color(r->status) : "", st,
-	       o->color ? RESET : "", summary);
+	printf("%-*s %s%-*s%s  %s\n", COL_NAME, r->name, o->color ? status_color(r->status) : "",
+	       COL_STATUS, st, o->color ? RESET : "", summary);
 	if (advice[0] && (r->status == CHECK_FAIL || r->status == CHECK_WARN))
-		printf("%-16s       %sfix:%s %s\n", "", o->color ? DIM : "", o->color ? RESET : "", advice);
-	if (o->verbose || r->status == CHECK_FAIL) {
-		char ev[4096];
-
-		escape_tty(ev, sizeof(ev), jw_result((struct jw *)&r->ev), sizeof(r->evbuf));
-		printf("%-16s       %sevidence:%s %s\n", "", o->color ? DIM : "", o->color ? RESET : "", ev);
-	}
+		printf(COL_INDENT "%sfix:%s %s\n", o->color ? DIM : "", o->color ? RESET : "", advice);
+	if (o->verbose || r->status == CHECK_FAIL)
+		print_evidence(o, r);
 }
 
 static void print_json(const struct clockmap *cm, const struct check_result *r)
@@ -282,7 +318,7 @@ int cmd_check(int argc, char **argv)
 	agent_env_init(&c->env, o.roots, o.nroots);
 
 	if (!o.json)
-		printf("%-16s %-4s  %s\n", "CHECK", "", "RESULT");
+		print_header();
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		memset(r, 0, sizeof(*r));
 		r->name = steps[i].name;

@@ -193,7 +193,7 @@ int features_report(FILE *out, const char *btf_path)
 
 	fprintf(out, "\nfeatures:\n");
 	fprintf(out, "  %-44s %s\n", "BPF ring buffer (5.8)", word(ringbuf));
-	fprintf(out, "  %-44s %s\n", "perf event array (the ring buffer's fallback)", word(perfarr));
+	fprintf(out, "  %-44s %s\n", "perf event array (ring buffer's fallback)", word(perfarr));
 	fprintf(out, "  %-44s %s\n", "raw tracepoints (4.17)", word(rawtp));
 	fprintf(out, "  %-44s %s\n", "BTF-typed tracepoints, tp_btf (5.5)", word(tracing));
 	fprintf(out, "  %-44s %s\n", "cgroup_skb programs", word(cgskb));

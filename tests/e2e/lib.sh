@@ -81,6 +81,12 @@ start_agent() {
 	PIDS+=("$LAST_PID")
 }
 
+# exec_done PID NAME: has process PID become the installed NAME (its exec
+# done)? For a test that must see it running, on a loaded host too.
+exec_done() {
+	[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(agent_path "$2")" ]
+}
+
 # start_trace [EXTRA OPTIONS...]: aegismon trace --json, waits until attached
 start_trace() {
 	: >"$ERR"
@@ -348,7 +354,7 @@ make_cg2() {
 start_dnsmasq() {
 	nsenter --net="/run/netns/$SNS" "$FAKE" dnsserve 127.0.0.1 5399 2 >"$WORK/upstream.out" 2>&1 &
 	PIDS+=("$!")
-	wait_for 5 grep -q listening "$WORK/upstream.out" || fail "broken upstream did not start"
+	wait_for 5 grep -qs listening "$WORK/upstream.out" || fail "broken upstream did not start"
 	nsenter --net="/run/netns/$SNS" dnsmasq --keep-in-foreground --no-resolv --no-hosts \
 		--bind-interfaces --listen-address="$SERVER_IP" --port=53 --user=root \
 		--pid-file="$WORK/dnsmasq.pid" --log-facility="$WORK/dnsmasq.log" \

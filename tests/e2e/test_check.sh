@@ -41,14 +41,23 @@ net_check_isolated
 start_dnsmasq
 start_server hold 80
 start_server hold 443
-start_agent AliYunDun
-start_agent AliYunDunMonitor
-start_agent AliYunDunUpdate
+for name in AliYunDun AliYunDunMonitor AliYunDunUpdate; do
+	start_agent "$name"
+	wait_for 5 exec_done "$LAST_PID" "$name" || fail "$name did not start"
+done
 
 # 1. all ok: the names of a host without a public address, answered, reachable
 run_check ok
-assert_eq "$CHECK_RC" 0 "exit status of an all-ok check ($(jq -c 'select(.status=="fail")' "$CHECK_OUT"))"
-assert_eq "$(jq -r -s '.[-1].verdict' "$CHECK_OUT")" ok "verdict"
+# resources judges this host, which a parallel build or guest may keep busy:
+# the rest must be ok whatever it says (case 9 makes it fail on purpose)
+if [ "$(status resources)" = fail ]; then
+	assert_match "$(field resources .summary)" "^CPU at [0-9]+%; " "resources failed, and not for a busy CPU"
+	assert_eq "$(jq -r 'select(.kind=="check" and .status=="fail") | .name' "$CHECK_OUT")" resources "the failed checks"
+	echo "   (this host was busy: resources $(field resources .summary | cut -c1-60))"
+else
+	assert_eq "$CHECK_RC" 0 "exit status of an all-ok check ($(jq -c 'select(.status=="fail")' "$CHECK_OUT"))"
+	assert_eq "$(jq -r -s '.[-1].verdict' "$CHECK_OUT")" ok "verdict"
+fi
 expect endpoint_choice ok "jsrv2.aegis.aliyun.com and update2.aegis.aliyun.com: no public address"
 expect processes ok "running: AliYunDun x1, AliYunDunMonitor x1, AliYunDunUpdate x1"
 expect dns ok "2 names resolved by all 1 nameserver"
@@ -57,7 +66,6 @@ expect reachability ok "$SERVER_IP:80"
 expect firewall ok
 [ "$(field agent_installed .evidence.chosen)" = aegis_12_93 ] || fail "agent_installed: highest version not chosen"
 assert_match "$(field resources .summary)" "CPU [0-9]+% busy \(0\.[0-9] s sample\), memory [0-9]+% used .* on [0-9]+ CPUs; agent: 3 processes" "resources summary"
-[ "$(status resources)" != fail ] || fail "resources failed on an idle host: $(field resources .summary)"
 assert_eq "$(field reachability '.evidence.probes[0].icmp_1000.result')" ok "ping -s 1000 to the endpoint"
 # the path MTU: every size up to the veth's MTU passes with DF set, in one probe
 VETH_MTU=$(ip -n "$CNS" -o link show "vc$$" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
@@ -93,6 +101,21 @@ handle=$(in_client nft -a list chain inet aegcheck out | sed -n 's/.*tcp dport 8
 run_check nftdrop
 expect firewall fail "inet aegcheck out handle $handle: ip daddr $SERVER_IP tcp dport 80 drop"
 expect reachability fail "$SERVER_IP:80 timeout" # the SYN dies in OUTPUT: no answer
+# the same in text: a header over the right columns, the evidence as lines, not JSON
+ip netns exec "$CNS" "$AEGISMON" check --no-config --agent-root "$ROOT" >"$WORK/text.out" 2>&1
+head -1 "$WORK/text.out" | grep -Eq '^CHECK +STATUS +FINDING$' || fail "check's header: $(head -1 "$WORK/text.out")"
+fw=$(grep -n '^firewall ' "$WORK/text.out" | cut -d: -f1)
+[ -n "$fw" ] || fail "no firewall line in check's text output: $(cat "$WORK/text.out")"
+# the status sits under STATUS, the finding under FINDING
+hdr=$(head -1 "$WORK/text.out")
+line=$(sed -n "${fw}p" "$WORK/text.out")
+st_col=$(($(awk '{ print index($0, "STATUS") }' <<<"$hdr")))
+fi_col=$(($(awk '{ print index($0, "FINDING") }' <<<"$hdr")))
+assert_eq "${line:$((st_col - 1)):4}" fail "the status under STATUS"
+assert_match "${line:$((fi_col - 1))}" "^1 rule drop" "the finding under FINDING"
+grep -q '"rules"\|{"' "$WORK/text.out" && fail "check's text output has raw JSON: $(cat "$WORK/text.out")"
+grep -Eq "^ +rules\[0\]\.handle: $handle$" "$WORK/text.out" ||
+	fail "the firewall's evidence is not told as lines: $(sed -n "$fw,\$p" "$WORK/text.out")"
 in_client nft delete table inet aegcheck
 
 # 6. refused: nothing listens on 443 nor 80 of the other address
