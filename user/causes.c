@@ -1,5 +1,6 @@
 /* Cause table: one row per stable code, advice following the official procedure. */
 #include "causes.h"
+#include "diagnosis.h"
 
 #include <string.h>
 
@@ -198,6 +199,19 @@ enum severity cause_severity(enum cause c)
 const char *cause_advice(enum cause c)
 {
 	return (unsigned)c < CAUSE_COUNT ? table[c].advice : "";
+}
+
+const char *advice_not_installed(void)
+{
+	return "Install the agent from the Security Center console (Settings > Agent), or give "
+	       "its root with --agent-root if it lives elsewhere.";
+}
+
+const char *diagnosis_advice(const struct diagnosis *d)
+{
+	if (d->cause == CAUSE_AGENT_NOT_RUNNING && d->not_installed)
+		return advice_not_installed();
+	return cause_advice(d->cause);
 }
 
 const char *severity_name(enum severity s)

@@ -42,6 +42,12 @@ const char *cause_code(enum cause c);
 unsigned cause_burst(enum cause c);
 enum severity cause_severity(enum cause c);
 const char *cause_advice(enum cause c);
+/* The advice for a host without the agent: trace's agent_not_running and
+ * check's agent_installed say the same. */
+const char *advice_not_installed(void);
+struct diagnosis;
+/* The advice of this diagnosis: its cause's, or the situation's own. */
+const char *diagnosis_advice(const struct diagnosis *d);
 const char *severity_name(enum severity s);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "causes.h"
 #include "procfs.h"
 
 static bool is_file(const char *path)
@@ -42,9 +43,7 @@ void check_agent_installed(struct check_ctx *c, struct check_result *r)
 		r->status = CHECK_FAIL;
 		snprintf(r->summary, sizeof(r->summary), "no agent install under %s%s%s", c->env.roots[0],
 			 c->env.nroots > 1 ? " or " : "", c->env.nroots > 1 ? c->env.roots[1] : "");
-		snprintf(r->advice, sizeof(r->advice),
-			 "Install the agent from the Security Center console (Settings > Agent), or give "
-			 "its root with --agent-root if it lives elsewhere.");
+		snprintf(r->advice, sizeof(r->advice), "%s", advice_not_installed());
 		return;
 	}
 	jw_kstr(&r->ev, "root", in->root);

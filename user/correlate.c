@@ -565,6 +565,7 @@ static void on_seed_done(struct correlator *c)
 	if (!env || !env->install.found) {
 		d = diag_begin(c, CAUSE_AGENT_NOT_RUNNING, NULL);
 		snprintf(d->process, sizeof(d->process), "agent");
+		d->not_installed = true;
 		snprintf(d->summary, sizeof(d->summary),
 			 "the agent is not installed: no aegis_client or aegis_update under %s%s%s",
 			 env && env->nroots > 0 ? env->roots[0] : "/usr/local/aegis",

@@ -33,6 +33,7 @@ struct diagnosis {
 				  that it is the agent, so nothing is done on its word */
 	bool impostor;         /* the subject is a process judged not the agent: what it
 				  does is never the agent's cause (it is agent_impostor) */
+	bool not_installed;    /* agent_not_running because no install was found */
 	char process[32];      /* AliYunDun, AliYunDunMonitor, ... */
 	char comm[AEGIS_COMM_LEN];
 	char exe[AEGIS_PATH_LEN];

@@ -286,7 +286,7 @@ void report_text(const struct report *r, FILE *f, const struct session_summary *
 		escape_tty(esc, sizeof(esc), v->summary, sizeof(v->summary));
 		fprintf(f, "verdict: %s%s%s: %s\n", color ? sev_color(cause_severity(v->s.cause)) : "",
 			cause_code(v->s.cause), color ? RESET : "", esc);
-		fprintf(f, "fix:     %s\n", cause_advice(v->s.cause));
+		fprintf(f, "fix:     %s\n", verdict_advice(v));
 	} else {
 		fprintf(f, "verdict: %sno problem found%s: the agent's processes, connections and DNS "
 			"lookups seen in this session were fine\n", color ? CYAN : "", color ? RESET : "");
@@ -388,7 +388,7 @@ int report_html(const struct report *r, FILE *f, const struct session_summary *s
 			sev_css(cause_severity(v->s.cause)), cause_code(v->s.cause));
 		html_text(f, v->summary, sizeof(v->summary));
 		fputs("<br><b>Fix:</b> ", f);
-		html_text(f, cause_advice(v->s.cause), 2048);
+		html_text(f, verdict_advice(v), 2048);
 		fputs("</div>\n", f);
 	} else {
 		fputs("<div class=\"verdict ok\" id=\"verdict\"><b>Verdict: no problem found</b></div>\n", f);
@@ -473,7 +473,7 @@ int report_html(const struct report *r, FILE *f, const struct session_summary *s
 			fputs("</code>", f);
 		}
 		fprintf(f, "</td><td>%u</td><td>", d->count);
-		html_text(f, cause_advice(d->cause), 2048);
+		html_text(f, diagnosis_advice(d), 2048);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n", f);

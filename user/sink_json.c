@@ -405,7 +405,7 @@ void json_diagnosis(struct jw *wp, char *buf, size_t len, const struct clockmap 
 	if (d->explained_by >= 0 && d->explained_by_id)
 		jw_kuint(&w, "explained_by_id", d->explained_by_id);
 	jw_kstr(&w, "summary", d->summary);
-	jw_kstr(&w, "advice", cause_advice(d->cause));
+	jw_kstr(&w, "advice", diagnosis_advice(d));
 	jw_kuint(&w, "count", d->count);
 	put_ts(&w, "first_seen", cm, d->first_ns);
 	put_ts(&w, "last_seen", cm, d->last_ns);

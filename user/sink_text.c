@@ -126,8 +126,8 @@ void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 			color ? RESET : "", cause_code(d->cause));
 	} else {
 		fprintf(f, "%*s %sfix:%s %s\n", indent, "", color ? DIM : "", color ? RESET : "",
-			cause_advice(d->cause));
-		if ((unsigned)d->cause < CAUSE_COUNT)
+			diagnosis_advice(d));
+		if ((unsigned)d->cause < CAUSE_COUNT && !d->not_installed)
 			fix_said[d->cause] = true;
 	}
 	if (d->events_lost)

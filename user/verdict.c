@@ -1,6 +1,8 @@
 /* The verdict: one function for every output. */
 #include "verdict.h"
 
+#include "causes.h"
+
 #include <string.h>
 
 static bool same_key(const struct verdict_entry *a, const struct diagnosis *d)
@@ -28,6 +30,7 @@ static void fill(struct verdict_entry *e, const struct diagnosis *d)
 	e->primary = d->primary;
 	e->impostor = d->impostor;
 	e->unverified = d->unverified;
+	e->not_installed = d->not_installed;
 	memcpy(e->summary, d->summary, sizeof(e->summary));
 	e->summary[sizeof(e->summary) - 1] = '\0';
 }
@@ -109,4 +112,9 @@ const struct verdict_entry *verdict_of(const struct verdict_set *v)
 		best = e;
 	}
 	return best;
+}
+
+const char *verdict_advice(const struct verdict_entry *e)
+{
+	return e->not_installed ? advice_not_installed() : cause_advice(e->s.cause);
 }

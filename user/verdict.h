@@ -22,6 +22,7 @@ struct verdict_entry {
 	bool primary;
 	bool impostor;         /* about a process judged not the agent */
 	bool unverified;
+	bool not_installed;    /* agent_not_running: no install at all */
 	char summary[DIAG_SUMMARY_LEN];
 };
 
@@ -33,6 +34,8 @@ struct verdict_set {
 };
 
 void verdict_note(struct verdict_set *v, const struct diagnosis *d);
+/* What to do about it: the advice its diagnosis gave. */
+const char *verdict_advice(const struct verdict_entry *e);
 
 /*
  * The cause of the outage, or NULL: among primary diagnoses that no other

@@ -230,4 +230,10 @@ done
 sleep 0.2
 run_check notrunning
 expect processes fail "not running: AliYunDunMonitor"
-pass "all ok, NXDOMAIN, dead nameserver, hosts pin, nft drop, refused, black hole, path MTU black hole, router MTU, third party, not running"
+
+# 11. not installed: install it, as trace advises (test_not_running)
+ROOT=$WORK/nothing-here run_check notinstalled
+expect agent_installed fail "no agent install under $WORK/nothing-here"
+assert_match "$(field agent_installed .advice)" "^Install the agent from the Security Center console" \
+	"check's advice without an install"
+pass "all ok, NXDOMAIN, dead nameserver, hosts pin, nft drop, refused, black hole, path MTU black hole, router MTU, third party, not running, not installed"

@@ -23,4 +23,8 @@ assert_eq "$(jq -r -s '[.[] | select(.kind=="summary")][0].verdict' "$OUT")" ok 
 rm -rf "$ROOT"
 "$AEGISMON" trace --json --agent-root "$ROOT" --duration 0.5 >"$OUT" 2>"$ERR"
 assert_match "$(diag agent_not_running .summary)" "not installed" "no install"
+# one advice for one situation: trace says what check says (install it, see
+# test_check), not "start it"
+assert_match "$(diag agent_not_running .advice)" "^Install the agent from the Security Center console" \
+	"trace's advice without an install"
 pass "not running at start; quiet when healthy"

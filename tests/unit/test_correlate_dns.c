@@ -1151,11 +1151,31 @@ static void test_learned_set_full(void **state)
 	assert_int_equal(f->nlearned, LEARNED_MAX);
 	assert_int_equal(trust(f)->learned, LEARNED_MAX);
 	assert_int_equal(trust(f)->learned_full, 0);
-	/* one more: refused and counted; a known one is no trouble */
-	learn_from(f, 2 * S, id++, 60, "203.0.113.99");
-	learn_from(f, 2 * S, id++, 60, "10.0.0.1");
+	/* one more: refused and counted; a known one is no trouble; two more
+	 * refused are counted, and the full set is said once, on stderr */
+	{
+		FILE *said = tmpfile();
+		int saved = dup(2);
+		char line[512];
+		int lines = 0;
+
+		assert_non_null(said);
+		fflush(stderr);
+		dup2(fileno(said), 2);
+		learn_from(f, 2 * S, id++, 60, "203.0.113.99");
+		learn_from(f, 2 * S, id++, 60, "10.0.0.1");
+		learn_from(f, 2 * S, id++, 60, "203.0.113.98");
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		rewind(said);
+		while (fgets(line, sizeof(line), said))
+			lines += strstr(line, "learned endpoint set is full") != NULL;
+		fclose(said);
+		assert_int_equal(lines, 1);
+	}
 	assert_int_equal(f->nlearned, LEARNED_MAX);
-	assert_int_equal(trust(f)->learned_full, 1);
+	assert_int_equal(trust(f)->learned_full, 2);
 	/* the name is still remembered for attribution, and nothing is said */
 	assert_int_equal(f->log.n, 0);
 	/* after the first ones expire there is room again (10.0.0.1, answered
@@ -1165,7 +1185,7 @@ static void test_learned_set_full(void **state)
 	assert_int_equal(trust(f)->learned_expired, LEARNED_MAX - 1);
 	learn_from(f, 70 * S, id++, 60, "203.0.113.99");
 	assert_int_equal(f->nlearned, LEARNED_MAX + 1);
-	assert_int_equal(trust(f)->learned_full, 1);
+	assert_int_equal(trust(f)->learned_full, 2);
 }
 
 /* ---- what the kernel may hand over ---- */
