@@ -210,6 +210,29 @@ static bool own_prog(const struct netscope *ns, __u32 id)
 }
 
 /*
+ * A program running the same instructions as one of ours: another aegismon
+ * of this build (the kernel's tag hashes the instructions, with map
+ * references left out), whose programs let every connect through as ours
+ * do. The tag is the kernel's word, not a name anyone may give a program.
+ */
+static bool same_code_as_ours(const struct netscope *ns, __u32 id)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool same = false;
+
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		for (size_t i = 0; i < ns->nown && !same; i++)
+			same = !memcmp(info.tag, ns->own_tags[i], sizeof(ns->own_tags[i]));
+	close(fd);
+	return same;
+}
+
+/*
  * The connect programs not ours that run for the agent's sockets (on its
  * cgroups or on a cgroup above, the root included), as a fingerprint of their
  * ids in the order they run: 0 when there are none. A query that fails counts
@@ -233,7 +256,7 @@ static unsigned long long foreign_connect_progs(const struct netscope *ns)
 				continue;
 			}
 			for (__u32 j = 0; j < cnt; j++)
-				if (!own_prog(ns, ids[j]))
+				if (!own_prog(ns, ids[j]) && !same_code_as_ours(ns, ids[j]))
 					sig = sig * 31 + ids[j] + 2;
 		}
 	}
@@ -261,15 +284,19 @@ static int companions_update(struct netscope *ns)
 	return had != companions_attached(ns) || sig != 0;
 }
 
-/* The id of a loaded program, 0 if the kernel does not say. */
-static __u32 prog_id(const struct bpf_program *prog)
+/* Note a loaded program of ours: its id and its tag (zero if the kernel does not say). */
+static void note_own(struct netscope *ns, const struct bpf_program *prog)
 {
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
 	int fd = bpf_program__fd(prog);
 
 	memset(&info, 0, sizeof(info));
-	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		memset(&info, 0, sizeof(info));
+	ns->own_ids[ns->nown] = info.id;
+	memcpy(ns->own_tags[ns->nown], info.tag, sizeof(ns->own_tags[ns->nown]));
+	ns->nown++;
 }
 
 int netscope_start(struct netscope *ns, char *failed, size_t failed_len)
@@ -298,11 +325,11 @@ int netscope_start(struct netscope *ns, char *failed, size_t failed_len)
 	ns->nprogs = kept;
 	ns->nown = 0;
 	for (size_t i = 0; i < ns->nprogs; i++)
-		ns->own_ids[ns->nown++] = prog_id(ns->progs[i]);
+		note_own(ns, ns->progs[i]);
 	for (size_t i = 0; i < ns->nlazy; i++)
-		ns->own_ids[ns->nown++] = prog_id(ns->lazy[i]);
+		note_own(ns, ns->lazy[i]);
 	for (size_t i = 0; i < ns->ncompanions; i++)
-		ns->own_ids[ns->nown++] = prog_id(ns->companions[i]);
+		note_own(ns, ns->companions[i]);
 	return n;
 }
 

@@ -52,6 +52,7 @@ struct netscope {
 	size_t ncompanions;
 	unsigned long long foreign_sig; /* the other programs the companions follow */
 	unsigned int own_ids[NETSCOPE_PROGS + NETSCOPE_LAZY + 2];
+	unsigned char own_tags[NETSCOPE_PROGS + NETSCOPE_LAZY + 2][8]; /* BPF_TAG_SIZE */
 	size_t nown;
 	unsigned moves;   /* attachments made or let go after the start */
 	char last_error[160];

@@ -40,6 +40,10 @@ ours() {
 	echo "$n"
 }
 
+# ours_is CGROUP_DIR N: exactly N of ours there (a moment after a change: the
+# companions follow each foreign program, detached and attached again)
+ours_is() { [ "$(ours "$1")" = "$2" ]; }
+
 # cg_lookup: the agent looks up an Aegis name from its cgroup; nxdomain is diagnosed
 cg_lookup() {
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG2" \
@@ -79,21 +83,28 @@ if ! kernel_agent_scope; then
 	pass "host scope before 5.18: the root only, the agent diagnosed from its cgroup, another process seen"
 fi
 
+# Another aegismon runs beside this one all along (as an SRE's trace beside
+# the daemon): its connect programs on the root run the same code as ours and
+# refuse nothing, so they are no reason for companions on the root.
+"$AEGISMON" trace --agent-root "$WORK/no-agent" --duration 600 >"$WORK/other-aegismon.out" 2>&1 &
+PIDS+=($!)
+wait_for 10 grep -qs "probes attached" "$WORK/other-aegismon.out" || fail "the other aegismon did not start"
+
 # sockops from the start: the program counts below are those of the scope
 start_trace --grace 60 --metrics "$WORK/m.prom" --net-probes always
 grep -q "network scope: agent, cgroup v2 root until an agent cgroup is known" "$ERR" ||
 	fail "no agent yet: the network programs should be on the root: $(head -1 "$ERR")"
-[ "$(ours "$CGROOT")" = 5 ] || fail "expected our 5 cgroup programs on the root, found $(ours "$CGROOT")"
+wait_for 5 ours_is "$CGROOT" 5 || fail "expected our 5 cgroup programs on the root, found $(ours "$CGROOT")"
 
 # the agent starts in its cgroup: the programs move there
 in_cg "$(agent_path AliYunDun)" connectstay "$SERVER_IP" 80 300
 agent=$LAST_PID
 wait_for 5 grep -q "network scope: agent, cgroup $REL\$" "$ERR" ||
 	fail "the network programs did not move to the agent's cgroup $REL"
-[ "$(ours "$CG2")" = 5 ] || fail "expected 5 programs on $CG2, found $(ours "$CG2")"
+wait_for 5 ours_is "$CG2" 5 || fail "expected 5 programs on $CG2, found $(ours "$CG2")"
 # nothing of ours on the root: no other connect program runs for the agent,
 # so the companions are not needed
-[ "$(ours "$CGROOT")" = 0 ] || fail "the root has $(ours "$CGROOT") of our programs, not 0"
+wait_for 5 ours_is "$CGROOT" 0 || fail "the root has $(ours "$CGROOT") of our programs, not 0"
 wait_diag connect_refused ".subject.pid==$agent"
 # the metrics say it too (rewritten every 5 s)
 wait_for 7 grep -q '^aegismon_network_scope{where="agent_cgroups"} 1$' "$WORK/m.prom" ||
@@ -115,7 +126,7 @@ wait "$agent" 2>/dev/null
 wait_for 5 rmdir "$CG2" || fail "cannot remove $CG2"
 wait_for 5 grep -q "network scope: agent, cgroup v2 root until an agent cgroup is known$" "$ERR" ||
 	fail "the programs did not go back to the root when the agent's cgroup went away"
-[ "$(ours "$CGROOT")" = 5 ] || fail "expected our 5 programs on the root again, found $(ours "$CGROOT")"
+wait_for 5 ours_is "$CGROOT" 5 || fail "expected our 5 programs on the root again, found $(ours "$CGROOT")"
 
 # and starts again, in a new cgroup of the same name
 mkdir "$CG2" || fail "cannot create $CG2 again"
@@ -124,7 +135,7 @@ agent2=$LAST_PID
 moved_twice() { [ "$(grep -c "network scope: agent, cgroup $REL\$" "$ERR")" = 2 ]; }
 wait_for 5 moved_twice ||
 	fail "the programs did not follow the agent into its new cgroup"
-[ "$(ours "$CGROOT")" = 0 ] || fail "the root has $(ours "$CGROOT") of our programs, not 0"
+wait_for 5 ours_is "$CGROOT" 0 || fail "the root has $(ours "$CGROOT") of our programs, not 0"
 wait_diag connect_refused ".subject.pid==$agent2"
 
 # security software attaches a deny program after aegismon started: within a
@@ -132,7 +143,7 @@ wait_diag connect_refused ".subject.pid==$agent2"
 "$REPO/build/tests/deny_connect" --multi "$CG2" || fail "cannot attach the deny program"
 wait_for 5 grep -q "network scope: agent, cgroup $REL; companions on the root" "$ERR" ||
 	fail "no companions on the root after a deny program came: $(tail -2 "$ERR")"
-[ "$(ours "$CGROOT")" = 2 ] || fail "the root has $(ours "$CGROOT") of our programs, not the 2 companions"
+wait_for 5 ours_is "$CGROOT" 2 || fail "the root has $(ours "$CGROOT") of our programs, not the 2 companions"
 bpftool cgroup show "$CGROOT" | grep -q "on_connect4_ver" || fail "no connect4 companion on the root"
 in_cg "$(agent_path AliYunDun)" connect "$SERVER_IP" 80 1
 agent3=$LAST_PID
@@ -145,7 +156,7 @@ stop_trace
 # the host scope: the root only, the other process's connect seen as well
 start_trace --grace 60 --net-scope host
 grep -q "network scope: host" "$ERR" || fail "--net-scope host: $(head -1 "$ERR")"
-[ "$(ours "$CGROOT")" = 4 ] || fail "host scope: expected 4 programs on the root (no sockops, no sock_release), found $(ours "$CGROOT")"
+wait_for 5 ours_is "$CGROOT" 4 || fail "host scope: expected 4 programs on the root (no sockops, no sock_release), found $(ours "$CGROOT")"
 other_connect
 wait_for 5 seen_other ||
 	fail "the host scope did not trace another process's connect to an endpoint"
