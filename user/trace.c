@@ -1163,11 +1163,13 @@ static void start_line(struct session *s)
 	s->started = true;
 }
 
-static int run_loop(struct session *s, uint64_t start_ns)
+static int run_loop(struct session *s)
 {
 	int sigfd = -1, timerfd = -1, epfd = -1, rc;
 	int rbfd = loader_epoll_fd(&s->loader);
-	uint64_t end_ns = s->opt.duration_s > 0 ? start_ns + (uint64_t)(s->opt.duration_s * 1e9) : 0;
+	/* --duration is time traced: counted from now, attached, not from before
+	 * the load (seconds of it on a slow or loaded host) */
+	uint64_t end_ns = s->opt.duration_s > 0 ? clock_mono_ns() + (uint64_t)(s->opt.duration_s * 1e9) : 0;
 	bool stop = false;
 
 	rc = setup_fds(&sigfd, &timerfd, &epfd, rbfd);
@@ -1399,7 +1401,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	notify_systemd("READY=1");
 	write_metrics(s, true);
 
-	rc = run_loop(s, start_ns);
+	rc = run_loop(s);
 	notify_systemd("STOPPING=1");
 
 	loader_consume(&s->loader);

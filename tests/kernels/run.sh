@@ -143,6 +143,10 @@ while read -r line kver kdir out list; do
 		[ "$rc" -eq 124 ] && which+="(guest timed out) "
 		[ "$p" -ne "$want" ] && [ "$f" -eq 0 ] && which+="($p of $want tests ran) "
 		summary+=("$name: e2e $p passed, $f failed in ${secs}s; ${attach:-no load check}: $which")
+		# why, where the end of a long log is all a reader may get (CI)
+		while IFS= read -r why; do
+			summary+=("    ${why:0:300}")
+		done < <(grep -h '^FAIL \[' "$out/out.log" 2>/dev/null | head -5)
 	fi
 done <<<"$plan"
 if [ ${#summary[@]} -gt 0 ]; then
