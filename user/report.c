@@ -522,11 +522,11 @@ static void html_style(FILE *f)
 	      ".verdict.crit{border-color:#c62828}.verdict.warn{border-color:#ef6c00}.verdict.ok{border-color:#2e7d32}\n"
 	      "table{border-collapse:collapse;width:100%;margin:12px 0;table-layout:fixed}\n"
 	      "td,th{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}\n"
-	      "col.num{width:2.5em}col.time{width:4.5em}col.cause{width:11em}col.count{width:3.5em}col.fix{width:30%}\n"
+	      "col.num{width:2.5em}col.time{width:4.5em}col.cause{width:11em}col.count{width:4em}col.fix{width:28%}th{overflow-wrap:normal}\n"
 	      "td.num{font-weight:bold}\n"
 	      "td.crit{color:#c62828}td.warn{color:#ef6c00}td.info{color:#1565c0}code{font-size:12px;white-space:pre-wrap}\n"
 	      "svg#timeline{display:block;width:100%;height:auto}\n"
-	      "svg text{font:11px sans-serif}svg text.tag{font:bold 11px sans-serif}\n"
+	      "svg text{font:12px sans-serif}svg text.tag{font:bold 11px sans-serif}\n"
 	      "@page{size:A4;margin:12mm}\n"
 	      "@media print{body{margin:0;max-width:none;font-size:11px}code{font-size:10px}"
 	      "h1{font-size:16px}h2{font-size:14px;break-after:avoid}tr,.verdict,svg#timeline{break-inside:avoid}}\n"
@@ -589,7 +589,7 @@ static void html_proc_bar(FILE *f, const struct lifetime *p, double y, double xs
 static double legend_entry(FILE *f, double x, double y, const char *swatch, const char *text)
 {
 	fprintf(f, "<g transform=\"translate(%.0f %.0f)\">%s<text x=\"18\" y=\"4\">%s</text></g>\n", x, y, swatch, text);
-	return x + 18 + strlen(text) * 5.8 + 18;
+	return x + 18 + strlen(text) * 6.6 + 18;
 }
 
 static void html_legend(FILE *f, const struct html_layout *L)
