@@ -242,16 +242,24 @@ static bool same_subject(const struct diagnosis *a, const struct diagnosis *b)
 }
 
 /* A diagnosis that judges a process not the agent: its bar goes to the
- * impostors' lanes. The process is the latest of that pid started by then. */
+ * impostors' lanes. The process is the latest of that pid started by then,
+ * else the latest of that pid. */
 static void note_impostor(struct report *r, const struct diagnosis *d)
 {
 	struct lifetime *hit = NULL;
 
 	if (!d->pid || (d->cause != CAUSE_AGENT_IMPOSTOR && !d->impostor))
 		return;
-	for (unsigned i = r->nprocs; i-- > 0 && !hit;)
-		if (r->procs[i].pid == d->pid && r->procs[i].start_ns <= d->ts_ns)
+	for (unsigned i = r->nprocs; i-- > 0;) {
+		if (r->procs[i].pid != d->pid)
+			continue;
+		if (!hit)
+			hit = &r->procs[i]; /* the latest, if none started by then (clocks) */
+		if (r->procs[i].start_ns <= d->ts_ns) {
 			hit = &r->procs[i];
+			break;
+		}
+	}
 	if (!hit)
 		return;
 	hit->impostor = true;
@@ -535,7 +543,16 @@ static void html_style(FILE *f)
 
 static void html_diag_marks(const struct report *r, FILE *f, const struct html_layout *L)
 {
-	fputs("<text x=\"4\" y=\"48\">diagnoses</text>\n", f);
+	fputs("<text x=\"4\" y=\"48\">diagnoses</text>\n<g class=\"leaders\">\n", f);
+	/* the lines from marks to labels first: labels are drawn over them */
+	for (unsigned k = 0; k < r->ndiags; k++) {
+		const struct label_box *t = &L->tags[k];
+
+		fprintf(f, "<line x1=\"%.1f\" y1=\"48\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"0.8\"/>\n",
+			t->anchor, t->left + t->width / 2, 54 + t->lane * TL_TAG_ROW,
+			sev_fill(cause_severity(r->diags[L->order[k]].cause)));
+	}
+	fputs("</g>\n", f);
 	for (unsigned k = 0; k < r->ndiags; k++) {
 		const struct diagnosis *d = &r->diags[L->order[k]];
 		const struct label_box *t = &L->tags[k];
@@ -549,8 +566,6 @@ static void html_diag_marks(const struct report *r, FILE *f, const struct html_l
 		/* an impostor's diagnosis is hollow: not the agent's */
 		fprintf(f, "</title><path d=\"M%.1f 36 l6 12 h-12 z\" fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\"/>\n",
 			t->anchor, imp ? "#fff" : color, color);
-		fprintf(f, "<line class=\"leader\" x1=\"%.1f\" y1=\"48\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"0.8\"/>\n",
-			t->anchor, tx, ty, color);
 		fprintf(f, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" rx=\"3\" fill=\"#fff\" stroke=\"%s\"/>"
 			   "<text class=\"tag\" x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\" fill=\"%s\">%u</text></g>\n",
 			t->left, ty, t->width, TL_TAG_H, color, tx, ty + 11, color, k + 1);
