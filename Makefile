@@ -51,6 +51,8 @@ PURE_SRCS += user/sockid.c
 PURE_SRCS += user/jsonflat.c
 # files root writes where others can plant names (issue #20)
 PURE_SRCS += user/safefile.c
+# where the HTML report's timeline labels go (issue #23)
+PURE_SRCS += user/labels.c
 BPF_USER_SRCS := user/kcaps.c user/netscope.c user/loader.c user/trace.c user/main.c user/restart.c user/res_sample.c user/kfeatures.c
 PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))
 USER_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/%.o,$(BPF_USER_SRCS))

@@ -56,7 +56,14 @@ chrome() { timeout 60 chromium --headless=new --no-sandbox --disable-gpu --disab
 chrome --dump-dom "file://$WORK/live.html" >"$WORK/dom.html" || fail "chromium could not render the report: $(tail -5 "$WORK/chrome.err")"
 grep -q '<svg id="timeline"' "$WORK/dom.html" || fail "no SVG timeline in the rendered DOM"
 [ "$(grep -c '<rect class="proc"' "$WORK/dom.html")" -ge 2 ] || fail "no process bars in the timeline"
-grep -q '<g class="diag crit">' "$WORK/dom.html" || fail "no diagnosis marks"
+grep -q '<g class="diag crit"' "$WORK/dom.html" || fail "no diagnosis marks"
+# each mark carries the number of its table row (issue #23)
+marks=$(grep -c '<g class="diag ' "$WORK/dom.html")
+tags=$(grep -o '<text class="tag" [^>]*>[0-9]*</text></g>' "$WORK/dom.html" | sed 's/.*>\([0-9][0-9]*\)<\/text>.*/\1/' | sort -n | tr '\n' ' ')
+assert_eq "$tags" "$(seq -s ' ' 1 "$marks") " "the marks' labels"
+for n in $tags; do
+	grep -q "<tr id=\"diag-$n\"><td class=\"num\">$n</td>" "$WORK/dom.html" || fail "label $n has no table row"
+done
 grep -q '<circle class="mark drop"' "$WORK/dom.html" || fail "no drop mark for the nft drop"
 grep -q '<circle class="mark fail"' "$WORK/dom.html" || fail "no failure mark"
 grep -q 'id="verdict"' "$WORK/dom.html" || fail "no verdict"

@@ -13,6 +13,9 @@
 #   test_record_replay replays recordings and renders the HTML report in
 #                      Chromium (over a minute to start under TCG); what it
 #                      records, the kernel's events, every other test sees
+#   test_report_html   the HTML report's layout and A4 print, in Chromium (as
+#                      above); its kill and impostor events test_killed and
+#                      test_impostor see
 #   test_hardening     hostile input and full disks for userspace; its 10k
 #                      process storm outlasts 9 minutes under TCG; the
 #                      lifecycle programs it drives every lifecycle test loads
@@ -47,6 +50,7 @@ NEWER_SUBSET="test_btf test_killed test_oom test_dns_answers test_dns_paths test
 test_net_policy test_net_timeout test_net_scope test_net_probes test_net_stall test_res_starved"
 OLDEST_EXCLUDED="test_bpf_portable test_valgrind test_record_replay test_hardening"
 OLDEST_EXCLUDED+=" test_trust_files test_trust_escape test_trust_volume test_trust_nft"
+OLDEST_EXCLUDED+=" test_report_html"
 
 # kernel_plan LINE: one line per guest, "SHARD TEST..." (SHARD "-" for one guest)
 kernel_plan() {
