@@ -26,6 +26,12 @@ expect_rc 0 "" "$AEGISMON" -V
 grep -q "^aegismon .*(event ABI [0-9]*)" "$WORK/o" || fail "-V does not print the version: $(cat "$WORK/o")"
 expect_rc 0 "" "$AEGISMON" version --help
 grep -q "^usage: aegismon version" "$WORK/o" || fail "version --help prints no usage: $(cat "$WORK/o")"
+# the features table: every value in one column (a label never runs into it)
+"$AEGISMON" version --features >"$WORK/o" 2>&1
+bad=$(awk '/^features:/ { f = 1; next } /^$/ { f = 0 } f && (substr($0, 47, 1) != " " || substr($0, 48, 1) == " ")' "$WORK/o")
+[ -z "$bad" ] || fail "version --features: values out of their column: $bad"
+[ "$(awk '/^features:/ { f = 1; next } /^$/ { f = 0 } f' "$WORK/o" | wc -l)" -ge 10 ] ||
+	fail "version --features: no features table: $(cat "$WORK/o")"
 # accepted and then never written would be worse: the daemon keeps no report
 expect_rc 2 "--report is for 'aegismon trace'" "$AEGISMON" run --report "$WORK/r.html"
 [ -e "$WORK/r.html" ] && fail "run --report wrote a file"
