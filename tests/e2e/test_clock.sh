@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# One clock. A time namespace stands in for a long suspend: with a boottime
+# offset, /proc starttimes and CLOCK_BOOTTIME run 100000 s ahead of the
+# monotonic clock, as after a suspend; with a monotonic one, aegismon's own
+# clock reads are off while the kernel's helpers are not. In each, a
+# stand-in agent seeded from /proc is killed: the seed's uptime, the kill's
+# uptime and every RFC 3339 time must be right, and the kill must be the
+# seeded process's (not a stale slot's, which has no uptime of its own).
+. "$(dirname "$0")/lib.sh"
+
+INNER= # aegismon itself, unshare's child
+
+# aegismon trace as the first process of a new time namespace (unshare
+# --fork); unshare passes no signal on, so stop its child by pid
+start_trace_timens() {
+	: >"$ERR"
+	unshare --fork --kill-child=TERM --time "$@" \
+		"$AEGISMON" trace --json --events --agent-root "$ROOT" --grace 1 >"$OUT" 2>"$ERR" &
+	TRACE_PID=$!
+	wait_for 10 grep -q "probes attached" "$ERR" || fail "aegismon did not attach within 10 s"
+	INNER=$(cat /proc/"$TRACE_PID"/task/*/children 2>/dev/null | tr -d ' ')
+	[ -n "$INNER" ] || fail "no aegismon under unshare"
+	assert_eq "$(cat /proc/"$INNER"/comm)" aegismon "unshare's child"
+}
+
+stop_trace_timens() {
+	kill -INT "$INNER"
+	wait "$TRACE_PID"
+	TRACE_RC=$?
+	TRACE_PID= INNER=
+	grep -q '"kind":"summary"' "$OUT" || fail "no summary line at the end of the trace"
+}
+
+inner_cleanup() {
+	[ -n "$INNER" ] && kill -TERM "$INNER" 2>/dev/null
+	cleanup
+}
+trap inner_cleanup EXIT
+
+# every RFC 3339 time ("ts") of events, diagnoses and the summary within the
+# session, a few seconds either side (100000 s off is what a mixup gives)
+assert_times_now() { # LABEL FROM_S TO_S
+	local bad
+	bad=$(jq -r -s --argjson a "$(($2 - 5))" --argjson b "$(($3 + 5))" \
+		'[.[] | select(.ts) | {k: .kind, t: (.ts | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601), ts}
+		  | select(.t < $a or .t > $b) | "\(.k) at \(.ts)"] | .[0:3] | join(", ")' "$OUT")
+	[ -z "$bad" ] || fail "$1: times off the wall clock ($(date -u +%FT%TZ)): $bad"
+	[ "$(jq -s '[.[] | select(.ts)] | length' "$OUT")" -gt 2 ] || fail "$1: no timed lines"
+}
+
+install_agent AliYunDun
+
+run_case() { # LABEL UNSHARE-OFFSET-OPTIONS...
+	local label=$1 t0 t0_s victim elapsed seed_up diag_up exit_up
+	shift
+	t0=$(now_ms)
+	t0_s=$(date -u +%s)
+	start_agent AliYunDun
+	victim=$LAST_PID
+	wait_for 5 grep -q AliYunDun "/proc/$victim/comm" || fail "$label: stand-in agent did not start"
+	sleep 0.3 # an uptime of its own before the scan
+	start_trace_timens "$@"
+	seed_seen() { jq -e -s --argjson p "$victim" '[.[] | select(.kind=="event" and .type=="seed" and .pid==$p)] | length > 0' "$OUT" >/dev/null 2>&1; }
+	wait_for 5 seed_seen || fail "$label: the start scan did not seed pid $victim"
+
+	kill -KILL "$victim"
+	wait "$victim" 2>/dev/null
+	wait_diag agent_killed ".subject.pid==$victim"
+	elapsed=$(($(now_ms) - t0))
+	stop_trace_timens
+
+	seed_up=$(jq -s --argjson p "$victim" '[.[] | select(.kind=="event" and .type=="seed" and .pid==$p)][0].uptime_ms // -1' "$OUT")
+	[ "$seed_up" -gt 0 ] && [ "$seed_up" -le "$elapsed" ] ||
+		fail "$label: the seed's uptime_ms is $seed_up, not within (0, $elapsed] ms"
+	exit_up=$(jq -s --argjson p "$victim" '[.[] | select(.kind=="event" and .type=="exit" and .pid==$p)][0].uptime_ms // -1' "$OUT")
+	[ "$exit_up" -gt "$seed_up" ] && [ "$exit_up" -le "$elapsed" ] ||
+		fail "$label: the exit's uptime_ms (kernel start) is $exit_up, not within ($seed_up, $elapsed] ms"
+	# the kill is the seeded process's: its uptime runs from the seed's start
+	# (a stale slot would be retired and the kill told without it)
+	diag_up=$(diag agent_killed '.subject.uptime_ms // -1' ".subject.pid==$victim")
+	[ "$diag_up" -ge "$seed_up" ] && [ "$diag_up" -le "$elapsed" ] ||
+		fail "$label: agent_killed's uptime_ms is $diag_up, not within [$seed_up, $elapsed] ms"
+	assert_eq "$(diag agent_killed .subject.exe ".subject.pid==$victim")" "$CLIENT_DIR/AliYunDun" "$label: the seeded exe"
+	assert_eq "$(diag agent_killed .subject.signal ".subject.pid==$victim")" SIGKILL "$label: signal"
+	assert_times_now "$label" "$t0_s" "$(date -u +%s)"
+	echo "   $label: seed uptime $seed_up ms, exit uptime $exit_up ms, kill uptime $diag_up ms, within $elapsed ms"
+}
+
+run_case "boottime +100000 s (a long suspend)" --boottime 100000
+run_case "monotonic +100000 s" --monotonic 100000
+# a monotonic clock behind the kernel's: the scan's time before the start
+# the kernel tells; half the uptime at most (a clock may not go negative)
+up=$(cut -d. -f1 /proc/uptime)
+back=$((up / 2 < 3600 ? up / 2 : 3600))
+[ "$back" -ge 60 ] && run_case "monotonic -$back s" --monotonic "-$back"
+pass "one clock in time namespaces (boottime and monotonic offsets)"
