@@ -60,7 +60,7 @@ run_case() { # LABEL UNSHARE-OFFSET-OPTIONS...
 	wait_for 5 grep -q AliYunDun "/proc/$victim/comm" || fail "$label: stand-in agent did not start"
 	sleep 0.3 # an uptime of its own before the scan
 	start_trace_timens "$@"
-	seed_seen() { jq -e -s --argjson p "$victim" '[.[] | select(.kind=="event" and .type=="seed" and .pid==$p)] | length > 0' "$OUT" >/dev/null 2>&1; }
+	seed_seen() { jq -e -s --argjson p "$victim" '[.[] | select(.kind=="event" and .type=="running" and .pid==$p)] | length > 0' "$OUT" >/dev/null 2>&1; }
 	wait_for 5 seed_seen || fail "$label: the start scan did not seed pid $victim"
 
 	kill -KILL "$victim"
@@ -69,7 +69,7 @@ run_case() { # LABEL UNSHARE-OFFSET-OPTIONS...
 	elapsed=$(($(now_ms) - t0))
 	stop_trace_timens
 
-	seed_up=$(jq -s --argjson p "$victim" '[.[] | select(.kind=="event" and .type=="seed" and .pid==$p)][0].uptime_ms // -1' "$OUT")
+	seed_up=$(jq -s --argjson p "$victim" '[.[] | select(.kind=="event" and .type=="running" and .pid==$p)][0].uptime_ms // -1' "$OUT")
 	[ "$seed_up" -gt 0 ] && [ "$seed_up" -le "$elapsed" ] ||
 		fail "$label: the seed's uptime_ms is $seed_up, not within (0, $elapsed] ms"
 	exit_up=$(jq -s --argjson p "$victim" '[.[] | select(.kind=="event" and .type=="exit" and .pid==$p)][0].uptime_ms // -1' "$OUT")
