@@ -40,6 +40,7 @@ stop_trace_timens() {
 
 inner_cleanup() {
 	[ -n "$INNER" ] && kill -TERM "$INNER" 2>/dev/null
+	[ -n "${PIN:-}" ] && rm -f "$PIN"
 	cleanup
 }
 trap inner_cleanup EXIT
@@ -54,6 +55,43 @@ assert_times_now() { # LABEL FROM_S TO_S
 	[ -z "$bad" ] || fail "$1: times off the wall clock ($(date -u +%FT%TZ)): $bad"
 	[ "$(jq -s '[.[] | select(.ts)] | length' "$OUT")" -gt 2 ] || fail "$1: no timed lines"
 }
+
+# The probes choose the clock by CO-RE (bpf/maps.bpf.h aegis_now_ns): on a
+# kernel without bpf_ktime_get_boot_ns (before 5.8) the call to it sits in a
+# branch the relocation makes dead. Made here: a helper no kernel has (id
+# 1000) behind an enumerator no kernel's BTF has loads; behind one the BTF
+# has, the verifier refuses it (so the check can fail).
+BPFTOOL=$(PATH="$PATH:/usr/sbin:/sbin" command -v bpftool) || fail "no bpftool"
+PIN=/sys/fs/bpf/aegismon-e2e-clock-$$
+dead_cleanup() { rm -f "$PIN"; }
+cat >"$WORK/dead.bpf.c" <<'C'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+enum bpf_func_id___x { ENUMERATOR___x = 1000 };
+static long (*no_such_helper)(void) = (void *)1000;
+SEC("raw_tp/sched_process_exit")
+int dead(void *ctx)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id___x, ENUMERATOR___x))
+		return no_such_helper();
+	return 0;
+}
+char LICENSE[] SEC("license") = "GPL";
+C
+for v in BPF_FUNC_no_such_helper BPF_FUNC_ktime_get_ns; do
+	sed "s/ENUMERATOR/$v/g" "$WORK/dead.bpf.c" >"$WORK/$v.bpf.c"
+	clang -target bpf -O2 -g -I"$REPO/vmlinux/$(uname -m)" -c "$WORK/$v.bpf.c" -o "$WORK/$v.o" ||
+		fail "cannot build the $v object"
+done
+"$BPFTOOL" prog load "$WORK/BPF_FUNC_no_such_helper.o" "$PIN" >"$WORK/dead.log" 2>&1 ||
+	{ dead_cleanup; fail "a helper call in a CO-RE-dead branch was refused: $(tail -3 "$WORK/dead.log")"; }
+dead_cleanup
+if "$BPFTOOL" prog load "$WORK/BPF_FUNC_ktime_get_ns.o" "$PIN" >"$WORK/live.log" 2>&1; then
+	dead_cleanup
+	fail "the verifier took an unknown helper in a live branch: this check proves nothing"
+fi
+grep -q "invalid func unknown#1000" "$WORK/live.log" || fail "refused, but not for the helper: $(tail -3 "$WORK/live.log")"
 
 install_agent AliYunDun
 
