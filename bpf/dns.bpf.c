@@ -312,7 +312,7 @@ static __always_inline int inspect(struct __sk_buff *skb, bool ingress)
 	ev->hdr.type = AEGIS_EV_DNS;
 	ev->hdr.size = sizeof(*ev);
 	ev->hdr.cpu = bpf_get_smp_processor_id();
-	ev->hdr.ts_ns = bpf_ktime_get_ns();
+	ev->hdr.ts_ns = aegis_now_ns();
 	ev->hdr.ppid = 0;
 	ev->hdr.uid = bpf_get_socket_uid(skb);
 	ev->hdr.pid = 0;

@@ -99,7 +99,9 @@ struct aegis_hdr {
 	__u16 type;
 	__u16 size;
 	__u32 cpu;
-	__u64 ts_ns; /* CLOCK_MONOTONIC, from bpf_ktime_get_ns() */
+	__u64 ts_ns; /* the event clock: CLOCK_BOOTTIME (bpf_ktime_get_boot_ns, 5.8+),
+		      * CLOCK_MONOTONIC before 5.8 and in recordings made
+		      * before the boot clock (bpf/maps.bpf.h aegis_now_ns) */
 	__u32 pid;   /* thread id */
 	__u32 tgid;  /* process id */
 	__u32 ppid;  /* process id of the real parent */
@@ -118,8 +120,9 @@ struct aegis_exec {
 	__u64 exe_ino;
 	__u32 exe_dev;  /* the kernel's dev_t: major << 20 | minor */
 	__u32 netns;    /* its network namespace: where the agent's sockets live */
-	/* ABI 4: the process's start (task->start_time of its leader, which an
-	 * exec keeps): with the tgid, which process this is (0: unknown) */
+	/* ABI 4: the process's start (its leader's, which an exec keeps; on
+	 * the event clock: task->start_boottime, or start_time before 5.8):
+	 * with the tgid, which process this is (0: unknown) */
 	__u64 start_ns;
 };
 
@@ -131,7 +134,7 @@ struct aegis_exec {
 struct aegis_fork {
 	struct aegis_hdr hdr; /* the child */
 	char parent_comm[AEGIS_COMM_LEN];
-	__u64 start_ns; /* ABI 4: the child's task->start_time, as in aegis_exec */
+	__u64 start_ns; /* ABI 4: the child's start, as in aegis_exec */
 };
 
 /* Size of a fork event before ABI 4 (recordings made then). */
@@ -141,7 +144,7 @@ struct aegis_exit {
 	struct aegis_hdr hdr;
 	__u32 exit_code; /* raw task->exit_code: status << 8 | 0x80 core | signal */
 	__u32 flags;
-	__u64 start_ns;  /* task->start_time of the process's leader, CLOCK_MONOTONIC */
+	__u64 start_ns;  /* the start of the process's leader, as in aegis_exec */
 };
 
 struct aegis_proc_ref {

@@ -113,7 +113,7 @@ static __always_inline int handle_exec(void *ctx, struct task_struct *task, __u3
 		ev->flags |= AEGIS_EXEC_TRACED;
 	/* the process's start, which exec keeps (a thread that execs takes its
 	 * leader's): with the tgid it tells a reused pid from the process */
-	ev->start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	ev->start_ns = aegis_task_start_ns(BPF_CORE_READ(task, group_leader));
 	submit_event(ev);
 	return 0;
 }
@@ -135,7 +135,7 @@ static __always_inline int handle_fork(void *ctx, struct task_struct *parent,
 	if (!ev)
 		return 0;
 	BPF_CORE_READ_STR_INTO(&ev->parent_comm, parent, comm);
-	ev->start_ns = BPF_CORE_READ(child, start_time); /* a new process: its own leader */
+	ev->start_ns = aegis_task_start_ns(child); /* a new process: its own leader */
 	submit_event(ev);
 	return 0;
 }
@@ -176,7 +176,7 @@ static __always_inline int handle_exit(void *ctx, struct task_struct *task)
 	ev->flags = AEGIS_EXIT_GROUP_DEAD;
 	/* the process's start, as exec and fork tell it: the last thread to
 	 * exit is not always the leader */
-	ev->start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	ev->start_ns = aegis_task_start_ns(BPF_CORE_READ(task, group_leader));
 	submit_event(ev);
 	return 0;
 }
@@ -293,7 +293,7 @@ static __always_inline void report_oom_victim(void *ctx, __u32 pid, struct task_
 		ev->hdr.type = AEGIS_EV_OOM_VICTIM;
 		ev->hdr.size = sizeof(*ev);
 		ev->hdr.cpu = bpf_get_smp_processor_id();
-		ev->hdr.ts_ns = bpf_ktime_get_ns();
+		ev->hdr.ts_ns = aegis_now_ns();
 		ev->hdr.pid = pid;
 		ev->hdr.tgid = pid;
 	}
@@ -407,7 +407,7 @@ int tp_signal_generate(struct trace_event_raw_signal_generate *ctx)
 		ev->hdr.type = AEGIS_EV_SIGNAL;
 		ev->hdr.size = sizeof(*ev);
 		ev->hdr.cpu = bpf_get_smp_processor_id();
-		ev->hdr.ts_ns = bpf_ktime_get_ns();
+		ev->hdr.ts_ns = aegis_now_ns();
 		ev->hdr.pid = pid;
 		ev->hdr.tgid = pid;
 		ev->hdr.ppid = 0; /* unknown here: the correlator has it from exec or the scan */

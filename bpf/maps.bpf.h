@@ -140,6 +140,41 @@ static __always_inline void aegis_output(void *ctx, void *ev, __u32 size, bool r
 /* output_event(ev): send an event built in a buffer of the program's own. */
 #define output_event(ev) aegis_output(ctx, (ev), sizeof(*(ev)), false)
 
+/*
+ * The event clock: every event time and every stored start or "since" is on
+ * it. The boot clock (bpf_ktime_get_boot_ns, 5.8+), which counts suspend as
+ * /proc/PID/stat starttime does; before 5.8, the monotonic clock. The choice
+ * is a CO-RE constant read from the kernel's own enum bpf_func_id, so the
+ * verifier only walks the branch taken and removes the other (before 5.1 it
+ * turns it into dead jumps): a helper the kernel lacks, there, is never
+ * called nor refused. Userspace asks the same BTF (loader_boot_clock) and
+ * reads its "now" on the same clock (timefmt.c clock_event_ns).
+ */
+#define aegis_boot_clock() bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_ktime_get_boot_ns)
+
+static __always_inline __u64 aegis_now_ns(void)
+{
+	if (aegis_boot_clock())
+		return bpf_ktime_get_boot_ns();
+	return bpf_ktime_get_ns();
+}
+
+/* Before 5.5, start_boottime was named real_start_time (boot-based too). */
+struct task_struct___start_old {
+	__u64 real_start_time;
+} __attribute__((preserve_access_index));
+
+/* When task started, on the event clock: start_boottime (5.5+) on the boot
+ * clock, start_time (monotonic, every kernel) on the fallback. */
+static __always_inline __u64 aegis_task_start_ns(struct task_struct *task)
+{
+	if (!aegis_boot_clock())
+		return BPF_CORE_READ(task, start_time);
+	if (bpf_core_field_exists(task->start_boottime))
+		return BPF_CORE_READ(task, start_boottime);
+	return BPF_CORE_READ((struct task_struct___start_old *)task, real_start_time);
+}
+
 /* Reserve an event and fill the common header for the given subject task. */
 static __always_inline void *reserve_event(__u32 type, __u32 size, struct task_struct *task)
 {
@@ -150,7 +185,7 @@ static __always_inline void *reserve_event(__u32 type, __u32 size, struct task_s
 	hdr->type = type;
 	hdr->size = size;
 	hdr->cpu = bpf_get_smp_processor_id();
-	hdr->ts_ns = bpf_ktime_get_ns();
+	hdr->ts_ns = aegis_now_ns();
 	hdr->pid = BPF_CORE_READ(task, pid);
 	hdr->tgid = BPF_CORE_READ(task, tgid);
 	hdr->ppid = BPF_CORE_READ(task, real_parent, tgid);

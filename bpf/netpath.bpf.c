@@ -195,7 +195,7 @@ static __always_inline void fill_hdr_raw(struct aegis_hdr *hdr, __u32 type, __u3
 	hdr->type = type;
 	hdr->size = size;
 	hdr->cpu = bpf_get_smp_processor_id();
-	hdr->ts_ns = bpf_ktime_get_ns();
+	hdr->ts_ns = aegis_now_ns();
 }
 
 /* ---- connect() ---- */
@@ -246,7 +246,7 @@ int on_connect_enter(struct syscall_trace_enter *ctx)
 
 	if (!connect_from_user(&pc, (const void *)ctx->args[1], (__u32)ctx->args[0]))
 		return 0;
-	pc.start_ns = bpf_ktime_get_ns();
+	pc.start_ns = aegis_now_ns();
 	bpf_map_update_elem(&pending_connects, &id, &pc, BPF_ANY);
 	return 0;
 }
@@ -313,7 +313,7 @@ static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 fam
 		pc.flags |= AEGIS_NET_ENDPOINT;
 	if (!pc.flags)
 		return;
-	pc.start_ns = bpf_ktime_get_ns();
+	pc.start_ns = aegis_now_ns();
 	pc.pid = (__u32)id;
 	pc.tgid = id >> 32;
 	pc.uid = (__u32)bpf_get_current_uid_gid();
@@ -560,7 +560,7 @@ static __always_inline void watch_new_connect(void *ctx, const struct sock *sk)
 	ws.pid = (__u32)id;
 	ws.tgid = id >> 32;
 	ws.uid = (__u32)bpf_get_current_uid_gid();
-	ws.since_ns = bpf_ktime_get_ns();
+	ws.since_ns = aegis_now_ns();
 	ws.peer_sig = sock_peer_sig(sk);
 	bpf_get_current_comm(ws.comm, sizeof(ws.comm));
 	/* it got as far as the SYN: not a route failure */
@@ -644,7 +644,7 @@ static __always_inline bool retrans_counted(struct watched_sock *ws, __u32 una, 
 	if (!ws->stall_retrans || ws->stall_una != una) {
 		ws->stall_una = una;
 		ws->stall_retrans = 1;
-		ws->stall_since_ns = bpf_ktime_get_ns();
+		ws->stall_since_ns = aegis_now_ns();
 		ws->stall_max = seg_len;
 		ws->stall_min = seg_len;
 		return false;
@@ -817,7 +817,7 @@ static __always_inline int ops_watch(struct bpf_sock_ops *ctx, struct tcp_sock *
 	ws->tgid = pc->tgid;
 	ws->uid = pc->uid;
 	ws->flags = pc->flags | (late ? AEGIS_NET_UNARMED : 0);
-	ws->since_ns = late ? pc->start_ns : bpf_ktime_get_ns();
+	ws->since_ns = late ? pc->start_ns : aegis_now_ns();
 	ws->peer_sig = ops_peer_sig(&tp->inet_conn.icsk_inet.sk);
 	__builtin_memcpy(ws->comm, pc->comm, sizeof(ws->comm));
 	bpf_map_delete_elem(from, &cookie);

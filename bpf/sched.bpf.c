@@ -100,7 +100,9 @@ static __always_inline __s64 *waiting(void)
 }
 
 /* tid is runnable from now on. Only a new entry is counted; one still there
- * (a switch-in was missed) gets the new time. */
+ * (a switch-in was missed) gets the new time. Both ends of a wait are on the
+ * monotonic clock (bpf_ktime_get_ns), not the event clock: a wait is a
+ * duration kept in the kernel, and a suspend is no time spent in the queue. */
 static __always_inline void enqueued(__u32 tid)
 {
 	__u64 now = bpf_ktime_get_ns();

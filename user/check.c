@@ -53,7 +53,7 @@ size_t check_read_file(const char *path, char *buf, size_t len)
 
 unsigned check_budget_ms(const struct check_ctx *c, unsigned want_ms)
 {
-	uint64_t now = clock_mono_ns();
+	uint64_t now = clock_event_ns();
 	uint64_t left = c->deadline_ns > now ? (c->deadline_ns - now) / 1000000 : 0;
 
 	return left < want_ms ? (unsigned)left : want_ms;
@@ -250,7 +250,7 @@ static void print_json(const struct clockmap *cm, const struct check_result *r)
 	char ts[RFC3339_LEN];
 	struct jw w;
 
-	fmt_rfc3339(cm, clock_mono_ns(), ts, sizeof(ts));
+	fmt_rfc3339(cm, clock_event_ns(), ts, sizeof(ts));
 	jw_init(&w, line, sizeof(line));
 	jw_obj_begin(&w);
 	jw_kstr(&w, "kind", "check");
@@ -292,7 +292,7 @@ int cmd_check(int argc, char **argv)
 	struct check_result *r = calloc(1, sizeof(*r));
 	unsigned count[4] = { 0 };
 	struct clockmap cm;
-	uint64_t start = clock_mono_ns();
+	uint64_t start = clock_event_ns();
 	char err[512], ts[RFC3339_LEN];
 	int rc;
 
@@ -341,7 +341,7 @@ int cmd_check(int argc, char **argv)
 		struct jw w;
 		char line[512];
 
-		fmt_rfc3339(&cm, clock_mono_ns(), ts, sizeof(ts));
+		fmt_rfc3339(&cm, clock_event_ns(), ts, sizeof(ts));
 		jw_init(&w, line, sizeof(line));
 		jw_obj_begin(&w);
 		jw_kstr(&w, "kind", "summary");
@@ -351,7 +351,7 @@ int cmd_check(int argc, char **argv)
 		jw_kuint(&w, "warn", count[CHECK_WARN]);
 		jw_kuint(&w, "fail", count[CHECK_FAIL]);
 		jw_kuint(&w, "skip", count[CHECK_SKIP]);
-		jw_kuint(&w, "elapsed_ms", (clock_mono_ns() - start) / 1000000);
+		jw_kuint(&w, "elapsed_ms", (clock_event_ns() - start) / 1000000);
 		jw_obj_end(&w);
 		puts(jw_result(&w));
 	} else {
@@ -359,7 +359,7 @@ int cmd_check(int argc, char **argv)
 		       o.color ? status_color(count[CHECK_FAIL] ? CHECK_FAIL : CHECK_OK) : "",
 		       count[CHECK_FAIL] ? "FAIL" : "OK", o.color ? RESET : "", count[CHECK_OK],
 		       count[CHECK_WARN], count[CHECK_WARN] == 1 ? "" : "s", count[CHECK_FAIL],
-		       count[CHECK_SKIP], (double)(clock_mono_ns() - start) / 1e9);
+		       count[CHECK_SKIP], (double)(clock_event_ns() - start) / 1e9);
 	}
 	rc = count[CHECK_FAIL] ? 1 : 0;
 	options_free(&shared);

@@ -18,6 +18,7 @@
 #include "endpoints.h"
 #include "kcaps.h"
 #include "loader.h"
+#include "timefmt.h"
 
 /* 1 yes, 0 no, -1 unknown (not root: the probes load programs) */
 static int yes_no(int probe)
@@ -44,6 +45,26 @@ static long enum_value(const struct btf *btf, const char *type, const char *name
 		if (!strcmp(btf__name_by_offset(btf, e[i].name_off), name))
 			return e[i].val;
 	return -1;
+}
+
+/* The clock of event times (user/timefmt.h), and the time namespace's
+ * offsets that aegismon takes off its own clock reads. */
+static void print_clock(FILE *out)
+{
+	struct timens_offsets off;
+	int rc;
+
+	fprintf(out, "  %-44s %s\n", "event clock (bpf_ktime_get_boot_ns, 5.8)",
+		loader_boot_clock() ? "boottime (counts suspend, as /proc starttimes)"
+				    : "monotonic (no bpf_ktime_get_boot_ns)");
+	rc = timens_read(&off);
+	if (rc)
+		fprintf(out, "  %-44s unreadable: %s\n", "time namespace offsets", strerror(-rc));
+	else if (off.mono_ns || off.boot_ns)
+		fprintf(out, "  %-44s monotonic %+.3f s, boottime %+.3f s (taken off)\n",
+			"time namespace offsets", (double)off.mono_ns / 1e9, (double)off.boot_ns / 1e9);
+	else
+		fprintf(out, "  %-44s %s\n", "time namespace offsets", "none");
 }
 
 static void mount_of(const char *type, char *buf, size_t len)
@@ -219,6 +240,7 @@ int features_report(FILE *out, const char *btf_path)
 	} else {
 		fprintf(out, "  %-44s %s\n", "BPF trampolines, fentry/fexit (5.5)", word(-1));
 	}
+	print_clock(out);
 
 	loader_plan(&plan);
 	print_families(out, &plan, rawtp, cgskb != 0 && cg2[0], cg2[0] != '\0', victim_task);

@@ -75,6 +75,24 @@ void loader_set_btf(const char *path)
 	custom_btf = path;
 }
 
+bool loader_boot_clock(void)
+{
+	struct btf *btf = custom_btf ? btf__parse(custom_btf, NULL) : btf__load_vmlinux_btf();
+	int id = btf ? btf__find_by_name_kind(btf, "bpf_func_id", BTF_KIND_ENUM) : -1;
+	bool boot = true;
+
+	if (id > 0) { /* as libbpf resolves bpf_core_enum_value_exists */
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_enum *e = btf_enum(t);
+
+		boot = false;
+		for (int i = 0; i < btf_vlen(t) && !boot; i++)
+			boot = !strcmp(btf__name_by_offset(btf, e[i].name_off), "BPF_FUNC_ktime_get_boot_ns");
+	}
+	btf__free(btf);
+	return boot;
+}
+
 /* Open options shared by every skeleton: the custom BTF, when given. */
 static void open_opts(struct bpf_object_open_opts *o)
 {
@@ -1044,7 +1062,7 @@ static int open_buffer(struct loader *l, unsigned kib)
 int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_set *eps,
 		const struct domain_set *doms, loader_event_fn fn, void *ctx, char *err, size_t errlen)
 {
-	uint64_t t0 = clock_mono_ns();
+	uint64_t t0 = clock_event_ns();
 	int rc;
 
 	memset(l, 0, sizeof(*l));
@@ -1126,7 +1144,7 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 		return 3;
 	}
 
-	l->attach_ns = clock_mono_ns() - t0;
+	l->attach_ns = clock_event_ns() - t0;
 	return 0;
 }
 

@@ -102,6 +102,10 @@ void loader_set_verbose(bool verbose);
 bool loader_mark_victim_takes_task(void);
 /* Use the kernel types in path instead of /sys/kernel/btf/vmlinux (NULL: the kernel's). */
 void loader_set_btf(const char *path);
+/* Do the probes stamp events with the boot clock (bpf_ktime_get_boot_ns,
+ * 5.8+), or the monotonic clock? The same BTF their CO-RE choice reads
+ * (bpf/maps.bpf.h aegis_now_ns) answers; no BTF: the boot clock. */
+bool loader_boot_clock(void);
 /* --net-scope host: the network programs on the whole host, as before the
  * agent scope (also sees other processes' connects to the endpoints). */
 void loader_set_host_scope(bool host);

@@ -98,7 +98,7 @@ static void check_hook_now(struct remediator *r)
 		return;
 	fprintf(stderr, "aegismon: the remediation hook will be refused: %s\n", why);
 	{
-		struct action a = action_init(clock_mono_ns(), "hook", "refused");
+		struct action a = action_init(clock_event_ns(), "hook", "refused");
 
 		a.detail = why;
 		emit(r, &a);

@@ -51,7 +51,7 @@ void usage_restart(void *out)
 static void on_step(void *ctx, const char *step, const char *outcome, const char *detail)
 {
 	struct out *o = ctx;
-	struct action a = action_init(clock_mono_ns(), "restart", outcome);
+	struct action a = action_init(clock_event_ns(), "restart", outcome);
 
 	a.step = step;
 	a.detail = detail;
@@ -159,7 +159,7 @@ int cmd_restart(int argc, char **argv)
 	ro.ctx = &out;
 	rc = remedy_restart(&ro, &res);
 	if (out.json) {
-		struct action a = action_init(clock_mono_ns(), "restart",
+		struct action a = action_init(clock_event_ns(), "restart",
 					      rc ? "failed" : out.dry_run ? "would" : "ok");
 		char detail[REMEDY_DETAIL_LEN + 64];
 

@@ -1,10 +1,16 @@
-/* Event time to wall-clock text. */
+/* The event clock, and event times to wall-clock text. */
 #include "timefmt.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define NSEC 1000000000LL
+#define TIMENS_CLOCK_MONOTONIC 1 /* the clock ids timens_offsets may name */
+#define TIMENS_CLOCK_BOOTTIME 7
 
 static int64_t ts_ns(clockid_t id)
 {
@@ -14,17 +20,182 @@ static int64_t ts_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
-uint64_t clock_mono_ns(void)
+/* ---- time namespace offsets ---- */
+
+/* One token of [*p, end) after blanks: its bounds, or false at the line's end. */
+static bool next_token(const char **p, const char *end, const char **tok, size_t *n)
 {
-	return (uint64_t)ts_ns(CLOCK_MONOTONIC);
+	const char *s = *p;
+
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	*tok = s;
+	while (s < end && *s != ' ' && *s != '\t' && *s != '\n')
+		s++;
+	*n = (size_t)(s - *tok);
+	*p = s;
+	return *n > 0;
 }
+
+/* A decimal integer, optionally signed, that fits int64_t. */
+static bool parse_int(const char *tok, size_t n, int64_t *out)
+{
+	bool neg = false;
+	int64_t v = 0;
+	size_t i = 0;
+
+	if (n && (tok[0] == '-' || tok[0] == '+'))
+		neg = tok[i++] == '-';
+	if (i == n)
+		return false;
+	for (; i < n; i++) {
+		if (tok[i] < '0' || tok[i] > '9' || __builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, neg ? -(tok[i] - '0') : tok[i] - '0', &v))
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* Which clock a line names: 1 monotonic, 7 boottime, 0 another one (kept
+ * for a later kernel's), -1 not a clock. */
+static int clock_of(const char *tok, size_t n)
+{
+	int64_t id;
+
+	if (n == 9 && !memcmp(tok, "monotonic", 9))
+		return TIMENS_CLOCK_MONOTONIC;
+	if (n == 8 && !memcmp(tok, "boottime", 8))
+		return TIMENS_CLOCK_BOOTTIME;
+	if (!parse_int(tok, n, &id) || id < 0)
+		return -1;
+	return id == TIMENS_CLOCK_MONOTONIC || id == TIMENS_CLOCK_BOOTTIME ? (int)id : 0;
+}
+
+/* One line "<clock> <sec> <nsec>" of [p, end) into out. */
+static int parse_line(const char *p, const char *end, struct timens_offsets *out)
+{
+	const char *tok;
+	size_t n;
+	int64_t sec, nsec, ns;
+	int clock;
+
+	if (!next_token(&p, end, &tok, &n) || (clock = clock_of(tok, n)) < 0)
+		return -EINVAL;
+	if (!next_token(&p, end, &tok, &n) || !parse_int(tok, n, &sec))
+		return -EINVAL;
+	if (!next_token(&p, end, &tok, &n) || !parse_int(tok, n, &nsec) || nsec < 0 ||
+	    nsec >= NSEC)
+		return -EINVAL;
+	if (next_token(&p, end, &tok, &n))
+		return -EINVAL; /* more than three fields */
+	if (__builtin_mul_overflow(sec, NSEC, &ns) || __builtin_add_overflow(ns, nsec, &ns))
+		return -EINVAL;
+	if (clock == TIMENS_CLOCK_MONOTONIC)
+		out->mono_ns = ns;
+	else if (clock == TIMENS_CLOCK_BOOTTIME)
+		out->boot_ns = ns;
+	return 0;
+}
+
+int timens_parse(const char *text, size_t len, struct timens_offsets *out)
+{
+	const char *p = text, *end = text + len;
+
+	memset(out, 0, sizeof(*out));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		const char *q = p;
+
+		while (q < le && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < le && parse_line(q, le, out)) { /* blank lines are nothing */
+			memset(out, 0, sizeof(*out));
+			return -EINVAL;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+int timens_read(struct timens_offsets *out)
+{
+	char buf[512];
+	ssize_t n;
+	int fd, rc;
+
+	memset(out, 0, sizeof(*out));
+	fd = open("/proc/self/timens_offsets", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno; /* before 5.6, or no time namespaces */
+	n = read(fd, buf, sizeof(buf));
+	rc = n < 0 ? -errno : n == (ssize_t)sizeof(buf) ? -EFBIG : 0;
+	close(fd);
+	return rc ? rc : timens_parse(buf, (size_t)n, out);
+}
+
+/* ---- the event clock ---- */
+
+static struct {
+	bool boot;
+	struct timens_offsets off;
+} evclock = { .boot = true };
+
+int clock_event_init(bool boot)
+{
+	evclock.boot = boot;
+	return timens_read(&evclock.off);
+}
+
+bool clock_event_is_boot(void)
+{
+	return evclock.boot;
+}
+
+const char *clock_event_name(void)
+{
+	return evclock.boot ? "boottime" : "monotonic";
+}
+
+uint64_t clock_event_ns(void)
+{
+	if (evclock.boot)
+		return (uint64_t)(ts_ns(CLOCK_BOOTTIME) - evclock.off.boot_ns);
+	return (uint64_t)(ts_ns(CLOCK_MONOTONIC) - evclock.off.mono_ns);
+}
+
+uint64_t proc_start_to_event_ns(uint64_t ticks, long clk_tck, bool boot,
+				const struct timens_offsets *off, int64_t suspended_ns)
+{
+	int64_t ns;
+
+	if (clk_tck <= 0 || clk_tck > NSEC || ticks > INT64_MAX ||
+	    __builtin_mul_overflow((int64_t)ticks, NSEC / clk_tck, &ns) ||
+	    __builtin_sub_overflow(ns, off->boot_ns, &ns) ||
+	    (!boot && __builtin_sub_overflow(ns, suspended_ns, &ns)) || ns <= 0)
+		return 0;
+	return (uint64_t)ns;
+}
+
+uint64_t clock_event_from_proc_ticks(uint64_t ticks, long clk_tck)
+{
+	int64_t suspended = 0;
+
+	if (!evclock.boot) /* host boot - host monotonic: the time suspended so far */
+		suspended = (ts_ns(CLOCK_BOOTTIME) - evclock.off.boot_ns) -
+			    (ts_ns(CLOCK_MONOTONIC) - evclock.off.mono_ns);
+	return proc_start_to_event_ns(ticks, clk_tck, evclock.boot, &evclock.off, suspended);
+}
+
+/* ---- to wall-clock time ---- */
 
 void clockmap_init_now(struct clockmap *cm)
 {
 	/* bracket the realtime read to halve the error */
-	int64_t m1 = ts_ns(CLOCK_MONOTONIC);
+	int64_t m1 = (int64_t)clock_event_ns();
 	int64_t r = ts_ns(CLOCK_REALTIME);
-	int64_t m2 = ts_ns(CLOCK_MONOTONIC);
+	int64_t m2 = (int64_t)clock_event_ns();
 
 	cm->mono_to_real_ns = r - (m1 + (m2 - m1) / 2);
 }

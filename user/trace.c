@@ -163,7 +163,7 @@ static void rotate_json_log(struct session *s)
 /* syslog receivers and the JSON log: never block, never stop the loop */
 static void emit_outputs(struct session *s, const struct diagnosis *d)
 {
-	uint64_t now = clock_mono_ns();
+	uint64_t now = clock_event_ns();
 
 	for (int i = 0; i < s->nsyslog; i++) {
 		struct syslog_target *t = &s->syslog[i];
@@ -273,7 +273,7 @@ static void status_clear(struct session *s)
 
 static void status_draw(struct session *s)
 {
-	uint64_t now = clock_mono_ns();
+	uint64_t now = clock_event_ns();
 	double el = (double)(now - s->start_ns) / 1e9;
 	uint64_t lost = loader_counter(&s->loader, AEGIS_CNT_RINGBUF_FULL);
 	unsigned rate;
@@ -353,7 +353,7 @@ static void finish_diagnosis(struct session *s, struct diagnosis *d, uint32_t se
 	output_diagnosis(s, d);
 	blame_running_product(s, d, seq);
 	if (s->rem)
-		remediator_on_diagnosis(s->rem, d, clock_mono_ns());
+		remediator_on_diagnosis(s->rem, d, clock_event_ns());
 }
 
 static void on_enriched(void *ctx, struct diagnosis *d, uint32_t seq)
@@ -386,7 +386,7 @@ static void on_diagnosis(const struct diagnosis *diag, void *ctx)
 	struct diagnosis *d = &s->enriched;
 
 	s->diag_seq++;
-	if (enricher_submit(s->enricher, diag, s->diag_seq, clock_mono_ns()))
+	if (enricher_submit(s->enricher, diag, s->diag_seq, clock_event_ns()))
 		return;
 	if (s->enricher && enrich_drop_evidence(diag))
 		enrich_overflow_said(s);
@@ -407,7 +407,7 @@ static void on_own_diagnosis(void *ctx, const struct diagnosis *d)
 static void on_action(void *ctx, const struct action *a)
 {
 	struct session *s = ctx;
-	uint64_t now = clock_mono_ns();
+	uint64_t now = clock_event_ns();
 
 	for (int i = 0; i < s->nsyslog; i++) {
 		struct syslog_target *t = &s->syslog[i];
@@ -505,7 +505,7 @@ static void write_metrics(struct session *s, bool now)
 	char why[512];
 	struct metrics *m = &s->metrics;
 	const struct correlator_stats *st = correlator_stats(s->corr);
-	uint64_t t = clock_mono_ns();
+	uint64_t t = clock_event_ns();
 	size_t n;
 	int rc;
 
@@ -689,7 +689,7 @@ static void net_probes_activity(struct session *s, const struct ev *e)
 	s->net_activity_ns = e->hdr.ts_ns;
 	if (s->net_armed)
 		return;
-	now = clock_mono_ns();
+	now = clock_event_ns();
 	if (now < s->net_retry_ns)
 		return; /* an agent storm must not become a storm of attach calls */
 	rc = loader_net_arm(&s->loader, true);
@@ -707,7 +707,7 @@ static void net_probes_activity(struct session *s, const struct ev *e)
 	 * (the connect that asked for it goes first) may have had its ICMP error
 	 * before the probes were there (seen with a 119 ms attach on an
 	 * emulated 6.12) */
-	done = clock_mono_ns();
+	done = clock_event_ns();
 	correlator_set_probes_since(s->corr, done);
 	fprintf(stderr, "aegismon: network probes attached: the agent uses the network (%.1f ms)\n",
 		(double)(done - now) / 1e6);
@@ -715,7 +715,7 @@ static void net_probes_activity(struct session *s, const struct ev *e)
 
 static void net_probes_tick(struct session *s)
 {
-	uint64_t hold = (uint64_t)(s->opt.net_probes_hold_s * 1e9), now = clock_mono_ns();
+	uint64_t hold = (uint64_t)(s->opt.net_probes_hold_s * 1e9), now = clock_event_ns();
 
 	/* a lookup's ICMP error may come until its timeout: not detached before */
 	if (hold < (uint64_t)(s->opt.dns_timeout_s * 1e9) + NSEC)
@@ -741,7 +741,7 @@ static void presyn_failed(void *ctx, const struct pending_connect *pc)
 	memset(e, 0, sizeof(*e));
 	e->hdr.type = AEGIS_EV_CONNECT;
 	e->hdr.size = sizeof(e->connect);
-	e->hdr.ts_ns = clock_mono_ns();
+	e->hdr.ts_ns = clock_event_ns();
 	e->hdr.pid = pc->pid;
 	e->hdr.tgid = pc->tgid;
 	e->hdr.uid = pc->uid;
@@ -793,13 +793,13 @@ static int seed_one(int pid, void *ctx)
 	memset(e, 0, sizeof(*e));
 	e->hdr.type = AEGIS_EV_SEED;
 	e->hdr.size = sizeof(e->seed);
-	e->hdr.ts_ns = clock_mono_ns();
+	e->hdr.ts_ns = clock_event_ns();
 	e->hdr.pid = e->hdr.tgid = (uint32_t)pid;
 	e->hdr.ppid = (uint32_t)st.ppid;
 	proc_read_uid(pid, &uid);
 	e->hdr.uid = uid;
 	memcpy(e->hdr.comm, st.comm, sizeof(e->hdr.comm));
-	e->seed.start_ns = st.starttime_ticks * (NSEC / (uint64_t)s->clk_tck);
+	e->seed.start_ns = clock_event_from_proc_ticks(st.starttime_ticks, s->clk_tck);
 	{
 		char nspath[64];
 		struct stat ns;
@@ -835,7 +835,7 @@ static void feed_marker(struct session *s, unsigned type)
 	memset(e, 0, sizeof(*e));
 	e->hdr.type = (__u16)type;
 	e->hdr.size = type == AEGIS_EV_TICK ? sizeof(e->tick) : sizeof(e->hdr);
-	e->hdr.ts_ns = clock_mono_ns();
+	e->hdr.ts_ns = clock_event_ns();
 	if (type == AEGIS_EV_TICK)
 		e->tick.events_lost = loader_counter(&s->loader, AEGIS_CNT_RINGBUF_FULL);
 	ingest(s, e);
@@ -921,7 +921,7 @@ static void record_reload(struct session *s)
 			text = NULL;
 		}
 	}
-	if (!text || rec_settings(&s->rec, clock_mono_ns(), text))
+	if (!text || rec_settings(&s->rec, clock_event_ns(), text))
 		fprintf(stderr, "aegismon: reload: the new settings could not be recorded: "
 			"a replay of %s goes on with the old ones\n", s->opt.record);
 	free(text);
@@ -1047,8 +1047,8 @@ static int open_record(struct session *s, uint64_t start_ns, char *err, size_t e
 	}
 	uname(&u);
 	fprintf(f, "host = %s\nkernel = %s %s\nmachine = %s\n", s->host, u.release, u.version, u.machine);
-	fprintf(f, "start_ns = %llu\nmono_to_real_ns = %lld\n", (unsigned long long)start_ns,
-		(long long)s->clock.mono_to_real_ns);
+	fprintf(f, "start_ns = %llu\nmono_to_real_ns = %lld\nevent_clock = %s\n",
+		(unsigned long long)start_ns, (long long)s->clock.mono_to_real_ns, clock_event_name());
 	fprintf(f, "probes_attached = %u\nprobes_failed = %u\nfailed_probes = %s\n", s->loader.attached,
 		s->loader.failed, s->loader.failed_names);
 	write_settings_text(f, s);
@@ -1066,7 +1066,7 @@ static int open_record(struct session *s, uint64_t start_ns, char *err, size_t e
 /* Once a second (every fourth tick): the AEGIS_EV_RESOURCES sample. */
 static void sample_resources(struct session *s)
 {
-	uint64_t now = clock_mono_ns();
+	uint64_t now = clock_event_ns();
 
 	if (now < s->res_next_ns)
 		return;
@@ -1207,9 +1207,9 @@ static int run_loop(struct session *s)
 			if (fd == rbfd) {
 				loader_consume(&s->loader);
 			} else if (s->rem && fd == remediator_fd(s->rem)) {
-				remediator_dispatch(s->rem, clock_mono_ns());
+				remediator_dispatch(s->rem, clock_event_ns());
 			} else if (s->enricher && fd == enricher_fd(s->enricher)) {
-				enricher_dispatch(s->enricher, clock_mono_ns(), on_enriched, s);
+				enricher_dispatch(s->enricher, clock_event_ns(), on_enriched, s);
 			} else if (fd == timerfd) {
 				uint64_t expirations;
 
@@ -1219,16 +1219,16 @@ static int run_loop(struct session *s)
 				loader_consume(&s->loader);
 				feed_marker(s, AEGIS_EV_TICK);
 				scope_said(s, loader_refresh_scope(&s->loader));
-				loader_expire_presyn(&s->loader, clock_mono_ns(), NSEC, presyn_failed, s);
+				loader_expire_presyn(&s->loader, clock_event_ns(), NSEC, presyn_failed, s);
 				net_probes_tick(s);
 				if (s->rem)
-					remediator_tick(s->rem, clock_mono_ns());
+					remediator_tick(s->rem, clock_event_ns());
 				/* a held local drop whose rules are late goes out without them */
-				enricher_dispatch(s->enricher, clock_mono_ns(), on_enriched, s);
+				enricher_dispatch(s->enricher, clock_event_ns(), on_enriched, s);
 				sample_resources(s);
 				write_metrics(s, false);
 				status_draw(s);
-				if (end_ns && clock_mono_ns() >= end_ns)
+				if (end_ns && clock_event_ns() >= end_ns)
 					stop = true;
 			} else if (fd == sigfd) {
 				struct signalfd_siginfo si;
@@ -1349,6 +1349,14 @@ static int session_main(int argc, char **argv, bool daemon)
 		fprintf(stderr, "aegismon: no random key for socket ids: %s\n", strerror(-rc));
 		return 2;
 	}
+	/* the event clock is the kernel's (bpf/maps.bpf.h): set before any "now" */
+	{
+		int crc = clock_event_init(loader_boot_clock());
+
+		if (crc)
+			fprintf(stderr, "aegismon: cannot read the time namespace's offsets (%s): "
+				"event times are taken as the host's\n", strerror(-crc));
+	}
 	clockmap_init_now(&s->clock);
 
 	correlator_config_from(s, &cfg);
@@ -1363,7 +1371,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	}
 	s->res.full_rate_ns = cfg.res_window_ns;
 
-	start_ns = clock_mono_ns();
+	start_ns = clock_event_ns();
 	s->start_ns = s->status_next_ns = start_ns;
 	sink_text_origin(start_ns);
 	rc = loader_open(&s->loader, s->opt.ringbuf_kib, &s->opt.endpoints, &s->opt.domains,
@@ -1407,7 +1415,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	loader_consume(&s->loader);
 	feed_marker(s, AEGIS_EV_TICK);
 	status_clear(s);
-	end_ns = clock_mono_ns(); /* recorded: a replay flushes at the same time */
+	end_ns = clock_event_ns(); /* recorded: a replay flushes at the same time */
 	correlator_flush(s->corr, end_ns);
 	/* held local drops go out, with their rules if they come within the hold */
 	enricher_drain(s->enricher, on_enriched, s);

@@ -6,6 +6,8 @@
  * may create cgroups): a path it returns is absolute, fits, and cannot climb.
  * And through proc_parse_status (/proc/<pid>/status: the Name line is the
  * process's to choose), whose answer decides who counts as the agent.
+ * And through timens_parse (/proc/self/timens_offsets, user/timefmt.c):
+ * a refusal leaves no offset half-set.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "procfs.h"
+#include "timefmt.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -48,6 +51,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(strstr(rel, "/../") == NULL);
 			CHECK(strlen(rel) < 3 || strcmp(rel + strlen(rel) - 3, "/..") != 0);
 		}
+	}
+	{
+		struct timens_offsets off;
+
+		if (timens_parse(copy, size, &off) != 0)
+			CHECK(off.mono_ns == 0 && off.boot_ns == 0);
 	}
 	free(copy);
 	return 0;

@@ -637,6 +637,9 @@ printf '8 (x) S 99 (y)%s\n' "$tail" >"$p/imitation"
 printf '9 ()%s\n' "$tail" >"$p/empty_comm"
 printf '12 (x) S 1 2 3\n' >"$p/short"
 printf '99999999999 (x)%s\n' "$tail" >"$p/big_pid"
+# /proc/self/timens_offsets, as the kernel writes it and by clock id
+printf 'monotonic           0         0\nboottime       100000         0\n' >"$p/timens_offsets"
+printf '1 -3600 250000000\n7 2 5\n' >"$p/timens_ids"
 
 # procres: /proc/stat, meminfo, pressure, loadavg, <pid>/stat and statm text
 p="$here/corpus/procres"
