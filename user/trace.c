@@ -1169,7 +1169,7 @@ static int run_loop(struct session *s)
 	int rbfd = loader_epoll_fd(&s->loader);
 	/* --duration is time traced: counted from now, attached, not from before
 	 * the load (seconds of it on a slow or loaded host) */
-	uint64_t end_ns = s->opt.duration_s > 0 ? clock_mono_ns() + (uint64_t)(s->opt.duration_s * 1e9) : 0;
+	uint64_t end_ns = s->opt.duration_s > 0 ? clock_event_ns() + (uint64_t)(s->opt.duration_s * 1e9) : 0;
 	bool stop = false;
 
 	rc = setup_fds(&sigfd, &timerfd, &epfd, rbfd);
