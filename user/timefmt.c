@@ -2,11 +2,14 @@
 #include "timefmt.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "procfs.h"
 
 #define NSEC 1000000000LL
 #define TIMENS_CLOCK_MONOTONIC 1 /* the clock ids timens_offsets may name */
@@ -140,12 +143,37 @@ int timens_read(struct timens_offsets *out)
 static struct {
 	bool boot;
 	struct timens_offsets off;
+	int64_t proc_boot_ns; /* the boot offset /proc/PID/stat starttimes carry */
 } evclock = { .boot = true };
+
+bool proc_starts_offset(int64_t boot_now_ns, int64_t self_start_ns, int64_t boot_off_ns)
+{
+	int64_t with = boot_now_ns - self_start_ns;         /* our age, if the start is offset */
+	int64_t without = with - boot_off_ns;               /* our age, if it is not */
+
+	return llabs(with) <= llabs(without);
+}
 
 int clock_event_init(bool boot)
 {
+	struct proc_stat self;
+	long tck = sysconf(_SC_CLK_TCK);
+	int rc;
+
 	evclock.boot = boot;
-	return timens_read(&evclock.off);
+	rc = timens_read(&evclock.off);
+	/*
+	 * Kernels before 5.11 or so give /proc/PID/stat starttimes without the
+	 * time namespace's boot offset, later ones with it (as /proc/uptime
+	 * and CLOCK_BOOTTIME have it): our own start tells which, as we started
+	 * moments ago. Without an offset there is nothing to tell.
+	 */
+	evclock.proc_boot_ns = evclock.off.boot_ns;
+	if (evclock.off.boot_ns && tck > 0 && !proc_read_stat(getpid(), &self) &&
+	    !proc_starts_offset(ts_ns(CLOCK_BOOTTIME), (int64_t)self.starttime_ticks * (NSEC / tck),
+				evclock.off.boot_ns))
+		evclock.proc_boot_ns = 0;
+	return rc;
 }
 
 bool clock_event_is_boot(void)
@@ -180,12 +208,13 @@ uint64_t proc_start_to_event_ns(uint64_t ticks, long clk_tck, bool boot,
 
 uint64_t clock_event_from_proc_ticks(uint64_t ticks, long clk_tck)
 {
+	struct timens_offsets proc_off = { .boot_ns = evclock.proc_boot_ns, .mono_ns = evclock.off.mono_ns };
 	int64_t suspended = 0;
 
 	if (!evclock.boot) /* host boot - host monotonic: the time suspended so far */
 		suspended = (ts_ns(CLOCK_BOOTTIME) - evclock.off.boot_ns) -
 			    (ts_ns(CLOCK_MONOTONIC) - evclock.off.mono_ns);
-	return proc_start_to_event_ns(ticks, clk_tck, evclock.boot, &evclock.off, suspended);
+	return proc_start_to_event_ns(ticks, clk_tck, evclock.boot, &proc_off, suspended);
 }
 
 /* ---- to wall-clock time ---- */

@@ -33,6 +33,10 @@ int timens_read(struct timens_offsets *out);
  * this process's time namespace offsets. Before any call: the boot clock,
  * no offsets. */
 int clock_event_init(bool boot);
+/* Do /proc starttimes carry the time namespace's boot offset? Judged from a
+ * process that started moments before boot_now_ns (ours) at self_start_ns as
+ * /proc says; kernels differ. */
+bool proc_starts_offset(int64_t boot_now_ns, int64_t self_start_ns, int64_t boot_off_ns);
 bool clock_event_is_boot(void);
 /* "boottime" or "monotonic": as the record header and --features say. */
 const char *clock_event_name(void);

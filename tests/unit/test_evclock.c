@@ -194,9 +194,24 @@ static void test_clock_event_now(void **state)
 	clock_event_init(true);
 }
 
+/* Whether /proc starttimes carry the namespace's boot offset, told by a
+ * process 2 s old: 5.10 gives them without it, later kernels with it. */
+static void test_proc_starts_offset(void **state)
+{
+	const int64_t off = 100000 * NSEC, boot_now = off + 500 * NSEC;
+
+	(void)state;
+	assert_true(proc_starts_offset(boot_now, boot_now - 2 * NSEC, off));        /* offset kept */
+	assert_false(proc_starts_offset(boot_now, boot_now - off - 2 * NSEC, off)); /* 5.10: none */
+	/* a negative offset (a namespace behind the host) likewise */
+	assert_true(proc_starts_offset(1000 * NSEC, 998 * NSEC, -400 * NSEC));
+	assert_false(proc_starts_offset(1000 * NSEC, 1398 * NSEC, -400 * NSEC));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proc_starts_offset),
 		cmocka_unit_test(test_timens_kernel_format),
 		cmocka_unit_test(test_timens_signed_ids_and_nsec),
 		cmocka_unit_test(test_timens_bad),
