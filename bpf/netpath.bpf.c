@@ -23,6 +23,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define IPPROTO_UDP 17
 #define EINPROGRESS 115
 #define ENETUNREACH 101
+#define EPERM 1
+#define EACCES 13
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 #define TCP_CLOSE 7
@@ -92,6 +94,30 @@ struct {
 	__type(key, __u64);
 	__type(value, struct pending_connect);
 } pending_connects SEC(".maps");
+
+/* Agent threads whose refused connect() a probe already reported (the cgroup
+ * hook, fexit), keyed by pid_tgid: on_connect_denied skips them. Written only
+ * for an agent's refused connects, deleted at the syscall's exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u8);
+} reported_refusals SEC(".maps");
+
+static __always_inline bool is_denial(long ret)
+{
+	return ret == -EPERM || ret == -EACCES;
+}
+
+/* A refused connect of an agent thread, said: the exit probe leaves it be. */
+static __always_inline void note_reported(const struct pending_connect *pc, __s32 ret, __u64 id)
+{
+	__u8 one = 1;
+
+	if ((pc->flags & AEGIS_NET_AGENT) && is_denial(ret))
+		bpf_map_update_elem(&reported_refusals, &id, &one, BPF_ANY);
+}
 
 /* Where cgroup/connect4/6 replace the syscall tracepoints: watched TCP
  * connects that have not reached SYN_SENT yet, keyed by socket cookie. One
@@ -321,6 +347,7 @@ static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 fam
 	bpf_get_current_comm(pc.comm, sizeof(pc.comm));
 	if (ret || proto != IPPROTO_TCP) {
 		emit_connect(ctx, &pc, ret, proto, false);
+		note_reported(&pc, ret, id);
 		/* refused after the agent's cgroup let it through: not a
 		 * route failure when its socket is released */
 		if (verdict && proto == IPPROTO_TCP) {
@@ -421,16 +448,56 @@ static __always_inline __u8 fd_protocol(__u32 fd)
 	return (__u8)BPF_CORE_READ(sock, sk, sk_protocol);
 }
 
+/*
+ * An agent's connect() refused before any probe above saw it. A seccomp filter
+ * runs at syscall entry: a connect it refuses never reaches sys_enter, fexit
+ * on __sys_connect or the cgroup hook, and an LSM (security_socket_connect)
+ * refuses before the cgroup hook. The syscall's exit tracepoint still fires
+ * (the kernel's exit work runs for a skipped syscall too: kernel/entry/common.c
+ * since 5.8, arm64's el0_svc_common), so the refusal is seen here, with its
+ * errno but without the address: the kernel never copied the sockaddr, and
+ * sys_exit has no arguments. Only connect() runs this; one that succeeded or
+ * failed otherwise costs a compare, a refused one of another process one map
+ * lookup. The price is the tracepoint's: while a syscall tracepoint is
+ * attached, the kernel takes its syscall tracing work for every task.
+ */
+static __always_inline void connect_denied(void *ctx, long ret, __u64 id)
+{
+	struct pending_connect pc = {};
+
+	if (!is_tracked(id >> 32))
+		return;
+	if (bpf_map_lookup_elem(&reported_refusals, &id)) {
+		bpf_map_delete_elem(&reported_refusals, &id);
+		return;
+	}
+	pc.flags = AEGIS_NET_AGENT | AEGIS_NET_NOADDR;
+	emit_connect(ctx, &pc, (__s32)ret, 0, false);
+}
+
 SEC("tracepoint/syscalls/sys_exit_connect")
 int on_connect_exit(struct syscall_trace_exit *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_connect *pc = bpf_map_lookup_elem(&pending_connects, &id);
 
-	if (!pc)
+	if (!pc) {
+		/* no sys_enter: seccomp refused it at syscall entry */
+		if (is_denial(ctx->ret))
+			connect_denied(ctx, ctx->ret, id);
 		return 0;
+	}
 	emit_connect(ctx, pc, (__s32)ctx->ret, fd_protocol(pc->fd), true);
 	bpf_map_delete_elem(&pending_connects, &id);
+	return 0;
+}
+
+/* The same beside cgroup/connect4+6 and fexit on __sys_connect. */
+SEC("tracepoint/syscalls/sys_exit_connect")
+int on_connect_denied(struct syscall_trace_exit *ctx)
+{
+	if (is_denial(ctx->ret))
+		connect_denied(ctx, ctx->ret, bpf_get_current_pid_tgid());
 	return 0;
 }
 
@@ -450,6 +517,7 @@ int BPF_PROG(on_sys_connect_exit, int fd, struct sockaddr *uservaddr, int addrle
 	if (!connect_from_user(&pc, uservaddr, (__u32)fd))
 		return 0;
 	emit_connect(ctx, &pc, ret, fd_protocol((__u32)fd), false);
+	note_reported(&pc, ret, bpf_get_current_pid_tgid());
 	return 0;
 }
 
