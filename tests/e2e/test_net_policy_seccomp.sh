@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# connect_blocked_policy from a seccomp filter: a child of the agent installs a
+# filter that fails connect() with EPERM (as a unit's SystemCallFilter= or a
+# container's profile does). The syscall never runs, so no network probe of
+# the connect path sees it: the sys_exit_connect probe does (no address), and
+# the diagnosis names seccomp from the child's /proc status. A child that exits
+# at once is said to be gone, with no mechanism made up.
+. "$(dirname "$0")/lib.sh"
+
+install_agent AliYunDun
+net_rig
+start_server hold
+start_trace --grace 60
+
+# the child stays 5 s after its refused connect: time to be looked at
+client_agent seccompconnect "$SERVER_IP" 80 5000
+wait_for 5 grep -q '^child ' "$WORK/agent.out" || fail "no child: $(cat "$WORK/agent.out")"
+child=$(sed -n 's/^child //p' "$WORK/agent.out" | head -1)
+wait_diag connect_blocked_policy ".subject.pid==$child"
+c=".subject.pid==$child"
+assert_eq "$(diag connect_blocked_policy .policy.mechanism "$c")" seccomp "mechanism"
+assert_eq "$(diag connect_blocked_policy .policy.filters "$c")" 1 "filters"
+assert_eq "$(diag connect_blocked_policy .subject.errno "$c")" EPERM "errno"
+assert_eq "$(diag connect_blocked_policy .subject.address_known "$c")" false "address unknown"
+assert_match "$(diag connect_blocked_policy .summary "$c")" "a seccomp filter \(1\) confines the process" "summary"
+grep -q "failed: Operation not permitted" "$WORK/agent.out" || fail "the child did not get EPERM: $(cat "$WORK/agent.out")"
+
+# a child gone before it is looked at: said so, no mechanism invented
+: >"$WORK/agent.out"
+client_agent seccompconnect "$SERVER_IP" 80 0
+wait_for 5 grep -q '^child ' "$WORK/agent.out" || fail "no second child: $(cat "$WORK/agent.out")"
+gone=$(sed -n 's/^child //p' "$WORK/agent.out" | head -1)
+wait_diag connect_blocked_policy ".subject.pid==$gone"
+g=".subject.pid==$gone"
+mech=$(diag connect_blocked_policy .policy.mechanism "$g")
+if [ "$mech" = unknown ]; then
+	assert_eq "$(diag connect_blocked_policy .policy.process_exited "$g")" true "gone: process_exited"
+	assert_match "$(diag connect_blocked_policy .summary "$g")" "exited before it could be inspected" "gone: summary"
+else
+	# the worker was quicker than the child's exit: then it saw the filter
+	assert_eq "$mech" seccomp "gone: mechanism"
+fi
+stop_trace
+ours=".subject.pid==$child or .subject.pid==$gone"
+[ "$(count_diag connect_blocked_local "$ours")" = 0 ] || fail "a seccomp refusal taken for a netfilter drop"
+[ "$(count_diag connect_blocked_policy "($ours) and .policy.mechanism==\"cgroup_bpf\"")" = 0 ] ||
+	fail "a seccomp refusal blamed on a cgroup BPF program"
+pass "EPERM from seccomp, named; a child gone before inspection said so"
