@@ -4,13 +4,15 @@
 # container's profile does). The syscall never runs, so no network probe of
 # the connect path sees it: the sys_exit_connect probe does (no address), and
 # the diagnosis names seccomp from the child's /proc status. A child that exits
-# at once is said to be gone, with no mechanism made up.
+# at once is said to be gone, with no mechanism made up. A replay of the
+# session says the same (what was seen live is recorded).
 . "$(dirname "$0")/lib.sh"
 
 install_agent AliYunDun
 net_rig
 start_server hold
-start_trace --grace 60
+REC=$WORK/session.rec
+start_trace --grace 60 --record "$REC"
 
 # the child stays 5 s after its refused connect: time to be looked at
 client_agent seccompconnect "$SERVER_IP" 80 5000
@@ -45,4 +47,9 @@ ours=".subject.pid==$child or .subject.pid==$gone"
 [ "$(count_diag connect_blocked_local "$ours")" = 0 ] || fail "a seccomp refusal taken for a netfilter drop"
 [ "$(count_diag connect_blocked_policy "($ours) and .policy.mechanism==\"cgroup_bpf\"")" = 0 ] ||
 	fail "a seccomp refusal blamed on a cgroup BPF program"
-pass "EPERM from seccomp, named; a child gone before inspection said so"
+# the replay: the same words and policy for the child, from the record
+"$AEGISMON" replay "$REC" --json >"$WORK/replay.out" 2>"$WORK/replay.err"
+live=$(diag connect_blocked_policy '[.summary, .policy]' "$c" | jq -c .)
+replayed=$(jq -c -s --arg c "$child" '[.[] | select(.kind=="diagnosis" and .cause=="connect_blocked_policy" and .subject.pid==($c|tonumber))][0] | [.summary, .policy]' "$WORK/replay.out")
+assert_eq "$replayed" "$live" "replayed policy"
+pass "EPERM from seccomp, named; a child gone before inspection said so; replayed alike"
