@@ -303,7 +303,8 @@ static void report_failure(struct correlator *c, const struct ev *e, const struc
 		return; /* cancelled by the application, or an errno that says nothing of the path */
 
 	d = net_diag(c, cause, e, remote, err ? err : ETIMEDOUT);
-	if (e->hdr.type == AEGIS_EV_CONNECT && (e->connect.flags & AEGIS_NET_NOADDR)) {
+	if (e->hdr.type == AEGIS_EV_CONNECT && (e->connect.flags & AEGIS_NET_UNHOOKED) &&
+	    !e->connect.tuple.family) {
 		d->peer_unknown = true;
 		copy_str(where, sizeof(where), "an address not known (refused before the kernel read it)");
 	} else {

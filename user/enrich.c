@@ -126,7 +126,7 @@ static void refusal_input(const struct ev *e, struct job_in *in)
 	in->refusal = true;
 	in->tgid = e->hdr.tgid;
 	in->tid = e->hdr.pid;
-	in->before_hook = e->connect.flags & AEGIS_NET_NOADDR;
+	in->before_hook = e->connect.flags & AEGIS_NET_UNHOOKED;
 }
 
 static void job_input(const struct aegis_drop *dr, struct job_in *in)

@@ -10,8 +10,8 @@
  * refused; what this module reports is what was seen on the process then: a
  * connect program not aegismon's on its cgroup, its seccomp filters, its LSM
  * label. Whether the connect reached the cgroup hook narrows it: one refused
- * before the hook (the event has no address, AEGIS_NET_NOADDR) was refused by
- * seccomp or an LSM; one reported with its address got past seccomp.
+ * before the hook (seen at the syscall's exit, AEGIS_NET_UNHOOKED) was refused
+ * by seccomp or an LSM; one the hook saw got past seccomp.
  */
 #ifndef AEGISMON_REFUSAL_H
 #define AEGISMON_REFUSAL_H

@@ -268,10 +268,13 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 		const struct aegis_connect *c = &e->connect;
 
 		/* refused before the kernel read the address (seccomp, an LSM) */
-		if (c->flags & AEGIS_NET_NOADDR)
+		if ((c->flags & AEGIS_NET_UNHOOKED) && !c->tuple.family)
 			jw_kbool(w, "address_known", false);
 		else
 			put_tuple(w, &c->tuple, false);
+		/* refused before the connect probes: seccomp or an LSM */
+		if (c->flags & AEGIS_NET_UNHOOKED)
+			jw_kbool(w, "before_hook", true);
 		put_errno(w, "errno", errno_of_ret(c->ret));
 		jw_kuint(w, "duration_us", c->duration_ns / 1000);
 		jw_kbool(w, "endpoint", c->flags & AEGIS_NET_ENDPOINT);

@@ -2,7 +2,8 @@
 # connect_blocked_policy from a seccomp filter: a child of the agent installs a
 # filter that fails connect() with EPERM (as a unit's SystemCallFilter= or a
 # container's profile does). The syscall never runs, so no network probe of
-# the connect path sees it: the sys_exit_connect probe does (no address), and
+# the connect path sees it: the sys_exit_connect probe does (the address from
+# the syscall's saved registers, 5.15+), and
 # the diagnosis names seccomp from the child's /proc status. A child that exits
 # at once is said to be gone, with no mechanism made up. A replay of the
 # session says the same (what was seen live is recorded).
@@ -23,7 +24,14 @@ c=".subject.pid==$child"
 assert_eq "$(diag connect_blocked_policy .policy.mechanism "$c")" seccomp "mechanism"
 assert_eq "$(diag connect_blocked_policy .policy.filters "$c")" 1 "filters"
 assert_eq "$(diag connect_blocked_policy .subject.errno "$c")" EPERM "errno"
-assert_eq "$(diag connect_blocked_policy .subject.address_known "$c")" false "address unknown"
+assert_eq "$(diag connect_blocked_policy '.evidence[0].before_hook' "$c")" true "seen before the connect probes"
+if kernel_at_least 5 15; then
+	# read from the syscall's saved arguments (bpf_task_pt_regs)
+	assert_eq "$(diag connect_blocked_policy .subject.daddr "$c")" "$SERVER_IP" "daddr"
+	assert_eq "$(diag connect_blocked_policy .subject.dport "$c")" 80 "dport"
+else
+	assert_eq "$(diag connect_blocked_policy .subject.address_known "$c")" false "address unknown"
+fi
 assert_match "$(diag connect_blocked_policy .summary "$c")" "a seccomp filter \(1\) confines the process" "summary"
 grep -q "failed: Operation not permitted" "$WORK/agent.out" || fail "the child did not get EPERM: $(cat "$WORK/agent.out")"
 

@@ -116,7 +116,7 @@ static void decode_corpus(void)
 	put("decode", "connect", &e, sizeof(e.connect));
 	/* ABI 5: refused before the probes (seccomp, an LSM), no address */
 	memset(&e.connect.tuple, 0, sizeof(e.connect.tuple));
-	e.connect.flags = AEGIS_NET_AGENT | AEGIS_NET_NOADDR;
+	e.connect.flags = AEGIS_NET_AGENT | AEGIS_NET_UNHOOKED;
 	e.connect.ret = -1;
 	put("decode", "connect_noaddr", &e, sizeof(e.connect));
 

@@ -279,7 +279,7 @@ static void test_policy_before_hook(void **state)
 	const struct diagnosis *d;
 
 	e.connect.ret = -EPERM;
-	e.connect.flags = AEGIS_NET_AGENT | AEGIS_NET_NOADDR;
+	e.connect.flags = AEGIS_NET_AGENT | AEGIS_NET_UNHOOKED;
 	e.connect.netns = NS_CLIENT;
 	correlator_feed(f->c, &e);
 	d = diag_only(&f->log, CAUSE_CONNECT_BLOCKED_POLICY);

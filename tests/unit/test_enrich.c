@@ -295,7 +295,7 @@ static void test_policy_refusal_inspected(void **state)
 	d.evidence[0].hdr.tgid = 7;
 	d.evidence[0].hdr.pid = 8;
 	d.evidence[0].connect.ret = -EPERM;
-	d.evidence[0].connect.flags = AEGIS_NET_AGENT | AEGIS_NET_NOADDR;
+	d.evidence[0].connect.flags = AEGIS_NET_AGENT | AEGIS_NET_UNHOOKED;
 	assert_int_equal(enricher_submit(x->en, &d, 1, now_ns()), 1);
 	loop_until(x, 1, 3000);
 	assert_int_equal(x->n, 1);
