@@ -567,6 +567,8 @@ void make_suspect_diagnosis(const struct diagnosis *blocked, const char *product
 	d->first_ns = d->last_ns = d->ts_ns;
 	d->nrules = 0;
 	d->drop_symbol[0] = '\0';
+	/* what was seen on the process stays with the block's own diagnosis */
+	memset(&d->policy, 0, sizeof(d->policy));
 	snprintf(what, sizeof(what), "%s", blocked->summary);
 	snprintf(d->summary, sizeof(d->summary), "%s runs here (%s, pid %d): the likely author of %s: %s",
 		 product, comm, pid, cause_code(blocked->cause), what);
