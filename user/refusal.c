@@ -109,8 +109,9 @@ int refusal_describe(const struct diag_policy *p, char *buf, size_t len)
 	case POLICY_UNKNOWN:
 		if (p->gone)
 			return snprintf(buf, len, "; the process exited before it could be inspected");
-		return snprintf(buf, len, "; no cgroup BPF connect program, seccomp filter or "
-				"confining LSM label was seen (LSMs: %s)", p->lsms[0] ? p->lsms : "unknown");
+		return snprintf(buf, len, "; what refused it was not seen: no cgroup BPF connect "
+				"program but aegismon's, no seccomp filter that could have, no confining "
+				"LSM label (LSMs: %s)", p->lsms[0] ? p->lsms : "unknown");
 	default:
 		if (len)
 			buf[0] = '\0';

@@ -53,7 +53,7 @@ static void put_policy(FILE *f, const struct diagnosis *d, int indent)
 	case POLICY_UNKNOWN:
 		fprintf(f, "%*s refused by: not seen (%s; LSMs: %s)\n", indent, "",
 			p->gone ? "the process exited before it could be inspected"
-				: "no foreign connect program, seccomp filter or confining label",
+				: "no foreign connect program, no seccomp filter that could have, no confining label",
 			p->lsms[0] ? ESC(a, p->lsms) : "unknown");
 		break;
 	default:
