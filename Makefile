@@ -40,7 +40,7 @@ PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dn
 	     user/correlate.c user/sink_json.c user/sink_text.c user/options.c user/config.c user/resolv.c user/netprobe.c user/products.c \
 	     user/check.c user/check_agent.c user/check_net.c user/check_host.c user/record.c user/replay.c user/report.c \
 	     user/nftrules.c user/nftexec.c user/netns.c user/enrich.c user/nftgen.c user/nftcache.c \
-	     user/resources.c user/correlate_res.c
+	     user/resources.c user/correlate_res.c user/refusal.c
 # what explains what, and the verdict (issue #23)
 PURE_SRCS += user/relations.c user/verdict.c
 # remediation (issue #6)

@@ -18,7 +18,7 @@
 #include <linux/types.h>
 #endif
 
-#define AEGIS_ABI_VERSION 4
+#define AEGIS_ABI_VERSION 5
 
 #define AEGIS_COMM_LEN 16
 #define AEGIS_PATH_LEN 256
@@ -83,6 +83,12 @@ enum aegis_counter {
 				   * the packet's socket (the far end of a veth): not its host's */
 #define AEGIS_NET_SEG_ESTIMATED 0x100 /* retrans: seg_len is min(segments x MSS, unacked
 				       * bytes from the segment on): sockops has no skb */
+#define AEGIS_NET_UNHOOKED 0x200  /* connect (ABI 5): an agent's connect() refused (EPERM,
+				   * EACCES) before the connect probes saw it, by seccomp at
+				   * syscall entry or an LSM: seen at the syscall's exit. Its
+				   * address is read from the syscall's arguments where the
+				   * kernel has bpf_task_pt_regs (5.15), else unknown: tuple
+				   * family 0, fd 0 */
 
 /* Addresses are in network order; IPv4 uses the first 4 bytes. */
 struct aegis_tuple {

@@ -23,6 +23,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define IPPROTO_UDP 17
 #define EINPROGRESS 115
 #define ENETUNREACH 101
+#define EPERM 1
+#define EACCES 13
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 #define TCP_CLOSE 7
@@ -92,6 +94,30 @@ struct {
 	__type(key, __u64);
 	__type(value, struct pending_connect);
 } pending_connects SEC(".maps");
+
+/* Agent threads whose connect() a probe saw (the cgroup hook, fexit), keyed
+ * by pid_tgid: on_connect_denied leaves their failure to it. Written for an
+ * agent's connects only, taken out at the syscall's exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u8);
+} hooked_connects SEC(".maps");
+
+static __always_inline bool is_denial(long ret)
+{
+	return ret == -EPERM || ret == -EACCES;
+}
+
+/* An agent thread's connect, seen: whatever it returns is told from here. */
+static __always_inline void note_hooked(const struct pending_connect *pc, __u64 id)
+{
+	__u8 one = 1;
+
+	if (pc->flags & AEGIS_NET_AGENT)
+		bpf_map_update_elem(&hooked_connects, &id, &one, BPF_ANY);
+}
 
 /* Where cgroup/connect4/6 replace the syscall tracepoints: watched TCP
  * connects that have not reached SYN_SENT yet, keyed by socket cookie. One
@@ -313,6 +339,7 @@ static __always_inline void connect_attempt(struct bpf_sock_addr *ctx, __u16 fam
 		pc.flags |= AEGIS_NET_ENDPOINT;
 	if (!pc.flags)
 		return;
+	note_hooked(&pc, id);
 	pc.start_ns = aegis_now_ns();
 	pc.pid = (__u32)id;
 	pc.tgid = id >> 32;
@@ -421,16 +448,73 @@ static __always_inline __u8 fd_protocol(__u32 fd)
 	return (__u8)BPF_CORE_READ(sock, sk, sk_protocol);
 }
 
+/*
+ * An agent's connect() refused before any probe above saw it. A seccomp filter
+ * runs at syscall entry: a connect it refuses never reaches sys_enter, fexit
+ * on __sys_connect or the cgroup hook, and an LSM (security_socket_connect)
+ * refuses before the cgroup hook. The syscall's exit tracepoint still fires
+ * (the kernel's exit work runs for a skipped syscall too: kernel/entry/common.c
+ * since 5.8, arm64's el0_svc_common), so the refusal is seen here, with its
+ * errno; the kernel never copied the sockaddr and sys_exit has no arguments,
+ * but the task's saved registers still hold them (connect_denied). A connect the hook saw (hooked_connects) is told
+ * by it, whatever it returns (a UDP connect to a broadcast address fails with
+ * EACCES after the hook). Only connect() runs this: one map lookup for
+ * another process's, a lookup and a delete for the agent's. The price is the
+ * tracepoint's: while a syscall tracepoint is attached, the kernel takes its
+ * syscall tracing work for every task.
+ */
+static __always_inline void connect_denied(void *ctx, long ret)
+{
+	struct pending_connect pc = {};
+	__u32 fd = 0;
+
+	/* the syscall's arguments are still in the task's saved registers
+	 * (seccomp changed only the return value): the address where the kernel
+	 * lets us read them (5.15), and then only a connect of an IP socket */
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs) &&
+	    bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+		const void *uaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+
+		fd = (__u32)PT_REGS_PARM1_CORE_SYSCALL(regs);
+		if (!connect_from_user(&pc, uaddr, fd))
+			return; /* not an IP address: AF_UNIX and the like are not ours */
+	}
+	pc.flags |= AEGIS_NET_AGENT | AEGIS_NET_UNHOOKED;
+	emit_connect(ctx, &pc, (__s32)ret, fd ? fd_protocol(fd) : 0, false);
+}
+
 SEC("tracepoint/syscalls/sys_exit_connect")
 int on_connect_exit(struct syscall_trace_exit *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_connect *pc = bpf_map_lookup_elem(&pending_connects, &id);
 
-	if (!pc)
+	if (!pc) {
+		/* no sys_enter: seccomp refused it at syscall entry */
+		if (is_denial(ctx->ret) && is_tracked(id >> 32))
+			connect_denied(ctx, ctx->ret);
 		return 0;
+	}
 	emit_connect(ctx, pc, (__s32)ctx->ret, fd_protocol(pc->fd), true);
 	bpf_map_delete_elem(&pending_connects, &id);
+	return 0;
+}
+
+/* The same beside cgroup/connect4+6 and fexit on __sys_connect. */
+SEC("tracepoint/syscalls/sys_exit_connect")
+int on_connect_denied(struct syscall_trace_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!is_tracked(id >> 32))
+		return 0;
+	if (bpf_map_lookup_elem(&hooked_connects, &id)) {
+		bpf_map_delete_elem(&hooked_connects, &id);
+		return 0;
+	}
+	if (is_denial(ctx->ret))
+		connect_denied(ctx, ctx->ret);
 	return 0;
 }
 
@@ -450,6 +534,7 @@ int BPF_PROG(on_sys_connect_exit, int fd, struct sockaddr *uservaddr, int addrle
 	if (!connect_from_user(&pc, uservaddr, (__u32)fd))
 		return 0;
 	emit_connect(ctx, &pc, ret, fd_protocol((__u32)fd), false);
+	note_hooked(&pc, bpf_get_current_pid_tgid());
 	return 0;
 }
 

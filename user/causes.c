@@ -62,10 +62,12 @@ static const struct cause_info table[CAUSE_COUNT] = {
 		"100.103.0.0/16. Check for malware that adds such rules.", 1 },
 	[CAUSE_CONNECT_BLOCKED_POLICY] = {
 		"connect_blocked_policy", SEV_CRITICAL,
-		"connect() was refused on this host without a firewall drop: an LSM (SELinux, "
-		"AppArmor), a cgroup BPF program or a seccomp filter denied it. Third-party "
-		"security software (SafeDog, Yunsuo, ...) does this: allow the agent in it or "
-		"remove it, as the official procedure says.", 1 },
+		"connect() was refused on this host without a firewall drop. The summary says what "
+		"was seen on the process: a cgroup BPF connect program (bpftool cgroup tree; "
+		"bpftool prog show id N names its owner), seccomp filters (the unit's "
+		"SystemCallFilter=, a container's seccomp profile) or an LSM label (aa-status, "
+		"ausearch -m avc). Third-party security software (SafeDog, Yunsuo, ...) installs "
+		"such programs: allow the agent in it or remove it, as the official procedure says.", 1 },
 	[CAUSE_CONNECT_TIMEOUT] = {
 		"connect_timeout", SEV_CRITICAL,
 		"The endpoint never answered and nothing on this host dropped the packets: the "

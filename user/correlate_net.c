@@ -303,12 +303,19 @@ static void report_failure(struct correlator *c, const struct ev *e, const struc
 		return; /* cancelled by the application, or an errno that says nothing of the path */
 
 	d = net_diag(c, cause, e, remote, err ? err : ETIMEDOUT);
-	describe_peer_cached(peer, d, where, sizeof(where));
+	if (e->hdr.type == AEGIS_EV_CONNECT && (e->connect.flags & AEGIS_NET_UNHOOKED) &&
+	    !e->connect.tuple.family) {
+		d->peer_unknown = true;
+		copy_str(where, sizeof(where), "an address not known (refused before the kernel read it)");
+	} else {
+		describe_peer_cached(peer, d, where, sizeof(where));
+	}
 	switch (cause) {
 	case CAUSE_CONNECT_BLOCKED_POLICY:
+		/* what refused it is added from the live host (enrich.c, refusal.h) */
 		snprintf(d->summary, sizeof(d->summary),
-			 "%s (pid %u) -> %s: connect() failed with %s and netfilter dropped nothing "
-			 "(LSM, cgroup BPF or seccomp)", d->process, d->pid, where, errno_name(err, eb, sizeof(eb)));
+			 "%s (pid %u) -> %s: connect() failed with %s; netfilter dropped nothing",
+			 d->process, d->pid, where, errno_name(err, eb, sizeof(eb)));
 		break;
 	case CAUSE_CONNECT_REFUSED:
 		refused_summary(d->summary, sizeof(d->summary), d, where);

@@ -14,6 +14,28 @@
 #define DIAG_SUMMARY_LEN 512
 #define DIAG_MAX_RULES 4
 
+/* What refused a connect() that failed with EPERM/EACCES and no netfilter
+ * drop (connect_blocked_policy), as seen on the live host (user/refusal.c). */
+enum policy_mechanism {
+	POLICY_NOT_INSPECTED = 0, /* not looked at (a replay, another cause) */
+	POLICY_CGROUP_BPF,        /* a connect program not ours on the process's cgroup */
+	POLICY_SECCOMP,           /* the process runs under seccomp filters */
+	POLICY_LSM,               /* an LSM confines the process (a label not "unconfined") */
+	POLICY_UNKNOWN,           /* none of them was seen */
+};
+
+struct diag_policy {
+	enum policy_mechanism mechanism;
+	bool gone;              /* the process exited before it could be inspected */
+	uint32_t prog_id;       /* cgroup_bpf: the program, */
+	char prog_name[16];     /* its name (BPF_OBJ_NAME_LEN), */
+	char cgroup[160];       /* and the cgroup it is attached at (a path) */
+	int seccomp_filters;    /* seccomp: filters installed, -1 if the kernel does not say */
+	char lsm[16];           /* lsm: which one (apparmor, selinux, ...), */
+	char label[64];         /* the process's label */
+	char lsms[96];          /* the active LSMs, "" if securityfs is not there */
+};
+
 struct diagnosis {
 	enum cause cause;
 	bool primary;
@@ -51,9 +73,12 @@ struct diagnosis {
 	uint16_t qtype;
 	int rcode;             /* -1 if none */
 	bool is_dns;           /* peer is the nameserver */
+	bool peer_unknown;     /* the connect was refused before the kernel read its address */
 	/* filled from the live host (enrich.c), not by the correlator */
 	char drop_symbol[96];  /* kernel function that dropped: nf_hook_slow+0x9b */
-	unsigned nrules;       /* nftables rules that match the dropped packet */
+	struct diag_policy policy; /* connect_blocked_policy: what refused it */
+	unsigned nrules;       /* nftables rules that match the dropped packet (the rules
+				  array after it is copied in part: keep new fields above) */
 	struct nft_rule_match rules[DIAG_MAX_RULES];
 
 	char summary[DIAG_SUMMARY_LEN];

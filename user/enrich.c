@@ -29,6 +29,7 @@
 #include "nftrules.h"
 #include "procfs.h"
 #include "products.h"
+#include "refusal.h"
 
 #define BIG_LISTING (1u << 20) /* a parse this large leaves megabytes in the worker's arena */
 
@@ -36,6 +37,9 @@ enum held_state { HELD_FREE, HELD_QUEUED, HELD_RUNNING, HELD_DONE };
 
 /* What the worker needs of a diagnosis... */
 struct job_in {
+	bool refusal;           /* a connect_blocked_policy: what refused it */
+	uint32_t tgid, tid;
+	bool before_hook;
 	uint32_t netns;
 	uint64_t location;
 	struct nft_tuple t;
@@ -46,6 +50,8 @@ struct job_out {
 	unsigned nrules;
 	struct nft_rule_match rules[DIAG_MAX_RULES];
 	char symbol[sizeof(((struct diagnosis *)0)->drop_symbol)];
+	bool has_policy;
+	struct diag_policy policy;
 };
 
 struct held {
@@ -95,6 +101,34 @@ const struct ev *enrich_drop_evidence(const struct diagnosis *d)
 	return NULL;
 }
 
+const struct ev *enrich_refusal_evidence(const struct diagnosis *d)
+{
+	if (d->cause != CAUSE_CONNECT_BLOCKED_POLICY)
+		return NULL;
+	for (unsigned i = 0; i < d->n_evidence && i < DIAG_MAX_EVIDENCE; i++)
+		if (d->evidence[i].hdr.type == AEGIS_EV_CONNECT)
+			return &d->evidence[i];
+	return NULL;
+}
+
+void enrich_apply_policy(struct diagnosis *d, const struct diag_policy *p)
+{
+	size_t n = strnlen(d->summary, sizeof(d->summary));
+
+	d->policy = *p;
+	if (n + 1 < sizeof(d->summary))
+		refusal_describe(p, d->summary + n, sizeof(d->summary) - n);
+}
+
+static void refusal_input(const struct ev *e, struct job_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->refusal = true;
+	in->tgid = e->hdr.tgid;
+	in->tid = e->hdr.pid;
+	in->before_hook = e->connect.flags & AEGIS_NET_UNHOOKED;
+}
+
 static void job_input(const struct aegis_drop *dr, struct job_in *in)
 {
 	memset(in, 0, sizeof(*in));
@@ -139,6 +173,19 @@ static int real_read(void *ctx, int ns, int cancel_fd, char **json, size_t *jlen
 	(void)ctx;
 	return nft_ruleset_read_cancellable(ns, ENRICH_NFT_TIMEOUT_MS, cancel_fd, json, jlen,
 					    text, tlen);
+}
+
+static int real_refusal(void *ctx, uint32_t tgid, uint32_t tid, bool before_hook,
+			struct diag_policy *out)
+{
+	struct refusal_facts f;
+	int rc = refusal_gather(tgid, tid, &f);
+
+	(void)ctx;
+	if (rc < 0)
+		return rc;
+	refusal_choose(&f, before_hook, out);
+	return 0;
 }
 
 /* The worker is ksym_resolve's only caller in a session: its cache needs no lock. */
@@ -194,6 +241,11 @@ static void run_job(struct enricher *en, const struct job_in *in, struct job_out
 	int ns;
 
 	memset(out, 0, sizeof(*out));
+	if (in->refusal) {
+		out->has_policy = en->ops.refusal(en->ops.ctx, in->tgid, in->tid, in->before_hook,
+						  &out->policy) == 0;
+		return;
+	}
 	if (in->location && en->ops.symbol(en->ops.ctx, in->location, out->symbol,
 					   sizeof(out->symbol)) < 0)
 		out->symbol[0] = '\0';
@@ -311,7 +363,7 @@ struct enricher *enricher_new(const struct enrich_ops *ops, unsigned hold_ms)
 		en->ops = *ops;
 	} else {
 		en->ops = (struct enrich_ops){ real_open_ns, real_close_ns, real_generation,
-					       real_read, real_symbol, en };
+					       real_read, real_symbol, en, real_refusal };
 	}
 	if (en->ready_fd < 0 || en->cancel_fd < 0 || start_worker(en) < 0) {
 		enricher_close(en);
@@ -329,9 +381,10 @@ int enricher_submit(struct enricher *en, const struct diagnosis *d, uint32_t seq
 		    uint64_t now_ns)
 {
 	const struct ev *e = enrich_drop_evidence(d);
+	const struct ev *refused = en && en->ops.refusal ? enrich_refusal_evidence(d) : NULL;
 	struct held *h = NULL;
 
-	if (!en || !e)
+	if (!en || (!e && !refused))
 		return 0;
 	pthread_mutex_lock(&en->lock);
 	for (int i = 0; i < ENRICH_HELD && !h; i++)
@@ -345,7 +398,10 @@ int enricher_submit(struct enricher *en, const struct diagnosis *d, uint32_t seq
 	h->d = *d;
 	h->seq = seq;
 	h->deadline_ns = now_ns + en->hold_ns;
-	job_input(&e->drop, &h->in);
+	if (e)
+		job_input(&e->drop, &h->in);
+	else
+		refusal_input(refused, &h->in);
 	h->id = ++en->next_id;
 	h->state = HELD_QUEUED;
 	pthread_cond_signal(&en->wake);
@@ -371,6 +427,8 @@ static struct held *next_ready(struct enricher *en, uint64_t now_ns)
 
 static void apply(struct diagnosis *d, const struct job_out *o)
 {
+	if (o->has_policy)
+		enrich_apply_policy(d, &o->policy);
 	if (o->symbol[0])
 		memcpy(d->drop_symbol, o->symbol, sizeof(d->drop_symbol));
 	d->nrules = o->nrules;
@@ -509,6 +567,8 @@ void make_suspect_diagnosis(const struct diagnosis *blocked, const char *product
 	d->first_ns = d->last_ns = d->ts_ns;
 	d->nrules = 0;
 	d->drop_symbol[0] = '\0';
+	/* what was seen on the process stays with the block's own diagnosis */
+	memset(&d->policy, 0, sizeof(d->policy));
 	snprintf(what, sizeof(what), "%s", blocked->summary);
 	snprintf(d->summary, sizeof(d->summary), "%s runs here (%s, pid %d): the likely author of %s: %s",
 		 product, comm, pid, cause_code(blocked->cause), what);

@@ -4,13 +4,15 @@
 #ifndef AEGISMON_ENRICH_H
 #define AEGISMON_ENRICH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "diagnosis.h"
 
 /*
  * The enricher: connect_blocked_local diagnoses get the rules and the drop's symbol from a
- * worker thread, never in the event loop. A diagnosis is held until the worker is done
+ * worker thread, never in the event loop; connect_blocked_policy ones get what refused the
+ * connect (the policy object and the end of their summary: refusal.h). A diagnosis is held until the worker is done
  * with it, at most hold_ms, then given back with whatever is known by then (the rules may
  * be missing); the event loop goes on meanwhile. The worker reads a namespace's ruleset
  * once per nftables generation (nftcache.h) and runs nft at most ENRICH_NFT_TIMEOUT_MS per
@@ -34,6 +36,11 @@ struct enrich_ops {
 	/* the kernel symbol of a drop location */
 	int (*symbol)(void *ctx, uint64_t addr, char *out, size_t len);
 	void *ctx;
+	/* what refused a connect of process tgid (thread tid) with EPERM/EACCES
+	 * (refusal.h); before_hook: it never reached the network probes. NULL: the
+	 * connect_blocked_policy diagnoses go on as they are. */
+	int (*refusal)(void *ctx, uint32_t tgid, uint32_t tid, bool before_hook,
+		       struct diag_policy *out);
 };
 
 struct enricher;
@@ -71,6 +78,10 @@ void enricher_free(struct enricher *en);
 /* The parts of an enrichment, for the worker and tests: the drop of a
  * connect_blocked_local diagnosis, or NULL. */
 const struct ev *enrich_drop_evidence(const struct diagnosis *d);
+/* The refused connect of a connect_blocked_policy diagnosis, or NULL. */
+const struct ev *enrich_refusal_evidence(const struct diagnosis *d);
+/* Give d its policy p: the object, and what was seen at the end of its summary. */
+void enrich_apply_policy(struct diagnosis *d, const struct diag_policy *p);
 
 struct product;
 

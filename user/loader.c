@@ -704,6 +704,9 @@ static void select_connect_progs(struct loader *l)
 	bpf_program__set_autoload(l->net->progs.on_connect_exit, sys);
 	bpf_program__set_autoload(l->net->progs.on_sys_connect_exit,
 				  l->connect_hook == LOADER_CONNECT_FEXIT);
+	/* an agent's connect refused before those (seccomp, an LSM before the
+	 * cgroup hook); the syscall tracepoints see it in on_connect_exit */
+	bpf_program__set_autoload(l->net->progs.on_connect_denied, !sys);
 	/* TCP state: sockops on the agent's cgroups, or tracepoints on the host */
 	bpf_program__set_autoload(l->net->progs.on_connect4_verdict, agent);
 	bpf_program__set_autoload(l->net->progs.on_connect6_verdict, agent);

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,12 +143,22 @@ static int status_number(const char *p, const char *end, uint32_t *out)
 	return 0;
 }
 
+/* An optional field: left at -1 when malformed or past INT32_MAX. */
+static void optional_number(const char *p, const char *end, int32_t *out)
+{
+	uint32_t v;
+
+	if (!status_number(p, end, &v) && v <= INT32_MAX)
+		*out = (int32_t)v;
+}
+
 int proc_parse_status(const char *buf, size_t len, struct proc_status *out)
 {
 	const char *p = buf, *end = buf + len;
 	unsigned seen = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->seccomp = out->seccomp_filters = -1;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end;
 		size_t n = (size_t)(eol - p);
@@ -169,6 +180,10 @@ int proc_parse_status(const char *buf, size_t len, struct proc_status *out)
 			if (status_number(p + 10, eol, &out->tracer_pid))
 				return -1;
 			seen |= 4;
+		} else if (n > 8 && !memcmp(p, "Seccomp:", 8)) {
+			optional_number(p + 8, eol, &out->seccomp);
+		} else if (n > 16 && !memcmp(p, "Seccomp_filters:", 16)) {
+			optional_number(p + 16, eol, &out->seccomp_filters);
 		}
 		p = eol + 1;
 	}

@@ -22,6 +22,10 @@ struct proc_status {
 	char state;          /* R, S, D, T (stopped), t (tracing stop), Z, ... */
 	uint32_t ruid;       /* real uid: the first of "Uid:" */
 	uint32_t tracer_pid; /* 0 when not ptraced */
+	/* optional lines, -1 when absent: "Seccomp:" (0 off, 1 strict, 2 filter;
+	 * 3.8+) and "Seccomp_filters:" (how many filters, 5.9+) */
+	int32_t seccomp;
+	int32_t seccomp_filters;
 };
 
 /* Parse the text of /proc/<pid>/status: 0, or -1 when a field is missing or

@@ -111,13 +111,34 @@ static void put_fixed(struct recorder *r, const char *s, size_t n)
 	put(r, buf, n);
 }
 
+/* What refused a connect (refusal.h), after the rules of an enrichment. */
+#define POLICY_BYTES (1 + 1 + 4 + 16 + 160 + 4 + 16 + 64 + 96)
+
+static void put_policy(struct recorder *r, const struct diag_policy *p)
+{
+	uint8_t mech = (uint8_t)p->mechanism, gone = p->gone;
+	int32_t filters = p->seccomp_filters;
+
+	put(r, &mech, 1);
+	put(r, &gone, 1);
+	put(r, &p->prog_id, 4);
+	put_fixed(r, p->prog_name, 16);
+	put_fixed(r, p->cgroup, 160);
+	put(r, &filters, 4);
+	put_fixed(r, p->lsm, 16);
+	put_fixed(r, p->label, 64);
+	put_fixed(r, p->lsms, 96);
+}
+
 void rec_enrich(struct recorder *r, uint32_t seq, const struct diagnosis *d)
 {
 	unsigned n = d->nrules > DIAG_MAX_RULES ? DIAG_MAX_RULES : d->nrules;
 
-	if (!r->f || r->failed || (!n && !d->drop_symbol[0]))
+	bool policy = d->policy.mechanism != POLICY_NOT_INSPECTED;
+
+	if (!r->f || r->failed || (!n && !d->drop_symbol[0] && !policy))
 		return;
-	begin(r, (uint32_t)(4 + 96 + 4 + n * RULE_BYTES), REC_ENRICH);
+	begin(r, (uint32_t)(4 + 96 + 4 + n * RULE_BYTES + (policy ? POLICY_BYTES : 0)), REC_ENRICH);
 	put_u32(r, seq);
 	put_fixed(r, d->drop_symbol, 96);
 	put_u32(r, n);
@@ -134,6 +155,8 @@ void rec_enrich(struct recorder *r, uint32_t seq, const struct diagnosis *d)
 		put_fixed(r, m->text, 512);
 		put(r, &certain, 1);
 	}
+	if (policy)
+		put_policy(r, &d->policy);
 }
 
 void rec_suspect(struct recorder *r, const struct rec_suspect *s)
@@ -206,6 +229,28 @@ static void take_str(struct cursor *c, char *out, size_t n)
 {
 	take(c, out, n);
 	out[n - 1] = '\0';
+}
+
+static int take_policy(struct cursor *c, struct diag_policy *p)
+{
+	uint8_t mech = 0, gone = 0;
+	int32_t filters = -1;
+
+	take(c, &mech, 1);
+	take(c, &gone, 1);
+	take(c, &p->prog_id, 4);
+	take_str(c, p->prog_name, sizeof(p->prog_name));
+	take_str(c, p->cgroup, sizeof(p->cgroup));
+	take(c, &filters, 4);
+	take_str(c, p->lsm, sizeof(p->lsm));
+	take_str(c, p->label, sizeof(p->label));
+	take_str(c, p->lsms, sizeof(p->lsms));
+	if (c->bad || mech > POLICY_UNKNOWN || filters < -1)
+		return -1;
+	p->mechanism = (enum policy_mechanism)mech;
+	p->gone = gone != 0;
+	p->seccomp_filters = filters;
+	return 0;
 }
 
 static void take_str16(struct cursor *c, char *out, size_t cap)
@@ -287,6 +332,8 @@ int rec_decode(uint16_t kind, const uint8_t *p, size_t len, struct rec_item *out
 			take(&c, &certain, 1);
 			m->certain = certain != 0;
 		}
+		if (!c.bad && c.left >= POLICY_BYTES && take_policy(&c, &en->policy))
+			return -1;
 		return c.bad ? -1 : 0;
 	}
 	case REC_SUSPECT:

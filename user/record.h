@@ -60,6 +60,9 @@ struct rec_enrich {
 	char drop_symbol[96];
 	unsigned nrules;
 	struct nft_rule_match rules[DIAG_MAX_RULES];
+	/* after the rules, when the live session looked at what refused a connect
+	 * (connect_blocked_policy); readers before it ignore the bytes */
+	struct diag_policy policy;
 };
 
 /* The settings a reload applied: text points into the reader's buffer (or

@@ -8,6 +8,7 @@
 
 #include "dns.h"
 #include "endpoints.h"
+#include "refusal.h"
 #include "resources.h"
 #include "signals.h"
 
@@ -67,6 +68,38 @@ static void put_tuple(struct jw *w, const struct aegis_tuple *t, bool with_sourc
 	put_addr(w, "daddr", t->family, t->daddr);
 	jw_kuint(w, "dport", t->dport);
 	jw_kstr(w, "proto", proto_name(t->proto));
+}
+
+/* What refused a connect, as seen on the host (refusal.h): the mechanism and
+ * only the fields it has. */
+static void put_policy(struct jw *w, const struct diag_policy *p)
+{
+	jw_key(w, "policy");
+	jw_obj_begin(w);
+	jw_kstr(w, "mechanism", refusal_mechanism_name(p->mechanism));
+	if (p->gone)
+		jw_kbool(w, "process_exited", true);
+	switch (p->mechanism) {
+	case POLICY_CGROUP_BPF:
+		jw_kuint(w, "prog_id", p->prog_id);
+		jw_kstrn(w, "prog_name", p->prog_name, sizeof(p->prog_name));
+		if (p->cgroup[0])
+			jw_kpath(w, "cgroup", p->cgroup, sizeof(p->cgroup));
+		break;
+	case POLICY_SECCOMP:
+		if (p->seccomp_filters >= 0)
+			jw_kint(w, "filters", p->seccomp_filters);
+		break;
+	case POLICY_LSM:
+		jw_kstrn(w, "lsm", p->lsm, sizeof(p->lsm));
+		jw_kstrn(w, "label", p->label, sizeof(p->label));
+		break;
+	default:
+		break;
+	}
+	if (p->lsms[0])
+		jw_kstrn(w, "lsms", p->lsms, sizeof(p->lsms));
+	jw_obj_end(w);
 }
 
 static void put_errno(struct jw *w, const char *key, int err)
@@ -234,7 +267,14 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 	case AEGIS_EV_CONNECT: {
 		const struct aegis_connect *c = &e->connect;
 
-		put_tuple(w, &c->tuple, false);
+		/* refused before the kernel read the address (seccomp, an LSM) */
+		if ((c->flags & AEGIS_NET_UNHOOKED) && !c->tuple.family)
+			jw_kbool(w, "address_known", false);
+		else
+			put_tuple(w, &c->tuple, false);
+		/* refused before the connect probes: seccomp or an LSM */
+		if (c->flags & AEGIS_NET_UNHOOKED)
+			jw_kbool(w, "before_hook", true);
 		put_errno(w, "errno", errno_of_ret(c->ret));
 		jw_kuint(w, "duration_us", c->duration_ns / 1000);
 		jw_kbool(w, "endpoint", c->flags & AEGIS_NET_ENDPOINT);
@@ -445,7 +485,10 @@ void json_diagnosis(struct jw *wp, char *buf, size_t len, const struct clockmap 
 			jw_kstr(&w, "rcode", dns_rcode_name((unsigned)d->rcode));
 	}
 	if (d->has_peer) {
-		put_tuple(&w, &d->peer, false);
+		if (d->peer_unknown)
+			jw_kbool(&w, "address_known", false);
+		else
+			put_tuple(&w, &d->peer, false);
 		if (d->err)
 			put_errno(&w, "errno", d->err);
 		if (d->hook[0])
@@ -455,6 +498,8 @@ void json_diagnosis(struct jw *wp, char *buf, size_t len, const struct clockmap 
 	}
 	jw_obj_end(&w);
 
+	if (d->policy.mechanism != POLICY_NOT_INSPECTED)
+		put_policy(&w, &d->policy);
 	if (d->drop_symbol[0])
 		jw_kstr(&w, "drop_location", d->drop_symbol);
 	if (d->nrules) {

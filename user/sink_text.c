@@ -9,6 +9,7 @@
 #include "dns.h"
 #include "endpoints.h"
 #include "escape.h"
+#include "refusal.h"
 #include "resources.h"
 #include "signals.h"
 
@@ -29,6 +30,36 @@ static const char *sev_label(enum severity s)
 }
 
 #define ESC(buf, s) (escape_tty((buf), sizeof(buf), (s), sizeof(s)), (buf))
+
+/* What refused a connect (connect_blocked_policy): names chosen by whoever
+ * loaded the program, made the cgroup or wrote the profile, escaped. */
+static void put_policy(FILE *f, const struct diagnosis *d, int indent)
+{
+	const struct diag_policy *p = &d->policy;
+	char a[sizeof(p->cgroup) * 4], b[sizeof(p->label) * 4];
+
+	switch (p->mechanism) {
+	case POLICY_CGROUP_BPF:
+		fprintf(f, "%*s refused by: cgroup BPF program %u '%s'%s%s\n", indent, "", p->prog_id,
+			ESC(b, p->prog_name), p->cgroup[0] ? " on " : "", ESC(a, p->cgroup));
+		break;
+	case POLICY_SECCOMP:
+		fprintf(f, "%*s refused by: seccomp (filters: %d)\n", indent, "", p->seccomp_filters);
+		break;
+	case POLICY_LSM:
+		fprintf(f, "%*s refused by: %s LSM, label %s\n", indent, "", ESC(a, p->lsm),
+			ESC(b, p->label));
+		break;
+	case POLICY_UNKNOWN:
+		fprintf(f, "%*s refused by: not seen (%s; LSMs: %s)\n", indent, "",
+			p->gone ? "the process exited before it could be inspected"
+				: "no foreign connect program, no seccomp filter that could have, no confining label",
+			p->lsms[0] ? ESC(a, p->lsms) : "unknown");
+		break;
+	default:
+		break;
+	}
+}
 
 static uint64_t origin_ns; /* session start: times also relative to it */
 
@@ -116,6 +147,7 @@ void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 	}
 	if (d->drop_symbol[0])
 		fprintf(f, "%*s dropped in: %s\n", indent, "", d->drop_symbol);
+	put_policy(f, d, indent);
 	if (d->exe[0]) {
 		char exe[AEGIS_PATH_LEN * 4];
 

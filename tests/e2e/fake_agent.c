@@ -11,6 +11,10 @@
  *   fake_agent connect ADDR PORT [COUNT] [GAP_MS]
  *                                 blocking TCP connects, one line of result each;
  *                                 a successful one is held until the peer closes
+ *   fake_agent seccompconnect ADDR PORT STAY_MS
+ *                                 a child installs a seccomp filter that fails connect()
+ *                                 with EPERM, prints "child PID", connects once as above,
+ *                                 stays STAY_MS, exits; the parent waits for it
  *   fake_agent connectstay ADDR PORT [MS]
  *                                 after MS ms, one connect as above, then stay up until killed
  *   fake_agent udp ADDR PORT      connect a UDP socket and send one datagram
@@ -38,6 +42,13 @@
  *                                 (an impostor storm when it is not under the agent root)
  */
 #include <arpa/inet.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <stddef.h>
 #include <netdb.h>
 #include <sys/time.h>
 #include <errno.h>
@@ -452,6 +463,57 @@ static int do_hog(long mib)
 		pause();
 }
 
+/* connect() fails with EPERM from here on: a raw seccomp filter (no libseccomp),
+ * as a unit's SystemCallFilter= or a container runtime's profile installs. */
+#if defined(__x86_64__)
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_AARCH64
+#else
+#error "seccompconnect: add this architecture's AUDIT_ARCH"
+#endif
+
+static int deny_connect_seccomp(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_connect, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
+static int do_seccomp_connect(char **argv)
+{
+	char *one[] = { argv[0], argv[1], argv[2], argv[3], (char *)"1", NULL };
+	pid_t child = fork();
+	int status;
+
+	if (child < 0)
+		return 1;
+	if (child == 0) {
+		if (deny_connect_seccomp()) {
+			printf("failed: seccomp: %s\n", strerror(errno));
+			_exit(1);
+		}
+		printf("child %d\n", (int)getpid());
+		fflush(stdout);
+		do_connect(5, one);
+		sleep_ms(atol(argv[4]));
+		_exit(0);
+	}
+	waitpid(child, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode;
@@ -490,6 +552,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "connect") && argc > 3)
 		return do_connect(argc, argv);
+	if (!strcmp(mode, "seccompconnect") && argc > 4)
+		return do_seccomp_connect(argv);
 	if (!strcmp(mode, "connectstay") && argc > 3) {
 		char *one[] = { argv[0], argv[1], argv[2], argv[3], (char *)"1", NULL };
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # connect_blocked_policy: a cgroup BPF program (as security software installs)
-# refuses the agent's connect() with EPERM; netfilter drops nothing.
+# refuses the agent's connect() with EPERM; netfilter drops nothing. The
+# diagnosis names the program (id and name as bpftool shows them) and the
+# cgroup it is attached at, never one of aegismon's own programs.
 . "$(dirname "$0")/lib.sh"
 # the hook the kernel matrix promises for this kernel (cgroup/connect4+6 from
 # 5.18); test_fallback_connect.sh runs the same through the syscall tracepoints
@@ -11,9 +13,13 @@ net_rig
 start_server hold
 make_cg2 "aegismon-e2e-policy-$$"
 "$REPO/build/tests/deny_connect" "$CG2" || fail "cannot attach the deny program"
+deny_id=$(bpftool cgroup show "$CG2" -j | jq -r '[.[] | select(.attach_type=="cgroup_inet4_connect")][0].id')
+[ -n "$deny_id" ] && [ "$deny_id" != null ] || fail "bpftool does not show the deny program on $CG2"
+deny_name=$(bpftool prog show id "$deny_id" -j | jq -r .name)
 start_trace --grace 60
-# join the cgroup, enter the client namespace, become the agent: one pid throughout
-sh -c 'echo $$ > "$1/cgroup.procs" && exec nsenter --net="/run/netns/$2" "$3" connect "$4" 80 1' \
+# join the cgroup, enter the client namespace, become the agent: one pid throughout;
+# it stays after its connect, to be looked at
+sh -c 'echo $$ > "$1/cgroup.procs" && exec nsenter --net="/run/netns/$2" "$3" connectstay "$4" 80 0' \
 	sh "$CG2" "$CNS" "$(agent_path AliYunDun)" "$SERVER_IP" >"$WORK/agent.out" 2>&1 &
 pid=$!
 PIDS+=("$pid")
@@ -22,7 +28,19 @@ c=".subject.pid==$pid"
 assert_eq "$(diag connect_blocked_policy .subject.errno "$c")" EPERM "errno"
 assert_eq "$(diag connect_blocked_policy .subject.daddr "$c")" "$SERVER_IP" "daddr"
 assert_match "$(diag connect_blocked_policy .advice "$c")" "cgroup BPF" "advice"
+assert_eq "$(diag connect_blocked_policy .policy.mechanism "$c")" cgroup_bpf "mechanism"
+assert_eq "$(diag connect_blocked_policy .policy.prog_id "$c")" "$deny_id" "the program's id"
+assert_eq "$(diag connect_blocked_policy .policy.prog_name "$c")" "$deny_name" "the program's name"
+assert_eq "$(diag connect_blocked_policy .policy.cgroup "$c")" "$CG2" "the cgroup it is attached at"
+assert_match "$(diag connect_blocked_policy .summary "$c")" \
+	"cgroup BPF program $deny_id '$deny_name' on $CG2 refuses it" "summary"
+# aegismon's own programs (the fds it holds) are never named
+own=$(grep -h '^prog_id:' /proc/"$TRACE_PID"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u)
+[ -n "$own" ] || fail "cannot list aegismon's own programs"
+for id in $(jq -r 'select(.kind=="diagnosis" and .policy.prog_id) | .policy.prog_id' "$OUT"); do
+	if grep -qx "$id" <<<"$own"; then fail "aegismon's own program $id named as the refuser"; fi
+done
 grep -q "Operation not permitted" "$WORK/agent.out" || fail "the agent did not get EPERM: $(cat "$WORK/agent.out")"
 stop_trace
-[ "$(count_diag connect_blocked_local)" = 0 ] || fail "policy refusal taken for a netfilter drop"
-pass "EPERM from cgroup BPF"
+[ "$(count_diag connect_blocked_local ".subject.pid==$pid")" = 0 ] || fail "policy refusal taken for a netfilter drop"
+pass "EPERM from cgroup BPF program $deny_id '$deny_name', named"

@@ -5,9 +5,10 @@
  * proc_parse_cgroup2 (/proc/<pid>/cgroup: cgroup names are chosen by whoever
  * may create cgroups): a path it returns is absolute, fits, and cannot climb.
  * And through proc_parse_status (/proc/<pid>/status: the Name line is the
- * process's to choose), whose answer decides who counts as the agent.
- * And through timens_parse (/proc/self/timens_offsets, user/timefmt.c):
- * a refusal leaves no offset half-set.
+ * process's to choose), whose answer decides who counts as the agent, and
+ * whose Seccomp lines name what refused a connect. And through timens_parse
+ * (/proc/self/timens_offsets, user/timefmt.c): a refusal leaves no offset
+ * half-set.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(ps.state != '\n');
 			CHECK(memmem(copy, size, "Uid:", 4) != NULL);
 			CHECK(memmem(copy, size, "TracerPid:", 10) != NULL);
+			CHECK(ps.seccomp >= -1 && ps.seccomp_filters >= -1);
+			CHECK(ps.seccomp < 0 || memmem(copy, size, "Seccomp:", 8) != NULL);
+			CHECK(ps.seccomp_filters < 0 ||
+			      memmem(copy, size, "Seccomp_filters:", 16) != NULL);
 		}
 	}
 	{

@@ -36,6 +36,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(item.enrich.nrules <= DIAG_MAX_RULES);
 		for (unsigned i = 0; i < item.enrich.nrules; i++)
 			CHECK(memchr(item.enrich.rules[i].text, 0, sizeof(item.enrich.rules[i].text)) != NULL);
+		/* what refused a connect: a known mechanism, strings that end */
+		CHECK(item.enrich.policy.mechanism <= POLICY_UNKNOWN);
+		CHECK(item.enrich.policy.seccomp_filters >= -1);
+		CHECK(memchr(item.enrich.policy.cgroup, 0, sizeof(item.enrich.policy.cgroup)) != NULL);
+		CHECK(memchr(item.enrich.policy.label, 0, sizeof(item.enrich.policy.label)) != NULL);
+		CHECK(memchr(item.enrich.policy.lsms, 0, sizeof(item.enrich.policy.lsms)) != NULL);
 	}
 	if (rc == 0 && kind == REC_SETTINGS) {
 		CHECK(item.settings.len == size - 2 - 8);

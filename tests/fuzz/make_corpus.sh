@@ -114,6 +114,11 @@ static void decode_corpus(void)
 	memcpy(e.connect.tuple.daddr, "\x64\x64\x1e\x19", 4);
 	e.connect.ret = -110;
 	put("decode", "connect", &e, sizeof(e.connect));
+	/* ABI 5: refused before the probes (seccomp, an LSM), no address */
+	memset(&e.connect.tuple, 0, sizeof(e.connect.tuple));
+	e.connect.flags = AEGIS_NET_AGENT | AEGIS_NET_UNHOOKED;
+	e.connect.ret = -1;
+	put("decode", "connect_noaddr", &e, sizeof(e.connect));
 
 	e = mk(AEGIS_EV_TCP_STATE, sizeof(e.tcp), 2 * S, 4242, "AliYunDun");
 	e.tcp.tuple.family = 10;

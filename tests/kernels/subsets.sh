@@ -37,6 +37,7 @@
 #   test_dns_paths         timeout, ICMP errors (inet_sk_error_report), drops
 #   test_net_blocked       kfree_skb's drop reason
 #   test_net_policy        cgroup connect hooks and bpf_get_retval
+#   test_net_policy_seccomp  a seccomp-refused connect seen at sys_exit_connect
 #   test_net_timeout       TCP state by sockops in the agent scope
 #   test_net_scope         the programs following the agent's cgroup
 #   test_net_probes        sockops on demand; a connect asking for its state
@@ -47,7 +48,8 @@
 # The rest (the fallbacks, forced variants that 5.10 runs natively or that run
 # the same programs; userspace-only tests) runs on 5.10 and on the host.
 NEWER_SUBSET="test_btf test_killed test_oom test_dns_answers test_dns_paths test_net_blocked
-test_net_policy test_net_timeout test_net_scope test_net_probes test_net_stall test_res_starved"
+test_net_policy test_net_policy_seccomp test_net_timeout test_net_scope test_net_probes test_net_stall
+test_res_starved"
 OLDEST_EXCLUDED="test_bpf_portable test_valgrind test_record_replay test_hardening"
 OLDEST_EXCLUDED+=" test_trust_files test_trust_escape test_trust_volume test_trust_nft"
 OLDEST_EXCLUDED+=" test_report_html"

@@ -269,6 +269,29 @@ static void test_policy_eperm(void **state)
 	assert_int_equal(d->err, EPERM);
 }
 
+/* Refused before the probes saw it (seccomp, an LSM): no address; said so,
+ * never as 0.0.0.0:0, and the summary claims no mechanism (the enricher adds
+ * what it sees). */
+static void test_policy_before_hook(void **state)
+{
+	struct net_fixture *f = *state;
+	struct ev e = base(AEGIS_EV_CONNECT, sizeof(e.connect), 1 * S);
+	const struct diagnosis *d;
+
+	e.connect.ret = -EPERM;
+	e.connect.flags = AEGIS_NET_AGENT | AEGIS_NET_UNHOOKED;
+	e.connect.netns = NS_CLIENT;
+	correlator_feed(f->c, &e);
+	d = diag_only(&f->log, CAUSE_CONNECT_BLOCKED_POLICY);
+	assert_int_equal(d->err, EPERM);
+	assert_true(d->peer_unknown);
+	assert_int_equal(d->policy.mechanism, POLICY_NOT_INSPECTED);
+	assert_non_null(strstr(d->summary, "-> an address not known (refused before the kernel read it): "
+					   "connect() failed with EPERM; netfilter dropped nothing"));
+	assert_null(strstr(d->summary, "0.0.0.0"));
+	assert_null(strstr(d->summary, "seccomp"));
+}
+
 static void test_unreachable(void **state)
 {
 	struct net_fixture *f = *state;
@@ -658,6 +681,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_drop_in_other_namespace_is_not_local, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingress_drop_of_synack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_without_attempt_is_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_before_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_eperm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_after_established_then_online, setup, teardown),

@@ -277,6 +277,13 @@ static void test_drop_owner_terminated(void **state)
 	/* every kernel type is known, and only at its own size or more */
 	raw_init(&r, AEGIS_EV_CONNECT, sizeof(r.connect));
 	assert_int_equal(ev_decode(&r, sizeof(r.connect), &e), 0);
+	/* ABI 5: a connect refused before the probes, without its address */
+	r.connect.flags = AEGIS_NET_AGENT | AEGIS_NET_UNHOOKED;
+	r.connect.ret = -1;
+	assert_int_equal(ev_decode(&r, sizeof(r.connect), &e), 0);
+	assert_int_equal(e.connect.flags, AEGIS_NET_AGENT | AEGIS_NET_UNHOOKED);
+	assert_int_equal(e.connect.ret, -1);
+	assert_int_equal(e.connect.tuple.family, 0);
 	raw_init(&r, AEGIS_EV_TCP_STATE, sizeof(r.tcp) - 1);
 	assert_int_equal(ev_decode(&r, sizeof(r.tcp), &e), -1);
 	raw_init(&r, AEGIS_EV_TCP_RETRANS, sizeof(r.retrans));

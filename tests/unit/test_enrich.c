@@ -47,6 +47,9 @@ struct fake {
 	atomic_int gen_rc;        /* what generation() returns */
 	atomic_int open_rc;       /* < 0: the namespace is gone */
 	atomic_int read_delay_ms; /* a slow nft (cancellable) */
+	atomic_int refusals;
+	atomic_uint refusal_tgid, refusal_tid;
+	atomic_bool refusal_before_hook;
 };
 
 static int fake_open(void *ctx, uint32_t netns)
@@ -99,6 +102,22 @@ static int fake_symbol(void *ctx, uint64_t addr, char *out, size_t len)
 	return 0;
 }
 
+/* What a seccomp-confined process shows. */
+static int fake_refusal(void *ctx, uint32_t tgid, uint32_t tid, bool before_hook,
+			struct diag_policy *out)
+{
+	struct fake *f = ctx;
+
+	f->refusals++;
+	f->refusal_tgid = tgid;
+	f->refusal_tid = tid;
+	f->refusal_before_hook = before_hook;
+	memset(out, 0, sizeof(*out));
+	out->mechanism = POLICY_SECCOMP;
+	out->seccomp_filters = 1;
+	return 0;
+}
+
 struct fixture {
 	struct fake fake;
 	struct enrich_ops ops;
@@ -119,7 +138,7 @@ static uint64_t now_ns(void)
 static void start(struct fixture *x, unsigned hold_ms)
 {
 	x->ops = (struct enrich_ops){ fake_open, fake_close, fake_generation, fake_read,
-				      fake_symbol, &x->fake };
+				      fake_symbol, &x->fake, fake_refusal };
 	x->en = enricher_new(&x->ops, hold_ms);
 	assert_non_null(x->en);
 }
@@ -259,6 +278,42 @@ static void test_other_diagnoses_pass(void **state)
 	assert_int_equal(x->fake.opens, 0);
 }
 
+/* A connect refused with EPERM and no drop: held while the worker looks at the
+ * process (the thread of the event), given back with the policy and the end
+ * of the summary saying what was seen. */
+static void test_policy_refusal_inspected(void **state)
+{
+	struct fixture *x = *state;
+	struct diagnosis d;
+
+	start(x, 3000);
+	memset(&d, 0, sizeof(d));
+	d.cause = CAUSE_CONNECT_BLOCKED_POLICY;
+	snprintf(d.summary, sizeof(d.summary), "AliYunDun (pid 7) -> x: connect() failed with EPERM");
+	d.n_evidence = 1;
+	d.evidence[0].hdr.type = AEGIS_EV_CONNECT;
+	d.evidence[0].hdr.tgid = 7;
+	d.evidence[0].hdr.pid = 8;
+	d.evidence[0].connect.ret = -EPERM;
+	d.evidence[0].connect.flags = AEGIS_NET_AGENT | AEGIS_NET_UNHOOKED;
+	assert_int_equal(enricher_submit(x->en, &d, 1, now_ns()), 1);
+	loop_until(x, 1, 3000);
+	assert_int_equal(x->n, 1);
+	assert_int_equal(x->fake.refusals, 1);
+	assert_int_equal(x->fake.refusal_tgid, 7);
+	assert_int_equal(x->fake.refusal_tid, 8);
+	assert_true(x->fake.refusal_before_hook);
+	assert_int_equal(x->last.policy.mechanism, POLICY_SECCOMP);
+	assert_string_equal(x->last.summary, "AliYunDun (pid 7) -> x: connect() failed with EPERM; "
+					     "a seccomp filter (1) confines the process");
+	assert_int_equal(x->fake.opens, 0); /* no nft for it */
+	/* without the op (a host that cannot look), it goes on at once */
+	enricher_free(x->en);
+	x->ops.refusal = NULL;
+	x->en = enricher_new(&x->ops, 3000);
+	assert_int_equal(enricher_submit(x->en, &d, 2, now_ns()), 0);
+}
+
 /* ENRICH_HELD wait: one more goes out at once; the shutdown gives back every
  * held one and cancels the nft run under way. */
 static void test_full_queue_and_drain(void **state)
@@ -345,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slow_read_never_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_diagnoses_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_queue_and_drain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_refusal_inspected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_namespace_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_namespaces_apart, setup, teardown),

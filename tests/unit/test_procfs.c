@@ -249,6 +249,56 @@ static void test_cgroup2_self(void **state)
 	assert_int_equal(rel[0], '/');
 }
 
+/* The Seccomp lines: optional (-1 when absent, as before 3.8 / 5.9), bad ones
+ * left at -1 without failing the required fields. */
+static void test_status_seccomp(void **state)
+{
+	static const char base[] = "Name:\tAliYunDun\nState:\tS (sleeping)\nTracerPid:\t0\n"
+				   "Uid:\t0\t0\t0\t0\n";
+	char buf[512];
+	struct proc_status st;
+
+	(void)state;
+	assert_int_equal(proc_parse_status(base, strlen(base), &st), 0);
+	assert_int_equal(st.seccomp, -1);
+	assert_int_equal(st.seccomp_filters, -1);
+
+	snprintf(buf, sizeof(buf), "%sNoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t3\n", base);
+	assert_int_equal(proc_parse_status(buf, strlen(buf), &st), 0);
+	assert_int_equal(st.seccomp, 2);
+	assert_int_equal(st.seccomp_filters, 3);
+
+	/* an old kernel: the mode, no count */
+	snprintf(buf, sizeof(buf), "%sSeccomp:\t2\n", base);
+	assert_int_equal(proc_parse_status(buf, strlen(buf), &st), 0);
+	assert_int_equal(st.seccomp, 2);
+	assert_int_equal(st.seccomp_filters, -1);
+
+	/* malformed or too large: unknown, the rest still parsed */
+	snprintf(buf, sizeof(buf), "%sSeccomp:\tx\nSeccomp_filters:\t4294967295\n", base);
+	assert_int_equal(proc_parse_status(buf, strlen(buf), &st), 0);
+	assert_int_equal(st.seccomp, -1);
+	assert_int_equal(st.seccomp_filters, -1);
+	assert_int_equal(st.state, 'S');
+
+	/* only len bytes: the count cut off is not read */
+	snprintf(buf, sizeof(buf), "%sSeccomp:\t2\nSeccomp_filters:\t7\n", base);
+	assert_int_equal(proc_parse_status(buf, strlen(buf) - 3, &st), 0);
+	assert_int_equal(st.seccomp_filters, -1);
+}
+
+/* Ourselves: not under seccomp in the test runner, and 5.9+ says how many filters. */
+static void test_status_seccomp_self(void **state)
+{
+	struct proc_status st;
+
+	(void)state;
+	assert_int_equal(proc_read_status(getpid(), &st), 0);
+	assert_true(st.seccomp == 0 || st.seccomp == 2);
+	if (st.seccomp == 0)
+		assert_true(st.seccomp_filters <= 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +314,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cgroup2_path),
 		cmocka_unit_test(test_cgroup2_refused),
 		cmocka_unit_test(test_cgroup2_self),
+		cmocka_unit_test(test_status_seccomp),
+		cmocka_unit_test(test_status_seccomp_self),
 	};
 
 	(void)argc;

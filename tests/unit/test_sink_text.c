@@ -118,12 +118,54 @@ static void test_summary_plural(void **state)
 	free(buf);
 }
 
+/* What refused a connect: its own line in text, an object in JSON; names from
+ * other people's programs and cgroups escaped. */
+static void test_policy_said(void **state)
+{
+	struct diagnosis d;
+	struct clockmap cm = { 0 };
+	char *out, *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.cause = CAUSE_CONNECT_BLOCKED_POLICY;
+	d.count = 1;
+	d.explained_by = -1;
+	d.exit_status = -1;
+	d.policy.mechanism = POLICY_CGROUP_BPF;
+	d.policy.prog_id = 123;
+	snprintf(d.policy.prog_name, sizeof(d.policy.prog_name), "deny\033[31m");
+	snprintf(d.policy.cgroup, sizeof(d.policy.cgroup), "/sys/fs/cgroup/x");
+	out = render(&d, 1);
+	assert_non_null(strstr(out, "refused by: cgroup BPF program 123 'deny\\x1b[31m' on /sys/fs/cgroup/x\n"));
+	assert_null(strchr(out, '\033'));
+	free(out);
+
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	d.policy.mechanism = POLICY_SECCOMP;
+	d.policy.seccomp_filters = 1;
+	sink_json_diagnosis(f, &cm, &d);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"policy\":{\"mechanism\":\"seccomp\",\"filters\":1}"));
+	free(buf);
+
+	/* not looked at (a replay): no line, no object */
+	d.policy.mechanism = POLICY_NOT_INSPECTED;
+	out = render(&d, 1);
+	assert_null(strstr(out, "refused by"));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fix_once_per_cause),
 		cmocka_unit_test(test_repeats_readable),
 		cmocka_unit_test(test_summary_plural),
+		cmocka_unit_test(test_policy_said),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
