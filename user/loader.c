@@ -707,6 +707,7 @@ static void select_connect_progs(struct loader *l)
 	/* an agent's connect refused before those (seccomp, an LSM before the
 	 * cgroup hook); the syscall tracepoints see it in on_connect_exit */
 	bpf_program__set_autoload(l->net->progs.on_connect_denied, !sys);
+	bpf_program__set_autoattach(l->net->progs.on_connect_denied, false); /* loader_unhooked_arm */
 	/* TCP state: sockops on the agent's cgroups, or tracepoints on the host */
 	bpf_program__set_autoload(l->net->progs.on_connect4_verdict, agent);
 	bpf_program__set_autoload(l->net->progs.on_connect6_verdict, agent);
@@ -1153,6 +1154,8 @@ int loader_open(struct loader *l, unsigned ringbuf_kib, const struct endpoint_se
 
 void loader_close(struct loader *l)
 {
+	bpf_link__destroy(l->denied_link);
+	l->denied_link = NULL;
 	netscope_close(&l->scope);
 	ring_buffer__free(l->rb);
 	l->rb = NULL;
@@ -1381,6 +1384,29 @@ int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_CELLS])
 			for (int i = 0; i < ncpu; i++)
 				out[k] += vals[i];
 		}
+	}
+	return 0;
+}
+
+int loader_unhooked_arm(struct loader *l, bool on)
+{
+	struct bpf_program *prog = l->net ? l->net->progs.on_connect_denied : NULL;
+
+	if (!prog || !bpf_program__autoload(prog) || bpf_program__fd(prog) < 0)
+		return -ENOENT;
+	if (!on) {
+		bpf_link__destroy(l->denied_link);
+		l->denied_link = NULL;
+		return 0;
+	}
+	if (l->denied_link)
+		return 0;
+	l->denied_link = bpf_program__attach(prog);
+	if (!l->denied_link) {
+		int rc = errno ? -errno : -EINVAL;
+
+		l->denied_link = NULL;
+		return rc;
 	}
 	return 0;
 }

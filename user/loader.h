@@ -86,6 +86,9 @@ struct loader {
 	bool net_on_demand;
 	struct bpf_program *drop_progs[4];
 	struct bpf_link **drop_links[4];
+	/* on_connect_denied (sys_exit_connect): only while an agent process is
+	 * confined (loader_unhooked_arm) */
+	struct bpf_link *denied_link;
 	size_t ndrop;
 	unsigned attached;
 	unsigned failed;
@@ -171,6 +174,16 @@ int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_CELLS]);
 /* The wait the kernel counts as starved (AEGIS_RQ_OVER), in ns. 0 or -errno. */
 int loader_rq_threshold(struct loader *l, uint64_t ns);
 /* Call fn for every process in the kernel's agent set (at most max). */
+/*
+ * The exit probe of connects refused before the network probes (seccomp, an
+ * LSM): attached (on) or detached. A syscall tracepoint puts every syscall
+ * of every task of the host on the traced slow path while it is attached, so
+ * the session attaches it only while an agent process is confined. 0,
+ * -ENOENT when this session has no such probe (the syscall path sees those
+ * refusals itself), or -errno.
+ */
+int loader_unhooked_arm(struct loader *l, bool on);
+
 int loader_for_each_tracked(struct loader *l, void (*fn)(uint32_t tgid, void *ctx), void *ctx,
 			    unsigned max);
 /* Sum of a per-CPU counter. AEGIS_CNT_RINGBUF_FULL: with a perf buffer, the

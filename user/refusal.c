@@ -397,3 +397,17 @@ alive:
 	gather_lsm(tgid, f);
 	return 0;
 }
+
+bool refusal_confined(uint32_t tgid)
+{
+	struct refusal_facts f;
+	struct proc_status st;
+
+	if (proc_read_status((int)tgid, &st))
+		return false;
+	if (st.seccomp == 2)
+		return true;
+	memset(&f, 0, sizeof(f));
+	gather_lsm(tgid, &f);
+	return f.label[0] && refusal_label_confines(f.lsm, f.label);
+}

@@ -55,6 +55,11 @@ void refusal_choose(const struct refusal_facts *f, bool before_hook, struct diag
  * what was seen, nothing more. Returns the length written (snprintf's). */
 int refusal_describe(const struct diag_policy *p, char *buf, size_t len);
 
+/* Could process tgid have a connect refused before the network probes see
+ * it: a seccomp filter, or an LSM label that confines it? From its status
+ * and attr files; false when it is gone. */
+bool refusal_confined(uint32_t tgid);
+
 /* Look at the live host: process tgid (thread tid, 0 if unknown). Fills f;
  * 0, or -errno when nothing could be read at all. */
 int refusal_gather(uint32_t tgid, uint32_t tid, struct refusal_facts *f);

@@ -28,6 +28,7 @@
 #include "options.h"
 #include "procfs.h"
 #include "record.h"
+#include "refusal.h"
 #include "replay.h"
 #include "report.h"
 #include "products.h"
@@ -74,6 +75,9 @@ struct session {
 	bool started;                /* the start line is out: scope changes are said */
 	bool scope_complained;
 	bool net_armed;           /* the network probes are attached now (on demand) */
+	/* the refused-connect exit probe, while an agent process is confined */
+	bool unhooked_armed, unhooked_absent;
+	uint64_t unhooked_next_ns, unhooked_seen_ns;
 	bool net_complained;
 	uint64_t net_retry_ns;    /* after a failed attach, not before this */
 	uint64_t net_activity_ns; /* the agent's last network activity seen */
@@ -731,6 +735,61 @@ static void net_probes_tick(struct session *s)
 		(double)hold / 1e9);
 }
 
+/* The first confined agent process of the scan, 0 if none. */
+static void find_confined(uint32_t tgid, void *ctx)
+{
+	uint32_t *pid = ctx;
+
+	if (!*pid && refusal_confined(tgid))
+		*pid = tgid;
+}
+
+/*
+ * The exit probe of connects refused before the network probes (seccomp, an
+ * LSM) runs only while an agent process is confined: a syscall tracepoint
+ * makes every syscall of the host take the traced slow path while it is
+ * attached, and an agent under no filter and no confining label cannot be
+ * refused there. Looked at once a second (a few status reads); kept 10 s
+ * after the last confined process, so that a restart loop does not attach
+ * and detach it each time. A connect in the second before it is attached is
+ * seen at the agent's next try.
+ */
+static void unhooked_tick(struct session *s)
+{
+	uint64_t now = clock_event_ns();
+	uint32_t pid = 0;
+	int rc;
+
+	if (s->unhooked_absent || now < s->unhooked_next_ns)
+		return;
+	s->unhooked_next_ns = now + NSEC;
+	loader_for_each_tracked(&s->loader, find_confined, &pid, 256);
+	if (pid) {
+		s->unhooked_seen_ns = now;
+		if (s->unhooked_armed)
+			return;
+		rc = loader_unhooked_arm(&s->loader, true);
+		if (rc == -ENOENT) {
+			s->unhooked_absent = true; /* the syscall path sees them itself */
+			return;
+		}
+		if (rc) {
+			fprintf(stderr, "aegismon: cannot attach the refused-connect probe: %s\n", strerror(-rc));
+			s->unhooked_next_ns = now + 10 * NSEC;
+			return;
+		}
+		s->unhooked_armed = true;
+		fprintf(stderr, "aegismon: refused-connect probe attached: agent process %u is confined "
+				"(seccomp or an LSM label)\n", pid);
+		return;
+	}
+	if (s->unhooked_armed && now - s->unhooked_seen_ns >= 10 * NSEC) {
+		loader_unhooked_arm(&s->loader, false);
+		s->unhooked_armed = false;
+		fprintf(stderr, "aegismon: refused-connect probe detached: no agent process is confined\n");
+	}
+}
+
 /* A watched TCP connect that never sent its SYN (agent scope): it failed at
  * the route lookup, as tcp_destroy_sock says in the host scope. */
 static void presyn_failed(void *ctx, const struct pending_connect *pc)
@@ -1221,6 +1280,7 @@ static int run_loop(struct session *s)
 				scope_said(s, loader_refresh_scope(&s->loader));
 				loader_expire_presyn(&s->loader, clock_event_ns(), NSEC, presyn_failed, s);
 				net_probes_tick(s);
+				unhooked_tick(s);
 				if (s->rem)
 					remediator_tick(s->rem, clock_event_ns());
 				/* a held local drop whose rules are late goes out without them */

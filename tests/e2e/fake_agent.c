@@ -13,8 +13,9 @@
  *                                 a successful one is held until the peer closes
  *   fake_agent seccompconnect ADDR PORT STAY_MS
  *                                 a child installs a seccomp filter that fails connect()
- *                                 with EPERM, prints "child PID", connects once as above,
- *                                 stays STAY_MS, exits; the parent waits for it
+ *                                 with EPERM, prints "child PID", connects as above (again
+ *                                 1.5 s later if STAY_MS is that long), stays STAY_MS in
+ *                                 all, exits; the parent waits for it
  *   fake_agent connectstay ADDR PORT [MS]
  *                                 after MS ms, one connect as above, then stay up until killed
  *   fake_agent udp ADDR PORT      connect a UDP socket and send one datagram
@@ -493,9 +494,15 @@ static int deny_connect_seccomp(void)
 
 static int do_seccomp_connect(char **argv)
 {
-	char *one[] = { argv[0], argv[1], argv[2], argv[3], (char *)"1", NULL };
-	pid_t child = fork();
+	/* as an agent does, it tries again (once, 1.5 s later) if it stays that long */
+	long stay = atol(argv[4]);
+	int again = stay >= 1500;
+	char *tries[] = { argv[0], argv[1], argv[2], argv[3], (char *)(again ? "2" : "1"), (char *)"1500",
+			  NULL };
+	pid_t child;
 	int status;
+
+	child = fork();
 
 	if (child < 0)
 		return 1;
@@ -506,8 +513,8 @@ static int do_seccomp_connect(char **argv)
 		}
 		printf("child %d\n", (int)getpid());
 		fflush(stdout);
-		do_connect(5, one);
-		sleep_ms(atol(argv[4]));
+		do_connect(6, tries);
+		sleep_ms(again ? stay - 1500 : stay);
 		_exit(0);
 	}
 	waitpid(child, &status, 0);

@@ -41,6 +41,14 @@ for id in $(jq -r 'select(.kind=="diagnosis" and .policy.prog_id) | .policy.prog
 	if grep -qx "$id" <<<"$own"; then fail "aegismon's own program $id named as the refuser"; fi
 done
 grep -q "Operation not permitted" "$WORK/agent.out" || fail "the agent did not get EPERM: $(cat "$WORK/agent.out")"
+# an agent under no seccomp filter and no confining label cannot be refused
+# before the network probes: the syscall exit probe, which would tax every
+# syscall of the host, stays detached
+grep -q "refused-connect probe attached" "$ERR" && fail "the exit probe was attached for an unconfined agent"
+if bpftool perf list >"$WORK/perf.list" 2>/dev/null; then
+	grep -Eq "^pid $TRACE_PID +fd [0-9]+: prog_id [0-9]+ +tracepoint +sys_exit_connect" "$WORK/perf.list" &&
+		fail "sys_exit_connect is attached with no confined agent"
+fi
 stop_trace
 [ "$(count_diag connect_blocked_local ".subject.pid==$pid")" = 0 ] || fail "policy refusal taken for a netfilter drop"
 pass "EPERM from cgroup BPF program $deny_id '$deny_name', named"
