@@ -49,6 +49,8 @@ PURE_SRCS += user/policy.c user/safepath.c user/spawn.c user/remedy.c user/hook.
 PURE_SRCS += user/sockid.c
 # check's evidence read as text (issue #23)
 PURE_SRCS += user/jsonflat.c
+# the memory cgroup limit behind an OOM kill (issue #23)
+PURE_SRCS += user/memcg.c
 # files root writes where others can plant names (issue #20)
 PURE_SRCS += user/safefile.c
 # where the HTML report's timeline labels go (issue #23)

@@ -213,6 +213,11 @@ const char *diagnosis_advice(const struct diagnosis *d)
 {
 	if (d->cause == CAUSE_AGENT_NOT_RUNNING && d->not_installed)
 		return advice_not_installed();
+	if (d->cause == CAUSE_AGENT_OOM_KILLED && d->memcg.path[0])
+		return "Its memory cgroup's limit was reached, not the host's memory: raise the limit "
+		       "(MemoryMax= of the unit, e.g. 'systemctl set-property aegis.service MemoryMax=...', "
+		       "or the container's memory limit) or find what else in that cgroup uses the "
+		       "memory (memory.stat), then restart the agent.";
 	return cause_advice(d->cause);
 }
 

@@ -294,6 +294,18 @@ static void diag_add_signal(struct diagnosis *d, const struct proc *p)
 	diag_add_evidence(d, &e);
 }
 
+/* The memory cgroup limit the OOM mark of tgid found, or NULL. */
+static const struct memcg_limit *oom_memcg_of(const struct correlator *c, uint32_t tgid)
+{
+	for (unsigned i = 0; i < sizeof(c->oom_memcg) / sizeof(c->oom_memcg[0]); i++) {
+		unsigned k = (c->oom_memcg_next - 1 - i) % (sizeof(c->oom_memcg) / sizeof(c->oom_memcg[0]));
+
+		if (c->oom_memcg[k].tgid == tgid && c->oom_memcg[k].limit.path[0])
+			return &c->oom_memcg[k].limit;
+	}
+	return NULL;
+}
+
 static void diag_add_oom(struct diagnosis *d, const struct proc *p)
 {
 	struct ev e;
@@ -748,6 +760,19 @@ static void classify_exit(struct correlator *c, const struct ev *e, const struct
 		else
 			snprintf(d->summary, sizeof(d->summary), "%s (pid %u) killed by the OOM killer",
 				 process_name(p), p->tgid);
+		{
+			/* a cgroup's limit, not the host, ran out: say which */
+			const struct memcg_limit *m = oom_memcg_of(c, p->tgid);
+
+			if (m && memcg_at_limit(m)) {
+				size_t o = strlen(d->summary);
+
+				d->memcg = *m;
+				snprintf(d->summary + o, sizeof(d->summary) - o,
+					 ": its memory cgroup %s reached its limit (%llu MiB)", m->path,
+					 (unsigned long long)(m->max_bytes >> 20));
+			}
+		}
 		diag_add_oom(d, p);
 		break;
 	case CAUSE_AGENT_CRASHED:
@@ -851,6 +876,11 @@ static void on_exit_ev(struct correlator *c, const struct ev *e)
 static void on_oom(struct correlator *c, const struct ev *e)
 {
 	struct proc *p = proc_find(c, e->hdr.tgid);
+	unsigned k = c->oom_memcg_next++ % (sizeof(c->oom_memcg) / sizeof(c->oom_memcg[0]));
+
+	c->oom_memcg[k].tgid = e->hdr.tgid;
+	c->oom_memcg[k].limit = e->memcg;
+	c->oom_memcg[k].limit.path[sizeof(e->memcg.path) - 1] = '\0';
 
 	if (p) {
 		p->has_oom = true;

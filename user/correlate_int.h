@@ -175,6 +175,12 @@ struct correlator {
 	struct proc procs[PROC_SLOTS];
 	struct core_state cores[CORE_COUNT];
 	struct deferred_exit deferred[MAX_DEFERRED];
+	/* the memory cgroup limits of the last OOM marks, by victim */
+	struct {
+		uint32_t tgid;
+		struct memcg_limit limit;
+	} oom_memcg[8];
+	unsigned oom_memcg_next;
 	struct dedup_entry dedup[MAX_DEDUP];
 	unsigned dedup_hint;      /* entry of the last diagnosis: a storm repeats one */
 	uint32_t ignored[MAX_IGNORED]; /* ring of impostor tgids, 0 = empty */

@@ -77,6 +77,8 @@ struct diagnosis {
 	/* filled from the live host (enrich.c), not by the correlator */
 	char drop_symbol[96];  /* kernel function that dropped: nf_hook_slow+0x9b */
 	struct diag_policy policy; /* connect_blocked_policy: what refused it */
+	struct memcg_limit memcg;  /* agent_oom_killed: the cgroup limit it ran into
+				      (path "" when the OOM was not at a limit) */
 	unsigned nrules;       /* nftables rules that match the dropped packet (the rules
 				  array after it is copied in part: keep new fields above) */
 	struct nft_rule_match rules[DIAG_MAX_RULES];

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "events.h"
+#include "memcg.h"
 
 /* A process with an agent name found by the scan at start. */
 struct aegis_seed {
@@ -52,6 +53,9 @@ struct ev {
 	 * with the event, so a replay judges as the live session did */
 	uint8_t ident;
 	uint8_t ident_why;
+	/* OOM marks: the memory cgroup limit the victim ran under, read at
+	 * ingestion while it still exists; recorded with the event */
+	struct memcg_limit memcg;
 };
 
 /*

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <mntent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,4 +283,22 @@ int proc_parse_cgroup2(const char *buf, size_t len, char *rel, size_t rel_len)
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int proc_cgroup2_mount(char *out, size_t len)
+{
+	FILE *f = setmntent("/proc/self/mounts", "re");
+	struct mntent *m;
+	int rc = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while ((m = getmntent(f)))
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(out, len, "%s", m->mnt_dir);
+			rc = 0;
+			break;
+		}
+	endmntent(f);
+	return rc;
 }

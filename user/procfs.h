@@ -38,6 +38,9 @@ int proc_read_status(int pid, struct proc_status *out);
  * "0::" line; buf need not end in NUL) into rel. 0, or -ENOENT: no cgroup v2
  * line, a removed cgroup (" (deleted)"), a path from outside our cgroup
  * namespace ("/../x"), or one longer than rel. */
+/* Where cgroup v2 is mounted (the first cgroup2 entry of /proc/self/mounts):
+ * 0, or -ENOENT / -errno. */
+int proc_cgroup2_mount(char *out, size_t len);
 int proc_parse_cgroup2(const char *buf, size_t len, char *rel, size_t rel_len);
 int proc_read_exe(int pid, char *buf, size_t len);
 int proc_read_stat(int pid, struct proc_stat *out);

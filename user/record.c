@@ -90,16 +90,24 @@ static void put_str16(struct recorder *r, const char *s, size_t max)
 void rec_event(struct recorder *r, const struct ev *e)
 {
 	size_t exe = strnlen(e->exe, sizeof(e->exe)), snd = strnlen(e->sender_exe, sizeof(e->sender_exe));
+	size_t memcg = e->hdr.type == AEGIS_EV_OOM_VICTIM ? 2 + strnlen(e->memcg.path, sizeof(e->memcg.path)) + 24 : 0;
 
 	if (!r->f || r->failed)
 		return;
-	begin(r, (uint32_t)(e->hdr.size + 2 + exe + 2 + snd + 2), REC_EVENT);
+	begin(r, (uint32_t)(e->hdr.size + 2 + exe + 2 + snd + 2 + memcg), REC_EVENT);
 	put(r, e, e->hdr.size);
 	put_str16(r, e->exe, sizeof(e->exe));
 	put_str16(r, e->sender_exe, sizeof(e->sender_exe));
 	/* the live verdict on who the subject is: a replay cannot judge again */
 	put(r, &e->ident, 1);
 	put(r, &e->ident_why, 1);
+	/* an OOM mark: the memory cgroup limit, read live */
+	if (e->hdr.type == AEGIS_EV_OOM_VICTIM) {
+		put_str16(r, e->memcg.path, sizeof(e->memcg.path));
+		put_u64(r, e->memcg.max_bytes);
+		put_u64(r, e->memcg.usage_bytes);
+		put_u64(r, e->memcg.limit_hits);
+	}
 }
 
 static void put_fixed(struct recorder *r, const char *s, size_t n)
@@ -299,6 +307,14 @@ int rec_decode(uint16_t kind, const uint8_t *p, size_t len, struct rec_item *out
 			take(&c, &out->ev.ident_why, 1);
 			if (out->ev.ident > IDENT_OTHER)
 				return -1;
+		}
+		/* absent in recordings made before it was kept: none known */
+		memset(&out->ev.memcg, 0, sizeof(out->ev.memcg));
+		if (!c.bad && out->ev.hdr.type == AEGIS_EV_OOM_VICTIM && c.left >= 2) {
+			take_str16(&c, out->ev.memcg.path, sizeof(out->ev.memcg.path));
+			take(&c, &out->ev.memcg.max_bytes, 8);
+			take(&c, &out->ev.memcg.usage_bytes, 8);
+			take(&c, &out->ev.memcg.limit_hits, 8);
 		}
 		if (c.bad)
 			return -1;

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
-#include <mntent.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -210,24 +209,6 @@ static unsigned query_progs(int fd, enum bpf_attach_type type, bool effective, u
 	return a.query.prog_cnt < max ? a.query.prog_cnt : max;
 }
 
-static int cgroup2_mount(char *out, size_t len)
-{
-	FILE *f = setmntent("/proc/self/mounts", "re");
-	struct mntent *m;
-	int rc = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while ((m = getmntent(f)))
-		if (!strcmp(m->mnt_type, "cgroup2")) {
-			snprintf(out, len, "%s", m->mnt_dir);
-			rc = 0;
-			break;
-		}
-	endmntent(f);
-	return rc;
-}
-
 /* Is program id attached (not only effective) at the cgroup at path? */
 static bool attached_at(const char *path, uint32_t id)
 {
@@ -288,7 +269,7 @@ static void gather_progs(uint32_t tgid, struct refusal_facts *f)
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n <= 0 || proc_parse_cgroup2(buf, (size_t)n, rel, sizeof(rel)) ||
-	    cgroup2_mount(mnt, sizeof(mnt)))
+	    proc_cgroup2_mount(mnt, sizeof(mnt)))
 		return;
 	snprintf(path, sizeof(path), "%s%s", mnt, strcmp(rel, "/") ? rel : "");
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

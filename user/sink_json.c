@@ -500,6 +500,15 @@ void json_diagnosis(struct jw *wp, char *buf, size_t len, const struct clockmap 
 
 	if (d->policy.mechanism != POLICY_NOT_INSPECTED)
 		put_policy(&w, &d->policy);
+	if (d->memcg.path[0]) { /* the cgroup limit an OOM kill ran into */
+		jw_key(&w, "memcg");
+		jw_obj_begin(&w);
+		jw_kpath(&w, "path", d->memcg.path, sizeof(d->memcg.path));
+		jw_kuint(&w, "max_bytes", d->memcg.max_bytes);
+		jw_kuint(&w, "usage_bytes", d->memcg.usage_bytes);
+		jw_kuint(&w, "limit_hits", d->memcg.limit_hits);
+		jw_obj_end(&w);
+	}
 	if (d->drop_symbol[0])
 		jw_kstr(&w, "drop_location", d->drop_symbol);
 	if (d->nrules) {

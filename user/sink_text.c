@@ -148,18 +148,29 @@ void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 	if (d->drop_symbol[0])
 		fprintf(f, "%*s dropped in: %s\n", indent, "", d->drop_symbol);
 	put_policy(f, d, indent);
+	if (d->memcg.path[0]) {
+		char a[sizeof(d->memcg.path) * 4];
+
+		fprintf(f, "%*s memory cgroup: %s (limit %llu MiB, reached %llu time%s)\n",
+			indent, "", ESC(a, d->memcg.path), (unsigned long long)(d->memcg.max_bytes >> 20),
+			(unsigned long long)d->memcg.limit_hits, d->memcg.limit_hits == 1 ? "" : "s");
+	}
 	if (d->exe[0]) {
 		char exe[AEGIS_PATH_LEN * 4];
 
 		fprintf(f, "%*s exe: %s\n", indent, "", ESC(exe, d->exe));
 	}
-	if ((unsigned)d->cause < CAUSE_COUNT && fix_said[d->cause]) {
+	/* the cause's own fix once; a situation's own (no install, a cgroup
+	 * limit) each time it comes */
+	bool generic = diagnosis_advice(d) == cause_advice(d->cause);
+
+	if (generic && (unsigned)d->cause < CAUSE_COUNT && fix_said[d->cause]) {
 		fprintf(f, "%*s %sfix:%s as for %s above\n", indent, "", color ? DIM : "",
 			color ? RESET : "", cause_code(d->cause));
 	} else {
 		fprintf(f, "%*s %sfix:%s %s\n", indent, "", color ? DIM : "", color ? RESET : "",
 			diagnosis_advice(d));
-		if ((unsigned)d->cause < CAUSE_COUNT && !d->not_installed)
+		if (generic && (unsigned)d->cause < CAUSE_COUNT)
 			fix_said[d->cause] = true;
 	}
 	if (d->events_lost)

@@ -25,6 +25,7 @@
 #include "enrich.h"
 #include "ev.h"
 #include "loader.h"
+#include "memcg.h"
 #include "options.h"
 #include "procfs.h"
 #include "record.h"
@@ -665,6 +666,10 @@ static void enrich(struct session *s, struct ev *e)
 	case AEGIS_EV_SIGNAL:
 		proc_read_exe((int)e->signal.sender_tgid, e->sender_exe, sizeof(e->sender_exe));
 		judge_target(s, e);
+		break;
+	case AEGIS_EV_OOM_VICTIM:
+		/* the victim is not reaped yet: its cgroup is still readable */
+		memcg_limit_of((int)e->hdr.tgid, &e->memcg);
 		break;
 	default:
 		break;

@@ -8,7 +8,8 @@
  * process's to choose), whose answer decides who counts as the agent, and
  * whose Seccomp lines name what refused a connect. And through timens_parse
  * (/proc/self/timens_offsets, user/timefmt.c): a refusal leaves no offset
- * half-set.
+ * half-set. And through the memory cgroup files' parsers (memory.max,
+ * memory.events: user/memcg.c).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "procfs.h"
 #include "timefmt.h"
+#include "memcg.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -62,6 +64,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (timens_parse(copy, size, &off) != 0)
 			CHECK(off.mono_ns == 0 && off.boot_ns == 0);
+	}
+	{
+		uint64_t v = 7;
+
+		if (memcg_parse_value(copy, size, &v) == 0 && v != UINT64_MAX)
+			CHECK(size > 0 && copy[0] >= '0' && copy[0] <= '9');
+		memcg_parse_oom_events(copy, size, &v);
+	}
+	{
+		char rel[64];
+
+		if (memcg_v1_path(copy, size, rel, sizeof(rel)) == 0)
+			CHECK(rel[0] == '/' && strlen(rel) < sizeof(rel) && !strstr(rel, "/.."));
 	}
 	free(copy);
 	return 0;

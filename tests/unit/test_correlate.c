@@ -607,6 +607,48 @@ static void test_oom_event_after_exit(void **state)
 	assert_int_equal(f->d[1].explained_by, CAUSE_AGENT_OOM_KILLED);
 }
 
+/* An OOM at a memory cgroup's limit names the cgroup and its limit, also
+ * when the mark comes after the exit; one whose cgroup limit never made the
+ * OOM killer run (a host-wide OOM in a limited cgroup) does not. */
+static void oom_in(struct fixture *f, uint64_t ts, uint32_t tgid, const char *path, uint64_t limit_hits)
+{
+	struct ev e = mk(AEGIS_EV_OOM_VICTIM, sizeof(e.oom), ts, tgid, "");
+
+	e.oom.flags = AEGIS_OOM_TRACKED;
+	snprintf(e.memcg.path, sizeof(e.memcg.path), "%s", path);
+	e.memcg.max_bytes = 64ULL << 20;
+	e.memcg.usage_bytes = 60ULL << 20;
+	e.memcg.limit_hits = limit_hits;
+	feed(f, &e);
+}
+
+static void test_oom_at_cgroup_limit(void **state)
+{
+	struct fixture *f = *state;
+	const struct sender self = { .tgid = 4242, .comm = "AliYunDun" };
+
+	start(f);
+	exec_(f, S, 4242, "AliYunDun", EXE_DUN);
+	signal_(f, 5 * S, 4242, "AliYunDun", 9, AEGIS_SI_KERNEL, &self);
+	exit_(f, 5 * S + 1, 4242, "AliYunDun", 9);
+	oom_in(f, 5 * S + 2 * MS, 4242, "/system.slice/aegis.service", 1);
+	check_oom(only(f, CAUSE_AGENT_OOM_KILLED), 4242);
+	assert_contains(f->d[0].summary,
+			": its memory cgroup /system.slice/aegis.service reached its limit (64 MiB)");
+	assert_string_equal(f->d[0].memcg.path, "/system.slice/aegis.service");
+	assert_true(f->d[0].memcg.max_bytes == 64ULL << 20);
+	assert_contains(diagnosis_advice(&f->d[0]), "MemoryMax=");
+	/* the same process's limit under a host-wide OOM: not named */
+	exec_(f, 6 * S, 4343, "AliYunDun", EXE_DUN);
+	oom_in(f, 7 * S, 4343, "/system.slice/aegis.service", 0);
+	signal_(f, 7 * S + 1, 4343, "AliYunDun", 9, AEGIS_SI_KERNEL, &self);
+	exit_(f, 7 * S + 2, 4343, "AliYunDun", 9);
+	assert_int_equal(f->d[f->n - 1].cause, CAUSE_AGENT_OOM_KILLED);
+	assert_int_equal(f->d[f->n - 1].memcg.path[0], '\0');
+	assert_null(strstr(f->d[f->n - 1].summary, "memory cgroup"));
+	assert_ptr_equal(diagnosis_advice(&f->d[f->n - 1]), cause_advice(CAUSE_AGENT_OOM_KILLED));
+}
+
 static void test_kernel_sigkill_without_oom_resolves_on_tick(void **state)
 {
 	struct fixture *f = *state;
@@ -1219,6 +1261,7 @@ int main(void)
 		T(test_oom_victim_self_context),
 		T(test_oom_victim_other_context),
 		T(test_oom_event_after_exit),
+		T(test_oom_at_cgroup_limit),
 		T(test_kernel_sigkill_without_oom_resolves_on_tick),
 		T(test_kernel_sigkill_resolved_by_flush),
 		T(test_exited_with_code),

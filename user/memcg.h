@@ -1,0 +1,43 @@
+/*
+ * The memory cgroup limit an OOM kill ran into. Read at the OOM mark (the
+ * victim still exists then): the nearest cgroup of the victim, its own or
+ * an ancestor, with a memory limit (cgroup v2 memory.max, or v1's
+ * memory.limit_in_bytes where the v1 memory controller is mounted). A cgroup OOM at such a limit
+ * happens with plenty of memory free on the host: the limit is the cause.
+ */
+#ifndef AEGISMON_MEMCG_H
+#define AEGISMON_MEMCG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MEMCG_PATH_LEN 128
+
+struct memcg_limit {
+	char path[MEMCG_PATH_LEN]; /* relative to the cgroup v2 mount, "/..." */
+	uint64_t max_bytes;        /* its memory.max */
+	uint64_t usage_bytes;      /* its memory.current when read */
+	uint64_t limit_hits;       /* v2: "oom" of its memory.events, the times its limit
+				      made the OOM killer run; v1: memory.failcnt, the
+				      times usage hit it (neither counts a host-wide OOM) */
+};
+
+/* memory.max / memory.current text: a byte count, or "max" (UINT64_MAX).
+ * 0, or -EINVAL for anything else. */
+int memcg_parse_value(const char *text, size_t len, uint64_t *v);
+
+/* The v1 memory controller's path in /proc/PID/cgroup text ("4:memory:/x"):
+ * 0, -ENOENT without one, -EINVAL for a path that is not absolute or climbs. */
+int memcg_v1_path(const char *text, size_t len, char *rel, size_t rel_len);
+
+/* The limit process pid runs under: 0 and *out filled, -ENOENT when no
+ * cgroup of its limits memory (or no cgroup v2), or -errno. */
+int memcg_limit_of(int pid, struct memcg_limit *out);
+
+/* The "oom N" count of memory.events text; -EINVAL without one. */
+int memcg_parse_oom_events(const char *text, size_t len, uint64_t *v);
+
+/* Was that limit what the OOM killer ran into: has it made it run? */
+int memcg_at_limit(const struct memcg_limit *m);
+
+#endif
