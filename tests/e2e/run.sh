@@ -19,6 +19,17 @@ quiet_job_notices() {
 	awk '/^[^ ]+: line [0-9]+: +[0-9]+ (Killed|Terminated|Segmentation fault|Aborted|Hangup|Interrupt|Quit|Bus error|User defined signal [12])( \(core dumped\))? / &&
 		!/[Aa][Ee][Gg][Ii][Ss][Mm][Oo][Nn]/ { next } { print; fflush() }'
 }
+# the filter itself: an expected notice goes, one about aegismon and any
+# other line stay
+sample=$'./lib.sh: line 185:  6915 Killed                  "$(agent_path "$name")" "$@"\n'
+sample+=$'test_x.sh: line 9:  77 Segmentation fault      (core dumped) "$AEGISMON" trace\n'
+sample+=$'FAIL [test_x]: Killed by a signal\n'
+if [ "$(quiet_job_notices <<<"${sample%$'\n'}" | wc -l)" != 2 ] ||
+	quiet_job_notices <<<"${sample%$'\n'}" | grep -q agent_path; then
+	echo "e2e: the job-notice filter is broken" >&2
+	echo "e2e: 0 passed, 1 failed"
+	exit 1
+fi
 for t in test_*.sh; do
 	[ -n "${E2E_ONLY:-}" ] && [[ "$t" != *"$E2E_ONLY"* ]] && continue
 	[ -n "${E2E_LIST:-}" ] && [[ " $(echo $E2E_LIST) " != *" ${t%.sh} "* ]] && continue
