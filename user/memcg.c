@@ -77,15 +77,18 @@ static int read_value(const char *dir, const char *file, uint64_t *v)
 
 /* The files of one hierarchy: cgroup v2 (memory.max, and the "oom" count of
  * memory.events), or v1's memory controller (memory.limit_in_bytes, and
- * memory.failcnt: the times usage hit the limit; v1 counts no OOM there). */
+ * memory.failcnt: the times usage hit the limit; v1 counts no OOM there),
+ * whose memory+swap limit (memsw) may be the one reached. */
 struct memcg_files {
-	const char *max, *usage, *hits;
+	const char *max, *usage, *hits, *max2, *hits2;
 	bool v1;
 };
 
-static const struct memcg_files files_v2 = { "memory.max", "memory.current", "memory.events", false };
-static const struct memcg_files files_v1 = { "memory.limit_in_bytes", "memory.usage_in_bytes", "memory.failcnt",
-					     true };
+static const struct memcg_files files_v2 = { "memory.max", "memory.current", "memory.events", NULL, NULL,
+					     false };
+static const struct memcg_files files_v1 = { "memory.limit_in_bytes", "memory.usage_in_bytes",
+					     "memory.failcnt", "memory.memsw.limit_in_bytes",
+					     "memory.memsw.failcnt", true };
 
 /* v1 says "no limit" with the page counter's maximum (2^63 less a page) */
 static bool unlimited(uint64_t max, bool v1)
@@ -93,27 +96,58 @@ static bool unlimited(uint64_t max, bool v1)
 	return max == UINT64_MAX || (v1 && max >= (1ULL << 62));
 }
 
+/* The limit in dir (the lower of v1's two) and the times it was reached:
+ * true when there is one. */
+static bool limit_in(const char *dir, const struct memcg_files *fl, struct memcg_limit *out)
+{
+	char file[PATH_MAX_MEMCG + 32], text[1024];
+	uint64_t max = UINT64_MAX, max2 = UINT64_MAX, hits = 0, hits2 = 0;
+	int n;
+
+	if (read_value(dir, fl->max, &max) || unlimited(max, fl->v1))
+		max = UINT64_MAX;
+	if (!fl->max2 || read_value(dir, fl->max2, &max2) || unlimited(max2, fl->v1))
+		max2 = UINT64_MAX;
+	if (max == UINT64_MAX && max2 == UINT64_MAX)
+		return false;
+	out->max_bytes = max < max2 ? max : max2;
+	if (read_value(dir, fl->usage, &out->usage_bytes))
+		out->usage_bytes = 0;
+	snprintf(file, sizeof(file), "%s/%s", dir, fl->hits);
+	n = read_small(file, text, sizeof(text));
+	if (n < 0 || (fl->v1 ? memcg_parse_value(text, (size_t)n, &hits)
+			     : memcg_parse_oom_events(text, (size_t)n, &hits)))
+		hits = 0;
+	if (fl->hits2 && read_value(dir, fl->hits2, &hits2))
+		hits2 = 0;
+	out->limit_hits = hits + hits2;
+	if (fl->v1 && !out->limit_hits) {
+		/* recent kernels keep no failcnt for memory+swap: the peak usage
+		 * (never lowered by the victim's exit) says the limit was reached */
+		uint64_t peak = 0, peak2 = 0;
+
+		if (read_value(dir, "memory.max_usage_in_bytes", &peak))
+			peak = 0;
+		if (read_value(dir, "memory.memsw.max_usage_in_bytes", &peak2))
+			peak2 = 0;
+		if ((max != UINT64_MAX && peak >= max - max / 16) ||
+		    (max2 != UINT64_MAX && peak2 >= max2 - max2 / 16))
+			out->limit_hits = 1;
+	}
+	return true;
+}
+
 /* Up from rel under mnt to the first cgroup with a limit; the root has none. */
 static int limit_up(const char *mnt, char *rel, const struct memcg_files *fl, struct memcg_limit *out)
 {
-	char dir[PATH_MAX_MEMCG], file[PATH_MAX_MEMCG + 32], text[1024];
+	char dir[PATH_MAX_MEMCG];
 
 	for (;;) {
 		char *slash;
-		uint64_t max;
-		int n;
 
 		snprintf(dir, sizeof(dir), "%s%s", mnt, strcmp(rel, "/") ? rel : "");
-		if (!read_value(dir, fl->max, &max) && !unlimited(max, fl->v1)) {
+		if (limit_in(dir, fl, out)) {
 			snprintf(out->path, sizeof(out->path), "%s", rel);
-			out->max_bytes = max;
-			if (read_value(dir, fl->usage, &out->usage_bytes))
-				out->usage_bytes = 0;
-			snprintf(file, sizeof(file), "%s/%s", dir, fl->hits);
-			n = read_small(file, text, sizeof(text));
-			if (n < 0 || (fl->v1 ? memcg_parse_value(text, (size_t)n, &out->limit_hits)
-					     : memcg_parse_oom_events(text, (size_t)n, &out->limit_hits)))
-				out->limit_hits = 0;
 			return 0;
 		}
 		slash = strrchr(rel, '/');
@@ -173,23 +207,49 @@ static int v1_memory_mount(char *out, size_t len)
 	return rc;
 }
 
-int memcg_limit_of(int pid, struct memcg_limit *out)
+int memcg_where_of(int pid, struct memcg_where *w)
 {
-	char path[64], text[4096], rel[MEMCG_PATH_LEN * 2], mnt[256];
+	char path[64], text[4096], mnt[256];
 	int n;
 
-	memset(out, 0, sizeof(*out));
+	memset(w, 0, sizeof(*w));
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
 	n = read_small(path, text, sizeof(text));
 	if (n < 0)
 		return n;
 	/* the v1 memory controller where it is mounted (a hybrid host, Alibaba
 	 * Cloud Linux 3), else cgroup v2 */
-	if (!memcg_v1_path(text, (size_t)n, rel, sizeof(rel)) && !v1_memory_mount(mnt, sizeof(mnt)))
-		return limit_up(mnt, rel, &files_v1, out);
-	if (proc_parse_cgroup2(text, (size_t)n, rel, sizeof(rel)) || proc_cgroup2_mount(mnt, sizeof(mnt)))
+	if (!memcg_v1_path(text, (size_t)n, w->rel, sizeof(w->rel)) && !v1_memory_mount(mnt, sizeof(mnt))) {
+		w->v1 = 1;
+		return 0;
+	}
+	return proc_parse_cgroup2(text, (size_t)n, w->rel, sizeof(w->rel)) ? -ENOENT : 0;
+}
+
+int memcg_limit_from(const struct memcg_where *w, struct memcg_limit *out)
+{
+	char mnt[256], rel[sizeof(w->rel)];
+	int rc = w->v1 ? v1_memory_mount(mnt, sizeof(mnt)) : proc_cgroup2_mount(mnt, sizeof(mnt));
+
+	memset(out, 0, sizeof(*out));
+	if (rc)
+		return rc;
+	if (w->rel[0] != '/')
 		return -ENOENT;
-	return limit_up(mnt, rel, &files_v2, out);
+	snprintf(rel, sizeof(rel), "%s", w->rel);
+	return limit_up(mnt, rel, w->v1 ? &files_v1 : &files_v2, out);
+}
+
+int memcg_limit_of(int pid, struct memcg_limit *out)
+{
+	struct memcg_where w;
+	int rc = memcg_where_of(pid, &w);
+
+	if (rc) {
+		memset(out, 0, sizeof(*out));
+		return rc;
+	}
+	return memcg_limit_from(&w, out);
 }
 
 int memcg_at_limit(const struct memcg_limit *m)

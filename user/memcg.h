@@ -15,11 +15,14 @@
 
 struct memcg_limit {
 	char path[MEMCG_PATH_LEN]; /* relative to the cgroup v2 mount, "/..." */
-	uint64_t max_bytes;        /* its memory.max */
+	uint64_t max_bytes;        /* its memory.max (v1: the lower of its memory and
+				      memory+swap limits) */
 	uint64_t usage_bytes;      /* its memory.current when read */
 	uint64_t limit_hits;       /* v2: "oom" of its memory.events, the times its limit
-				      made the OOM killer run; v1: memory.failcnt, the
-				      times usage hit it (neither counts a host-wide OOM) */
+				      made the OOM killer run; v1: memory.failcnt and
+				      memory.memsw.failcnt, the times usage hit a limit,
+				      or 1 when only its peak usage shows it (neither
+				      counts a host-wide OOM) */
 };
 
 /* memory.max / memory.current text: a byte count, or "max" (UINT64_MAX).
@@ -29,6 +32,18 @@ int memcg_parse_value(const char *text, size_t len, uint64_t *v);
 /* The v1 memory controller's path in /proc/PID/cgroup text ("4:memory:/x"):
  * 0, -ENOENT without one, -EINVAL for a path that is not absolute or climbs. */
 int memcg_v1_path(const char *text, size_t len, char *rel, size_t rel_len);
+
+/* Where a process's memory cgroup is: which hierarchy, which path. */
+struct memcg_where {
+	int v1;                        /* the v1 memory controller's hierarchy */
+	char rel[MEMCG_PATH_LEN * 2];  /* relative to its mount, "/..." */
+};
+
+/* Where process pid's memory cgroup is: 0, -ENOENT, or -errno (gone). */
+int memcg_where_of(int pid, struct memcg_where *w);
+
+/* The limit at or above w (the process may be gone): 0, -ENOENT, -errno. */
+int memcg_limit_from(const struct memcg_where *w, struct memcg_limit *out);
 
 /* The limit process pid runs under: 0 and *out filled, -ENOENT when no
  * cgroup of its limits memory (or no cgroup v2), or -errno. */

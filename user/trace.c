@@ -78,6 +78,12 @@ struct session {
 	bool net_armed;           /* the network probes are attached now (on demand) */
 	/* the refused-connect exit probe, while an agent process is confined */
 	bool unhooked_armed, unhooked_absent;
+	/* the memory cgroups of the agent processes seen last (note_memcg) */
+	struct {
+		uint32_t tgid;
+		struct memcg_where where;
+	} memcg_seen[64];
+	unsigned memcg_next;
 	uint64_t unhooked_next_ns, unhooked_seen_ns;
 	bool net_complained;
 	uint64_t net_retry_ns;    /* after a failed attach, not before this */
@@ -576,10 +582,39 @@ static void scope_said(struct session *s, int changed)
 }
 
 /* An agent process: its cgroup gets the network programs (agent scope). */
+/* Where an agent process's memory cgroup is, noted when it is first seen:
+ * an OOM victim may be reaped before its mark is read. */
+static void note_memcg(struct session *s, int pid)
+{
+	unsigned k = s->memcg_next++ % (sizeof(s->memcg_seen) / sizeof(s->memcg_seen[0]));
+
+	if (memcg_where_of(pid, &s->memcg_seen[k].where))
+		s->memcg_seen[k].where.rel[0] = '\0';
+	s->memcg_seen[k].tgid = (uint32_t)pid;
+}
+
+/* The memory cgroup limit of an OOM victim: read now, or where it was seen. */
+static void oom_memcg(struct session *s, struct ev *e)
+{
+	unsigned n = sizeof(s->memcg_seen) / sizeof(s->memcg_seen[0]);
+
+	if (!memcg_limit_of((int)e->hdr.tgid, &e->memcg))
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = (s->memcg_next - 1 - i) % n;
+
+		if (s->memcg_seen[k].tgid == e->hdr.tgid && s->memcg_seen[k].where.rel[0]) {
+			memcg_limit_from(&s->memcg_seen[k].where, &e->memcg);
+			return;
+		}
+	}
+}
+
 static void follow_agent(struct session *s, int pid)
 {
 	int rc = loader_follow_agent(&s->loader, pid);
 
+	note_memcg(s, pid);
 	if (rc < 0 && rc != -ENOENT && rc != -ESRCH && !s->scope_complained) {
 		status_clear(s);
 		fprintf(stderr, "aegismon: cannot put the network probes on the cgroup of pid %d "
@@ -668,8 +703,7 @@ static void enrich(struct session *s, struct ev *e)
 		judge_target(s, e);
 		break;
 	case AEGIS_EV_OOM_VICTIM:
-		/* the victim is not reaped yet: its cgroup is still readable */
-		memcg_limit_of((int)e->hdr.tgid, &e->memcg);
+		oom_memcg(s, e);
 		break;
 	default:
 		break;

@@ -39,9 +39,9 @@ assert_match "$(diag connect_blocked_policy .summary "$c")" "a seccomp filter \(
 grep -q "failed: Operation not permitted" "$WORK/agent.out" || fail "the child did not get EPERM: $(cat "$WORK/agent.out")"
 
 grep -q "refused-connect probe attached: agent process $child is confined" "$ERR" ||
-	[ "${AEGISMON_FORCE_SYSCALL_CONNECT:-}" = 1 ] ||
+	grep -q "connect() via syscall tracepoints" "$ERR" ||
 	fail "the exit probe was not attached for the confined child: $(cat "$ERR")"
-if [ "${AEGISMON_FORCE_SYSCALL_CONNECT:-}" != 1 ] && bpftool perf list >"$WORK/perf.list" 2>/dev/null; then
+if ! grep -q "connect() via syscall tracepoints" "$ERR" && bpftool perf list >"$WORK/perf.list" 2>/dev/null; then
 	grep -Eq "^pid $TRACE_PID +fd [0-9]+: prog_id [0-9]+ +tracepoint +sys_exit_connect" "$WORK/perf.list" ||
 		fail "sys_exit_connect is not attached while the child is confined: $(cat "$WORK/perf.list")"
 fi
