@@ -67,7 +67,7 @@ static int read_small(const char *path, char *buf, size_t len)
 
 static int read_value(const char *dir, const char *file, uint64_t *v)
 {
-	char path[PATH_MAX_MEMCG], text[32];
+	char path[PATH_MAX_MEMCG], text[32] = "";
 	int n;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
@@ -100,7 +100,7 @@ static bool unlimited(uint64_t max, bool v1)
  * true when there is one. */
 static bool limit_in(const char *dir, const struct memcg_files *fl, struct memcg_limit *out)
 {
-	char file[PATH_MAX_MEMCG + 32], text[1024];
+	char file[PATH_MAX_MEMCG + 32], text[1024] = "";
 	uint64_t max = UINT64_MAX, max2 = UINT64_MAX, hits = 0, hits2 = 0;
 	int n;
 

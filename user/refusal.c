@@ -78,17 +78,16 @@ void refusal_choose(const struct refusal_facts *f, bool before_hook, struct diag
 	/* seccomp runs at syscall entry and an LSM before the cgroup hook: a connect
 	 * that reached the probes got past seccomp, one that did not met a cgroup
 	 * program only if it runs after ours */
-	if (!before_hook && f->nprogs)
-		use_prog(f, out);
-	else if (before_hook && f->seccomp == 2) {
+	if (before_hook && f->seccomp == 2) {
 		out->mechanism = POLICY_SECCOMP;
 		out->seccomp_filters = f->seccomp_filters;
+	} else if (f->nprogs && (!before_hook || !confined)) {
+		use_prog(f, out);
 	} else if (confined) {
 		out->mechanism = POLICY_LSM;
 		copy_str(out->lsm, sizeof(out->lsm), f->lsm);
 		copy_str(out->label, sizeof(out->label), f->label);
-	} else if (f->nprogs)
-		use_prog(f, out);
+	}
 }
 
 int refusal_describe(const struct diag_policy *p, char *buf, size_t len)
