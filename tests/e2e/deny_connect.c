@@ -6,6 +6,9 @@
  *
  *   deny_connect [--multi] CGROUP_DIR
  *
+ * Prints "prog_id N name NAME", as the kernel has the program (bpftool's
+ * cgroup queries fail on 5.10 with Debian 12's bpftool).
+ *
  * --multi attaches with BPF_F_ALLOW_MULTI, so that descendant cgroups may
  * have programs of their own (they run before this one).
  */
@@ -42,6 +45,17 @@ int main(int argc, char **argv)
 	if (cfd < 0 || bpf_prog_attach(pfd, cfd, BPF_CGROUP_INET4_CONNECT, multi ? BPF_F_ALLOW_MULTI : 0)) {
 		fprintf(stderr, "deny_connect: attach to %s: %s\n", dir, strerror(errno));
 		return 1;
+	}
+	{
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(pfd, &info, &len)) {
+			fprintf(stderr, "deny_connect: prog info: %s\n", strerror(errno));
+			return 1;
+		}
+		printf("prog_id %u name %s\n", info.id, info.name);
 	}
 	return 0;
 }

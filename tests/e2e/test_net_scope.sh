@@ -140,7 +140,7 @@ wait_diag connect_refused ".subject.pid==$agent2"
 
 # security software attaches a deny program after aegismon started: within a
 # tick the two companions go on the root, after it, and see what it refuses
-"$REPO/build/tests/deny_connect" --multi "$CG2" || fail "cannot attach the deny program"
+"$REPO/build/tests/deny_connect" --multi "$CG2" >/dev/null || fail "cannot attach the deny program"
 wait_for 5 grep -q "network scope: agent, cgroup $REL; companions on the root" "$ERR" ||
 	fail "no companions on the root after a deny program came: $(tail -2 "$ERR")"
 wait_for 5 ours_is "$CGROOT" 2 || fail "the root has $(ours "$CGROOT") of our programs, not the 2 companions"

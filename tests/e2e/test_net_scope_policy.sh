@@ -18,7 +18,7 @@ CGROUPS=("$AGENT_CG" "${CGROUPS[@]}") # removed before its parent
 CGROOT=$(findmnt -n -t cgroup2 -o TARGET | head -1)
 REL=${AGENT_CG#"$CGROOT"}
 # multi: the agent's cgroup below may still get programs of its own
-"$REPO/build/tests/deny_connect" --multi "$SLICE" || fail "cannot attach the deny program"
+"$REPO/build/tests/deny_connect" --multi "$SLICE" >/dev/null || fail "cannot attach the deny program"
 
 start_trace --grace 60
 # the agent connects once, 300 ms after it starts: by then its cgroup has

@@ -30,7 +30,7 @@ install -m 0755 "$FAKE" "$WORK/yunsuo_agent_service"
 PIDS+=("$!")
 product=$!
 make_cg2 "aegismon-e2e-3p-$$"
-"$REPO/build/tests/deny_connect" "$CG2" || fail "cannot attach the deny program"
+"$REPO/build/tests/deny_connect" "$CG2" >/dev/null || fail "cannot attach the deny program"
 sh -c 'echo $$ > "$1/cgroup.procs" && exec nsenter --net="/run/netns/$2" "$3" connect "$4" 80 1' \
 	sh "$CG2" "$CNS" "$(agent_path AliYunDun)" "$SERVER_IP" >"$WORK/agent.out" 2>&1 &
 pid=$!
