@@ -2,7 +2,6 @@
 #include "memcg.h"
 
 #include <errno.h>
-#include <mntent.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -188,25 +187,6 @@ int memcg_v1_path(const char *text, size_t len, char *rel, size_t rel_len)
 	return -ENOENT;
 }
 
-/* Where the v1 memory controller is mounted. */
-static int v1_memory_mount(char *out, size_t len)
-{
-	FILE *f = setmntent("/proc/self/mounts", "re");
-	struct mntent *m;
-	int rc = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while ((m = getmntent(f)))
-		if (!strcmp(m->mnt_type, "cgroup") && hasmntopt(m, "memory")) {
-			snprintf(out, len, "%s", m->mnt_dir);
-			rc = 0;
-			break;
-		}
-	endmntent(f);
-	return rc;
-}
-
 int memcg_where_of(int pid, struct memcg_where *w)
 {
 	char path[64], text[4096], mnt[256];
@@ -219,7 +199,7 @@ int memcg_where_of(int pid, struct memcg_where *w)
 		return n;
 	/* the v1 memory controller where it is mounted (a hybrid host, Alibaba
 	 * Cloud Linux 3), else cgroup v2 */
-	if (!memcg_v1_path(text, (size_t)n, w->rel, sizeof(w->rel)) && !v1_memory_mount(mnt, sizeof(mnt))) {
+	if (!memcg_v1_path(text, (size_t)n, w->rel, sizeof(w->rel)) && !proc_find_mount("cgroup", "memory", mnt, sizeof(mnt))) {
 		w->v1 = 1;
 		return 0;
 	}
@@ -229,7 +209,7 @@ int memcg_where_of(int pid, struct memcg_where *w)
 int memcg_limit_from(const struct memcg_where *w, struct memcg_limit *out)
 {
 	char mnt[256], rel[sizeof(w->rel)];
-	int rc = w->v1 ? v1_memory_mount(mnt, sizeof(mnt)) : proc_cgroup2_mount(mnt, sizeof(mnt));
+	int rc = w->v1 ? proc_find_mount("cgroup", "memory", mnt, sizeof(mnt)) : proc_cgroup2_mount(mnt, sizeof(mnt));
 
 	memset(out, 0, sizeof(*out));
 	if (rc)

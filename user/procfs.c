@@ -285,7 +285,7 @@ int proc_parse_cgroup2(const char *buf, size_t len, char *rel, size_t rel_len)
 	return -ENOENT;
 }
 
-int proc_cgroup2_mount(char *out, size_t len)
+int proc_find_mount(const char *type, const char *option, char *out, size_t len)
 {
 	FILE *f = setmntent("/proc/self/mounts", "re");
 	struct mntent *m;
@@ -294,11 +294,16 @@ int proc_cgroup2_mount(char *out, size_t len)
 	if (!f)
 		return -errno;
 	while ((m = getmntent(f)))
-		if (!strcmp(m->mnt_type, "cgroup2")) {
+		if (!strcmp(m->mnt_type, type) && (!option || hasmntopt(m, option))) {
 			snprintf(out, len, "%s", m->mnt_dir);
 			rc = 0;
 			break;
 		}
 	endmntent(f);
 	return rc;
+}
+
+int proc_cgroup2_mount(char *out, size_t len)
+{
+	return proc_find_mount("cgroup2", NULL, out, len);
 }

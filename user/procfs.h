@@ -38,6 +38,9 @@ int proc_read_status(int pid, struct proc_status *out);
  * "0::" line; buf need not end in NUL) into rel. 0, or -ENOENT: no cgroup v2
  * line, a removed cgroup (" (deleted)"), a path from outside our cgroup
  * namespace ("/../x"), or one longer than rel. */
+/* Where the first file system of this type (and with this mount option, if
+ * not NULL) is mounted, from /proc/self/mounts: 0, or -ENOENT / -errno. */
+int proc_find_mount(const char *type, const char *option, char *out, size_t len);
 /* Where cgroup v2 is mounted (the first cgroup2 entry of /proc/self/mounts):
  * 0, or -ENOENT / -errno. */
 int proc_cgroup2_mount(char *out, size_t len);
