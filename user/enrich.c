@@ -91,24 +91,25 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-const struct ev *enrich_drop_evidence(const struct diagnosis *d)
+/* The first evidence of this type in a diagnosis of this cause, or NULL. */
+static const struct ev *evidence_for(const struct diagnosis *d, enum cause cause, unsigned type)
 {
-	if (d->cause != CAUSE_CONNECT_BLOCKED_LOCAL)
+	if (d->cause != cause)
 		return NULL;
 	for (unsigned i = 0; i < d->n_evidence && i < DIAG_MAX_EVIDENCE; i++)
-		if (d->evidence[i].hdr.type == AEGIS_EV_NF_DROP)
+		if (d->evidence[i].hdr.type == type)
 			return &d->evidence[i];
 	return NULL;
 }
 
+const struct ev *enrich_drop_evidence(const struct diagnosis *d)
+{
+	return evidence_for(d, CAUSE_CONNECT_BLOCKED_LOCAL, AEGIS_EV_NF_DROP);
+}
+
 const struct ev *enrich_refusal_evidence(const struct diagnosis *d)
 {
-	if (d->cause != CAUSE_CONNECT_BLOCKED_POLICY)
-		return NULL;
-	for (unsigned i = 0; i < d->n_evidence && i < DIAG_MAX_EVIDENCE; i++)
-		if (d->evidence[i].hdr.type == AEGIS_EV_CONNECT)
-			return &d->evidence[i];
-	return NULL;
+	return evidence_for(d, CAUSE_CONNECT_BLOCKED_POLICY, AEGIS_EV_CONNECT);
 }
 
 void enrich_apply_policy(struct diagnosis *d, const struct diag_policy *p)
