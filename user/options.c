@@ -102,8 +102,10 @@ void usage_trace(void *out)
 	      "                           every second of the window is agent_starved\n"
 	      "                           (1-60000, default 100)\n"
 	      "      --color WHEN         auto, always or never (default auto: on a tty)\n"
-	      "      --syslog URL         also send diagnoses to syslog (repeatable): unix:/dev/log,\n"
-	      "                           udp://HOST:PORT, tcp://HOST:PORT (RFC 5424; TCP octet-counted)\n"
+	      "      --syslog URL         also send diagnoses to syslog (repeatable): journal\n"
+	      "                           (journald's fields), unix:/dev/log, udp://HOST:PORT,\n"
+	      "                           tcp://HOST:PORT (RFC 5424; TCP octet-counted); run's\n"
+	      "                           default: journal where journald runs, else unix:/dev/log\n"
 	      "      --syslog-facility NAME  daemon (default), user, auth, syslog, authpriv, local0-7\n"
 	      "      --json-log FILE      append diagnoses as JSON lines (mode 0640; reopened on SIGHUP)\n"
 	      "      --json-log-max-size SIZE  rotate the JSON log at this size: N MiB, or NK,\n"
@@ -145,10 +147,11 @@ void usage_run(void *out)
 	fputs("usage: aegismon run [options]\n"
 	      "\n"
 	      "The always-on daemon (foreground, for systemd: Type=notify). Diagnoses go to\n"
-	      "syslog (default unix:/dev/log) and to --json-log; SIGTERM/SIGINT detach every probe\n"
-	      "and exit 0. SIGHUP re-reads the config file and applies it without detaching the\n"
-	      "probes (an invalid file is rejected and the running settings kept), and reopens\n"
-	      "the JSON log. It takes the options of 'aegismon trace'\n"
+	      "the journal where journald runs, else to syslog at unix:/dev/log (or --syslog),\n"
+	      "and to --json-log; SIGTERM/SIGINT detach every probe and exit 0. SIGHUP\n"
+	      "re-reads the config file and applies it without detaching the probes (an\n"
+	      "invalid file is rejected and the running settings kept), and reopens the JSON\n"
+	      "log. It takes the options of 'aegismon trace'\n"
 	      "(see 'aegismon trace --help'); --duration is for tests.\n",
 	      (FILE *)out);
 }

@@ -178,8 +178,11 @@ static void emit_outputs(struct session *s, const struct diagnosis *d)
 
 	for (int i = 0; i < s->nsyslog; i++) {
 		struct syslog_target *t = &s->syslog[i];
-		size_t n = syslog_format(s->line, sizeof(s->line), s->opt.syslog_facility, s->host,
-					 "aegismon", (int)getpid(), t->dropped, &s->clock, d);
+		size_t n = t->kind == SYSLOG_JOURNAL
+				   ? journal_format(s->line, sizeof(s->line), s->opt.syslog_facility,
+						    t->dropped, &s->clock, d)
+				   : syslog_format(s->line, sizeof(s->line), s->opt.syslog_facility, s->host,
+						   "aegismon", (int)getpid(), t->dropped, &s->clock, d);
 
 		if (n)
 			syslog_send(t, s->line, n, now);
@@ -422,8 +425,12 @@ static void on_action(void *ctx, const struct action *a)
 
 	for (int i = 0; i < s->nsyslog; i++) {
 		struct syslog_target *t = &s->syslog[i];
-		size_t n = syslog_format_action(s->line, sizeof(s->line), s->opt.syslog_facility, s->host,
-						"aegismon", (int)getpid(), t->dropped, &s->clock, a);
+		size_t n = t->kind == SYSLOG_JOURNAL
+				   ? journal_format_action(s->line, sizeof(s->line), s->opt.syslog_facility,
+							   t->dropped, &s->clock, a)
+				   : syslog_format_action(s->line, sizeof(s->line), s->opt.syslog_facility,
+							  s->host, "aegismon", (int)getpid(), t->dropped,
+							  &s->clock, a);
 
 		if (n)
 			syslog_send(t, s->line, n, now);
@@ -949,13 +956,24 @@ static void correlator_config_from(struct session *s, struct correlator_config *
 	cfg->forget_ctx = &s->loader;
 }
 
+/* The daemon's receiver when none is given: journald's own socket where
+ * journald runs (its fields can be filtered on), else the classic /dev/log. */
+static const char *default_syslog(void)
+{
+	struct stat st;
+
+	if (stat(JOURNAL_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode))
+		return "journal";
+	return "unix:/dev/log";
+}
+
 static int parse_options(struct session *s, struct options *o, char *err, size_t errlen)
 {
 	int rc = s->daemon ? options_parse_run(s->argc, s->argv, o, err, errlen)
 			   : options_parse_trace(s->argc, s->argv, o, err, errlen);
 
 	if (rc == 0 && s->daemon && o->nsyslog == 0)
-		o->syslog_urls[o->nsyslog++] = "unix:/dev/log";
+		o->syslog_urls[o->nsyslog++] = default_syslog();
 	return rc;
 }
 
