@@ -53,6 +53,7 @@ void usage_main(void *out)
 	      "  check     run the official troubleshooting steps now and judge each one\n"
 	      "  replay    run the correlator again on a 'trace --record' file\n"
 	      "  restart   restart the agent the official way, safely (--dry-run to see how)\n"
+	      "  reload    make a running daemon re-read its config and wait for the outcome\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "'aegismon COMMAND --help' describes the options of a command.\n"
