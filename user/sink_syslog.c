@@ -387,13 +387,15 @@ static size_t journal_json(char *buf, size_t len, size_t o, struct jw *w)
 size_t journal_format(char *buf, size_t len, int facility, uint64_t dropped, const struct clockmap *cm,
 		      const struct diagnosis *d)
 {
-	char json[16384];
+	char json[16384], message[DIAG_SUMMARY_LEN + 48];
 	struct fields fs;
 	struct jw w;
 	size_t o;
 
 	diagnosis_fields(&fs, d, dropped);
-	o = journal_common(buf, len, facility, severity_code(cause_severity(d->cause)), d->summary, &fs);
+	/* the cause first: a forwarder that keeps only MESSAGE keeps it too */
+	snprintf(message, sizeof(message), "%s: %s", cause_code(d->cause), d->summary);
+	o = journal_common(buf, len, facility, severity_code(cause_severity(d->cause)), message, &fs);
 	o = journal_field(buf, len, o, "AEGISMON_", "kind", "diagnosis");
 	json_diagnosis(&w, json, sizeof(json), cm, d);
 	return journal_json(buf, len, o, &w);
@@ -402,15 +404,18 @@ size_t journal_format(char *buf, size_t len, int facility, uint64_t dropped, con
 size_t journal_format_action(char *buf, size_t len, int facility, uint64_t dropped,
 			     const struct clockmap *cm, const struct action *a)
 {
-	char json[16384], message[256];
+	char json[16384], message[1024];
 	struct fields fs;
 	struct jw w;
 	size_t o;
 
 	action_fields(&fs, a, dropped);
-	snprintf(message, sizeof(message), "%s%s%s %s%s%s", a->action, a->step ? " " : "",
-		 a->step ? a->step : "", a->outcome, a->process && a->process[0] ? ": " : "",
-		 a->process ? a->process : "");
+	snprintf(message, sizeof(message), "action %s%s%s %s%s%s%s%s", a->action, a->step ? " " : "",
+		 a->step ? a->step : "", a->outcome, a->process && a->process[0] ? " (" : "",
+		 a->process && a->process[0] ? a->process : "", a->process && a->process[0] ? ")" : "",
+		 a->detail && a->detail[0] ? ": " : "");
+	if (a->detail && a->detail[0])
+		snprintf(message + strlen(message), sizeof(message) - strlen(message), "%s", a->detail);
 	o = journal_common(buf, len, facility, action_severity(a), message, &fs);
 	o = journal_field(buf, len, o, "AEGISMON_", "kind", "action");
 	json_action(&w, json, sizeof(json), cm, a);

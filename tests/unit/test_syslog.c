@@ -267,7 +267,7 @@ static void test_journal(void **state)
 	assert_true(well_formed_utf8(buf, n));
 	assert_null(memchr(buf, 0x1b, n));
 	assert_string_equal(journal_value(buf, n, "MESSAGE", v, sizeof(v)),
-			    "AliYunDun (pid 4242) killed by SIGKILL\\x0aPRIORITY=7");
+			    "agent_killed: AliYunDun (pid 4242) killed by SIGKILL\\x0aPRIORITY=7");
 	assert_string_equal(journal_value(buf, n, "PRIORITY", v, sizeof(v)), "2");
 	assert_string_equal(journal_value(buf, n, "SYSLOG_FACILITY", v, sizeof(v)), "3");
 	assert_string_equal(journal_value(buf, n, "SYSLOG_IDENTIFIER", v, sizeof(v)), "aegismon");
@@ -313,7 +313,7 @@ static void test_journal_action(void **state)
 	a.process = "AliYunDun";
 	n = journal_format_action(buf, sizeof(buf), 3, 0, &cm, &a);
 	assert_true(n > 0);
-	assert_string_equal(journal_value(buf, n, "MESSAGE", v, sizeof(v)), "restart systemctl ok: AliYunDun");
+	assert_string_equal(journal_value(buf, n, "MESSAGE", v, sizeof(v)), "action restart systemctl ok (AliYunDun)");
 	assert_string_equal(journal_value(buf, n, "PRIORITY", v, sizeof(v)), "5");
 	assert_string_equal(journal_value(buf, n, "AEGISMON_KIND", v, sizeof(v)), "action");
 	assert_string_equal(journal_value(buf, n, "AEGISMON_ACTION", v, sizeof(v)), "restart");
