@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,4 +85,18 @@ uint64_t sdnotify_watchdog_interval_ns(void)
 	if (errno || *end || us == 0 || us > UINT64_MAX / 1000)
 		return 0;
 	return us * 1000 / 2;
+}
+
+const char *journal_level_prefix(int level)
+{
+	static const char *const prefix[] = { "<0>", "<1>", "<2>", "<3>", "<4>", "<5>", "<6>", "<7>" };
+	const char *stream = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (level < 0 || level > 7 || !stream || sscanf(stream, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) || (unsigned long long)st.st_dev != dev ||
+	    (unsigned long long)st.st_ino != ino)
+		return "";
+	return prefix[level];
 }

@@ -1086,7 +1086,7 @@ static bool reload_apply(struct session *s, char *said, size_t saidlen)
 	rc = parse_options(s, &next, err, sizeof(err));
 	if (rc) {
 		snprintf(said, saidlen, "reload refused, the running settings stay: %s", err);
-		fprintf(stderr, "aegismon: %s\n", said);
+		fprintf(stderr, "%saegismon: %s\n", journal_level_prefix(4), said);
 		options_free(&next);
 		open_json_log(s);
 		return false;
@@ -1168,7 +1168,7 @@ static bool reload_apply(struct session *s, char *said, size_t saidlen)
 	write_metrics(s, true);
 	snprintf(said, saidlen, "reloaded %s: %s", s->opt.config ? s->opt.config : "the options",
 		 changed[0] ? changed : "no change");
-	fprintf(stderr, "aegismon: %s\n", said);
+	fprintf(stderr, "%saegismon: %s\n", journal_level_prefix(5), said);
 	return true;
 #undef CHANGED
 }
