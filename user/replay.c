@@ -210,6 +210,9 @@ static int restore_header(struct replay *r, const struct rec_reader *rd, char *e
 	r->clock.mono_to_real_ns = off;
 	if (rec_header_get(rd, "start_ns", v, sizeof(v)))
 		r->start_ns = strtoull(v, NULL, 10);
+	/* the lines name the host that was traced, not this one */
+	if (rec_header_get(rd, "host", v, sizeof(v)))
+		json_set_host(v);
 	return 0;
 }
 
