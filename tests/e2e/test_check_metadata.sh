@@ -81,6 +81,10 @@ grep -Eq "^endpoint_choice +ok +jsrv\.aegis\.aliyun\.com and update\.aegis\.aliy
 	fail "the text report does not tell the token read: $(grep -A8 ^endpoint_choice "$WORK/hardening.txt")"
 grep -Eq "^ +metadata: token$" "$WORK/hardening.txt" ||
 	fail "the text evidence has no 'metadata: token': $(grep -A8 ^endpoint_choice "$WORK/hardening.txt")"
+# the token is a credential for the metadata service: never in a report
+for t in $(jq -r -s '.[] | select(.issued) | .issued' "$MD_LOG"); do
+	grep -qF -- "$t" "$CHECK_OUT" "$WORK/hardening.txt" && fail "a session token appears in check's output"
+done
 echo "   hardening mode: $(field .summary)"
 
 # 2. normal mode, an older service: PUT gets 405 (or 404, or a reset), the plain GET reads the EIP
