@@ -78,11 +78,14 @@ static unsigned md_left_ms(const struct md_session *s)
 	return s->deadline_ns > now ? (unsigned)((s->deadline_ns - now) / 1000000) : 0;
 }
 
-/* A token goes back in a header: visible ASCII only (no space, CR or LF). */
-static bool token_usable(char *t)
+/* A token goes back in a header: visible ASCII only (no space, CR or LF,
+ * no NUL that would cut it short); len bytes of t were received. */
+static bool token_usable(char *t, size_t len)
 {
 	size_t n = strlen(t);
 
+	if (n != len)
+		return false;
 	while (n && (t[n - 1] == '\n' || t[n - 1] == '\r' || t[n - 1] == ' '))
 		t[--n] = '\0';
 	for (size_t i = 0; i < n; i++)
@@ -101,7 +104,7 @@ static void md_get_token(struct md_session *s)
 
 	s->started = true;
 	rc = http_request(AF_INET, s->addr, 80, &req, md_left_ms(s), &a, s->token, sizeof(s->token));
-	if (rc == 0 && a.status == 200 && !a.body_cut && token_usable(s->token)) {
+	if (rc == 0 && a.status == 200 && !a.body_cut && token_usable(s->token, a.body_len)) {
 		s->with_token = true;
 		return;
 	}
@@ -171,6 +174,7 @@ static void endpoint_choice_by_metadata(struct check_ctx *c, struct check_result
 
 	md_init(&md, c);
 	rc = md_get(&md, "/latest/meta-data/eipv4", body, sizeof(body));
+	explicit_bzero(md.token, sizeof(md.token)); /* a credential: not left on the stack */
 	body[strcspn(body, "\r\n ")] = '\0';
 	o = md_outcome(&md, rc, outcome, sizeof(outcome));
 	jw_kstr(&r->ev, "metadata", o);
