@@ -55,7 +55,10 @@ PURE_SRCS += user/memcg.c
 PURE_SRCS += user/safefile.c
 # where the HTML report's timeline labels go (issue #23)
 PURE_SRCS += user/labels.c
+# systemd's notify protocol, and the outcome of a reload for `aegismon reload`
 PURE_SRCS += user/sdnotify.c user/reloadstat.c
+# check's HTTP requests and answers: the metadata token flow (issue #22)
+PURE_SRCS += user/http.c
 BPF_USER_SRCS := user/kcaps.c user/netscope.c user/loader.c user/trace.c user/main.c user/restart.c user/res_sample.c user/kfeatures.c
 PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))
 USER_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/%.o,$(BPF_USER_SRCS))
