@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Install every build and test dependency of aegismon from Debian's archive.
 # A no-op when everything is present; safe to run repeatedly.
 set -euo pipefail

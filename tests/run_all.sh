@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # make test: unit tests, e2e tests (root, real BPF), fuzz smoke. No test is skipped.
 set -u
 cd "$(dirname "$0")/.."

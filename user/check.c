@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* aegismon check: options, the run of every check under one deadline, and
  * the report (a table on a terminal, JSON lines with --json). */
 #include "check.h"

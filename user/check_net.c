@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Checks of the way to the endpoints: which name applies, DNS per
  * nameserver, hosts-file pins, reachability, local firewall rules. */
 #include "check.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Agent lifecycle correlation: why did an agent process die, and is it back? */
 #include "correlate.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The correlator: events in, diagnoses out. Pure C, no BPF, no clock: time is
  * the events' own, so live, unit tests and replay run the same logic.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* DNS correlation: lookups of Aegis names, their answers or their silence. */
 #include <errno.h>
 #include <stdio.h>

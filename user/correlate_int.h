@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Internal to the correlator modules (correlate.c: lifecycle, correlate_net.c:
  * network). Not part of the public surface. */
 #ifndef AEGISMON_CORRELATE_INT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Network correlation: how a connection to an Aegis endpoint failed, and where. */
 #include <errno.h>
 #include <stdio.h>

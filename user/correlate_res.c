@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Resource correlation: is the host's CPU or memory exhausted, is the agent
  * starved of CPU? Judged on AEGIS_EV_RESOURCES samples (one a second), by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* HTTP/1.0 requests built from checked parts, answers parsed from a bounded
  * buffer by offsets (never past its length, no NUL needed). */
 #include "http.h"

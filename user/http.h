@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The pure half of check's small HTTP/1.0 client (the ECS metadata service):
  * a request built from checked parts (nothing a caller passes can add a line

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* aegismon: why did the Alibaba Cloud Security Center agent go offline? */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Active probes: non-blocking sockets, one poll loop per batch, a deadline. */
 #include "netprobe.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Active network probes for `aegismon check`: DNS queries to one nameserver,
  * TCP connects, ICMP echoes and a small HTTP GET. Each runner starts all its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Option parsing with getopt_long: strict numbers, bounded repeats. */
 #include "options.h"
 #include "causes.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Options of `trace` and `run`, from the command line and the config file.
  * Config keys are the long option names (`grace = 30` is `--grace 30`); the

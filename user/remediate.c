@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The daemon's remediation engine: policy, restart child, hook child. */
 #include "remediate.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* aegismon replay FILE: the correlator re-run on a recorded session. The
  * same code path as live: the recorded events in order, the live session's
  * enrichment re-applied to the diagnosis it belonged to, so the diagnoses

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Output renderers: JSON lines for machines, text lines for people. */
 #ifndef AEGISMON_SINK_H
 #define AEGISMON_SINK_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* JSON lines: the contract is docs/schema/aegismon.schema.json ("kind", "schema", "host", "ts", ...). */
 #include "sink.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Metrics file: rewritten whole and renamed into place, so a scraper never
  * reads half a file; the temporary file is safefile's (no name to plant). */
 #include "sink_metrics.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Prometheus text format for node_exporter's textfile collector. */
 #ifndef AEGISMON_SINK_METRICS_H
 #define AEGISMON_SINK_METRICS_H

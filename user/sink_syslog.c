@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* RFC 5424 syslog over unix, UDP and TCP (octet counting), non-blocking. */
 #include "sink_syslog.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* aegismon trace: load, seed, one epoll loop, diagnoses until the end. */
 #include "trace.h"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # shellcheck shell=bash
 # Shared rig for e2e tests: a temporary agent root with the stand-in agent,
 # aegismon trace in the background, bounded waits, JSON assertions, and a

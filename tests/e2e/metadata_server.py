@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 """A stand-in for the ECS metadata service (test_check_metadata.sh only).
 
 metadata_server.py ADDRESS PORT MODE LOG EIP

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # aegismon check and the ECS metadata service in security hardening mode
 # (HttpTokens=required): a stand-in service (metadata_server.py) at
 # 100.100.100.200:80 in the server namespace, check run only inside the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The JSON contract (docs/schema/aegismon.schema.json): a valid draft 2020-12
 # schema whose cause list is the binary's; the validator every e2e test runs at
 # its end rejects a line without host, with an unknown field or a wrong type;

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 """Validate aegismon's JSON lines against docs/schema/aegismon.schema.json.
 
 usage: validate_json.py SCHEMA FILE...

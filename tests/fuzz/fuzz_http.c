@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Fuzz check's HTTP answer parser (the ECS metadata service's answers) and
  * the request builder: only the given length is read, an accepted head lies

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* check's HTTP/1.0 client (the ECS metadata token flow): requests built
  * from checked parts, the answer's parser on every shape it may take, and
  * the client against a one-shot server on loopback. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Remediation: version directory choice, policy, path safety, the hook, the
  * service method, the action formatters. */
 #include <setjmp.h>
