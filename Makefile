@@ -55,6 +55,8 @@ PURE_SRCS += user/memcg.c
 PURE_SRCS += user/safefile.c
 # where the HTML report's timeline labels go (issue #23)
 PURE_SRCS += user/labels.c
+# which diagnosed problems last now, for the metrics (issue #22)
+PURE_SRCS += user/correlate_active.c
 BPF_USER_SRCS := user/kcaps.c user/netscope.c user/loader.c user/trace.c user/main.c user/restart.c user/res_sample.c user/kfeatures.c
 PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))
 USER_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/%.o,$(BPF_USER_SRCS))
