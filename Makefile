@@ -181,6 +181,8 @@ install: aegismon
 	install -D -s -m 0755 aegismon $(DESTDIR)$(PREFIX)/sbin/aegismon
 	install -D -m 0644 scripts/aegismon.service $(DESTDIR)/etc/systemd/system/aegismon.service
 	install -D -m 0644 scripts/aegismon.logrotate $(DESTDIR)/etc/logrotate.d/aegismon
+	@# Prometheus alert rules for the metrics (docs/metrics.md): for rule_files
+	install -D -m 0644 scripts/aegismon.rules.yml $(DESTDIR)$(PREFIX)/share/aegismon/aegismon.rules.yml
 	@# a config already there is the operator's: never overwrite it
 	[ -e $(DESTDIR)/etc/aegismon.conf ] || install -D -m 0644 scripts/aegismon.conf $(DESTDIR)/etc/aegismon.conf
 
