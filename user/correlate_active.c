@@ -7,13 +7,13 @@
  *   kill by security software): until a process of that name, judged the
  *   agent, runs again (any of the three core processes for "agent");
  * - an endpoint the agent could not connect to: until the agent connects to
- *   it (the handshake completes) or --net-window passes without another
+ *   it (the handshake completes) or the network window (120 s) passes without another
  *   failure there;
  * - an established connection that failed (reset, stalled, MTU black hole),
- *   a sinkhole: until --net-window passes without another one (a new
+ *   a sinkhole: until the network window (120 s) passes without another one (a new
  *   connection's handshake passes in these too: it proves nothing);
  * - an Aegis name that did not resolve: until a lookup of it is answered with
- *   an address, or --net-window passes without another failure;
+ *   an address, or the network window (120 s) passes without another failure;
  * - agent_flapping: until the flapping window passes without a restart;
  * - agent_impostor: until the flapping window passes without another one
  *   (an impostor is no longer traced once judged: its exit is not seen);
