@@ -108,19 +108,48 @@ static bool same_subject(const struct active_entry *e, const struct diagnosis *d
 	}
 }
 
-/* The entry of d's cause and subject, or a free one, or the stalest. */
+static bool entry_active(const struct correlator *c, const struct active_entry *e);
+
+/* Which entry gives way to a new subject, lowest first: a free one, one
+ * whose problem ended, then a network or other timed one, a process that is
+ * still down last. A storm of failures to many addresses must not push out
+ * an agent that is still down. */
+static int eviction_rank(const struct correlator *c, const struct active_entry *e)
+{
+	if (!e->used)
+		return 0;
+	if (!entry_active(c, e))
+		return 1;
+	return kind_of_cause(e->cause, e->has_peer) == ACT_PROCESS ? 3 : 2;
+}
+
+/* The entry of d's cause and subject, else the one that gives way (the
+ * stalest of its rank), emptied. */
 static struct active_entry *entry_for(struct correlator *c, const struct diagnosis *d)
 {
-	struct active_entry *victim = NULL;
+	struct active_entry *hint = &c->active[c->active_hint % ACTIVE_SLOTS], *victim = NULL;
+	int victim_rank = 4;
 
+	if (hint->used && same_subject(hint, d)) /* a storm repeats one subject */
+		return hint;
 	for (int i = 0; i < ACTIVE_SLOTS; i++) {
 		struct active_entry *e = &c->active[i];
 
-		if (e->used && same_subject(e, d))
+		if (e->used && same_subject(e, d)) {
+			c->active_hint = (unsigned)i;
 			return e;
-		if (!victim || !e->used || (victim->used && e->last_ns < victim->last_ns))
-			victim = e;
+		}
 	}
+	for (int i = 0; i < ACTIVE_SLOTS && victim_rank > 0; i++) {
+		struct active_entry *e = &c->active[i];
+		int rank = eviction_rank(c, e);
+
+		if (rank < victim_rank || (rank == victim_rank && e->last_ns < victim->last_ns)) {
+			victim = e;
+			victim_rank = rank;
+		}
+	}
+	c->active_hint = (unsigned)(victim - c->active);
 	memset(victim, 0, sizeof(*victim));
 	return victim;
 }

@@ -226,6 +226,7 @@ struct correlator {
 	struct rel_memory rel;
 	struct verdict_set verdicts;
 	struct active_entry active[ACTIVE_SLOTS];
+	unsigned active_hint;     /* the entry noted last */
 };
 
 

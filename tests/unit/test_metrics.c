@@ -481,6 +481,26 @@ static void test_connect_net_window(void **state)
 	assert_false(active(f, CAUSE_CONNECT_TIMEOUT));
 }
 
+/* Failures to more endpoints than the table holds: the agent still down stays active. */
+static void test_storm_keeps_process(void **state)
+{
+	struct fixture *f = *state;
+	char dst[32];
+
+	seed_all(f);
+	exit_(f, 10 * S, 100, "AliYunDun", 9);
+	assert_true(active(f, CAUSE_AGENT_KILLED));
+	for (int i = 1; i <= 200; i++) {
+		snprintf(dst, sizeof(dst), "100.100.%d.%d", i / 100, i % 100 + 1);
+		tcp(f, 20 * S + (uint64_t)i * MS, CLOSE, SYN_SENT, 0, 0, dst, 101);
+		tcp(f, 20 * S + (uint64_t)i * MS + 1, SYN_SENT, CLOSE, ECONNREFUSED, AEGIS_NET_RST, dst, 101);
+	}
+	assert_true(active(f, CAUSE_CONNECT_REFUSED));
+	assert_true(active(f, CAUSE_AGENT_KILLED));
+	exec_(f, 30 * S, 500, "AliYunDun", EXE_DUN);
+	assert_false(active(f, CAUSE_AGENT_KILLED));
+}
+
 /* An impostor's failed connects are not the agent's problem. */
 static void test_impostor_failure_not_active(void **state)
 {
@@ -564,6 +584,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outside_diagnosis, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_until_connected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_net_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_storm_keeps_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_impostor_failure_not_active, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resource_while_it_holds, setup, teardown),
