@@ -43,6 +43,8 @@ PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dn
 	     user/resources.c user/correlate_res.c user/refusal.c
 # what explains what, and the verdict (issue #23)
 PURE_SRCS += user/relations.c user/verdict.c
+# which diagnosed problems last now, for the metrics (issue #22)
+PURE_SRCS += user/correlate_active.c
 # remediation (issue #6)
 PURE_SRCS += user/policy.c user/safepath.c user/spawn.c user/remedy.c user/hook.c user/remediate.c
 # socket ids that hide kernel addresses (issue #20)
@@ -55,8 +57,6 @@ PURE_SRCS += user/memcg.c
 PURE_SRCS += user/safefile.c
 # where the HTML report's timeline labels go (issue #23)
 PURE_SRCS += user/labels.c
-# which diagnosed problems last now, for the metrics (issue #22)
-PURE_SRCS += user/correlate_active.c
 BPF_USER_SRCS := user/kcaps.c user/netscope.c user/loader.c user/trace.c user/main.c user/restart.c user/res_sample.c user/kfeatures.c
 PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))
 USER_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/%.o,$(BPF_USER_SRCS))
