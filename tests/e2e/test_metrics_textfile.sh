@@ -60,7 +60,9 @@ grep -q '^aegismon_agent_up{process="AliYunDun"} 1$' "$WORK/read.prom" || fail "
 # every cause has its active gauge, none active while all is well
 causes=$(grep -c '^aegismon_diagnoses_total{cause=' "$WORK/read.prom")
 assert_eq "$(grep -c '^aegismon_diagnosis_active{cause="[a-z_]*",severity="\(critical\|warning\|info\)"} [01]$' "$WORK/read.prom")" "$causes" "diagnosis_active lines (one per cause)"
-assert_eq "$(grep -c '^aegismon_diagnosis_active{.*} 1$' "$WORK/read.prom")" 0 "active causes while the agent runs"
+# (a concurrent test's stand-in agent is an impostor to this daemon: that one may be)
+active=$(grep '^aegismon_diagnosis_active{.*} 1$' "$WORK/read.prom" | grep -v 'cause="agent_impostor"')
+[ -z "$active" ] || fail "active while the agent runs: $active"
 
 # written just now
 written=$(sed -n 's/^aegismon_last_update_timestamp_seconds \([0-9]*\)$/\1/p' "$WORK/read.prom")
