@@ -77,7 +77,7 @@ active_is() { grep -q "^aegismon_diagnosis_active{cause=\"agent_killed\",severit
 wait_for 10 active_is 1 || fail "agent_killed not active after the kill: $(grep active "$PROM")"
 grep -q '^aegismon_agent_processes{name="AliYunDun"} 0$' "$PROM" || fail "agent_processes after the kill"
 start_agent AliYunDun
-wait_for 10 active_is 0 || fail "agent_killed still active with the agent running again"
+wait_for 10 active_is 0 || fail "agent_killed still active with the agent running again: $(grep -E "agent_killed|processes|timestamp" "$PROM")"
 grep -q '^aegismon_agent_processes{name="AliYunDun"} 1$' "$PROM" || fail "agent_processes after the restart"
 assert_eq "$(stat -c %a "$PROM")" 644 "mode after rewrites"
 
