@@ -43,6 +43,8 @@ PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dn
 	     user/resources.c user/correlate_res.c user/refusal.c
 # what explains what, and the verdict (issue #23)
 PURE_SRCS += user/relations.c user/verdict.c
+# which diagnosed problems last now, for the metrics (issue #22)
+PURE_SRCS += user/correlate_active.c
 # remediation (issue #6)
 PURE_SRCS += user/policy.c user/safepath.c user/spawn.c user/remedy.c user/hook.c user/remediate.c
 # socket ids that hide kernel addresses (issue #20)
@@ -190,6 +192,8 @@ install: aegismon
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/aegismon/docs
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/aegismon/docs/
 	install -D -m 0644 scripts/aegismon.logrotate $(DESTDIR)/etc/logrotate.d/aegismon
+	@# Prometheus alert rules for the metrics (docs/metrics.md): for rule_files
+	install -D -m 0644 scripts/aegismon.rules.yml $(DESTDIR)$(PREFIX)/share/aegismon/aegismon.rules.yml
 	@# a config already there is the operator's: never overwrite it
 	[ -e $(DESTDIR)/etc/aegismon.conf ] || install -D -m 0644 scripts/aegismon.conf $(DESTDIR)/etc/aegismon.conf
 

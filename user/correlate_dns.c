@@ -345,6 +345,7 @@ static void on_answer(struct correlator *c, const struct ev *e, const struct dns
 		}
 		remember_name(c, an->family, an->addr, m->qname);
 		learn_address(c, an, m->qname);
+		active_name_up(c, m->qname); /* it resolves: its failures end */
 	}
 }
 

@@ -267,3 +267,13 @@ void res_on_sample(struct correlator *c, const struct ev *e)
 		st->starve.reported = true;
 	}
 }
+
+bool res_holds(const struct correlator *c, enum cause cause)
+{
+	const struct res_run *r = cause == CAUSE_CPU_SATURATED	  ? &c->res.cpu
+				  : cause == CAUSE_MEMORY_EXHAUSTED ? &c->res.mem
+								    : &c->res.starve;
+
+	/* samples that stopped coming say nothing: as a gap ends a run */
+	return r->reported && r->since_ns && c->now_ns - c->res.last_ns <= GAP_NS;
+}
