@@ -222,7 +222,7 @@ now_ms() { date +%s%3N; }
 # hook captures) against the published schema (docs/schema/).
 validate_schema() {
 	local files out
-	mapfile -t files < <(find "$WORK" -maxdepth 3 -type f -size -64M 2>/dev/null)
+	mapfile -d '' -t files < <(find "$WORK" -maxdepth 3 -type f -size -64M -print0 2>/dev/null)
 	[ ${#files[@]} -gt 0 ] || return 0
 	out=$(/usr/bin/python3 "$REPO/tests/e2e/validate_json.py" "$REPO/docs/schema/aegismon.schema.json" \
 		"${files[@]}" 2>&1) || fail "output does not match docs/schema/aegismon.schema.json: $out"
