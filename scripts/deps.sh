@@ -8,6 +8,8 @@ packages=(
 	libcmocka-dev libjansson-dev pkg-config libclang-rt-dev
 	cppcheck clang-tidy valgrind nftables iproute2 dnsmasq-base rsyslog psmisc procps jq util-linux bpftrace libbpf-tools
 	logrotate systemd chromium fonts-dejavu-core
+	# the man page lint and the zsh completion test (tests/docs)
+	mandoc zsh
 	# the kernel matrix (make test-kernels): Debian's kernels booted under qemu
 	qemu-system-x86 busybox-static kmod cpio xz-utils
 )

@@ -18,6 +18,8 @@ echo "== unit =="
 tests/run_unit.sh build/tests/test_* 2>&1 | tee "$log"; tally "$log" unit
 echo "== e2e =="
 tests/e2e/run.sh 2>&1 | tee "$log"; tally "$log" e2e
+echo "== docs =="
+tests/docs/test_man.sh 2>&1 | tee "$log"; tally "$log" docs
 echo "== fuzz smoke =="
 tests/fuzz/run.sh smoke build/fuzz/fuzz_* 2>&1 | tee "$log"; tally "$log" fuzz
 
