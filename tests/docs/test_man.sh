@@ -257,5 +257,16 @@ else
 	fail "zsh not installed (scripts/deps.sh installs it)"
 fi
 
+# --- make install puts the pages and the completion where man and the shells look ---
+if make -s install DESTDIR="$tmp/dest" PREFIX=/usr >"$tmp/install.log" 2>&1; then
+	for f in share/man/man8/aegismon.8 share/man/man5/aegismon.conf.5 \
+		share/bash-completion/completions/aegismon share/zsh/vendor-completions/_aegismon; do
+		check "make install: /usr/$f" test -f "$tmp/dest/usr/$f"
+	done
+	check "make install: the installed page is the source's" cmp -s "$man8" "$tmp/dest/usr/share/man/man8/aegismon.8"
+else
+	fail "make install: $(cat "$tmp/install.log")"
+fi
+
 echo "docs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
