@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The man pages and the shell completion against the binary's option table
 # (`aegismon options`), so neither can drift from what the commands accept.
 # Prints "docs: N passed, N failed". Needs ./aegismon built, mandoc, bash;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # usage: zsh -f tests/docs/zsh_complete.zsh COMPDIR 'aegismon trace --ca'
 # Types the words and a TAB into an interactive zsh in a pseudo-terminal, with
 # the completion of COMPDIR loaded by compinit, and prints the screen after
