@@ -72,7 +72,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 E2E_HELPERS := $(BUILD)/tests/fake_agent $(BUILD)/tests/deny_connect $(BUILD)/tests/bpf_portable
 
 .SECONDARY:
-.PHONY: all run test unit e2e fuzz-smoke fuzz install clean deps lint test-kernels
+.PHONY: all run test unit e2e fuzz-smoke fuzz install clean deps lint test-kernels completion
 all: aegismon
 
 deps:
@@ -181,8 +181,18 @@ lint: $(SKELS)
 		sh -c 'clang-tidy --quiet "$$@" -- -std=c11 -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD) 2>/dev/null' sh
 	@echo "lint: clean"
 
-install: aegismon
+# bash and zsh completion, generated from the binary's option table
+completion: $(BUILD)/completion/aegismon.bash
+$(BUILD)/completion/aegismon.bash: aegismon scripts/gen-completion.sh | $(BUILD)/.dirs
+	scripts/gen-completion.sh ./aegismon $(BUILD)/completion
+$(BUILD)/completion/_aegismon: $(BUILD)/completion/aegismon.bash ;
+
+install: aegismon completion
 	install -D -s -m 0755 aegismon $(DESTDIR)$(PREFIX)/sbin/aegismon
+	install -D -m 0644 docs/man/aegismon.8 $(DESTDIR)$(PREFIX)/share/man/man8/aegismon.8
+	install -D -m 0644 docs/man/aegismon.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/aegismon.conf.5
+	install -D -m 0644 $(BUILD)/completion/aegismon.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/aegismon
+	install -D -m 0644 $(BUILD)/completion/_aegismon $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_aegismon
 	@# the unit runs the binary where this PREFIX put it
 	@mkdir -p $(BUILD)
 	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/aegismon|g' \

@@ -11,6 +11,8 @@ packages=(
 	logrotate systemd chromium fonts-dejavu-core
 	# the JSON schema check of every e2e test (docs/schema/)
 	python3 python3-jsonschema
+	# the man page lint and the zsh completion test (tests/docs)
+	mandoc zsh
 	# the kernel matrix (make test-kernels): Debian's kernels booted under qemu
 	qemu-system-x86 busybox-static kmod cpio xz-utils
 	# promtool, for the alert rules' tests (tests/prometheus); its server is not started

@@ -21,6 +21,8 @@ echo "== e2e =="
 tests/e2e/run.sh 2>&1 | tee "$log"; tally "$log" e2e
 echo "== prometheus rules =="
 tests/prometheus/run.sh 2>&1 | tee "$log"; tally "$log" prometheus
+echo "== docs =="
+tests/docs/test_man.sh 2>&1 | tee "$log"; tally "$log" docs
 echo "== fuzz smoke =="
 tests/fuzz/run.sh smoke build/fuzz/fuzz_* 2>&1 | tee "$log"; tally "$log" fuzz
 

@@ -41,6 +41,8 @@ int main(int argc, char **argv)
 			return features_report(stdout, argc > 4 && !strcmp(argv[3], "--btf") ? argv[4] : NULL);
 		return 0;
 	}
+	if (!strcmp(cmd, "options")) /* for tools: the option table (completion, man page test) */
+		return options_list(stdout);
 	if (!strcmp(cmd, "trace"))
 		return cmd_trace(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
