@@ -165,7 +165,7 @@ static void sleep_ms(unsigned ms)
 
 int cmd_reload(int argc, char **argv)
 {
-	struct reload_status before, after;
+	struct reload_status before = { 0 }, after = { 0 };
 	double timeout_s = 30;
 	char exe[PATH_MAX], *end;
 	long pid = 0;
