@@ -56,7 +56,7 @@ build_deb() {
 	write_changelog "$src/debian/changelog"
 	(cd "$src" && SOURCE_DATE_EPOCH=$(source_epoch) dpkg-buildpackage -b -us -uc)
 	mkdir -p "$out"
-	cp "$out/deb/aegismon_${version}_$arch.deb" "$out/deb/aegismon_${version}_${arch}.changes" "$out/"
+	cp "$out/deb/aegismon_${version}_$arch.deb" "$out/deb/aegismon_${version}_${arch}".{changes,buildinfo} "$out/"
 	echo "deb: $out/aegismon_${version}_$arch.deb"
 }
 

@@ -20,6 +20,8 @@ echo "== e2e =="
 tests/e2e/run.sh 2>&1 | tee "$log"; tally "$log" e2e
 echo "== fuzz smoke =="
 tests/fuzz/run.sh smoke build/fuzz/fuzz_* 2>&1 | tee "$log"; tally "$log" fuzz
+echo "== packages =="
+tests/pkg/test_packages.sh 2>&1 | tee "$log"; tally "$log" pkg
 
 echo "total: $total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]
