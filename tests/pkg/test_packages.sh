@@ -117,6 +117,7 @@ if [ -f "$rpmfile" ]; then
 	if [ -n "$man8" ]; then
 		check "rpm holds the man page aegismon.8" has_match "$list" '^/usr/share/man/man8/aegismon\.8'
 	fi
+	check "rpm requires the shared libbpf" has_match "$(rpm -qpR "$rpmfile" 2>/dev/null)" '^libbpf\.so'
 	configs=$(rpm -qp --configfiles "$rpmfile" 2>/dev/null)
 	check "rpm config: /etc/aegismon.conf" has_line "$configs" /etc/aegismon.conf
 	check "rpm config: /etc/logrotate.d/aegismon" has_line "$configs" /etc/logrotate.d/aegismon
