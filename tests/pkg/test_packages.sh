@@ -6,7 +6,7 @@
 # only read (dpkg-deb, rpm -qp) and unpacked into a temporary directory.
 # Prints "pkg: N passed, N failed".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 top=$PWD
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok: $1"; }
@@ -17,6 +17,7 @@ check() { # $1: what; the rest: a command that must succeed
 }
 has_line() { grep -qxF -- "$2" <<<"$1"; }
 has_match() { grep -qE -- "$2" <<<"$1"; }
+lacks_match() { ! grep -qE -- "$2" <<<"$1"; }
 
 # run a postinst "configure" (a first install) with stand-ins for deb-systemd-helper,
 # deb-systemd-invoke and systemctl; fails when it asked for an enable
@@ -61,7 +62,8 @@ check "the .deb is at $deb" test -f "$deb"
 check "make deb left the tree's build alone" test "$(stat -c %Y aegismon 2>/dev/null)" = "$tree_bin_before"
 
 if [ -f "$deb" ]; then
-	lintian --fail-on error,warning "$deb" >"$tmp/lintian.log" 2>&1
+	# the .changes: the .deb and its .buildinfo
+	lintian --fail-on error,warning "${deb%.deb}.changes" >"$tmp/lintian.log" 2>&1
 	rc=$?
 	check "lintian: no error or warning left (overrides in debian/aegismon.lintian-overrides)" test "$rc" -eq 0
 	[ "$rc" -eq 0 ] || cat "$tmp/lintian.log"
@@ -73,7 +75,7 @@ if [ -f "$deb" ]; then
 		check "deb holds $f" has_line "$list" "$f"
 	done
 	check "deb puts nothing in /etc/systemd (the admin's directory)" \
-		bash -c '! grep -q "^\./etc/systemd" <<<"$1"' _ "$list"
+		lacks_match "$list" '^\./etc/systemd'
 	if [ -n "$man8" ]; then
 		check "deb holds the man page aegismon.8" has_match "$list" '^\./usr/share/man/man8/aegismon\.8\.gz$'
 	fi
