@@ -6,10 +6,10 @@ set -euo pipefail
 packages=(
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	libcmocka-dev libjansson-dev pkg-config libclang-rt-dev
-	cppcheck clang-tidy valgrind nftables iproute2 dnsmasq-base rsyslog psmisc procps jq util-linux bpftrace libbpf-tools
-	logrotate systemd chromium fonts-dejavu-core
 	# make deb, make rpm and their test (tests/pkg)
 	debhelper lintian rpm dpkg-dev
+	cppcheck clang-tidy valgrind nftables iproute2 dnsmasq-base rsyslog psmisc procps jq util-linux bpftrace libbpf-tools
+	logrotate systemd chromium fonts-dejavu-core
 	# the kernel matrix (make test-kernels): Debian's kernels booted under qemu
 	qemu-system-x86 busybox-static kmod cpio xz-utils
 )
