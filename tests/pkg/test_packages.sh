@@ -47,7 +47,10 @@ arch=$(dpkg --print-architecture)
 rpmarch=$(uname -m)
 deb=build/pkg/aegismon_${version}_$arch.deb
 rpmfile=build/pkg/aegismon-$version-1.$rpmarch.rpm
+# what the tree may have or not (man pages, completion, license): checked when present
 man8=$([ -f docs/man/aegismon.8 ] && echo yes)
+completion=$([ -f scripts/gen-completion.sh ] && echo yes)
+license=$([ -f LICENSE ] && echo yes)
 
 # the tree's own binary, which the package build must leave alone (it runs make clean)
 [ -x aegismon ] || nice -n 10 make -j2 --no-print-directory all >"$tmp/make-all.log" 2>&1
@@ -78,6 +81,11 @@ if [ -f "$deb" ]; then
 		lacks_match "$list" '^\./etc/systemd'
 	if [ -n "$man8" ]; then
 		check "deb holds the man page aegismon.8" has_match "$list" '^\./usr/share/man/man8/aegismon\.8\.gz$'
+		check "deb holds the man page aegismon.conf.5" has_match "$list" '^\./usr/share/man/man5/aegismon\.conf\.5\.gz$'
+	fi
+	if [ -n "$completion" ]; then
+		check "deb holds the bash completion" has_line "$list" ./usr/share/bash-completion/completions/aegismon
+		check "deb holds the zsh completion" has_line "$list" ./usr/share/zsh/vendor-completions/_aegismon
 	fi
 
 	check "deb version is VERSION" test "$(dpkg-deb -f "$deb" Version)" = "$version"
@@ -118,6 +126,13 @@ if [ -f "$rpmfile" ]; then
 	done
 	if [ -n "$man8" ]; then
 		check "rpm holds the man page aegismon.8" has_match "$list" '^/usr/share/man/man8/aegismon\.8'
+	fi
+	if [ -n "$completion" ]; then
+		check "rpm holds the bash completion" has_line "$list" /usr/share/bash-completion/completions/aegismon
+		check "rpm holds the zsh completion where RHEL's zsh looks" has_line "$list" /usr/share/zsh/site-functions/_aegismon
+	fi
+	if [ -n "$license" ]; then
+		check "rpm holds LICENSE as %license" has_match "$(rpm -qpL "$rpmfile" 2>/dev/null)" '/LICENSE$'
 	fi
 	check "rpm requires the shared libbpf" has_match "$(rpm -qpR "$rpmfile" 2>/dev/null)" '^libbpf\.so'
 	configs=$(rpm -qp --configfiles "$rpmfile" 2>/dev/null)
