@@ -1,5 +1,5 @@
 # aegismon: build, run and test. See README.md.
-# Targets: all (default), run, test, unit, e2e, fuzz-smoke, install, clean.
+# Targets: all (default), run, test, unit, e2e, fuzz-smoke, install, deb, rpm, clean.
 
 PREFIX    ?= /usr/local
 CC        ?= cc
@@ -9,6 +9,11 @@ ARCH      := $(shell uname -m)
 BPF_ARCH  := $(subst x86_64,x86,$(subst aarch64,arm64,$(ARCH)))
 BUILD     := build
 VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
+# The version, in one place: `aegismon version`, the deb, the rpm and the man pages read it.
+VERSION   := $(shell cat VERSION)
+# where `make install` puts the unit: /etc for a hand install, the distro's
+# unit directory for the packages (/lib/systemd/system, %{_unitdir})
+UNITDIR   ?= /etc/systemd/system
 
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
@@ -101,6 +106,12 @@ $(BUILD)/%_perf.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BU
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
+
+# build/version_gen.h from VERSION; user/version.h includes it
+$(BUILD)/version_gen.h: VERSION | $(BUILD)/.dirs
+	@grep -Eqx '[0-9]+(\.[0-9]+)*' VERSION || { echo "VERSION: want digits and dots, got '$(VERSION)'" >&2; exit 1; }
+	printf '#define AEGISMON_VERSION "%s"\n' '$(VERSION)' >$@
+$(USER_OBJS): $(BUILD)/version_gen.h
 
 $(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/events.h $(SKELS) | $(BUILD)/.dirs
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -197,7 +208,7 @@ install: aegismon completion
 	@mkdir -p $(BUILD)
 	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/aegismon|g' \
 		scripts/aegismon.service.in >$(BUILD)/aegismon.service
-	install -D -m 0644 $(BUILD)/aegismon.service $(DESTDIR)/etc/systemd/system/aegismon.service
+	install -D -m 0644 $(BUILD)/aegismon.service $(DESTDIR)$(UNITDIR)/aegismon.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/aegismon/README.md
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/aegismon/docs
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/aegismon/docs/
@@ -209,6 +220,12 @@ install: aegismon completion
 
 clean:
 	rm -rf $(BUILD) aegismon
+
+# make deb / make rpm: the packages, built from a copy of this tree into build/pkg/
+# (aegismon_$(VERSION)_<arch>.deb, aegismon-$(VERSION)-1.<arch>.rpm); see packaging/build.sh
+.PHONY: deb rpm
+deb rpm:
+	@packaging/build.sh $@
 
 # make bench: overhead and throughput figures (tests/bench/run.sh writes tests/bench/results.md).
 # make bench-smoke: every bench path once, briefly (CI); fails only when a path breaks.

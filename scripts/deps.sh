@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	libcmocka-dev libjansson-dev pkg-config libclang-rt-dev
+	# make deb, make rpm and their test (tests/pkg)
+	debhelper lintian rpm dpkg-dev
 	cppcheck clang-tidy valgrind nftables iproute2 dnsmasq-base rsyslog psmisc procps jq util-linux bpftrace libbpf-tools
 	logrotate systemd chromium fonts-dejavu-core
 	# the JSON schema check of every e2e test (docs/schema/)

@@ -25,6 +25,8 @@ echo "== docs =="
 tests/docs/test_man.sh 2>&1 | tee "$log"; tally "$log" docs
 echo "== fuzz smoke =="
 tests/fuzz/run.sh smoke build/fuzz/fuzz_* 2>&1 | tee "$log"; tally "$log" fuzz
+echo "== packages =="
+tests/pkg/test_packages.sh 2>&1 | tee "$log"; tally "$log" pkg
 
 echo "total: $total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]
