@@ -200,8 +200,11 @@ $(BUILD)/completion/_aegismon: $(BUILD)/completion/aegismon.bash ;
 
 install: aegismon completion
 	install -D -s -m 0755 aegismon $(DESTDIR)$(PREFIX)/sbin/aegismon
-	install -D -m 0644 docs/man/aegismon.8 $(DESTDIR)$(PREFIX)/share/man/man8/aegismon.8
-	install -D -m 0644 docs/man/aegismon.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/aegismon.conf.5
+	@# the pages name the version they describe (VERSION, as the binary and the packages)
+	sed 's/^\.Os$$/.Os aegismon $(VERSION)/' docs/man/aegismon.8 >$(BUILD)/aegismon.8
+	sed 's/^\.Os$$/.Os aegismon $(VERSION)/' docs/man/aegismon.conf.5 >$(BUILD)/aegismon.conf.5
+	install -D -m 0644 $(BUILD)/aegismon.8 $(DESTDIR)$(PREFIX)/share/man/man8/aegismon.8
+	install -D -m 0644 $(BUILD)/aegismon.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/aegismon.conf.5
 	install -D -m 0644 $(BUILD)/completion/aegismon.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/aegismon
 	install -D -m 0644 $(BUILD)/completion/_aegismon $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_aegismon
 	@# the unit runs the binary where this PREFIX put it

@@ -264,7 +264,12 @@ if make -s install DESTDIR="$tmp/dest" PREFIX=/usr >"$tmp/install.log" 2>&1; the
 		share/bash-completion/completions/aegismon share/zsh/vendor-completions/_aegismon; do
 		check "make install: /usr/$f" test -f "$tmp/dest/usr/$f"
 	done
-	check "make install: the installed page is the source's" cmp -s "$man8" "$tmp/dest/usr/share/man/man8/aegismon.8"
+	check "make install: the installed page is the source's, with the version" \
+		cmp -s <(sed "s/^\.Os\$/.Os aegismon $(cat VERSION)/" "$man8") "$tmp/dest/usr/share/man/man8/aegismon.8"
+	check "make install: the installed page names the version" \
+		grep -qx ".Os aegismon $(cat VERSION)" "$tmp/dest/usr/share/man/man8/aegismon.8"
+	check "make install: the installed page passes mandoc -T lint" \
+		test -z "$(mandoc -T lint -W warning "$tmp/dest/usr/share/man/man8/aegismon.8" 2>&1)"
 else
 	fail "make install: $(cat "$tmp/install.log")"
 fi
