@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # aegismon: build, run and test. See README.md.
 # Targets: all (default), run, test, unit, e2e, fuzz-smoke, install, deb, rpm, clean.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # make deb / make rpm: build aegismon's packages into build/pkg/.
 #   deb: build/pkg/aegismon_VERSION_ARCH.deb   (dpkg-buildpackage -b, debian/)
 #   rpm: build/pkg/aegismon-VERSION-1.ARCH.rpm (rpmbuild -tb, packaging/rpm/aegismon.spec.in)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Which problems last now: aegismon_diagnosis_active{cause} (docs/metrics.md
  * says the same, cause by cause). A diagnosis says a problem began; what ends

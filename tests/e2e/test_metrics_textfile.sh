@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The metrics textfile as node_exporter's collector reads it (Debian runs it
 # as user prometheus): the daemon, under the unit's UMask=0027, replaces an
 # older 0640 file with a 0644 one that uid 65534 reads; the file is valid

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # make deb and make rpm: both build, lintian is clean, and each package holds the binary in
 # /usr/sbin, the unit in the system unit directory running /usr/sbin/aegismon, the config and
 # the logrotate snippet as config files, the docs, and the version of the top-level VERSION

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The Prometheus alert rules (scripts/aegismon.rules.yml): promtool's syntax
 # check, then its unit tests (aegismon.rules.test.yml: every alert fires once
 # and stays quiet once). Prints "prometheus: N passed, N failed" for run_all.sh.

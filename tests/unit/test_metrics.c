@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The metrics a collector reads: the new lines of the textfile (exact text),
  * label escaping, the probe variants, the file's mode whatever the umask, and
