@@ -26,6 +26,13 @@
 #                      set); the kernel parts of the threat model (the exec's
 #                      inode, the DNS socket and namespace, socket ids) run here
 #                      in test_trust_identity, test_trust_dns, test_trust_sockid
+#   test_daemon_journal, test_syslog_relay, test_metrics_textfile,
+#   test_check_metadata, test_schema
+#                      the outputs' receivers (journald, an rsyslog relay,
+#                      node_exporter's textfile, the metadata service) and the
+#                      JSON contract: userspace, and every test here validates
+#                      its JSON lines against the schema anyway; the daemon
+#                      under systemd has a guest of its own (make test-systemd)
 # split over three guests.
 #
 # 6.1 and 6.12 get the same variants as the host's 6.18 (ring buffer, raw_tp,
@@ -54,6 +61,7 @@ test_res_starved"
 OLDEST_EXCLUDED="test_bpf_portable test_valgrind test_record_replay test_hardening"
 OLDEST_EXCLUDED+=" test_trust_files test_trust_escape test_trust_volume test_trust_nft"
 OLDEST_EXCLUDED+=" test_report_html"
+OLDEST_EXCLUDED+=" test_daemon_journal test_syslog_relay test_metrics_textfile test_check_metadata test_schema"
 
 # kernel_plan LINE: one line per guest, "SHARD TEST..." (SHARD "-" for one guest)
 kernel_plan() {
