@@ -41,6 +41,21 @@ static void test_urls(void **state)
 	assert_int_equal(syslog_facility_parse("kern"), -1);
 }
 
+/* The diagnosis of a SIGKILL of pid 4242 at 1 s, the names left to the test. */
+static void killed_diagnosis(struct diagnosis *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->cause = CAUSE_AGENT_KILLED;
+	d->primary = true;
+	d->explained_by = -1;
+	d->rcode = -1;
+	d->exit_status = -1;
+	d->signal = 9;
+	d->pid = 4242;
+	d->count = 1;
+	d->ts_ns = 1000000000ULL;
+}
+
 static void test_format(void **state)
 {
 	struct clockmap cm = { 0 };
@@ -49,16 +64,7 @@ static void test_format(void **state)
 	size_t n;
 
 	(void)state;
-	memset(&d, 0, sizeof(d));
-	d.cause = CAUSE_AGENT_KILLED;
-	d.primary = true;
-	d.explained_by = -1;
-	d.rcode = -1;
-	d.exit_status = -1;
-	d.signal = 9;
-	d.pid = 4242;
-	d.count = 1;
-	d.ts_ns = 1000000000ULL;
+	killed_diagnosis(&d);
 	/* hostile names: quotes, brackets, backslashes and control bytes */
 	snprintf(d.process, sizeof(d.process), "Ali\"]\\\x1b[2J");
 	snprintf(d.summary, sizeof(d.summary), "killed \"x\"");
@@ -245,16 +251,8 @@ static void test_journal(void **state)
 	assert_string_equal(((struct sockaddr_un *)&t.addr)->sun_path, "/run/systemd/journal/socket");
 	assert_int_equal(syslog_target_parse("journal:/x", &t, err, sizeof(err)), -1);
 
-	memset(&d, 0, sizeof(d));
-	d.cause = CAUSE_AGENT_KILLED;
-	d.primary = true;
-	d.explained_by = -1;
-	d.rcode = -1;
-	d.exit_status = -1;
-	d.signal = 9;
-	d.pid = 4242;
+	killed_diagnosis(&d);
 	d.count = 3;
-	d.ts_ns = 1000000000ULL;
 	/* a name that tries to end its field and forge the next one */
 	snprintf(d.process, sizeof(d.process), "Ali\nAEGISMON_CAUSE=ok\x1b");
 	snprintf(d.summary, sizeof(d.summary), "AliYunDun (pid 4242) killed by SIGKILL\nPRIORITY=7");
