@@ -10,6 +10,9 @@ packages=(
 	logrotate systemd chromium fonts-dejavu-core
 	# the kernel matrix (make test-kernels): Debian's kernels booted under qemu
 	qemu-system-x86 busybox-static kmod cpio xz-utils
+	# the systemd guest (make test-systemd) runs Debian's node_exporter as a
+	# unit; promtool checks the shipped alert rules
+	prometheus-node-exporter prometheus
 )
 
 missing=()
@@ -31,5 +34,15 @@ fi
 
 echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Test dependencies are installed, never started: without a policy-rc.d
+# refusing it (exit 101), a host without systemd as PID 1 gets node_exporter,
+# prometheus (and rsyslogd) running from their init scripts. One already there
+# is the machine's own and stays.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# deps.sh: installing test dependencies, start nothing\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
