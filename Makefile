@@ -55,6 +55,7 @@ PURE_SRCS += user/memcg.c
 PURE_SRCS += user/safefile.c
 # where the HTML report's timeline labels go (issue #23)
 PURE_SRCS += user/labels.c
+PURE_SRCS += user/sdnotify.c user/reloadstat.c
 BPF_USER_SRCS := user/kcaps.c user/netscope.c user/loader.c user/trace.c user/main.c user/restart.c user/res_sample.c user/kfeatures.c
 PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))
 USER_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/%.o,$(BPF_USER_SRCS))
@@ -185,7 +186,14 @@ lint: $(SKELS)
 
 install: aegismon
 	install -D -s -m 0755 aegismon $(DESTDIR)$(PREFIX)/sbin/aegismon
-	install -D -m 0644 scripts/aegismon.service $(DESTDIR)/etc/systemd/system/aegismon.service
+	@# the unit runs the binary where this PREFIX put it
+	@mkdir -p $(BUILD)
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/aegismon|g' \
+		scripts/aegismon.service.in >$(BUILD)/aegismon.service
+	install -D -m 0644 $(BUILD)/aegismon.service $(DESTDIR)/etc/systemd/system/aegismon.service
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/aegismon/README.md
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/aegismon/docs
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/aegismon/docs/
 	install -D -m 0644 scripts/aegismon.logrotate $(DESTDIR)/etc/logrotate.d/aegismon
 	@# a config already there is the operator's: never overwrite it
 	[ -e $(DESTDIR)/etc/aegismon.conf ] || install -D -m 0644 scripts/aegismon.conf $(DESTDIR)/etc/aegismon.conf

@@ -6,6 +6,7 @@
 #include "events.h"
 #include "kfeatures.h"
 #include "options.h"
+#include "reloadstat.h"
 #include "replay.h"
 #include "restart.h"
 #include "trace.h"
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "reload"))
+		return cmd_reload(argc - 1, argv + 1);
 	if (!strcmp(cmd, "restart"))
 		return cmd_restart(argc - 1, argv + 1);
 	fprintf(stderr, "aegismon: unknown command '%s'\n", cmd);

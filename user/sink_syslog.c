@@ -110,6 +110,15 @@ int syslog_target_parse(const char *url, struct syslog_target *t, char *err, siz
 		t->addrlen = sizeof(*un);
 		return 0;
 	}
+	if (!strcmp(url, "journal")) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&t->addr;
+
+		t->kind = SYSLOG_JOURNAL;
+		un->sun_family = AF_UNIX;
+		strcpy(un->sun_path, JOURNAL_SOCKET);
+		t->addrlen = sizeof(*un);
+		return 0;
+	}
 	if (!strncmp(url, "udp://", 6)) {
 		t->kind = SYSLOG_UDP;
 		return parse_hostport(url + 6, t, err, errlen);
@@ -118,7 +127,7 @@ int syslog_target_parse(const char *url, struct syslog_target *t, char *err, siz
 		t->kind = SYSLOG_TCP;
 		return parse_hostport(url + 6, t, err, errlen);
 	}
-	snprintf(err, errlen, "'%s': use unix:/PATH, udp://HOST:PORT or tcp://HOST:PORT", url);
+	snprintf(err, errlen, "'%s': use journal, unix:/PATH, udp://HOST:PORT or tcp://HOST:PORT", url);
 	return -1;
 }
 
@@ -146,14 +155,6 @@ static size_t sd_param(char *buf, size_t len, size_t o, const char *name, const 
 	return o;
 }
 
-static size_t sd_uint(char *buf, size_t len, size_t o, const char *name, unsigned long long v)
-{
-	char num[24];
-
-	snprintf(num, sizeof(num), "%llu", v);
-	return sd_param(buf, len, o, name, num);
-}
-
 /*
  * Close the structured data and add the MSG: the JSON document in plain ASCII
  * (json_to_ascii), so it is valid as RFC 5424's MSG-ANY and as UTF-8 alike and
@@ -176,10 +177,109 @@ static int severity_code(enum severity s)
 	return s == SEV_CRITICAL ? 2 : s == SEV_WARNING ? 4 : 6;
 }
 
+/*
+ * The facts of a message as name/value pairs: one list for both renderings,
+ * RFC 5424 structured data ("cause") and journal fields ("AEGISMON_CAUSE").
+ * Values point into the diagnosis or into the caller's scratch.
+ */
+struct field {
+	const char *name;
+	const char *value;
+};
+
+#define FIELDS_MAX 20
+
+struct fields {
+	struct field f[FIELDS_MAX];
+	unsigned n;
+	char num[8][24];
+	unsigned nnum;
+	char addr[64], endpoint[80], sig[16];
+};
+
+static void field_str(struct fields *fs, const char *name, const char *value)
+{
+	if (fs->n < FIELDS_MAX)
+		fs->f[fs->n++] = (struct field){ name, value };
+}
+
+static void field_uint(struct fields *fs, const char *name, unsigned long long v)
+{
+	if (fs->nnum >= sizeof(fs->num) / sizeof(fs->num[0]))
+		return;
+	snprintf(fs->num[fs->nnum], sizeof(fs->num[0]), "%llu", v);
+	field_str(fs, name, fs->num[fs->nnum++]);
+}
+
+static void diagnosis_fields(struct fields *fs, const struct diagnosis *d, uint64_t dropped)
+{
+	memset(fs, 0, sizeof(*fs));
+	field_str(fs, "cause", cause_code(d->cause));
+	field_str(fs, "severity", severity_name(cause_severity(d->cause)));
+	field_str(fs, "primary", d->primary ? "true" : "false");
+	field_str(fs, "process", d->process);
+	if (d->pid)
+		field_uint(fs, "pid", d->pid);
+	field_uint(fs, "count", d->count);
+	if (d->signal)
+		field_str(fs, "signal", signal_name(d->signal, fs->sig, sizeof(fs->sig)));
+	if (d->exit_status >= 0)
+		field_uint(fs, "exit_code", (unsigned)d->exit_status);
+	for (unsigned i = 0; i < d->n_evidence; i++)
+		if (d->evidence[i].hdr.type == AEGIS_EV_SIGNAL &&
+		    d->evidence[i].signal.sender_tgid != d->pid) {
+			field_uint(fs, "sender_pid", d->evidence[i].signal.sender_tgid);
+			field_str(fs, "sender_comm", d->evidence[i].signal.sender_comm);
+			break;
+		}
+	if (d->has_peer) {
+		bool v6 = d->peer.family == 10;
+
+		addr_str(v6 ? AF_INET6 : AF_INET, d->peer.daddr, fs->addr, sizeof(fs->addr));
+		field_str(fs, d->is_dns ? "server" : "daddr", fs->addr);
+		field_uint(fs, "dport", d->peer.dport);
+		snprintf(fs->endpoint, sizeof(fs->endpoint), v6 ? "[%s]:%u" : "%s:%u", fs->addr,
+			 d->peer.dport);
+	}
+	if (d->qname[0])
+		field_str(fs, "qname", d->qname);
+	if (d->nrules && d->rules[0].text[0])
+		field_str(fs, "rule", d->rules[0].text);
+	if (dropped)
+		field_uint(fs, "dropped", dropped);
+}
+
+static void action_fields(struct fields *fs, const struct action *a, uint64_t dropped)
+{
+	memset(fs, 0, sizeof(*fs));
+	field_str(fs, "action", a->action);
+	if (a->step)
+		field_str(fs, "step", a->step);
+	field_str(fs, "outcome", a->outcome);
+	if (a->cause >= 0)
+		field_str(fs, "cause", cause_code((enum cause)a->cause));
+	if (a->process && a->process[0])
+		field_str(fs, "process", a->process);
+	if (a->pid)
+		field_uint(fs, "pid", a->pid);
+	if (a->exit_code >= 0)
+		field_uint(fs, "exit_code", (unsigned)a->exit_code);
+	if (dropped)
+		field_uint(fs, "dropped", dropped);
+}
+
+static size_t sd_fields(char *buf, size_t len, size_t o, const struct fields *fs)
+{
+	for (unsigned i = 0; i < fs->n; i++)
+		o = sd_param(buf, len, o, fs->f[i].name, fs->f[i].value);
+	return o;
+}
+
 size_t syslog_format(char *buf, size_t len, int facility, const char *host, const char *app,
 		     int pid, uint64_t dropped, const struct clockmap *cm, const struct diagnosis *d)
 {
-	char ts[RFC3339_LEN], json[16384], a[64], sigbuf[16];
+	char ts[RFC3339_LEN], json[16384];
+	struct fields fs;
 	struct jw w;
 	size_t o;
 	int n;
@@ -190,36 +290,8 @@ size_t syslog_format(char *buf, size_t len, int facility, const char *host, cons
 		     host && host[0] ? host : "-", app, pid, cause_code(d->cause));
 	if (n < 0 || (size_t)n >= len)
 		return 0;
-	o = (size_t)n;
-	o = sd_param(buf, len, o, "cause", cause_code(d->cause));
-	o = sd_param(buf, len, o, "severity", severity_name(cause_severity(d->cause)));
-	o = sd_param(buf, len, o, "primary", d->primary ? "true" : "false");
-	o = sd_param(buf, len, o, "process", d->process);
-	if (d->pid)
-		o = sd_uint(buf, len, o, "pid", d->pid);
-	o = sd_uint(buf, len, o, "count", d->count);
-	if (d->signal)
-		o = sd_param(buf, len, o, "signal", signal_name(d->signal, sigbuf, sizeof(sigbuf)));
-	if (d->exit_status >= 0)
-		o = sd_uint(buf, len, o, "exit_code", (unsigned)d->exit_status);
-	for (unsigned i = 0; i < d->n_evidence; i++)
-		if (d->evidence[i].hdr.type == AEGIS_EV_SIGNAL &&
-		    d->evidence[i].signal.sender_tgid != d->pid) {
-			o = sd_uint(buf, len, o, "sender_pid", d->evidence[i].signal.sender_tgid);
-			o = sd_param(buf, len, o, "sender_comm", d->evidence[i].signal.sender_comm);
-			break;
-		}
-	if (d->has_peer) {
-		o = sd_param(buf, len, o, d->is_dns ? "server" : "daddr",
-			     addr_str(d->peer.family == 10 ? AF_INET6 : AF_INET, d->peer.daddr, a, sizeof(a)));
-		o = sd_uint(buf, len, o, "dport", d->peer.dport);
-	}
-	if (d->qname[0])
-		o = sd_param(buf, len, o, "qname", d->qname);
-	if (d->nrules && d->rules[0].text[0])
-		o = sd_param(buf, len, o, "rule", d->rules[0].text);
-	if (dropped)
-		o = sd_uint(buf, len, o, "dropped", dropped);
+	diagnosis_fields(&fs, d, dropped);
+	o = sd_fields(buf, len, (size_t)n, &fs);
 	json_diagnosis(&w, json, sizeof(json), cm, d);
 	return put_msg(buf, len, o, w.overflow ? "{\"kind\":\"error\",\"error\":\"diagnosis too long\"}"
 					     : jw_result(&w));
@@ -239,6 +311,7 @@ size_t syslog_format_action(char *buf, size_t len, int facility, const char *hos
 			    int pid, uint64_t dropped, const struct clockmap *cm, const struct action *a)
 {
 	char ts[RFC3339_LEN], json[16384];
+	struct fields fs;
 	struct jw w;
 	size_t o;
 	int n;
@@ -248,24 +321,105 @@ size_t syslog_format_action(char *buf, size_t len, int facility, const char *hos
 		     host && host[0] ? host : "-", app, pid);
 	if (n < 0 || (size_t)n >= len)
 		return 0;
-	o = (size_t)n;
-	o = sd_param(buf, len, o, "action", a->action);
-	if (a->step)
-		o = sd_param(buf, len, o, "step", a->step);
-	o = sd_param(buf, len, o, "outcome", a->outcome);
-	if (a->cause >= 0)
-		o = sd_param(buf, len, o, "cause", cause_code((enum cause)a->cause));
-	if (a->process && a->process[0])
-		o = sd_param(buf, len, o, "process", a->process);
-	if (a->pid)
-		o = sd_uint(buf, len, o, "pid", a->pid);
-	if (a->exit_code >= 0)
-		o = sd_uint(buf, len, o, "exit_code", (unsigned)a->exit_code);
-	if (dropped)
-		o = sd_uint(buf, len, o, "dropped", dropped);
+	action_fields(&fs, a, dropped);
+	o = sd_fields(buf, len, (size_t)n, &fs);
 	json_action(&w, json, sizeof(json), cm, a);
 	return put_msg(buf, len, o, w.overflow ? "{\"kind\":\"error\",\"error\":\"action too long\"}"
 					     : jw_result(&w));
+}
+
+/* ---- the journal's native protocol (systemd.journal-fields(7)) ---- */
+
+/*
+ * One "NAME=value\n" field. The value is escaped as for a log (ESC_TEXT:
+ * valid UTF-8, no control byte), so it never holds the newline that would end
+ * it early, and the simple form of the protocol always applies. Returns the
+ * new offset, or len when it does not fit.
+ */
+static size_t journal_field(char *buf, size_t len, size_t o, const char *prefix, const char *name,
+			    const char *value)
+{
+	size_t used, vlen = strlen(value);
+
+	if (o >= len)
+		return len;
+	for (const char *p = prefix; *p && o < len; p++)
+		buf[o++] = *p;
+	for (const char *p = name; *p && o < len; p++)
+		buf[o++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+	if (o + 1 >= len)
+		return len;
+	buf[o++] = '=';
+	o += escape_str(buf + o, len - o, value, vlen, ESC_TEXT, &used);
+	if (used < vlen || o + 1 >= len)
+		return len;
+	buf[o++] = '\n';
+	buf[o] = '\0';
+	return o;
+}
+
+static size_t journal_common(char *buf, size_t len, int facility, int severity, const char *message,
+			     const struct fields *fs)
+{
+	char num[16];
+	size_t o = 0;
+
+	snprintf(num, sizeof(num), "%d", severity);
+	o = journal_field(buf, len, o, "", "MESSAGE", message);
+	o = journal_field(buf, len, o, "", "PRIORITY", num);
+	snprintf(num, sizeof(num), "%d", facility);
+	o = journal_field(buf, len, o, "", "SYSLOG_FACILITY", num);
+	o = journal_field(buf, len, o, "", "SYSLOG_IDENTIFIER", "aegismon");
+	for (unsigned i = 0; i < fs->n; i++)
+		o = journal_field(buf, len, o, "AEGISMON_", fs->f[i].name, fs->f[i].value);
+	if (fs->endpoint[0])
+		o = journal_field(buf, len, o, "AEGISMON_", "endpoint", fs->endpoint);
+	return o;
+}
+
+static size_t journal_json(char *buf, size_t len, size_t o, struct jw *w)
+{
+	o = journal_field(buf, len, o, "AEGISMON_", "json",
+			  w->overflow ? "{\"kind\":\"error\",\"error\":\"too long\"}" : jw_result(w));
+	return o >= len ? 0 : o;
+}
+
+size_t journal_format(char *buf, size_t len, int facility, uint64_t dropped, const struct clockmap *cm,
+		      const struct diagnosis *d)
+{
+	char json[16384], message[DIAG_SUMMARY_LEN + 48];
+	struct fields fs;
+	struct jw w;
+	size_t o;
+
+	diagnosis_fields(&fs, d, dropped);
+	/* the cause first: a forwarder that keeps only MESSAGE keeps it too */
+	snprintf(message, sizeof(message), "%s: %s", cause_code(d->cause), d->summary);
+	o = journal_common(buf, len, facility, severity_code(cause_severity(d->cause)), message, &fs);
+	o = journal_field(buf, len, o, "AEGISMON_", "kind", "diagnosis");
+	json_diagnosis(&w, json, sizeof(json), cm, d);
+	return journal_json(buf, len, o, &w);
+}
+
+size_t journal_format_action(char *buf, size_t len, int facility, uint64_t dropped,
+			     const struct clockmap *cm, const struct action *a)
+{
+	char json[16384], message[1024];
+	struct fields fs;
+	struct jw w;
+	size_t o;
+
+	action_fields(&fs, a, dropped);
+	snprintf(message, sizeof(message), "action %s%s%s %s%s%s%s%s", a->action, a->step ? " " : "",
+		 a->step ? a->step : "", a->outcome, a->process && a->process[0] ? " (" : "",
+		 a->process && a->process[0] ? a->process : "", a->process && a->process[0] ? ")" : "",
+		 a->detail && a->detail[0] ? ": " : "");
+	if (a->detail && a->detail[0])
+		snprintf(message + strlen(message), sizeof(message) - strlen(message), "%s", a->detail);
+	o = journal_common(buf, len, facility, action_severity(a), message, &fs);
+	o = journal_field(buf, len, o, "AEGISMON_", "kind", "action");
+	json_action(&w, json, sizeof(json), cm, a);
+	return journal_json(buf, len, o, &w);
 }
 
 void syslog_close(struct syslog_target *t)

@@ -23,6 +23,7 @@
 #include "agent.h"
 #include "correlate.h"
 #include "enrich.h"
+#include "escape.h"
 #include "ev.h"
 #include "loader.h"
 #include "memcg.h"
@@ -40,6 +41,8 @@
 #include "sink.h"
 #include "sink_metrics.h"
 #include "sink_syslog.h"
+#include "sdnotify.h"
+#include "reloadstat.h"
 #include "sockid.h"
 #include "timefmt.h"
 
@@ -106,6 +109,12 @@ struct session {
 	uint64_t res_next_ns;
 	struct enricher *enricher;   /* nft rules for local drops, off the loop; NULL: none */
 	uint64_t enrich_overflows_said;
+	/* systemd: STATUS= says the last diagnosis and a refused reload */
+	unsigned long reload_generation;
+	bool reload_refused;
+	char reload_said[512];
+	char last_diagnosis[256];
+	uint64_t watchdog_ns, watchdog_next_ns; /* WATCHDOG=1 every watchdog_ns; 0: off */
 };
 
 static void open_json_log(struct session *s);
@@ -178,8 +187,11 @@ static void emit_outputs(struct session *s, const struct diagnosis *d)
 
 	for (int i = 0; i < s->nsyslog; i++) {
 		struct syslog_target *t = &s->syslog[i];
-		size_t n = syslog_format(s->line, sizeof(s->line), s->opt.syslog_facility, s->host,
-					 "aegismon", (int)getpid(), t->dropped, &s->clock, d);
+		size_t n = t->kind == SYSLOG_JOURNAL
+				   ? journal_format(s->line, sizeof(s->line), s->opt.syslog_facility,
+						    t->dropped, &s->clock, d)
+				   : syslog_format(s->line, sizeof(s->line), s->opt.syslog_facility, s->host,
+						   "aegismon", (int)getpid(), t->dropped, &s->clock, d);
 
 		if (n)
 			syslog_send(t, s->line, n, now);
@@ -250,26 +262,28 @@ static int open_outputs(struct session *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
-static void notify_systemd(const char *state)
+/*
+ * STATUS= for `systemctl status`: the probes, the last diagnosis, and a
+ * refused reload (which otherwise only the journal would tell). prefix: other
+ * assignments sent with it ("READY=1\n").
+ */
+static void notify_status(struct session *s, const char *prefix)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un un = { .sun_family = AF_UNIX };
-	socklen_t len;
-	int fd;
+	sdnotify("%sSTATUS=%u probes attached%s; last diagnosis: %s%s%s", prefix, s->loader.attached,
+		 s->loader.failed ? " (some failed)" : "",
+		 s->last_diagnosis[0] ? s->last_diagnosis : "none",
+		 s->reload_refused ? "; " : "", s->reload_refused ? s->reload_said : "");
+}
 
-	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(un.sun_path))
+/* WATCHDOG=1 from the tick: a loop that stops turning stops feeding it. */
+static void feed_watchdog(struct session *s)
+{
+	uint64_t now = clock_event_ns();
+
+	if (!s->watchdog_ns || now < s->watchdog_next_ns)
 		return;
-	memcpy(un.sun_path, path, strlen(path));
-	if (un.sun_path[0] == '@')
-		un.sun_path[0] = '\0'; /* abstract namespace */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&un, len) < 0)
-		fprintf(stderr, "aegismon: sd_notify: %s\n", strerror(errno));
-	close(fd);
+	sdnotify("WATCHDOG=1");
+	s->watchdog_next_ns = now + s->watchdog_ns;
 }
 
 /* The status line lives on the last terminal row: take it away before a
@@ -312,8 +326,21 @@ static void status_draw(struct session *s)
 
 static void output_diagnosis(struct session *s, const struct diagnosis *d)
 {
+	char when[RFC3339_LEN];
+	size_t o;
+
 	report_diagnosis(s->report, d);
 	s->diagnoses_shown++;
+	if (s->daemon) {
+		/* escaped: a newline would end STATUS= and start another assignment */
+		fmt_rfc3339(&s->clock, d->ts_ns, when, sizeof(when));
+		o = (size_t)snprintf(s->last_diagnosis, sizeof(s->last_diagnosis), "%s at %s: ",
+				     cause_code(d->cause), when);
+		if (o < sizeof(s->last_diagnosis))
+			escape_str(s->last_diagnosis + o, sizeof(s->last_diagnosis) - o, d->summary,
+				   sizeof(d->summary), ESC_TEXT, NULL);
+		notify_status(s, "");
+	}
 	status_clear(s);
 	emit_outputs(s, d);
 	if (s->daemon && !s->opt.json)
@@ -422,8 +449,12 @@ static void on_action(void *ctx, const struct action *a)
 
 	for (int i = 0; i < s->nsyslog; i++) {
 		struct syslog_target *t = &s->syslog[i];
-		size_t n = syslog_format_action(s->line, sizeof(s->line), s->opt.syslog_facility, s->host,
-						"aegismon", (int)getpid(), t->dropped, &s->clock, a);
+		size_t n = t->kind == SYSLOG_JOURNAL
+				   ? journal_format_action(s->line, sizeof(s->line), s->opt.syslog_facility,
+							   t->dropped, &s->clock, a)
+				   : syslog_format_action(s->line, sizeof(s->line), s->opt.syslog_facility,
+							  s->host, "aegismon", (int)getpid(), t->dropped,
+							  &s->clock, a);
 
 		if (n)
 			syslog_send(t, s->line, n, now);
@@ -949,13 +980,24 @@ static void correlator_config_from(struct session *s, struct correlator_config *
 	cfg->forget_ctx = &s->loader;
 }
 
+/* The daemon's receiver when none is given: journald's own socket where
+ * journald runs (its fields can be filtered on), else the classic /dev/log. */
+static const char *default_syslog(void)
+{
+	struct stat st;
+
+	if (stat(JOURNAL_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode))
+		return "journal";
+	return "unix:/dev/log";
+}
+
 static int parse_options(struct session *s, struct options *o, char *err, size_t errlen)
 {
 	int rc = s->daemon ? options_parse_run(s->argc, s->argv, o, err, errlen)
 			   : options_parse_trace(s->argc, s->argv, o, err, errlen);
 
 	if (rc == 0 && s->daemon && o->nsyslog == 0)
-		o->syslog_urls[o->nsyslog++] = "unix:/dev/log";
+		o->syslog_urls[o->nsyslog++] = default_syslog();
 	return rc;
 }
 
@@ -1030,7 +1072,7 @@ static void record_reload(struct session *s)
  * changed without detaching a probe. A file that does not parse changes
  * nothing. The JSON log is reopened either way (logrotate moved it).
  */
-static void reload(struct session *s)
+static bool reload_apply(struct session *s, char *said, size_t saidlen)
 {
 	struct options next;
 	struct correlator_config cfg;
@@ -1043,10 +1085,11 @@ static void reload(struct session *s)
 	options_defaults(&next);
 	rc = parse_options(s, &next, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "aegismon: reload refused, the running settings stay: %s\n", err);
+		snprintf(said, saidlen, "reload refused, the running settings stay: %s", err);
+		fprintf(stderr, "%saegismon: %s\n", journal_level_prefix(4), said);
 		options_free(&next);
 		open_json_log(s);
-		return;
+		return false;
 	}
 	if (memcmp(&next.endpoints, &s->opt.endpoints, sizeof(next.endpoints))) {
 		rc = s->loader.net ? loader_set_endpoints(&s->loader, &s->opt.endpoints, &next.endpoints) : 0;
@@ -1123,9 +1166,31 @@ static void reload(struct session *s)
 	reload_remediation(s); /* always: the hook string moved to the new options */
 	open_json_log(s);
 	write_metrics(s, true);
-	fprintf(stderr, "aegismon: reloaded %s: %s\n", s->opt.config ? s->opt.config : "the options",
-		changed[0] ? changed : "no change");
+	snprintf(said, saidlen, "reloaded %s: %s", s->opt.config ? s->opt.config : "the options",
+		 changed[0] ? changed : "no change");
+	fprintf(stderr, "%saegismon: %s\n", journal_level_prefix(5), said);
+	return true;
 #undef CHANGED
+}
+
+/*
+ * SIGHUP, told to systemd (RELOADING=1, then READY=1 with the outcome in
+ * STATUS=) and, for the daemon, to `aegismon reload` (ExecReload=), which
+ * waits for this reload's generation in the status file.
+ */
+static void reload(struct session *s)
+{
+	struct reload_status st = { 0 };
+	char err[256];
+
+	sdnotify_reloading();
+	st.ok = reload_apply(s, st.message, sizeof(st.message));
+	st.generation = ++s->reload_generation;
+	if (s->daemon && reload_status_write(getpid(), &st, err, sizeof(err)))
+		fprintf(stderr, "aegismon: reload: %s (`aegismon reload` cannot see the outcome)\n", err);
+	s->reload_refused = !st.ok;
+	snprintf(s->reload_said, sizeof(s->reload_said), "%s", st.message);
+	notify_status(s, "READY=1\n");
 }
 
 /* What a replay needs besides the events: the host, the agent install as
@@ -1327,6 +1392,7 @@ static int run_loop(struct session *s)
 				sample_resources(s);
 				write_metrics(s, false);
 				status_draw(s);
+				feed_watchdog(s);
 				if (end_ns && clock_event_ns() >= end_ns)
 					stop = true;
 			} else if (fd == sigfd) {
@@ -1505,11 +1571,15 @@ static int session_main(int argc, char **argv, bool daemon)
 	start_line(s);
 	feed_marker(s, AEGIS_EV_SEED_DONE);
 	sample_resources(s); /* the baseline of the first interval */
-	notify_systemd("READY=1");
+	notify_status(s, "READY=1\n");
+	s->watchdog_ns = sdnotify_watchdog_interval_ns();
+	s->watchdog_next_ns = clock_event_ns() + s->watchdog_ns;
 	write_metrics(s, true);
 
 	rc = run_loop(s);
-	notify_systemd("STOPPING=1");
+	sdnotify("STOPPING=1");
+	if (s->daemon)
+		reload_status_remove(getpid());
 
 	loader_consume(&s->loader);
 	feed_marker(s, AEGIS_EV_TICK);

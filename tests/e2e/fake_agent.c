@@ -309,7 +309,7 @@ static int do_notifyrecv(const char *path)
 {
 	struct sockaddr_un un = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-	char buf[256];
+	char buf[4096]; /* systemd takes up to PIPE_BUF */
 
 	snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
 	unlink(path);

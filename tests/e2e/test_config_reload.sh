@@ -2,7 +2,9 @@
 # The config file of aegismon run: --check-config, a SIGHUP with a valid file
 # applied without detaching a probe (a new endpoint is watched from then on),
 # a SIGHUP with a broken file rejected with file:line and the running settings
-# kept, and size-based rotation of the JSON log.
+# kept, and size-based rotation of the JSON log. `aegismon reload PID` (the
+# unit's ExecReload=) waits for each outcome and fails on a refusal; systemd is
+# told RELOADING=1, then READY=1 with the refusal in STATUS=; the watchdog is fed.
 . "$(dirname "$0")/lib.sh"
 
 CONF=$WORK/aegismon.conf
@@ -59,8 +61,12 @@ grep -q "writable by group or others" "$WORK/check.out" || fail "a world-writabl
 # The agent lives in the client namespace: another process's failures count
 # only where the agent's sockets live (a user's own namespace is not the agent's)
 client_agent run
+"$FAKE" notifyrecv "$WORK/notify.sock" >"$WORK/notify.out" 2>&1 &
+PIDS+=("$!")
+wait_for 5 grep -q listening "$WORK/notify.out" || fail "notify receiver did not start"
 : >"$ERR"
-"$AEGISMON" run --config "$CONF" --json >"$OUT" 2>"$ERR" &
+NOTIFY_SOCKET="$WORK/notify.sock" WATCHDOG_USEC=1000000 \
+	"$AEGISMON" run --config "$CONF" --json >"$OUT" 2>"$ERR" &
 TRACE_PID=$!
 wait_for 10 grep -q "probes attached" "$ERR" || fail "aegismon run did not attach"
 links=$(link_ids)
@@ -69,19 +75,39 @@ probe_connect
 sleep 1
 [ "$(count_diag connect_refused)" = 0 ] || fail "a connect to an unwatched address was diagnosed"
 
-# 3. reload with the server's network as the endpoint: now it is watched
+# the watchdog (WATCHDOG_USEC=1 s): fed every half interval from the event loop
+wait_for 5 sh -c "[ \$(grep -c '^WATCHDOG=1$' '$WORK/notify.out') -ge 3 ]" ||
+	fail "the watchdog is not fed: $(cat "$WORK/notify.out")"
+grep -q '^STATUS=[0-9]* probes attached; last diagnosis: ' "$WORK/notify.out" ||
+	fail "no STATUS= at start: $(cat "$WORK/notify.out")"
+
+# 3. reload with the server's network as the endpoint: now it is watched;
+# `aegismon reload` returns once it is done, with what changed
 write_conf 100.100.77.0/24
-kill -HUP "$TRACE_PID"
-wait_for 5 grep -q "reloaded $CONF: endpoints" "$ERR" || fail "no reload message"
+"$AEGISMON" reload "$TRACE_PID" >"$WORK/reload.out" 2>&1
+assert_eq "$?" 0 "aegismon reload of a valid file"
+grep -q "reloaded $CONF: endpoints" "$WORK/reload.out" || fail "aegismon reload did not say what changed: $(cat "$WORK/reload.out")"
+grep -q "reloaded $CONF: endpoints" "$ERR" || fail "no reload message"
+grep -A2 '^RELOADING=1$' "$WORK/notify.out" | grep -q '^MONOTONIC_USEC=[0-9]*$' ||
+	fail "no RELOADING=1 with MONOTONIC_USEC: $(cat "$WORK/notify.out")"
 assert_eq "$(link_ids)" "$links" "BPF links after a reload"
 probe_connect
 wait_diag connect_refused ".subject.daddr==\"$SERVER_IP\""
 
 # 4. a broken file is refused; the running settings (the new endpoint) stay
 printf '# broken\nendpoint = 100.100.77.0/24\ngrace = soon\n' >"$CONF"
-kill -HUP "$TRACE_PID"
-wait_for 5 grep -q "reload refused, the running settings stay: $CONF:3: grace: 'soon'" "$ERR" ||
+"$AEGISMON" reload "$TRACE_PID" >"$WORK/reload.out" 2>&1
+assert_eq "$?" 1 "aegismon reload of a broken file"
+grep -q "reload refused, the running settings stay: $CONF:3: grace: 'soon'" "$WORK/reload.out" ||
+	fail "aegismon reload did not say why: $(cat "$WORK/reload.out")"
+grep -q "reload refused, the running settings stay: $CONF:3: grace: 'soon'" "$ERR" ||
 	fail "the broken file was not refused with file:line"
+tail -1 "$WORK/notify.out" | grep -q "^STATUS=.*; reload refused, the running settings stay: $CONF:3" ||
+	fail "the refusal is not in STATUS=: $(tail -3 "$WORK/notify.out")"
+# a wrong pid is refused, not signalled
+"$AEGISMON" reload "${PIDS[0]}" >"$WORK/reload.out" 2>&1
+assert_eq "$?" 2 "aegismon reload of a process that is not aegismon"
+grep -q "not aegismon" "$WORK/reload.out" || fail "wrong pid: $(cat "$WORK/reload.out")"
 kill -0 "$TRACE_PID" || fail "the daemon died on a broken config"
 assert_eq "$(link_ids)" "$links" "BPF links after a refused reload"
 before=$(count_diag connect_refused)
@@ -110,6 +136,7 @@ done
 kill -TERM "$TRACE_PID"
 wait "$TRACE_PID"
 rc=$?
-TRACE_PID=
 assert_eq "$rc" 0 "exit status after SIGTERM"
-pass "check-config, reload applied and refused, links kept, rotation"
+[ -e "/run/aegismon/reload.$TRACE_PID" ] && fail "the reload status file outlived the daemon"
+TRACE_PID=
+pass "check-config, reload applied and refused (aegismon reload, RELOADING/READY/STATUS), watchdog, links kept, rotation"

@@ -1,5 +1,5 @@
 /*
- * Fuzz the escaping of untrusted bytes (escape.c, json.c, the syslog format):
+ * Fuzz the escaping of untrusted bytes (escape.c, json.c, the syslog and journal formats):
  * process names and paths are chosen by any local user. The first input byte
  * picks the output size, the rest is the string. Whatever it is:
  *   - escape_str (every style) writes inside dstlen only, NUL-terminated,
@@ -40,6 +40,20 @@ static void check_clean(const char *out, size_t n)
 
 		CHECK(l > 0 && !cp_is_hidden(cp));
 		i += l;
+	}
+}
+
+/* As check_clean, for text made of lines: each line clean, each ended by '\n'. */
+static void check_clean_lines(char *out, size_t n)
+{
+	for (char *line = out; line < out + n;) {
+		char *nl = memchr(line, '\n', (size_t)(out + n - line));
+
+		CHECK(nl != NULL);
+		*nl = '\0';
+		check_clean(line, (size_t)(nl - line));
+		*nl = '\n';
+		line = nl + 1;
 	}
 }
 
@@ -175,6 +189,22 @@ static void fuzz_syslog(const char *s, size_t len)
 	CHECK(msg != NULL);
 	for (const char *p = msg; *p; p++)
 		CHECK((unsigned char)*p < 0x80);
+
+	/* the same diagnosis as journal fields: NAME=value lines and nothing
+	 * else, so no value can end its field early and forge another */
+	n = journal_format(buf, sizeof(buf), 3, 0, &cm, &d);
+	CHECK(n > 0 && strlen(buf) == n && buf[n - 1] == '\n');
+	check_clean_lines(buf, n);
+	for (const char *line = buf; line < buf + n;) {
+		const char *nl = memchr(line, '\n', (size_t)(buf + n - line));
+		const char *p = line;
+
+		CHECK(nl != NULL && *p != '_' && *p != '=');
+		while (p < nl && ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			p++;
+		CHECK(p < nl && *p == '=');
+		line = nl + 1;
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -198,6 +198,130 @@ static void test_format_action_ascii(void **state)
 	assert_non_null(strstr(buf, "\"detail\":\"output: caf\\u00e9 \\ufffd\""));
 }
 
+/*
+ * A journal datagram as journald reads it (the simple form of the native
+ * protocol): NAME=value lines, every name of A-Z, 0-9 and '_' and not
+ * starting with '_' (journald drops such fields: trusted ones are its own).
+ * Returns the value of name, copied into out, or NULL.
+ */
+static const char *journal_value(const char *msg, size_t n, const char *name, char *out, size_t len)
+{
+	const char *line = msg, *found = NULL;
+
+	assert_int_equal(msg[n - 1], '\n');
+	while (line < msg + n) {
+		const char *nl = memchr(line, '\n', (size_t)(msg + n - line));
+		const char *eq = memchr(line, '=', (size_t)(nl - line));
+
+		assert_non_null(nl);
+		assert_non_null(eq);
+		assert_true(eq > line && line[0] != '_');
+		for (const char *p = line; p < eq; p++)
+			assert_true((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_');
+		if ((size_t)(eq - line) == strlen(name) && !memcmp(line, name, strlen(name))) {
+			assert_null(found); /* each field once */
+			snprintf(out, len, "%.*s", (int)(nl - eq - 1), eq + 1);
+			found = out;
+		}
+		line = nl + 1;
+	}
+	return found;
+}
+
+static void test_journal(void **state)
+{
+	struct clockmap cm = { 0 };
+	struct syslog_target t;
+	struct diagnosis d;
+	char buf[32768], v[16384], err[128];
+	json_error_t jerr;
+	json_t *j;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(syslog_target_parse("journal", &t, err, sizeof(err)), 0);
+	assert_int_equal(t.kind, SYSLOG_JOURNAL);
+	assert_string_equal(((struct sockaddr_un *)&t.addr)->sun_path, "/run/systemd/journal/socket");
+	assert_int_equal(syslog_target_parse("journal:/x", &t, err, sizeof(err)), -1);
+
+	memset(&d, 0, sizeof(d));
+	d.cause = CAUSE_AGENT_KILLED;
+	d.primary = true;
+	d.explained_by = -1;
+	d.rcode = -1;
+	d.exit_status = -1;
+	d.signal = 9;
+	d.pid = 4242;
+	d.count = 3;
+	d.ts_ns = 1000000000ULL;
+	/* a name that tries to end its field and forge the next one */
+	snprintf(d.process, sizeof(d.process), "Ali\nAEGISMON_CAUSE=ok\x1b");
+	snprintf(d.summary, sizeof(d.summary), "AliYunDun (pid 4242) killed by SIGKILL\nPRIORITY=7");
+	d.has_peer = true;
+	d.peer.family = 10;
+	d.peer.daddr[15] = 1;
+	d.peer.dport = 80;
+	n = journal_format(buf, sizeof(buf), 3, 5, &cm, &d);
+	assert_true(n > 0);
+	assert_int_equal(strlen(buf), n);
+	assert_true(well_formed_utf8(buf, n));
+	assert_null(memchr(buf, 0x1b, n));
+	assert_string_equal(journal_value(buf, n, "MESSAGE", v, sizeof(v)),
+			    "agent_killed: AliYunDun (pid 4242) killed by SIGKILL\\x0aPRIORITY=7");
+	assert_string_equal(journal_value(buf, n, "PRIORITY", v, sizeof(v)), "2");
+	assert_string_equal(journal_value(buf, n, "SYSLOG_FACILITY", v, sizeof(v)), "3");
+	assert_string_equal(journal_value(buf, n, "SYSLOG_IDENTIFIER", v, sizeof(v)), "aegismon");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_CAUSE", v, sizeof(v)), "agent_killed");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_SEVERITY", v, sizeof(v)), "critical");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_PROCESS", v, sizeof(v)),
+			    "Ali\\x0aAEGISMON_CAUSE=ok\\x1b");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_PID", v, sizeof(v)), "4242");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_COUNT", v, sizeof(v)), "3");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_SIGNAL", v, sizeof(v)), "SIGKILL");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_DADDR", v, sizeof(v)), "::1");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_DPORT", v, sizeof(v)), "80");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_ENDPOINT", v, sizeof(v)), "[::1]:80");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_DROPPED", v, sizeof(v)), "5");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_KIND", v, sizeof(v)), "diagnosis");
+	assert_null(journal_value(buf, n, "AEGISMON_QNAME", v, sizeof(v)));
+	j = json_loads(journal_value(buf, n, "AEGISMON_JSON", v, sizeof(v)), 0, &jerr);
+	if (!j)
+		fail_msg("AEGISMON_JSON is not JSON: %s", jerr.text);
+	assert_string_equal(json_string_value(json_object_get(j, "cause")), "agent_killed");
+	json_decref(j);
+	/* a buffer too small: nothing, never a cut datagram */
+	for (size_t len = 10; len < n; len += 97)
+		assert_int_equal(journal_format(buf, len, 3, 5, &cm, &d), 0);
+}
+
+static void test_journal_action(void **state)
+{
+	struct clockmap cm = { 0 };
+	struct action a;
+	char buf[8192], v[4096];
+	size_t n;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.action = "restart";
+	a.step = "systemctl";
+	a.outcome = "ok";
+	a.cause = CAUSE_AGENT_KILLED;
+	a.delay_ms = -1;
+	a.exit_code = 0;
+	a.pid = 31;
+	a.process = "AliYunDun";
+	n = journal_format_action(buf, sizeof(buf), 3, 0, &cm, &a);
+	assert_true(n > 0);
+	assert_string_equal(journal_value(buf, n, "MESSAGE", v, sizeof(v)), "action restart systemctl ok (AliYunDun)");
+	assert_string_equal(journal_value(buf, n, "PRIORITY", v, sizeof(v)), "5");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_KIND", v, sizeof(v)), "action");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_ACTION", v, sizeof(v)), "restart");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_CAUSE", v, sizeof(v)), "agent_killed");
+	assert_string_equal(journal_value(buf, n, "AEGISMON_EXIT_CODE", v, sizeof(v)), "0");
+	assert_null(journal_value(buf, n, "AEGISMON_DROPPED", v, sizeof(v)));
+}
+
 /* The metrics text: every cause present, installed core processes only,
  * and nothing half-written into a small buffer. */
 static void test_metrics_format(void **state)
@@ -257,6 +381,8 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_format_untrusted_bytes),
 		cmocka_unit_test(test_format_action_ascii),
+		cmocka_unit_test(test_journal),
+		cmocka_unit_test(test_journal_action),
 		cmocka_unit_test(test_metrics_format),
 	};
 
