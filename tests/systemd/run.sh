@@ -4,7 +4,8 @@
 # --systemd; no network card), and run scenario.sh in it: aegismon installed
 # and run by its unit beside journald and Debian's prometheus-node-exporter.
 # usage: run.sh [LINE]       (default 6.1)
-# env:   SYSTEMD_TIMEOUT      seconds for the whole guest (default 600)
+# env:   SYSTEMD_TIMEOUT      seconds for the whole guest (default 900; about 4 minutes on an idle
+#                             2-CPU machine)
 #        SYSTEMD_PREFIX, SYSTEMD_EXPOSURE_MAX   passed to scenario.sh
 #        KERNEL_CACHE         where the kernels are kept (tests/kernels/fetch.sh)
 # The guest's output is in build/systemd/out.log, its console in console.log.
@@ -46,7 +47,7 @@ for u in postgresql.service prometheus.service apt-daily.service apt-daily-upgra
 	masks+=" systemd.mask=$u"
 done
 rc=0
-"$KERNELS/boot.sh" "$kdir" "$out" --systemd --timeout "${SYSTEMD_TIMEOUT:-600}" --append "$masks" -- \
+"$KERNELS/boot.sh" "$kdir" "$out" --systemd --timeout "${SYSTEMD_TIMEOUT:-900}" --append "$masks" -- \
 	env SYSTEMD_PREFIX="${SYSTEMD_PREFIX:-/usr}" SYSTEMD_EXPOSURE_MAX="${SYSTEMD_EXPOSURE_MAX:-5.0}" \
 	bash "$HERE/scenario.sh" || rc=$?
 sed 's/^/    /' "$out/out.log" 2>/dev/null

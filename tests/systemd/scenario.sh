@@ -57,6 +57,11 @@ run_item() {
 
 # --- the stand-in agent: AliYunDun and AliYunDunUpdate as transient units
 install_standin() {
+	# a tmpfs, as an agent root on a real disk: on the guest's overlayfs root
+	# a file's stat() (the upper layer's device) and what the exec probe sees
+	# (the overlay's) differ, and a re-exec'd stand-in would look an impostor
+	mkdir -p "$ROOT"
+	mount -t tmpfs -o mode=0755 tmpfs "$ROOT"
 	mkdir -p "$(dirname "$CLIENT")" "$(dirname "$UPDATE")"
 	install -m 0755 "$REPO/build/tests/fake_agent" "$CLIENT"
 	install -m 0755 "$REPO/build/tests/fake_agent" "$UPDATE"
@@ -138,12 +143,12 @@ item_killed() {
 	victim=$(prop aegis MainPID)
 	[ "$victim" -gt 0 ] 2>/dev/null || { fail "the stand-in AliYunDun (aegis.service) is not running"; return 1; }
 	kill -KILL "$victim"
-	wait_for 30 journal_has AEGISMON_CAUSE=agent_killed AEGISMON_PID="$victim" -- . ||
-		{ fail "no journal entry with AEGISMON_CAUSE=agent_killed AEGISMON_PID=$victim within 30 s"; rc=1; }
+	wait_for 30 journal_has AEGISMON_KIND=diagnosis AEGISMON_CAUSE=agent_killed AEGISMON_PID="$victim" -- . ||
+		{ fail "no journal entry with AEGISMON_KIND=diagnosis AEGISMON_CAUSE=agent_killed AEGISMON_PID=$victim within 30 s"; rc=1; }
 	wait_for 5 journal_has -t aegismon -- "agent_killed\|killed by SIGKILL" ||
 		{ fail "journalctl -t aegismon shows no agent_killed"; rc=1; }
 	local v
-	v=$(journalctl --no-pager -q -o verbose AEGISMON_CAUSE=agent_killed AEGISMON_PID="$victim" -n 1 2>/dev/null)
+	v=$(journalctl --no-pager -q -o verbose AEGISMON_KIND=diagnosis AEGISMON_CAUSE=agent_killed AEGISMON_PID="$victim" -n 1 2>/dev/null)
 	if [ -n "$v" ]; then
 		grep -q "^ *SYSLOG_IDENTIFIER=aegismon$" <<<"$v" || { fail "the entry has no SYSLOG_IDENTIFIER=aegismon"; rc=1; }
 		grep -q "^ *AEGISMON_SEVERITY=critical$" <<<"$v" || { fail "the entry has no AEGISMON_SEVERITY=critical"; rc=1; }
@@ -197,7 +202,7 @@ item_reload() {
 	[ "$(main_pid)" = "$pid0" ] || { fail "the daemon was restarted (MainPID $pid0 -> $(main_pid))"; rc=1; }
 	# the old settings: the agent root of the running config still watched
 	kill -KILL "$victim"
-	wait_for 30 journal_has AEGISMON_CAUSE=agent_killed AEGISMON_PID="$victim" -- . ||
+	wait_for 30 journal_has AEGISMON_KIND=diagnosis AEGISMON_CAUSE=agent_killed AEGISMON_PID="$victim" -- . ||
 		{ fail "the second kill (pid $victim) was not diagnosed after the refused reload"; rc=1; }
 	# repaired: the next reload is applied, and says so
 	cp /tmp/aegismon.conf.good "$CONF"
@@ -336,8 +341,8 @@ run_item 7 "systemd-analyze security <= $EXPOSURE_MAX, every probe attached" ite
 echo "== what a user sees (for the README)"
 echo "\$ journalctl -t aegismon -n 5"
 journalctl --no-pager -t aegismon -n 5
-echo "\$ journalctl AEGISMON_CAUSE=agent_killed -o verbose -n 1"
-journalctl --no-pager AEGISMON_CAUSE=agent_killed -o verbose -n 1
+echo "\$ journalctl AEGISMON_CAUSE=agent_killed AEGISMON_KIND=diagnosis -o verbose -n 1"
+journalctl --no-pager AEGISMON_CAUSE=agent_killed AEGISMON_KIND=diagnosis -o verbose -n 1
 echo "\$ curl -s localhost:9100/metrics | grep -E '^aegismon_|^node_textfile'"
 metrics | grep -E '^aegismon_|^node_textfile'
 echo "\$ systemctl status aegismon"
