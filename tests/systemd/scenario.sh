@@ -9,12 +9,13 @@
 #   2 agent_killed in the journal       6 exit status 3 does not loop
 #   3 node_exporter serves the metrics  7 systemd-analyze security, probes attached
 #   4 a refused reload keeps the daemon
-# env: SYSTEMD_PREFIX (default /usr), SYSTEMD_EXPOSURE_MAX (default 5.0)
+# env: SYSTEMD_PREFIX (default /usr), SYSTEMD_EXPOSURE_MAX (default 4.0: the
+# shipped unit reaches 3.7 with systemd 252)
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SYSTEMD_COLORS=0 SYSTEMD_PAGER=
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PREFIX=${SYSTEMD_PREFIX:-/usr}
-EXPOSURE_MAX=${SYSTEMD_EXPOSURE_MAX:-5.0}
+EXPOSURE_MAX=${SYSTEMD_EXPOSURE_MAX:-4.0}
 ROOT=/var/lib/aegis-standin
 CLIENT=$ROOT/aegis_client/aegis_12_93/AliYunDun
 UPDATE=$ROOT/aegis_update/AliYunDunUpdate
@@ -157,6 +158,10 @@ item_killed() {
 		grep -q '^ *AEGISMON_JSON={.*"cause":"agent_killed"' <<<"$v" || { fail "the entry has no AEGISMON_JSON with the diagnosis"; rc=1; }
 		grep -q "^ *_SYSTEMD_UNIT=aegismon.service$" <<<"$v" || { fail "the entry is not from aegismon.service"; rc=1; }
 	fi
+	# for the README: what an operator sees right after the kill
+	sleep 1
+	journalctl --no-pager -t aegismon -n 5 >/tmp/readme-journal.txt 2>&1
+	echo "$v" >/tmp/readme-verbose.txt
 	return $rc
 }
 
@@ -172,6 +177,7 @@ item_metrics() {
 	[ -e "$PROM" ] || { fail "the daemon wrote no $PROM"; rc=1; }
 	wait_for 20 killed_counted ||
 		{ fail "localhost:9100/metrics has no aegismon_diagnoses_total{cause=\"agent_killed\"} >= 1"; rc=1; }
+	metrics | grep -E '^aegismon_|^node_textfile' | grep -v '^aegismon_diagnoses_total{.*} 0$' >/tmp/readme-metrics.txt
 	metrics | grep -q '^node_textfile_scrape_error 0$' ||
 		{ fail "node_exporter cannot read the textfile: $(metrics | grep '^node_textfile_scrape_error') (ls: $(ls -l "$PROM"))"; rc=1; }
 	return $rc
@@ -244,10 +250,9 @@ item_watchdog() {
 	fi
 	journal_has -u aegismon -- "Watchdog timeout" || { fail "the journal does not say 'Watchdog timeout'"; rc=1; }
 	note "$(journalctl --no-pager -q -u aegismon -o cat | grep -m1 'Watchdog timeout')"
+	# item 6 stops it next: no restart without the drop-in here
 	rm -f "$DROPIN/50-test-watchdog.conf"
 	systemctl daemon-reload
-	systemctl restart aegismon
-	wait_ready || { fail "not ready after the watchdog drop-in was removed"; rc=1; }
 	return $rc
 }
 
@@ -261,7 +266,7 @@ item_exit3() {
 	printf '[Service]\nInaccessiblePaths=/sys/kernel/btf\n' >"$DROPIN/50-test-nobtf.conf"
 	systemctl daemon-reload
 	systemctl start aegismon >/tmp/start.out 2>&1 && { fail "aegismon started without the kernel's BTF"; rc=1; }
-	sleep 15 # three RestartSec=5s: a restart would have come
+	sleep 10 # twice RestartSec=5s: a restart would have come
 	st=$(prop aegismon ExecMainStatus)
 	note "ActiveState=$(prop aegismon ActiveState) Result=$(prop aegismon Result) ExecMainStatus=$st NRestarts=$(prop aegismon NRestarts)"
 	note "$(journalctl --no-pager -q -u aegismon -o cat | grep -m1 'exposes no BTF')"
@@ -339,12 +344,12 @@ run_item 6 "exit status 3 does not loop" item_exit3
 run_item 7 "systemd-analyze security <= $EXPOSURE_MAX, every probe attached" item_security
 
 echo "== what a user sees (for the README)"
-echo "\$ journalctl -t aegismon -n 5"
-journalctl --no-pager -t aegismon -n 5
+echo "\$ journalctl -t aegismon -n 5      # right after the kill (item 2)"
+cat /tmp/readme-journal.txt 2>/dev/null
 echo "\$ journalctl AEGISMON_CAUSE=agent_killed AEGISMON_KIND=diagnosis -o verbose -n 1"
-journalctl --no-pager AEGISMON_CAUSE=agent_killed AEGISMON_KIND=diagnosis -o verbose -n 1
-echo "\$ curl -s localhost:9100/metrics | grep -E '^aegismon_|^node_textfile'"
-metrics | grep -E '^aegismon_|^node_textfile'
+cat /tmp/readme-verbose.txt 2>/dev/null
+echo "\$ curl -s localhost:9100/metrics | grep -E '^aegismon_|^node_textfile'   # (item 3; zero diagnosis counters left out)"
+cat /tmp/readme-metrics.txt 2>/dev/null
 echo "\$ systemctl status aegismon"
 systemctl status --no-pager aegismon | head -12
 
