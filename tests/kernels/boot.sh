@@ -17,7 +17,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 kdir=$1 out=$2
 shift 2
-mem=4096 timeout=1800 systemd= append=
+mem=4096 timeout=1800 systemd='' append=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--mem) mem=$2; shift 2 ;;

@@ -14,7 +14,7 @@ PATH=$PATH:/usr/sbin:/sbin
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 KERNELS=$REPO/tests/kernels
-cd "$REPO"
+cd "$REPO" || exit 1
 line=${1:-6.1}
 
 if [ "$(id -u)" -ne 0 ]; then

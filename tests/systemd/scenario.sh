@@ -22,7 +22,6 @@ UPDATE=$ROOT/aegis_update/AliYunDunUpdate
 CONF=/etc/aegismon.conf
 PROM=/var/lib/prometheus/node-exporter/aegismon.prom
 DROPIN=/etc/systemd/system/aegismon.service.d
-AEGISMON=aegismon # the installed one, found in PATH after item 1
 passed=0 failed=0 failed_items=()
 
 fail() { echo "FAIL [systemd item $item]: $*"; }
