@@ -43,6 +43,8 @@ PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dn
 	     user/resources.c user/correlate_res.c user/refusal.c
 # what explains what, and the verdict (issue #23)
 PURE_SRCS += user/relations.c user/verdict.c
+# which diagnosed problems last now, for the metrics (issue #22)
+PURE_SRCS += user/correlate_active.c
 # remediation (issue #6)
 PURE_SRCS += user/policy.c user/safepath.c user/spawn.c user/remedy.c user/hook.c user/remediate.c
 # socket ids that hide kernel addresses (issue #20)
@@ -55,7 +57,10 @@ PURE_SRCS += user/memcg.c
 PURE_SRCS += user/safefile.c
 # where the HTML report's timeline labels go (issue #23)
 PURE_SRCS += user/labels.c
+# systemd's notify protocol, and the outcome of a reload for `aegismon reload`
 PURE_SRCS += user/sdnotify.c user/reloadstat.c
+# check's HTTP requests and answers: the metadata token flow (issue #22)
+PURE_SRCS += user/http.c
 BPF_USER_SRCS := user/kcaps.c user/netscope.c user/loader.c user/trace.c user/main.c user/restart.c user/res_sample.c user/kfeatures.c
 PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))
 USER_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/%.o,$(BPF_USER_SRCS))
@@ -67,7 +72,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 E2E_HELPERS := $(BUILD)/tests/fake_agent $(BUILD)/tests/deny_connect $(BUILD)/tests/bpf_portable
 
 .SECONDARY:
-.PHONY: all run test unit e2e fuzz-smoke fuzz install clean deps lint test-kernels test-systemd
+.PHONY: all run test unit e2e fuzz-smoke fuzz install clean deps lint test-kernels test-systemd completion
 all: aegismon
 
 deps:
@@ -184,8 +189,18 @@ lint: $(SKELS)
 		sh -c 'clang-tidy --quiet "$$@" -- -std=c11 -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD) 2>/dev/null' sh
 	@echo "lint: clean"
 
-install: aegismon
+# bash and zsh completion, generated from the binary's option table
+completion: $(BUILD)/completion/aegismon.bash
+$(BUILD)/completion/aegismon.bash: aegismon scripts/gen-completion.sh | $(BUILD)/.dirs
+	scripts/gen-completion.sh ./aegismon $(BUILD)/completion
+$(BUILD)/completion/_aegismon: $(BUILD)/completion/aegismon.bash ;
+
+install: aegismon completion
 	install -D -s -m 0755 aegismon $(DESTDIR)$(PREFIX)/sbin/aegismon
+	install -D -m 0644 docs/man/aegismon.8 $(DESTDIR)$(PREFIX)/share/man/man8/aegismon.8
+	install -D -m 0644 docs/man/aegismon.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/aegismon.conf.5
+	install -D -m 0644 $(BUILD)/completion/aegismon.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/aegismon
+	install -D -m 0644 $(BUILD)/completion/_aegismon $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_aegismon
 	@# the unit runs the binary where this PREFIX put it
 	@mkdir -p $(BUILD)
 	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/aegismon|g' \
@@ -195,6 +210,8 @@ install: aegismon
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/aegismon/docs
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/aegismon/docs/
 	install -D -m 0644 scripts/aegismon.logrotate $(DESTDIR)/etc/logrotate.d/aegismon
+	@# Prometheus alert rules for the metrics (docs/metrics.md): for rule_files
+	install -D -m 0644 scripts/aegismon.rules.yml $(DESTDIR)$(PREFIX)/share/aegismon/aegismon.rules.yml
 	@# a config already there is the operator's: never overwrite it
 	[ -e $(DESTDIR)/etc/aegismon.conf ] || install -D -m 0644 scripts/aegismon.conf $(DESTDIR)/etc/aegismon.conf
 

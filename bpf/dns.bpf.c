@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * DNS on the wire, for every process whatever its resolver (glibc, musl,
  * static and Go binaries, systemd-resolved, dnsmasq): cgroup_skb programs on

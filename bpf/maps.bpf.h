@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Maps and helpers shared by every aegismon probe family. */
 #ifndef AEGISMON_MAPS_BPF_H
 #define AEGISMON_MAPS_BPF_H

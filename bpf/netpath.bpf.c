@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Network path to the Aegis endpoints: connect() results, the fate of TCP
  * connections, and packets netfilter drops.

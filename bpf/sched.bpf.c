@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Run-queue wait of the agent's threads: from the moment a thread becomes
  * runnable (woken, or preempted/throttled while still TASK_RUNNING) to the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Install every build and test dependency of aegismon from Debian's archive.
 # A no-op when everything is present; safe to run repeatedly.
 set -euo pipefail
@@ -8,11 +9,16 @@ packages=(
 	libcmocka-dev libjansson-dev pkg-config libclang-rt-dev
 	cppcheck clang-tidy valgrind nftables iproute2 dnsmasq-base rsyslog psmisc procps jq util-linux bpftrace libbpf-tools
 	logrotate systemd chromium fonts-dejavu-core
+	# the JSON schema check of every e2e test (docs/schema/)
+	python3 python3-jsonschema
+	# the man page lint and the zsh completion test (tests/docs)
+	mandoc zsh
 	# the kernel matrix (make test-kernels): Debian's kernels booted under qemu
 	qemu-system-x86 busybox-static kmod cpio xz-utils
-	# the systemd guest (make test-systemd) runs Debian's node_exporter as a
-	# unit; promtool checks the shipped alert rules
-	prometheus-node-exporter prometheus
+	# promtool, for the alert rules' tests (tests/prometheus); its server is not started
+	prometheus
+	# the systemd guest (make test-systemd) runs Debian's node_exporter as a unit
+	prometheus-node-exporter
 )
 
 missing=()
@@ -34,15 +40,13 @@ fi
 
 echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-# Test dependencies are installed, never started: without a policy-rc.d
-# refusing it (exit 101), a host without systemd as PID 1 gets node_exporter,
-# prometheus (and rsyslogd) running from their init scripts. One already there
-# is the machine's own and stays.
+apt-get update -qq
+# a postinst must not start a service (prometheus from its init script on a
+# host without systemd, node_exporter too): invoke-rc.d asks policy-rc.d, 101 means no
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
-	printf '#!/bin/sh\n# deps.sh: installing test dependencies, start nothing\nexit 101\n' >"$policy"
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
 	chmod 0755 "$policy"
 	trap 'rm -f "$policy"' EXIT
 fi
-apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"

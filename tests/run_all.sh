@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # make test: unit tests, e2e tests (root, real BPF), fuzz smoke. No test is skipped.
 set -u
 cd "$(dirname "$0")/.."
@@ -18,6 +19,10 @@ echo "== unit =="
 tests/run_unit.sh build/tests/test_* 2>&1 | tee "$log"; tally "$log" unit
 echo "== e2e =="
 tests/e2e/run.sh 2>&1 | tee "$log"; tally "$log" e2e
+echo "== prometheus rules =="
+tests/prometheus/run.sh 2>&1 | tee "$log"; tally "$log" prometheus
+echo "== docs =="
+tests/docs/test_man.sh 2>&1 | tee "$log"; tally "$log" docs
 echo "== fuzz smoke =="
 tests/fuzz/run.sh smoke build/fuzz/fuzz_* 2>&1 | tee "$log"; tally "$log" fuzz
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Run the cmocka unit test binaries given as arguments; print "unit: N passed, N failed".
 set -u
 passed=0 failed=0

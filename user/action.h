@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* A remediation action and its outcome: a JSON line of kind "action". */
 #ifndef AEGISMON_ACTION_H
 #define AEGISMON_ACTION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* What the agent is: its process names, its install, and who counts as it. */
 #ifndef AEGISMON_AGENT_H
 #define AEGISMON_AGENT_H

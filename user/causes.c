@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Cause table: one row per stable code, advice following the official procedure. */
 #include "causes.h"
 #include "diagnosis.h"

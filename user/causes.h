@@ -1,4 +1,5 @@
-/* The stable cause codes of DESIGN.md, their severity and advice. */
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* The stable cause codes (docs/causes.md), their severity and advice. */
 #ifndef AEGISMON_CAUSES_H
 #define AEGISMON_CAUSES_H
 

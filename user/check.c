@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* aegismon check: options, the run of every check under one deadline, and
  * the report (a table on a terminal, JSON lines with --json). */
 #include "check.h"
+#include "sink.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -252,8 +254,7 @@ static void print_json(const struct clockmap *cm, const struct check_result *r)
 
 	fmt_rfc3339(cm, clock_event_ns(), ts, sizeof(ts));
 	jw_init(&w, line, sizeof(line));
-	jw_obj_begin(&w);
-	jw_kstr(&w, "kind", "check");
+	json_line_begin(&w, "check");
 	jw_kstr(&w, "ts", ts);
 	jw_kstr(&w, "name", r->name);
 	jw_kstr(&w, "status", status_name(r->status));
@@ -343,8 +344,7 @@ int cmd_check(int argc, char **argv)
 
 		fmt_rfc3339(&cm, clock_event_ns(), ts, sizeof(ts));
 		jw_init(&w, line, sizeof(line));
-		jw_obj_begin(&w);
-		jw_kstr(&w, "kind", "summary");
+		json_line_begin(&w, "summary");
 		jw_kstr(&w, "ts", ts);
 		jw_kstr(&w, "verdict", count[CHECK_FAIL] ? "fail" : "ok");
 		jw_kuint(&w, "ok", count[CHECK_OK]);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * aegismon check: the official troubleshooting procedure, executed and
  * judged. Each check fills one result row; the runner (check.c) gives every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Checks of the host around the agent: third-party security software and
  * the clock. */
 #include "check.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The config file: a strict key = value reader on top of options_apply. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The config file: `key = value` lines, keys being the long option names
  * (agent-root, endpoint, grace, syslog, ...; '_' may stand for '-'), '#'

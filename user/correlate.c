@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Agent lifecycle correlation: why did an agent process die, and is it back? */
 #include "correlate.h"
 
@@ -376,6 +377,7 @@ void emit(struct correlator *c, struct diagnosis *d, const char *key)
 	struct dedup_entry *e = dedup_get(c, d->cause, key);
 
 	c->stats.occurrences[d->cause]++;
+	active_note(c, d);
 	relations_explain(&c->rel, d, c->rel_win);
 	if (!e) { /* every entry holds a pending repeat: deliver unaggregated */
 		d->count = 1;
@@ -494,6 +496,8 @@ static void core_started(struct correlator *c, struct proc *p)
 {
 	struct core_state *cs;
 
+	if (!p->forked && counts_as_agent(p))
+		active_process_up(c, process_name(p)); /* its death's problem ends */
 	if (p->core == CORE_NONE || p->forked || !counts_as_agent(p))
 		return;
 	cs = &c->cores[p->core];

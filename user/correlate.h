@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The correlator: events in, diagnoses out. Pure C, no BPF, no clock: time is
  * the events' own, so live, unit tests and replay run the same logic.
@@ -85,5 +86,11 @@ void correlator_flush(struct correlator *c, uint64_t now_ns);
 const struct correlator_stats *correlator_stats(const struct correlator *c);
 /* How many instances of a core process (enum agent_core) run now. */
 unsigned correlator_core_running(const struct correlator *c, int core);
+/* Which causes name a problem that lasts now (1) or not (0), by the events'
+ * time: what ends each is in correlate_active.c and docs/metrics.md. */
+void correlator_active(const struct correlator *c, uint8_t active[CAUSE_COUNT]);
+/* A diagnosis made outside the correlator (remediation_failed, a suspected
+ * third_party_security): its problem lasts like the correlator's own. */
+void correlator_note_diagnosis(struct correlator *c, const struct diagnosis *d);
 
 #endif

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* DNS correlation: lookups of Aegis names, their answers or their silence. */
 #include <errno.h>
 #include <stdio.h>
@@ -344,6 +345,7 @@ static void on_answer(struct correlator *c, const struct ev *e, const struct dns
 		}
 		remember_name(c, an->family, an->addr, m->qname);
 		learn_address(c, an, m->qname);
+		active_name_up(c, m->qname); /* it resolves: its failures end */
 	}
 }
 

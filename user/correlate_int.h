@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Internal to the correlator modules (correlate.c: lifecycle, correlate_net.c:
  * network). Not part of the public surface. */
 #ifndef AEGISMON_CORRELATE_INT_H
@@ -165,6 +166,19 @@ struct res_state {
 	struct res_run cpu, mem, starve;
 };
 
+/* A problem that may last (correlate_active.c): one per cause and subject. */
+#define ACTIVE_SLOTS 64
+
+struct active_entry {
+	bool used;
+	enum cause cause;
+	uint64_t last_ns;         /* its last occurrence */
+	bool has_peer;
+	struct aegis_tuple peer;
+	char process[32];
+	char qname[DNS_NAME_MAX];
+};
+
 struct correlator {
 	struct correlator_config cfg;
 	diag_fn fn;
@@ -212,6 +226,8 @@ struct correlator {
 	uint64_t rel_win[REL_WIN_COUNT];
 	struct rel_memory rel;
 	struct verdict_set verdicts;
+	struct active_entry active[ACTIVE_SLOTS];
+	unsigned active_hint;     /* the entry noted last */
 };
 
 
@@ -250,5 +266,14 @@ void dns_on_tick(struct correlator *c);
 void res_on_sample(struct correlator *c, const struct ev *e);
 /* The name a remote address was learned from, or NULL. */
 const char *dns_name_of(const struct correlator *c, int family, const uint8_t *addr);
+/* A reported resource condition (cpu_saturated, ...) still holds. */
+bool res_holds(const struct correlator *c, enum cause cause);
+
+/* What ends a lasting problem (correlate_active.c): d occurred; a process of
+ * that name runs again; the agent connected to remote; qname resolved. */
+void active_note(struct correlator *c, const struct diagnosis *d);
+void active_process_up(struct correlator *c, const char *name);
+void active_peer_up(struct correlator *c, const struct aegis_tuple *remote);
+void active_name_up(struct correlator *c, const char *qname);
 
 #endif

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Network correlation: how a connection to an Aegis endpoint failed, and where. */
 #include <errno.h>
 #include <stdio.h>
@@ -520,6 +521,8 @@ void net_on_tcp(struct correlator *c, const struct ev *e)
 		return;
 	peer = peer_get(c, t->netns, &remote, true);
 	if (t->oldstate == TCP_SYN_SENT && t->newstate == TCP_ESTABLISHED) {
+		if (t->flags & AEGIS_NET_AGENT)
+			active_peer_up(c, &remote); /* a failure to reach it ends */
 		if (peer && peer->failed_cause >= 0 && (t->flags & AEGIS_NET_AGENT))
 			report_online(c, e, peer, &remote);
 		else if (peer)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Resource correlation: is the host's CPU or memory exhausted, is the agent
  * starved of CPU? Judged on AEGIS_EV_RESOURCES samples (one a second), by
@@ -265,4 +266,14 @@ void res_on_sample(struct correlator *c, const struct ev *e)
 		report_starved(c, e);
 		st->starve.reported = true;
 	}
+}
+
+bool res_holds(const struct correlator *c, enum cause cause)
+{
+	const struct res_run *r = cause == CAUSE_CPU_SATURATED	  ? &c->res.cpu
+				  : cause == CAUSE_MEMORY_EXHAUSTED ? &c->res.mem
+								    : &c->res.starve;
+
+	/* samples that stopped coming say nothing: as a gap ends a run */
+	return r->reported && r->since_ns && c->now_ns - c->res.last_ns <= GAP_NS;
 }

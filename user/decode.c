@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Raw ring-buffer records to struct ev, defensively. */
 #include "ev.h"
 

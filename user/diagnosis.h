@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* A diagnosis: one cause, its subject, evidence and advice. */
 #ifndef AEGISMON_DIAGNOSIS_H
 #define AEGISMON_DIAGNOSIS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* DNS message parsing: every length and pointer checked against the buffer. */
 #include "dns.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* DNS messages: a defensive parser (names with compression, A/AAAA/CNAME,
  * rcode, TC, EDNS), name matching, and the suffix hashes the kernel filter
  * uses. Pure: fuzzed by tests/fuzz/fuzz_dns.c. */

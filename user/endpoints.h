@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* The Aegis endpoints: CIDRs, ports, and what counts as a sinkhole. */
 #ifndef AEGISMON_ENDPOINTS_H
 #define AEGISMON_ENDPOINTS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Live enrichment of diagnoses: the nftables rules behind a local drop and the drop's kernel
  * symbol. Reading a ruleset runs nft, which takes seconds for a ruleset with a large set:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* What a diagnosis gains from the live host after the correlator made it:
  * the nftables rules behind a local drop and the kernel symbol of the drop.
  * Kept out of the correlator, which stays pure. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Untrusted bytes for every output: one UTF-8 validator, one hidden list. */
 #include "escape.h"
 

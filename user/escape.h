@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Untrusted bytes (process names, paths, argv, DNS names) on their way out.
  *

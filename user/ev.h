@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* The events the correlator consumes: kernel events as decoded, plus what
  * userspace learned at ingestion (executables), plus userspace-made events. */
 #ifndef AEGISMON_EV_H

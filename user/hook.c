@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Run the remediation hook: no shell, argv {path}, bounded output and time. */
 #include "hook.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The user hook: an executable run for each diagnosis with the diagnosis JSON
  * on stdin and AEGISMON_* variables in a clean environment. Non-blocking: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* JSON writer: escaping, commas and nesting, into a fixed buffer. */
 #include "json.h"
 #include "escape.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* A small JSON writer into a caller-owned buffer: no allocation per call. */
 #ifndef AEGISMON_JSON_H
 #define AEGISMON_JSON_H

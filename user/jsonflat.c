@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* JSON evidence as "key: value" lines (see jsonflat.h). */
 #include "jsonflat.h"
 

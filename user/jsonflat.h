@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * JSON evidence as lines a person reads: one "key: value" line per leaf,
  * nested keys joined by '.', an array of scalars on one line ("a, b, c"),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* /proc/kallsyms lookups. The file has ~200k lines: stream it per lookup and
  * keep a few answers, rather than hold megabytes for rare drop diagnoses. */
 #include "kallsyms.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Kernel addresses to symbol names, from /proc/kallsyms, on demand. */
 #ifndef AEGISMON_KALLSYMS_H
 #define AEGISMON_KALLSYMS_H

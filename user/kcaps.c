@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* What this kernel lets us attach, asked of the kernel itself. */
 #include "kcaps.h"
 

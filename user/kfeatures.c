@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Kernel feature probes: BTF, program and map types, helpers, the fields and
  * enum values the probes rely on (read from BTF), mounts. */
 #include "kfeatures.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* aegismon version --features: what this kernel offers, and which variant of
  * each probe family it gets. */
 #ifndef AEGISMON_KFEATURES_H

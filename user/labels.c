@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Timeline labels in rows: greedy, left to right (labels.h). */
 #include "labels.h"
 

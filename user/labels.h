@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Where the labels of the report's timeline go (report.c): each diagnosis
  * mark has a label, and labels of marks close in time must not cover each

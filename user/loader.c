@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* libbpf glue: environment checks, load, per-program attach, ring buffer. */
 #include "loader.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Loading, attaching and talking to the BPF side. */
 #ifndef AEGISMON_LOADER_H
 #define AEGISMON_LOADER_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* aegismon: why did the Alibaba Cloud Security Center agent go offline? */
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +41,8 @@ int main(int argc, char **argv)
 			return features_report(stdout, argc > 4 && !strcmp(argv[3], "--btf") ? argv[4] : NULL);
 		return 0;
 	}
+	if (!strcmp(cmd, "options")) /* for tools: the option table (completion, man page test) */
+		return options_list(stdout);
 	if (!strcmp(cmd, "trace"))
 		return cmd_trace(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))

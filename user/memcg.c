@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The memory cgroup limit an OOM kill ran into (see memcg.h). */
 #include "memcg.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The memory cgroup limit an OOM kill ran into. Read at the OOM mark (the
  * victim still exists then): the nearest cgroup of the victim, its own or

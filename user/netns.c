@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Find a way into a network namespace known only by its inode. */
 #include "netns.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Network namespaces by inode number, as BPF reports them. */
 #ifndef AEGISMON_NETNS_H
 #define AEGISMON_NETNS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Active probes: non-blocking sockets, one poll loop per batch, a deadline. */
 #include "netprobe.h"
 
@@ -848,74 +849,100 @@ void path_mtu_search(struct pmtu_search *s, int n, unsigned budget_ms)
 	}
 }
 
-/* ---- HTTP GET (the ECS metadata service) ---- */
+/* ---- HTTP (the ECS metadata service) ---- */
 
-int http_get(int family, const uint8_t *addr, uint16_t port, const char *host, const char *path,
-	     unsigned timeout_ms, char *body, size_t len)
+/* Send all of req[0..n) on a connected non-blocking socket by the deadline. */
+static int send_all(int fd, const char *req, size_t n, double deadline)
 {
-	struct tcp_probe t = { .family = family, .port = port };
+	size_t off = 0;
+
+	while (off < n) {
+		struct pollfd pf = { .fd = fd, .events = POLLOUT };
+		double left = deadline - now_ms();
+		ssize_t s;
+		int rc, e;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		rc = poll(&pf, 1, (int)left + 1);
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+		if (rc <= 0)
+			continue;
+		e = sock_error(fd);
+		if (e)
+			return e; /* the connect failed: refused, unreachable, ... */
+		s = send(fd, req + off, n - off, MSG_NOSIGNAL);
+		if (s < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (s <= 0)
+			return s < 0 ? -errno : -EIO;
+		off += (size_t)s;
+	}
+	return 0;
+}
+
+/* Read into resp until the peer closes, the answer is whole (its
+ * Content-Length), the buffer is full or the deadline passes. The bytes read,
+ * or -errno when nothing usable came. */
+static ssize_t recv_answer(int fd, char *resp, size_t cap, double deadline)
+{
+	size_t got = 0;
+
+	while (got < cap && !http_answer_complete(resp, got)) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		double left = deadline - now_ms();
+		ssize_t r;
+		int rc;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		rc = poll(&pf, 1, (int)left + 1);
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+		if (rc <= 0)
+			continue;
+		r = recv(fd, resp + got, cap - got, 0);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r == 0)
+			break;
+		if (r < 0) /* a reset after a whole answer still leaves that answer */
+			return got && http_answer_complete(resp, got) ? (ssize_t)got : -errno;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+int http_request(int family, const uint8_t *addr, uint16_t port, const struct http_request *req,
+		 unsigned timeout_ms, struct http_answer *ans, char *body, size_t len)
+{
 	struct sockaddr_storage ss;
 	socklen_t sl = make_sockaddr(family, addr, port, &ss);
 	double deadline = now_ms() + timeout_ms;
-	char req[512], resp[4096];
-	size_t got = 0;
-	int fd, n;
-	char *hdr_end;
+	char out[HTTP_REQUEST_MAX], resp[HTTP_RESPONSE_MAX];
+	int n = http_build_request(out, sizeof(out), req), fd, rc;
+	ssize_t got;
 
-	memcpy(t.addr, addr, family == AF_INET6 ? 16 : 4);
+	memset(ans, 0, sizeof(*ans));
+	if (len)
+		body[0] = '\0';
+	if (n < 0)
+		return n;
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS) {
-		int e = -errno;
-
+		rc = -errno;
 		close(fd);
-		return e;
+		return rc;
 	}
-	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: aegismon\r\n\r\n",
-		     path, host);
-	for (bool sent = false;;) {
-		struct pollfd pf = { .fd = fd, .events = sent ? POLLIN : POLLOUT };
-		double left = deadline - now_ms();
-		int rc;
-
-		if (left <= 0) {
-			close(fd);
-			return -ETIMEDOUT;
-		}
-		rc = poll(&pf, 1, (int)left + 1);
-		if (rc <= 0)
-			continue;
-		if (!sent) {
-			int e = sock_error(fd);
-
-			if (e || send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
-				close(fd);
-				return e ? e : -EIO;
-			}
-			sent = true;
-			continue;
-		}
-		ssize_t r = recv(fd, resp + got, sizeof(resp) - 1 - got, 0);
-
-		if (r < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (r <= 0 || got + (size_t)r >= sizeof(resp) - 1) {
-			if (r > 0)
-				got += (size_t)r;
-			break;
-		}
-		got += (size_t)r;
-	}
+	rc = send_all(fd, out, (size_t)n, deadline);
+	got = rc ? rc : recv_answer(fd, resp, sizeof(resp), deadline);
 	close(fd);
-	resp[got] = '\0';
-	if (strncmp(resp, "HTTP/1.", 7) || strncmp(resp + 8, " 200", 4))
-		return -EPROTO;
-	hdr_end = strstr(resp, "\r\n\r\n");
-	if (!hdr_end)
-		return -EPROTO;
-	snprintf(body, len, "%s", hdr_end + 4);
-	return 0;
+	if (got < 0)
+		return (int)got;
+	return http_read_answer(resp, (size_t)got, (size_t)got == sizeof(resp), ans, body, len);
 }
 
 const char *netprobe_err_name(int err)
@@ -933,6 +960,9 @@ const char *netprobe_err_name(int err)
 	case -EINVAL: return "invalid request";
 	case -EPROTO: return "unexpected answer";
 	case -EMSGSIZE: return "too big (message too long)";
+	case -EBADMSG: return "answer cut short";
+	case -E2BIG: return "answer headers too large";
+	case -ENODATA: return "closed without an answer";
 	default: return "error";
 	}
 }

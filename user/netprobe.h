@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Active network probes for `aegismon check`: DNS queries to one nameserver,
  * TCP connects, ICMP echoes and a small HTTP GET. Each runner starts all its
@@ -13,6 +14,7 @@
 #include <stdint.h>
 
 #include "dns.h"
+#include "http.h"
 
 struct dns_probe {
 	int family;                  /* of server */
@@ -129,10 +131,16 @@ int pmtu_errqueue_parse(int family, const uint8_t *control, size_t controllen,
  * when the reply has none). */
 int route_reply_oif(const uint8_t *buf, size_t len, uint32_t seq);
 
-/* GET path from addr:port over HTTP/1.0; the body (NUL-terminated, cut to
- * len) on status 200. 0, or -errno (-EPROTO: not a 200). */
-int http_get(int family, const uint8_t *addr, uint16_t port, const char *host, const char *path,
-	     unsigned timeout_ms, char *body, size_t len);
+/*
+ * One HTTP/1.0 request (http.h) to addr:port, and its answer within
+ * timeout_ms: 0 with ans->status (any status) and the body in body
+ * (NUL-terminated, cut to len - 1 bytes: ans->body_cut), or -errno: the
+ * request's own -EINVAL/-ENOSPC, the connection's (-ECONNREFUSED,
+ * -ECONNRESET, -ETIMEDOUT, ...), the answer's (-EPROTO, -EBADMSG, -E2BIG,
+ * -ENODATA). No allocation; at most HTTP_RESPONSE_MAX bytes are read.
+ */
+int http_request(int family, const uint8_t *addr, uint16_t port, const struct http_request *req,
+		 unsigned timeout_ms, struct http_answer *ans, char *body, size_t len);
 
 /* "refused", "timeout", "host unreachable", ... for a probe error */
 const char *netprobe_err_name(int err);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Where the network programs run: the agent's cgroups or the cgroup v2 root. */
 #include "netscope.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Where the network programs run: the cgroups of the agent (the agent
  * scope), or the cgroup v2 root (the host scope).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* nftables listings per (namespace, generation): bounded, owned by one thread. */
 #include "nftcache.h"
 

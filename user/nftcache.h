@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * nftables listings kept per network namespace and ruleset generation, so that a storm of
  * drop diagnoses in one namespace runs nft once. Bounded: NFT_CACHE_SLOTS namespaces, each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Run nft to list a namespace's ruleset. fork + setns + execve, no shell: the only input to
  * the child is a fixed argv. The child does only async-signal-safe calls before execve, so

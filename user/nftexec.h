@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Read the nftables ruleset of a network namespace by running the nft binary. */
 #ifndef AEGISMON_NFTEXEC_H
 #define AEGISMON_NFTEXEC_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* nftables ruleset generation by NFT_MSG_GETGEN (plain netlink, no library). */
 #include "nftgen.h"
 

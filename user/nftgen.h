@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The nftables ruleset generation of a network namespace: one NFT_MSG_GETGEN
  * request on a NETLINK_NETFILTER socket. Every committed ruleset change bumps

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * nftables rule attribution. The ruleset is walked the way the kernel walks it for one
  * packet: each base chain whose hook the packet crosses, rule by rule, following jump and

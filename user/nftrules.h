@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * nftables rule attribution: given the ruleset as `nft -j list ruleset` prints it and the
  * tuple of a packet netfilter dropped, name the rule(s) that drop it. Pure: no I/O.

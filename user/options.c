@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Option parsing with getopt_long: strict numbers, bounded repeats. */
 #include "options.h"
 #include "causes.h"
@@ -902,4 +903,141 @@ void options_dump(void *stream, const struct options *o)
 	fprintf(out, "restart-max = %u\nrestart-window = %g\nrestart-delay = %g\nhook-timeout = %g\n",
 		o->restart_max, o->restart_window_s, o->restart_delay_s, o->hook_timeout_s);
 	fprintf(out, "verbose = %s\n", o->verbose ? "yes" : "no");
+}
+
+/*
+ * `aegismon options`: the option table for tools (the man page test, the
+ * shell completion). One line per record, fields separated by a blank:
+ *   command NAME
+ *   option NAME SHORT ARG COMMANDS KIND CONFIG
+ *   cause NAME
+ * SHORT is the letter or '-'; ARG is "arg" or '-'; COMMANDS a comma list;
+ * KIND flag, file, dir, cause, pid, number, string or choice(V1,V2,...);
+ * CONFIG is "config" when the name is also a config file key, else '-'.
+ */
+
+/* The commands other than trace and run parse their own options (check.c,
+ * restart.c, replay.c, reloadstat.c, main.c); their names are listed here and
+ * tests/docs/test_man.sh checks them against each command's --help. */
+struct listed_opt {
+	const char *name;
+	const char *cmds;
+	bool has_arg;
+};
+
+static const struct listed_opt other_opts[] = {
+	{ "json", "check,restart,replay", false },
+	{ "verbose", "check", false },
+	{ "help", "check,restart,replay,reload,version", false },
+	{ "color", "check,replay", true },
+	{ "config", "check,restart", true },
+	{ "no-config", "check,restart", false },
+	{ "agent-root", "check,restart", true },
+	{ "endpoint", "check", true },
+	{ "port", "check", true },
+	{ "server", "check", true },
+	{ "timeout", "check,restart,reload", true },
+	{ "no-metadata", "check", false },
+	{ "resolv-conf", "check", true },
+	{ "hosts", "check", true },
+	{ "dry-run", "restart", false },
+	{ "events", "replay", false },
+	{ "pid", "replay", true },
+	{ "cause", "replay", true },
+	{ "since", "replay", true },
+	{ "report", "replay", true },
+	{ "features", "version", false },
+	{ "btf", "version", true },
+};
+#define N_OTHER_OPTS (sizeof(other_opts) / sizeof(other_opts[0]))
+
+static const char *const listed_commands[] = {
+	"trace", "run", "check", "replay", "restart", "reload", "version", "help",
+};
+
+static char short_letter(const char *name)
+{
+	static const char *const shorts[] = { "duration", "json", "events", "verbose", "help" };
+	static const char letters[] = "djevh";
+
+	for (size_t i = 0; i < sizeof(shorts) / sizeof(shorts[0]); i++)
+		if (!strcmp(name, shorts[i]))
+			return letters[i];
+	return '-';
+}
+
+static const char *listed_kind(const char *name, bool has_arg)
+{
+	static const struct {
+		const char *name, *kind;
+	} kinds[] = {
+		{ "color", "choice(auto,always,never)" },
+		{ "net-scope", "choice(agent,host)" },
+		{ "net-probes", "choice(on-demand,always)" },
+		{ "remediation", "choice(off,advise,restart)" },
+		{ "syslog-facility", "choice(daemon,user,auth,syslog,authpriv,local0,local1,local2,"
+				     "local3,local4,local5,local6,local7)" },
+		{ "config", "file" }, { "record", "file" }, { "report", "file" }, { "btf", "file" },
+		{ "json-log", "file" }, { "metrics", "file" }, { "remediation-hook", "file" },
+		{ "resolv-conf", "file" }, { "hosts", "file" }, { "agent-root", "dir" },
+		{ "cause", "cause" }, { "pid", "pid" }, { "endpoint", "string" },
+		{ "domain", "string" }, { "syslog", "string" }, { "server", "string" },
+	};
+
+	if (!has_arg)
+		return "flag";
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(name, kinds[i].name))
+			return kinds[i].kind;
+	return "number"; /* seconds, counts, percentages, sizes */
+}
+
+/* The commands of name, comma-separated: trace/run's table, then the others'. */
+static void listed_commands_of(const char *name, char *buf, size_t len)
+{
+	const struct opt_def *d = find_def(name);
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (d)
+		used = (size_t)snprintf(buf, len, "%s", d->id == OPT_REPORT ? "trace" : "trace,run");
+	for (size_t i = 0; i < N_OTHER_OPTS && used < len; i++)
+		if (!strcmp(other_opts[i].name, name))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+						 other_opts[i].cmds);
+}
+
+static void list_option(FILE *out, const char *name, bool has_arg, bool config_key)
+{
+	char cmds[160];
+
+	listed_commands_of(name, cmds, sizeof(cmds));
+	fprintf(out, "option %s %c %s %s %s %s\n", name, short_letter(name), has_arg ? "arg" : "-",
+		cmds, listed_kind(name, has_arg), config_key ? "config" : "-");
+}
+
+static bool listed_before(size_t i)
+{
+	if (find_def(other_opts[i].name))
+		return true;
+	for (size_t j = 0; j < i; j++)
+		if (!strcmp(other_opts[j].name, other_opts[i].name))
+			return true;
+	return false;
+}
+
+int options_list(void *stream)
+{
+	FILE *out = stream;
+
+	for (size_t i = 0; i < sizeof(listed_commands) / sizeof(listed_commands[0]); i++)
+		fprintf(out, "command %s\n", listed_commands[i]);
+	for (size_t i = 0; i < N_OPT_DEFS; i++)
+		list_option(out, opt_defs[i].name, opt_defs[i].has_arg, opt_defs[i].config_key);
+	for (size_t i = 0; i < N_OTHER_OPTS; i++)
+		if (!listed_before(i))
+			list_option(out, other_opts[i].name, other_opts[i].has_arg, false);
+	for (int i = 0; i < CAUSE_COUNT; i++)
+		fprintf(out, "cause %s\n", cause_code((enum cause)i));
+	return fflush(out) ? 1 : 0;
 }

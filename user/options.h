@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Options of `trace` and `run`, from the command line and the config file.
  * Config keys are the long option names (`grace = 30` is `--grace 30`); the
@@ -116,6 +117,10 @@ int options_parse_run(int argc, char **argv, struct options *o, char *err, size_
 
 /* The effective settings as config lines (--check-config). out: a FILE *. */
 void options_dump(void *out, const struct options *o);
+
+/* `aegismon options`: commands, options and causes, one per line, for
+ * tools (completion, the man page test). out: a FILE *. 0, or 1 on a write error. */
+int options_list(void *out);
 
 void usage_run(void *out);
 void usage_trace(void *out);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Remediation policy: restart budget per window, exponential backoff, escalation. */
 #include "policy.h"
 

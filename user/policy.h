@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Remediation policy: which diagnosis leads to a restart, when, and when to
  * give up. Pure: time is an input (CLOCK_MONOTONIC ns), so unit tests drive it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Reading processes from /proc. Parsers are pure and fuzzed. */
 #ifndef AEGISMON_PROCFS_H
 #define AEGISMON_PROCFS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The product table. Process names are kernel comms: at most 15 characters,
  * so longer executable names appear cut ("sentinelone-age"). */
 #include "products.h"

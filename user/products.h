@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Third-party security software known to interfere with the agent (kills it,
  * blocks its network, denies its files): a data table of products with their

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Record files: a writer for the live session, a defensive reader for replay
  * (the file may come from anywhere: every length is checked). */
 #include "record.h"

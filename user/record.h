@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The record file of `aegismon trace --record FILE`, read by `aegismon replay`.
  * Every event the correlator saw, in order, with what the live session knew

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * What refused a connect(): the facts of the live host (refusal_gather) and
  * what they say (refusal_choose, refusal_describe). See refusal.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * What refused a connect() that failed with EPERM or EACCES while netfilter
  * dropped nothing (connect_blocked_policy): looked up on the live host at

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The table of what explains what, and the memory the correlator asks it with. */
 #include "relations.h"
 

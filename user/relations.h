@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * What explains what: the one table of relations between causes that the
  * correlator reads (relations.c), and the memory of recent diagnoses that

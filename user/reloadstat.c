@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* aegismon reload: SIGHUP the daemon and wait for the reload's outcome. */
 #include "reloadstat.h"
 

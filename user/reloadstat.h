@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The outcome of a SIGHUP reload, for `aegismon reload PID`, the unit's
  * ExecReload=: the daemon writes /run/aegismon/reload.PID after each reload,

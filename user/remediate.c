@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The daemon's remediation engine: policy, restart child, hook child. */
 #include "remediate.h"
 
@@ -270,13 +271,13 @@ static void queue_hook(struct remediator *r, const struct diagnosis *d, uint64_t
 		free(victim->json);
 		victim->json = NULL;
 		json_diagnosis(&w, r->json, sizeof(r->json), r->cfg.clock, d);
-		victim->json = strdup(w.overflow ? "{\"kind\":\"error\",\"error\":\"diagnosis too long\"}" : jw_result(&w));
+		victim->json = strdup(w.overflow ? "{\"kind\":\"error\",\"schema\":1,\"error\":\"diagnosis too long\"}" : jw_result(&w));
 		fill_queued(victim, d);
 		return;
 	}
 	json_diagnosis(&w, r->json, sizeof(r->json), r->cfg.clock, d);
 	q = &r->queue[(r->qhead + r->qlen) % HOOK_QUEUE];
-	q->json = strdup(w.overflow ? "{\"kind\":\"error\",\"error\":\"diagnosis too long\"}" : jw_result(&w));
+	q->json = strdup(w.overflow ? "{\"kind\":\"error\",\"schema\":1,\"error\":\"diagnosis too long\"}" : jw_result(&w));
 	if (!q->json)
 		return;
 	fill_queued(q, d);

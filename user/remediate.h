@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Remediation in the daemon: the policy applied to each diagnosis, restarts
  * and hooks run in child processes that the event loop watches (never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The official restart, done safely: find the agent root and its highest
  * aegis_client/aegis_<major>_<minor>, stop the agent's core processes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* aegismon replay FILE: the correlator re-run on a recorded session. The
  * same code path as live: the recorded events in order, the live session's
  * enrichment re-applied to the diagnosis it belonged to, so the diagnoses
@@ -210,6 +211,9 @@ static int restore_header(struct replay *r, const struct rec_reader *rd, char *e
 	r->clock.mono_to_real_ns = off;
 	if (rec_header_get(rd, "start_ns", v, sizeof(v)))
 		r->start_ns = strtoull(v, NULL, 10);
+	/* the lines name the host that was traced, not this one */
+	if (rec_header_get(rd, "host", v, sizeof(v)))
+		json_set_host(v);
 	return 0;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* aegismon replay FILE: a recorded session through the correlator again. */
 #ifndef AEGISMON_REPLAY_H
 #define AEGISMON_REPLAY_H

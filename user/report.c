@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Session report: bounded tables fed as the session goes, printed at its end. */
 #include "report.h"
 

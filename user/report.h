@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The report of a trace session (live or replayed): what it saw, kept in
  * bounded tables as events and diagnoses go by, then written as the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The reader behind AEGIS_EV_RESOURCES: small reads into a fixed buffer, a
  * missing file said once, the top consumers scanned only past a threshold. */
 #include "res_sample.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Once a second: read /proc and the run-queue histogram into an
  * AEGIS_EV_RESOURCES event. Fixed buffers: nothing allocates per sample. */
 #ifndef AEGISMON_RES_SAMPLE_H

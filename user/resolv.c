@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* resolv.conf and hosts parsers: bounded, line by line, no allocation. */
 #include "resolv.h"
 

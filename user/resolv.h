@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* /etc/resolv.conf and /etc/hosts, read the way glibc reads them. Pure
  * parsers over a text buffer: fuzzed by tests/fuzz/fuzz_resolv.c. */
 #ifndef AEGISMON_RESOLV_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Parsers of /proc/stat, /proc/meminfo, /proc/pressure/{cpu,memory}, /proc/loadavg and
  * /proc/<pid>/stat|statm. Every one reads at most len bytes, needs no NUL,
  * and rejects what does not look like the kernel's text. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Host resources from /proc: parsers of text buffers (pure, fuzzed) and the
  * arithmetic of one sample. The file I/O is in res_sample.c.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* aegismon restart [--dry-run] [--agent-root DIR] [--timeout SECONDS] [--json] */
 #include "restart.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Opening, replacing and rotating the files root writes, where other users
  * may have planted names (see safefile.h). */
 #include "safefile.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Files root writes in directories other users may write to (/tmp, a shared
  * log or textfile directory): the JSON log and its rotation, the metrics

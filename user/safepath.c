@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Ownership and permission checks before root executes a file. */
 #include "safepath.h"
 

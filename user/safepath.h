@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Is a file safe for root to execute? Checked before every exec of the agent,
  * a service script or a hook. */
 #ifndef AEGISMON_SAFEPATH_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* sd_notify: one datagram to $NOTIFY_SOCKET (a path or an abstract name). */
 #include "sdnotify.h"
 

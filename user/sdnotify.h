@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* systemd's notify protocol without libsystemd (sd_notify(3)): readiness,
  * reloads, a status line and the watchdog. A no-op when the daemon was not
  * started with $NOTIFY_SOCKET. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Signal names (x86_64/arm64 numbering, the generic Linux one). */
 #include "signals.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Signal names and classes, independent of the C library. */
 #ifndef AEGISMON_SIGNALS_H
 #define AEGISMON_SIGNALS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Output renderers: JSON lines for machines, text lines for people. */
 #ifndef AEGISMON_SINK_H
 #define AEGISMON_SINK_H
@@ -24,6 +25,19 @@ struct session_summary {
 	uint64_t dns_other;              /* ... of them about names not watched */
 	const struct correlator_stats *stats;
 };
+
+/*
+ * The version of the JSON lines' contract (docs/schema/): raised when a field
+ * changes meaning or goes; a new field does not raise it.
+ */
+#define JSON_SCHEMA_VERSION 1
+
+/* The host every JSON line names ("host"): this one's name unless set (a
+ * replay names the recorded host). Truncated at 63 bytes. */
+void json_set_host(const char *host);
+
+/* Open a JSON line: {"kind":KIND,"schema":N,"host":HOST (the caller goes on). */
+void json_line_begin(struct jw *w, const char *kind);
 
 /* The fields of an event, as JSON members (no braces): shared by the event
  * line and by the evidence of a diagnosis. */

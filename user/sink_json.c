@@ -1,8 +1,10 @@
-/* JSON lines, as specified in DESIGN.md ("kind", "ts", ...). */
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* JSON lines: the contract is docs/schema/aegismon.schema.json ("kind", "schema", "host", "ts", ...). */
 #include "sink.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sys/socket.h>
 
@@ -13,6 +15,24 @@
 #include "signals.h"
 
 #define LINE_MAX_BYTES 32768
+
+static char line_host[64];
+
+void json_set_host(const char *host)
+{
+	snprintf(line_host, sizeof(line_host), "%s", host);
+}
+
+void json_line_begin(struct jw *w, const char *kind)
+{
+	if (!line_host[0] && gethostname(line_host, sizeof(line_host) - 1))
+		snprintf(line_host, sizeof(line_host), "?");
+	line_host[sizeof(line_host) - 1] = '\0';
+	jw_obj_begin(w);
+	jw_kstr(w, "kind", kind);
+	jw_kint(w, "schema", JSON_SCHEMA_VERSION);
+	jw_kstr(w, "host", line_host);
+}
 
 static void put_ts(struct jw *w, const char *key, const struct clockmap *cm, uint64_t ns)
 {
@@ -398,7 +418,8 @@ void json_event_fields(struct jw *w, const struct clockmap *cm, const struct ev 
 static void write_line(FILE *f, struct jw *w)
 {
 	if (w->overflow) /* never emit a cut document: say so instead */
-		fputs("{\"kind\":\"error\",\"error\":\"output line too long\"}\n", f);
+		fprintf(f, "{\"kind\":\"error\",\"schema\":%d,\"error\":\"output line too long\"}\n",
+			JSON_SCHEMA_VERSION);
 	else
 		fprintf(f, "%s\n", jw_result(w));
 	fflush(f);
@@ -410,8 +431,7 @@ void sink_json_event(FILE *f, const struct clockmap *cm, const struct ev *e)
 	struct jw w;
 
 	jw_init(&w, buf, sizeof(buf));
-	jw_obj_begin(&w);
-	jw_kstr(&w, "kind", "event");
+	json_line_begin(&w, "event");
 	json_event_fields(&w, cm, e);
 	jw_obj_end(&w);
 	write_line(f, &w);
@@ -432,8 +452,7 @@ void json_diagnosis(struct jw *wp, char *buf, size_t len, const struct clockmap 
 	struct jw w;
 
 	jw_init(&w, buf, len);
-	jw_obj_begin(&w);
-	jw_kstr(&w, "kind", "diagnosis");
+	json_line_begin(&w, "diagnosis");
 	put_ts(&w, "ts", cm, d->ts_ns);
 	if (d->id)
 		jw_kuint(&w, "id", d->id);
@@ -557,8 +576,7 @@ void sink_json_summary(FILE *f, const struct clockmap *cm, const struct session_
 	const struct verdict_entry *v;
 
 	jw_init(&w, buf, sizeof(buf));
-	jw_obj_begin(&w);
-	jw_kstr(&w, "kind", "summary");
+	json_line_begin(&w, "summary");
 	put_ts(&w, "ts", cm, s->end_ns);
 	jw_kstr(&w, "verdict", summary_exit_status(s) ? "fail" : "ok");
 	v = st ? verdict_of(st->verdicts) : NULL;
@@ -601,8 +619,7 @@ void json_action(struct jw *wp, char *buf, size_t len, const struct clockmap *cm
 	struct jw w;
 
 	jw_init(&w, buf, len);
-	jw_obj_begin(&w);
-	jw_kstr(&w, "kind", "action");
+	json_line_begin(&w, "action");
 	put_ts(&w, "ts", cm, a->ts_ns);
 	jw_kstr(&w, "action", a->action);
 	if (a->step)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Metrics file: rewritten whole and renamed into place, so a scraper never
  * reads half a file; the temporary file is safefile's (no name to plant). */
 #include "sink_metrics.h"
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "ev.h"
+#include "loader.h"
 #include "safefile.h"
 
 struct out {
@@ -29,6 +31,67 @@ static void put(struct out *w, const char *fmt, ...)
 		w->full = 1;
 	else
 		w->o += (size_t)n;
+}
+
+/* A label value as the text format wants it: backslash, double quote and
+ * line feed escaped (the rest is taken as is; ours are short ASCII). */
+static void put_label_value(struct out *w, const char *v)
+{
+	for (; v && *v && !w->full; v++) {
+		if (*v == '\\')
+			put(w, "\\\\");
+		else if (*v == '"')
+			put(w, "\\\"");
+		else if (*v == '\n')
+			put(w, "\\n");
+		else
+			put(w, "%c", *v);
+	}
+}
+
+void metrics_bpf_features(char *buf, size_t len, const struct loader_plan *p, int connect_hook,
+			  int net_loaded)
+{
+	const char *connect = connect_hook == LOADER_CONNECT_CGROUP  ? "connect_cgroup"
+			      : connect_hook == LOADER_CONNECT_FEXIT ? "connect_fexit"
+								     : "connect_syscall_tp";
+	const char *sk_error = p->no_sk_error	   ? "no_sk_error"
+			       : p->sk_error_fentry ? "sk_error_fentry"
+						    : "sk_error_tp";
+
+	if (!len)
+		return;
+	if (net_loaded)
+		snprintf(buf, len, "%s,%s,%s,%s,%s,%s", p->perfbuf ? "perfbuf" : "ringbuf",
+			 p->classic_tp ? "classic_tp" : "raw_tp", connect,
+			 p->drop_site ? "drop_site" : "drop_reason", sk_error,
+			 p->host_scope ? "host_scope" : "agent_scope");
+	else
+		snprintf(buf, len, "%s,%s", p->perfbuf ? "perfbuf" : "ringbuf",
+			 p->classic_tp ? "classic_tp" : "raw_tp");
+}
+
+/* What build runs, and how: a constant 1 to join on (group_left). */
+static void put_build_info(struct out *w, const struct metrics *m)
+{
+	put(w, "# HELP aegismon_build_info The aegismon version, event ABI and probe variants in use.\n"
+	       "# TYPE aegismon_build_info gauge\n"
+	       "aegismon_build_info{version=\"");
+	put_label_value(w, m->version ? m->version : "");
+	put(w, "\",abi=\"%d\",bpf_features=\"", m->abi);
+	put_label_value(w, m->bpf_features);
+	put(w, "\"} 1\n");
+}
+
+/* 1 while a problem of that cause lasts (correlate_active.c), every cause. */
+static void put_active(struct out *w, const struct metrics *m)
+{
+	put(w, "# HELP aegismon_diagnosis_active 1 while a diagnosed problem of this cause lasts (docs/metrics.md).\n"
+	       "# TYPE aegismon_diagnosis_active gauge\n");
+	for (int c = 0; c < CAUSE_COUNT; c++)
+		put(w, "aegismon_diagnosis_active{cause=\"%s\",severity=\"%s\"} %d\n",
+		    cause_code((enum cause)c), severity_name(cause_severity((enum cause)c)),
+		    m->active[c] ? 1 : 0);
 }
 
 size_t metrics_format(char *buf, size_t len, const struct metrics *m)
@@ -77,6 +140,16 @@ size_t metrics_format(char *buf, size_t len, const struct metrics *m)
 		if (m->core_expected & (1u << c))
 			put(&w, "aegismon_agent_up{process=\"%s\"} %u\n", agent_core_name(c),
 			    m->core_running[c]);
+	put(&w, "# HELP aegismon_agent_processes Running processes of each core name judged the agent, installed or not.\n"
+		"# TYPE aegismon_agent_processes gauge\n");
+	for (int c = 0; c < CORE_COUNT; c++)
+		put(&w, "aegismon_agent_processes{name=\"%s\"} %u\n", agent_core_name(c),
+		    m->core_running[c]);
+	put_active(&w, m);
+	put_build_info(&w, m);
+	put(&w, "# HELP aegismon_last_update_timestamp_seconds When aegismon wrote this file (Unix time).\n"
+		"# TYPE aegismon_last_update_timestamp_seconds gauge\n"
+		"aegismon_last_update_timestamp_seconds %lld\n", (long long)m->written_s);
 	put(&w, "# HELP aegismon_syslog_dropped_total Syslog messages lost (receiver down or slow).\n"
 		"# TYPE aegismon_syslog_dropped_total counter\n"
 		"aegismon_syslog_dropped_total %llu\n", (unsigned long long)m->syslog_dropped);

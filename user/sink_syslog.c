@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* RFC 5424 syslog over unix, UDP and TCP (octet counting), non-blocking. */
 #include "sink_syslog.h"
 
@@ -293,7 +294,7 @@ size_t syslog_format(char *buf, size_t len, int facility, const char *host, cons
 	diagnosis_fields(&fs, d, dropped);
 	o = sd_fields(buf, len, (size_t)n, &fs);
 	json_diagnosis(&w, json, sizeof(json), cm, d);
-	return put_msg(buf, len, o, w.overflow ? "{\"kind\":\"error\",\"error\":\"diagnosis too long\"}"
+	return put_msg(buf, len, o, w.overflow ? "{\"kind\":\"error\",\"schema\":1,\"error\":\"diagnosis too long\"}"
 					     : jw_result(&w));
 }
 
@@ -324,7 +325,7 @@ size_t syslog_format_action(char *buf, size_t len, int facility, const char *hos
 	action_fields(&fs, a, dropped);
 	o = sd_fields(buf, len, (size_t)n, &fs);
 	json_action(&w, json, sizeof(json), cm, a);
-	return put_msg(buf, len, o, w.overflow ? "{\"kind\":\"error\",\"error\":\"action too long\"}"
+	return put_msg(buf, len, o, w.overflow ? "{\"kind\":\"error\",\"schema\":1,\"error\":\"action too long\"}"
 					     : jw_result(&w));
 }
 
@@ -380,7 +381,7 @@ static size_t journal_common(char *buf, size_t len, int facility, int severity, 
 static size_t journal_json(char *buf, size_t len, size_t o, struct jw *w)
 {
 	o = journal_field(buf, len, o, "AEGISMON_", "json",
-			  w->overflow ? "{\"kind\":\"error\",\"error\":\"too long\"}" : jw_result(w));
+			  w->overflow ? "{\"kind\":\"error\",\"schema\":1,\"error\":\"too long\"}" : jw_result(w));
 	return o >= len ? 0 : o;
 }
 

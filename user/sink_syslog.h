@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Diagnoses to syslog receivers: RFC 5424 with structured data, over the
  * local socket, UDP, or TCP with octet counting (RFC 6587); or to journald in
  * its native protocol, the same facts as journal fields. Never blocks:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Text lines for people. Every string from the kernel or /proc is escaped:
  * a process name must not be able to drive the terminal. */
 #include "sink.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Keyed socket ids: SipHash-2-4 (Aumasson and Bernstein), a PRF for short
  * inputs, so an id reveals nothing of the address without the key. */
 #include "sockid.h"

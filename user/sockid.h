@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Socket ids that leave aegismon: the kernel ties a socket's events together
  * by its address, which must never reach a file or a terminal (it would
  * undo KASLR). Each is replaced at ingestion by a keyed hash, random per

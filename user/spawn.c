@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* fork/exec helpers. Children call only async-signal-safe functions before execve. */
 #include "spawn.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* fork/exec without a shell: fixed argv, clean environment, no inherited fds. */
 #ifndef AEGISMON_SPAWN_H
 #define AEGISMON_SPAWN_H

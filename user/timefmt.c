@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The event clock, and event times to wall-clock text. */
 #include "timefmt.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* aegismon trace: load, seed, one epoll loop, diagnoses until the end. */
 #include "trace.h"
 
@@ -18,6 +19,7 @@
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
 #include <limits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -45,6 +47,7 @@
 #include "reloadstat.h"
 #include "sockid.h"
 #include "timefmt.h"
+#include "version.h"
 
 #define NSEC 1000000000ULL
 #define TICK_NS (NSEC / 4)
@@ -380,6 +383,7 @@ static void blame_running_product(struct session *s, const struct diagnosis *blo
 		rec_suspect(&s->rec, &rs);
 	}
 	s->extra_occurrences[CAUSE_THIRD_PARTY_SECURITY]++;
+	correlator_note_diagnosis(s->corr, &s->third_party);
 	output_diagnosis(s, &s->third_party);
 }
 
@@ -438,6 +442,7 @@ static void on_own_diagnosis(void *ctx, const struct diagnosis *d)
 	struct session *s = ctx;
 
 	s->extra_occurrences[d->cause]++; /* counted in the metrics like the others */
+	correlator_note_diagnosis(s->corr, d); /* and lasts like them */
 	output_diagnosis(s, d);
 }
 
@@ -570,6 +575,12 @@ static void write_metrics(struct session *s, bool now)
 	m->core_expected = s->env.install.found ? s->env.install.present_mask : 0;
 	for (int c = 0; c < CORE_COUNT; c++)
 		m->core_running[c] = correlator_core_running(s->corr, c);
+	correlator_active(s->corr, m->active);
+	m->version = AEGISMON_VERSION;
+	m->abi = AEGIS_ABI_VERSION;
+	metrics_bpf_features(m->bpf_features, sizeof(m->bpf_features), &s->loader.plan,
+			     (int)s->loader.connect_hook, s->loader.net != NULL);
+	m->written_s = (int64_t)time(NULL);
 	m->syslog_dropped = s->syslog_dropped_past;
 	m->json_log_errors = s->json_errors;
 	for (int i = 0; i < s->nsyslog; i++)

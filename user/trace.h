@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* aegismon trace: the on-demand session. */
 #ifndef AEGISMON_TRACE_H
 #define AEGISMON_TRACE_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The verdict: one function for every output. */
 #include "verdict.h"
 

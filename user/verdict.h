@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The verdict of a session: the one diagnosis that names the cause of the
  * outage. Every output (the text report, the HTML page, the JSON summary)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # make bench: what aegismon costs the host, measured against no tracer, an
 # "empty BPF programs" floor, bpftrace and libbpf-tools, all in the same run.
 #

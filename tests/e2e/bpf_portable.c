@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Test helper: check BPF objects for what old kernels refuse, before any
  * kernel sees them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Test helper: attach to a cgroup v2 directory a cgroup/connect4 program that
  * refuses every IPv4 connect() with EPERM, the way third-party security

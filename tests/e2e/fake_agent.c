@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Stand-in for the agent in e2e tests. Installed under a temporary agent root
  * as AliYunDun / AliYunDunUpdate / AliYunDunMonitor, it misbehaves on demand:

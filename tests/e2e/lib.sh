@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # shellcheck shell=bash
 # Shared rig for e2e tests: a temporary agent root with the stand-in agent,
 # aegismon trace in the background, bounded waits, JSON assertions, and a
@@ -217,7 +218,18 @@ assert_match() { # assert_match ACTUAL REGEX WHAT
 # ms since the epoch, for the latency figures tests print (never asserted)
 now_ms() { date +%s%3N; }
 
+# Every JSON line the test's files hold (trace output, JSON logs, check and
+# hook captures) against the published schema (docs/schema/).
+validate_schema() {
+	local files out
+	mapfile -d '' -t files < <(find "$WORK" -maxdepth 3 -type f -size -64M -print0 2>/dev/null)
+	[ ${#files[@]} -gt 0 ] || return 0
+	out=$(/usr/bin/python3 "$REPO/tests/e2e/validate_json.py" "$REPO/docs/schema/aegismon.schema.json" \
+		"${files[@]}" 2>&1) || fail "output does not match docs/schema/aegismon.schema.json: $out"
+}
+
 pass() {
+	validate_schema
 	echo "ok [$TEST_NAME] $*"
 	exit 0
 }

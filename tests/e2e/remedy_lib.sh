@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # shellcheck shell=bash
 # Helpers for the remediation tests, on top of lib.sh. Restarted agents are
 # not children of the test: they are found by executable (inside $ROOT) and

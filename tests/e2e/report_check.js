@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // Run by test_report_html.sh in headless Chromium, appended to a copy of the
 // report: checks the layout a reader sees and writes what it found into
 // a pre element (id aegis-check) at the end of the body, a FAIL line per problem.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Run every tests/e2e/test_*.sh (each with its own temp root, cgroups and
 # cleanup), one at a time; print "e2e: N passed, N failed".
 # E2E_ONLY=SUBSTR, E2E_EXCLUDE=SUBSTR: the tests whose name has it, or has not;

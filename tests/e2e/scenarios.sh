@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # scenarios.sh TEST...: run e2e scenario scripts one after the other in the
 # environment it was given (the fallback tests set an AEGISMON_FORCE_*
 # switch), each with its own root, namespaces and cleanup; fail if one fails.

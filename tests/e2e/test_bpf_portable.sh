@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The BPF objects hold nothing old kernels refuse before they run it: no
 # global data (5.2) and no loop (5.3), in both builds (ring buffer and perf
 # buffer). The DNS objects may loop: their name walk is bounded loops

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # --btf FILE (kernels without /sys/kernel/btf/vmlinux): a minimal BTF made with
 # bpftool gen min_core_btf for our objects carries every CO-RE relocation;
 # trace attaches every probe with it and diagnoses a real kill; version

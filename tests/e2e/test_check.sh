@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # aegismon check, run only inside the client namespace of the rig (it sends
 # real DNS queries and connects): all ok (the path MTU is the veth's); NXDOMAIN;
 # one dead nameserver of two; a hosts-file pin to 0.0.0.0; an nft OUTPUT drop

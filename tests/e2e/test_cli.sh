@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Usage errors exit 2, a missing privilege exits 3, with a clear message.
 . "$(dirname "$0")/lib.sh"
 

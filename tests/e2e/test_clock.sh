@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # One clock. A time namespace stands in for a long suspend: with a boottime
 # offset, /proc starttimes and CLOCK_BOOTTIME run 100000 s ahead of the
 # monotonic clock, as after a suspend; with a monotonic one, aegismon's own

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The config file of aegismon run: --check-config, a SIGHUP with a valid file
 # applied without detaching a probe (a new endpoint is watched from then on),
 # a SIGHUP with a broken file rejected with file:line and the running settings

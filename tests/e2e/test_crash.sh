@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # agent_crashed: AliYunDun dereferences NULL (SIGSEGV from the kernel), and a
 # second one calls abort() (SIGABRT it raises itself).
 . "$(dirname "$0")/lib.sh"

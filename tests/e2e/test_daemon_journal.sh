@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # aegismon run beside a real systemd-journald (Debian's, started in a mount
 # namespace of the test's own with /run and /var/log/journal on tmpfs, so the
 # host's are untouched): with no --syslog the daemon finds journald's socket

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # aegismon run: a real rsyslogd on loopback (UDP and TCP inputs, written to a
 # file) receives RFC 5424 diagnoses with structured data; with rsyslogd down
 # the daemon keeps running and counts the drops, reported in the next message

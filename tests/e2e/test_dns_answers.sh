@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # DNS answers for Aegis names, from dnsmasq in the endpoint namespace:
 # NXDOMAIN, REFUSED, SERVFAIL (raw UDP queries: resolver-independent), a name
 # pinned to 0.0.0.0 (glibc getaddrinfo: endpoint_sinkholed), and a good answer

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # --domain replaces the watched suffixes, in the kernel filter too: names under
 # a 2-label and a 4-label domain are diagnosed (the filter looks up only the
 # suffix lengths the loader marked), the default Aegis names are no longer seen.

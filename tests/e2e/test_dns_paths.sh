@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # A lookup that gets no answer: the nameserver's namespace drops port 53
 # (dns_timeout), no nameserver listens (dns_unreachable from the ICMP error),
 # and the client's own nftables drops DNS (dns_blocked_local).

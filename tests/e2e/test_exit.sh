@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # agent_exited: AliYunDun exits by itself with code 3.
 . "$(dirname "$0")/lib.sh"
 

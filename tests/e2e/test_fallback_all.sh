@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Every fallback at once, on this kernel: perf buffer, classic lifecycle
 # tracepoints, drops told by site and connect() by the syscall tracepoints
 # (what a kernel without ring buffer, raw tracepoints, drop reason and

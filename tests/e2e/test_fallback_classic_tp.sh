@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The lifecycle causes again with the lifecycle probes on classic tracepoints
 # (sched:*, signal:signal_generate, oom:mark_victim), as on a kernel without
 # raw tracepoints: AEGISMON_FORCE_CLASSIC_TP=1. lib.sh checks that the

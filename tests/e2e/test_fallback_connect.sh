@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The connect() fallback of kernels without cgroup v2 or bpf_get_retval()
 # (< 5.18): the syscall tracepoints, forced on this kernel. The scenarios that
 # need connect()'s own errno run through it: no route (ENETUNREACH), a cgroup

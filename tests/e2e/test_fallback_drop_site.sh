@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The local-drop causes again without the kfree_skb drop reason, as on a
 # kernel before 5.17: AEGISMON_FORCE_NO_DROP_REASON=1. A netfilter drop is
 # then told by the function that freed the packet (nft_do_chain,

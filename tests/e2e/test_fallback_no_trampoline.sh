@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Without BPF trampolines (AEGISMON_FORCE_NO_TRAMPOLINE=1): on a kernel before
 # 5.18, connect() falls back from fexit to the syscall tracepoints, and before
 # 5.14 socket errors are not seen (an unreachable nameserver is a timeout);

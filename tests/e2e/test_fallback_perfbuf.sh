@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Every probe family again through the perf buffer, as on a kernel before 5.8
 # (no BPF ring buffer): AEGISMON_FORCE_PERFBUF=1. The scenarios exercise the
 # lifecycle, network and DNS objects of the perf build; then a perf buffer

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # agent_flapping: AliYunDun starts and exits four times in a row.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Faults and hostile input, for real: the JSON log's disk fills up (the daemon
 # keeps running, the file stays JSON lines, the loss is counted and said, and
 # writing resumes when space is back); a 10k-process impostor storm (bounded

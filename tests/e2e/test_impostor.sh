@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # agent_impostor: a binary named AliYunDun run from outside the agent root.
 # It is reported once, and its death is not an agent death.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # make install (into a DESTDIR): the binary, the systemd unit, the commented
 # default config and the logrotate snippet, with their modes; the installed
 # config is valid and changes nothing; systemd accepts the unit; and the real

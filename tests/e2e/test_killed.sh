@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # agent_killed: killall -9 from an "uninstall" script kills a running (seeded)
 # multi-threaded AliYunDun; the sender, its argv and its parent chain are named.
 # Then a freshly exec'd AliYunDun is killed with SIGTERM by kill(1).

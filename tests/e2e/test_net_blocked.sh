@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # connect_blocked_local: the client's own nftables drops (1) TCP SYNs to the
 # endpoint in OUTPUT, (2) UDP to the endpoint in OUTPUT, (3) the SYN-ACK in
 # INPUT. Each is diagnosed at the first drop, long before the connect times out.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # IPv6: the endpoint set, socket tuples and dropped-packet parsing work for
 # v6 too. Endpoint 2001:db8:77::2 (documentation prefix) in the server
 # namespace, given with --endpoint; refused, then dropped by an ip6 rule.

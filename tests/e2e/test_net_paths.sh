@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # connect_unreachable (no route), connection_reset (RST after ESTABLISHED) and
 # endpoint_sinkholed (the agent connects to 0.0.0.0).
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # connect_blocked_policy: a cgroup BPF program (as security software installs)
 # refuses the agent's connect() with EPERM; netfilter drops nothing. The
 # diagnosis names the program (id and name as the kernel has them) and the

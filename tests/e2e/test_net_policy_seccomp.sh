@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # connect_blocked_policy from a seccomp filter: a child of the agent installs a
 # filter that fails connect() with EPERM (as a unit's SystemCallFilter= or a
 # container's profile does). The syscall never runs, so no network probe of

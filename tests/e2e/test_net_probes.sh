@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The network probes on demand (the default): sockops on the agent's cgroups
 # (TCP state), kfree_skb and inet_sk_error_report are not attached while the
 # agent is quiet, come with its first network activity, and go after

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # connect_refused: nothing listens at the endpoint; then agent_online once a
 # listener appears and the agent connects again.
 . "$(dirname "$0")/lib.sh"

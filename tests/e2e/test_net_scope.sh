@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The agent scope: the agent runs in a cgroup of its own (as under systemd's
 # aegis.service). Its connects and DNS lookups are diagnosed through programs
 # on that cgroup only; the root has none of ours then (the companions come

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # connect_blocked_policy in the agent scope, from a deny program above the
 # agent's cgroup (security software attaches to the root or a slice, not to
 # the agent's service): it runs after aegismon's programs on the agent's

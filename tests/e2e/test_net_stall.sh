@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # After the handshake. The stand-in agent connects to the server namespace and
 # sends data that is lost:
 #   1. beyond this host, only packets over 1000 bytes (an nft rule in the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # connect_timeout: the far end (the server namespace, standing for a security
 # group) drops the SYNs silently. Its drops happen in another namespace, so
 # they must not be taken for a local drop.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # agent_not_running at start: installed but not running. And the negative
 # case: everything running, nothing happening, no diagnosis and exit 0.
 . "$(dirname "$0")/lib.sh"

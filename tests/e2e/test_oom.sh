@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # agent_oom_killed: AliYunDun in a memory cgroup limited to 32 MiB allocates
 # until the OOM killer picks it. The cgroup and its limit are named (cgroup v2,
 # or v1's memory controller on a hybrid host), and a replay says the same.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # A SIGHUP reload during trace --record is recorded, and replay applies it
 # where it happened: flap-count 10 from the config file at the start (three
 # runs of the agent: no agent_flapping), then the file says flap-count 2 and

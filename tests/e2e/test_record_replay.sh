@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # trace --record, then replay: the same diagnoses, byte for byte, from a
 # session with a kill, an exit, a DNS NXDOMAIN, a learned endpoint refusing,
 # and a local nft drop (whose rule, found live, the record keeps); a record

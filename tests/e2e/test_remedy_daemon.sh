@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # aegismon run --remediation restart: the stand-in's failed connect to a
 # loopback endpoint is a network cause (the restart is refused, with the
 # advice); SIGKILL of AliYunDun is restarted after the policy delay by a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # aegismon run --remediation restart on an agent that keeps dying: each
 # restart starts an AliYunDun that exits at once (its mode file), the restarts
 # back off (0.3 s, 0.6 s, ...), and after --restart-max the daemon stops and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The remediation hook (aegismon run --remediation advise): run per diagnosis
 # with the diagnosis JSON on stdin and AEGISMON_* in a clean environment, its
 # exit status and first output lines logged; killed at --hook-timeout; refused

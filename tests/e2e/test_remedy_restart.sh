@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # aegismon restart on a running stand-in: --dry-run changes nothing; the real
 # run stops AliYunDun and AliYunDunUpdate (never the impostor outside the
 # root), starts them detached (clean environment, cwd the version directory,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The HTML report told well (issue #23), rendered in headless Chromium: three
 # agent processes killed in one instant and an impostor (uid 65534's copy of
 # the agent under its name, run from /tmp). Every diagnosis mark carries the

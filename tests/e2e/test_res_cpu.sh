@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # cpu_saturated: one busy loop per CPU, started here, for longer than a
 # 3-second window; the diagnosis carries the host figures, the agent's own
 # share and the busy loops as the top consumers.

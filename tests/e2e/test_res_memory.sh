@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # memory_exhausted, for real: the threshold is set a few points above what the
 # host uses now, and a process started here allocates and touches enough
 # memory to cross it (at most ~10% of MemTotal, never near the 40% limit);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # agent_starved: the stand-in agent wakes every 5 ms and works 2 ms of CPU.
 # Control: free to run, its run-queue waits are short and nothing is said.
 # Then it is moved into a CPU cgroup with a 1% quota (1 ms per 100 ms: cpu.max

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # third_party_security in the live diagnoses: (1) a kill sent by a known
 # security product (a stand-in named like SafeDog's daemon) makes the product
 # the primary cause, the kill explained by it; (2) a connect refused by a

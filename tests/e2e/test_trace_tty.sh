@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The SRE's session on a terminal (a pty from script(1)): diagnoses in color,
 # a status line redrawn in place, and the end-of-session report with the
 # verdict first; through a pipe the same session has no escape sequence.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # DNS answers nobody asked for are not believed (issue #20, item 3). uid
 # 65534, in a network namespace of its own (nothing else there: only lo),
 # sends itself UDP from port 53 carrying answers for Aegis names with no query

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Untrusted bytes in every output (issue #20, item 8). An unprivileged user
 # (uid 65534) runs an impostor named AliYunDun from a directory whose name
 # holds a Latin-1 byte (0xe9), a right-to-left override (U+202E) and a raw

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Files written as root where another user can plant names (issue #20, item
 # 6). uid 65534 plants, in a sticky world-writable directory: a FIFO at the
 # metrics file and at the temporary name the old code used (<path>.tmp.<pid>),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Who counts as the agent is what the kernel vouches for, not a name or a
 # path (issue 20, items 1 and 2). An unprivileged user (uid 65534):
 #  1. runs the real, installed AliYunDun under PTRACE_TRACEME and leaves it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Issue #20, item 4: nft for local drops runs only where the agent's sockets
 # live, and never in the event loop.
 # (a) uid 65534, in a network namespace of its own (unshare -Urn), makes a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # No kernel address leaves aegismon (issue 20, item 7): the kernel ties a
 # socket's events by its address; the record file (0640) keeps the events as
 # the kernel lays them out. Every socket id in it must be a keyed hash: the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Volume an unprivileged user can make does not crowd out the agent's own
 # causes (issue 20, item 5):
 #  1. 400 hard links of one file, each named AliYunDun, run by uid 65534:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # valgrind memcheck, clean: a unit test binary (the correlator), and a real
 # trace session (attach, a seeded agent, a kill, an exit, the report) with no
 # memory error and no definite leak. tests/valgrind.supp holds the only

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The verdict names the cause of the outage (issue #23): the agent is killed,
 # then an impostor under the agent's name (an unprivileged user's copy) has
 # its connects refused beside it. The impostor's refusals are its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Shared by the fuzz targets: an invariant that does not hold is a crash. */
 #ifndef AEGISMON_FUZZ_H
 #define AEGISMON_FUZZ_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Fuzz config_parse: an operator's file, or whatever a broken deploy leaves in
  * /etc/aegismon.conf. It must read only len bytes, never crash or leak, and

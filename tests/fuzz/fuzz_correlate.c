@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Fuzz the correlator: any sequence of decodable events, in any order, with
  * any times, must neither crash nor leak, and every diagnosis delivered must

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Fuzz ev_decode and everything that renders a decoded event: the JSON and
  * text sinks and json_event_fields. Besides memory safety, the output must be

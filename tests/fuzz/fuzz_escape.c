@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Fuzz the escaping of untrusted bytes (escape.c, json.c, the syslog and journal formats):
  * process names and paths are chosen by any local user. The first input byte

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Fuzz json_flatten, which reads check's evidence back for the terminal:
  * only the given length may be read, the output stays NUL-terminated within

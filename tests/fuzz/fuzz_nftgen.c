@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * libFuzzer target for the NFT_MSG_GETGEN reply parser: the first four bytes are the
  * sequence number asked for, the rest is what the kernel (or anything on the socket)

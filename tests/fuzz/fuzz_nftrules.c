@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * libFuzzer target for the nftables attribution: the input is taken as `nft -j list ruleset`
  * output and matched against fixed tuples (IPv4 and IPv6, every direction), then as

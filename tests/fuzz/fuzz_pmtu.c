@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Fuzz the path MTU probe's parsers: the error-queue message of a DF echo
  * (its ancillary data, and the start of the probe as a router quoted it: a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Fuzz the resource parsers (user/resources.c): /proc/stat, /proc/meminfo,
  * /proc/pressure/{cpu,memory}, /proc/loadavg, /proc/<pid>/stat and statm. Each must read

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Fuzz proc_parse_stat: /proc/<pid>/stat text is read from processes we do not
  * control (comm is chosen by the process). The parser must read only len

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Fuzz rec_decode: `aegismon replay` reads record files from anywhere (a
  * ticket attachment). The first two bytes pick the record kind, the rest is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Fuzz the reload status parser: `aegismon reload` reads the file the daemon
  * wrote in /run/aegismon. What parses must format back to the same bytes,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Fuzz the resolv.conf and hosts parsers: `check` reads them from hosts an
  * attacker may have touched (a miner's hosts-file pins). Only len bytes may

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Regenerate the seed corpora in tests/fuzz/corpus/<target>/ from the event ABI
 # (bpf/events.h, user/ev.h), so the seeds follow the structs if they change.
 # The records are built by a small C program compiled on the spot.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Run libFuzzer targets over their seed corpora.
 #   run.sh smoke BIN...   ~10 s each (make fuzz-smoke, make test)
 #   run.sh long BIN...    300 s each (make fuzz)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Boot one of Debian's kernels under qemu with this machine's root file system
 # (read-only over virtio-9p, a tmpfs overlay on top) and run a command in it.
 # usage: boot.sh KERNEL_DIR OUT_DIR [--mem MiB] [--timeout S] [--systemd]

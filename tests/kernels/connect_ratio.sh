@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The cost of each connect() variant to unrelated work, on the running kernel
 # (meant for a guest of tests/kernels/run.sh --ratio): a refused loopback
 # connect storm and a getppid storm, each with no tracer, with aegismon's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Fetch and unpack Debian's kernels for the kernel matrix (tests/kernels/run.sh).
 # usage: fetch.sh LINE...   LINE is 5.10, 6.1 or 6.12; prints "LINE KVER DIR" per kernel.
 # Packages come from Debian's archive through apt with a private configuration

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # PID 1 of a test guest (boot.sh): mount what a booted Debian host has, run
 # /kout/cmd.sh with its output in /kout/out.log and its status in /kout/rc,
 # then power off.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Build the initramfs of a kernel unpacked by fetch.sh: busybox-static, the
 # modules that reach the host's root over virtio-9p, and an init that mounts it
 # read-only with a tmpfs overlay, then hands over to guest-init.sh (or, with

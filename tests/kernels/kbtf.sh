@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The BTF of a kernel unpacked by fetch.sh, read from its image without
 # booting it (the .BTF section of the vmlinux inside the bzImage), as a raw
 # BTF file: KERNEL_DIR/vmlinux.btf, made once.

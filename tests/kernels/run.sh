@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # make test-kernels: boot Debian's 5.10, 6.1 and 6.12 kernels under qemu (this
 # machine's root file system shared in, no network card) and run the e2e suite
 # in each; report per kernel and per test.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # shellcheck shell=bash
 # Which e2e tests each kernel of the matrix runs, and in how many guests
 # (sourced by run.sh). Under TCG a test takes about five times as long as on

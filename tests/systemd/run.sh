@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # make test-systemd: boot one of Debian's kernels of the kernel matrix under
 # qemu with this machine's root file system and systemd as PID 1 (boot.sh
 # --systemd; no network card), and run scenario.sh in it: aegismon installed

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Runs inside the systemd guest (tests/systemd/run.sh boots it; systemd is
 # PID 1, journald owns /dev/log, Debian's prometheus-node-exporter runs as its
 # unit): aegismon installed with `make install` and run by its own unit beside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* Diagnoses a correlator delivered during a unit test, and lookups on them.
  * Shared by the correlator tests; header-only, cmocka asserts. */
 #ifndef AEGISMON_TEST_DIAG_LOG_H

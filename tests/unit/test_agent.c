@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Agent names, versions, roots, identity and the install scan. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The config file and the option table: every key, every error path, and the
  * precedence of command line over file over defaults. */
 #include <setjmp.h>

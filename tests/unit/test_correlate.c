@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Correlator unit tests: synthetic event sequences in, diagnoses out.
  * Time is event time only, so every scenario is exact and repeatable.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * DNS correlation: AEGIS_EV_DNS events carrying real DNS messages (built with
  * dns_build_query and a small response builder), ICMP errors on DNS sockets,

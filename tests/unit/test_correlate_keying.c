@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The correlator's process table is keyed by (tgid, start time): a pid the
  * kernel hands out again after the exit of its last holder was lost (ring

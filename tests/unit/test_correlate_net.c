@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Network correlation: connect results, TCP fate and netfilter drops in,
  * network causes out. Event time only.

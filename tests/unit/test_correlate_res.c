@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Resource correlation: AEGIS_EV_RESOURCES samples in, cpu_saturated,
  * memory_exhausted and agent_starved out. Event time only.

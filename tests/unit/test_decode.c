@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* ev_decode: raw ring-buffer records are checked, bounded and terminated. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The DNS parser (dns_parse) on messages built by hand, well-formed and
  * hostile; name matching (dns_name_under); the suffix hash (dns_suffix_hash)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Endpoint CIDRs: parsing (bad input rejected with a reason), containment, sinks. */
 #include <errno.h>
 #include <setjmp.h>

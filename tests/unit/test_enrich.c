@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The enricher with a fake host: local drop diagnoses are held while a worker
  * reads the rules, given back with them, or without them when the hold ends;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Untrusted bytes on their way out (issue #20, item 8): the UTF-8 validator,
  * the list of code points never shown raw, every escaping style, and what the

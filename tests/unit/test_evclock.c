@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The event clock: time namespace offsets, /proc starttimes on the event
  * clock, and event times to wall-clock text (user/timefmt.c). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* JSON writer and terminal escaping: the output of untrusted strings. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* check's evidence as text: what json_flatten makes of the documents check writes. */
 #include <errno.h>
 #include <setjmp.h>

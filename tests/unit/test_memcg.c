@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The memory cgroup files an OOM kill is judged by. */
 #include <errno.h>
 #include <setjmp.h>

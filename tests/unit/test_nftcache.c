@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The nft listing cache: one read per (namespace, generation), bounded ages,
  * failures remembered for a while, at most NFT_CACHE_SLOTS namespaces.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * nft runner tests (root). Each test makes its own network namespace with unshare() and
  * keeps it only as an fd: closing the fd, or the test dying, deletes it with its tables.

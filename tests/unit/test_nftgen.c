@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * nftables ruleset generation: the GETGEN request and the reply parser on
  * hand-made netlink messages, and (root) the real thing in a namespace of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * nftables rule attribution tests. The fixtures are real: each ruleset was loaded with
  * nft 1.0.6 (or iptables-nft 1.8.9) in a throwaway network namespace and listed with

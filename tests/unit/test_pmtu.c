@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The path MTU search of `aegismon check`: the binary search's stepping on
  * simulated paths, the error-queue and netlink reply parsers, and live
  * searches on loopback (the host's, and one in a namespace of its own with a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* /proc parsing: the stat line's awkward comm, and the readers on ourselves. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * A SIGHUP reload during `trace --record` is a record of its own (kind
  * SETTINGS), written between the events it came between; `aegismon replay`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * What refused a connect: the mechanism chosen from what the host showed
  * (refusal_choose), the words of the summary (refusal_describe), the LSM

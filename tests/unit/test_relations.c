@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * What explains what (user/relations.c) and the verdict (user/verdict.c):
  * events through correlator_feed, diagnoses collected, each link of the

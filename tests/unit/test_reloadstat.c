@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The reload status file: what the daemon writes, `aegismon reload` reads. */
 #include <errno.h>
 #include <setjmp.h>

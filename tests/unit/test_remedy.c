@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Remediation: version directory choice, policy, path safety, the hook, the
  * service method, the action formatters. */
 #include <setjmp.h>
@@ -620,10 +621,11 @@ static void test_action_formats(void **state)
 	a.pid = 42;
 	a.delay_ms = 10000;
 	a.detail = "restart in 10.0 s";
+	json_set_host("host-1");
 	json_action(&w, buf, sizeof(buf), &cm, &a);
 	assert_false(w.overflow);
 	assert_string_equal(jw_result(&w),
-			    "{\"kind\":\"action\",\"ts\":\"1970-01-01T00:00:05.000Z\",\"action\":\"restart\","
+			    "{\"kind\":\"action\",\"schema\":1,\"host\":\"host-1\",\"ts\":\"1970-01-01T00:00:05.000Z\",\"action\":\"restart\","
 			    "\"outcome\":\"scheduled\",\"cause\":\"agent_killed\",\"process\":\"AliYunDun\","
 			    "\"pid\":42,\"delay_ms\":10000,\"detail\":\"restart in 10.0 s\"}");
 	n = syslog_format_action(line, sizeof(line), 3, "host", "aegismon", 7, 0, &cm, &a);

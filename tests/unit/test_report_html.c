@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The HTML report's telling (issue #23): every diagnosis mark on the
  * timeline carries the number of its table row, labels of marks close in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * /proc parsers of the resource causes: real kernel text and malformed text,
  * and the arithmetic of a sample (busy share, memory used, run-queue

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* safefile: what another user can plant where root writes (a FIFO, a
  * symlink, a hard link, a file of theirs) is refused or replaced, never
  * written through; temporary files have random names and leave nothing

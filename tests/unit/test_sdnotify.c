@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* sd_notify without libsystemd: the datagram, the watchdog interval, and the
  * journal's priority prefix on stderr. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The text sink as an operator reads it: a cause's fix once per session,
  * repeats counted readably, the summary in good English.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Socket ids: the keyed hash, and no kernel address left in an event. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* syslog: receiver URLs, facilities, and the RFC 5424 message format. */
 #include <setjmp.h>
 #include <stdarg.h>

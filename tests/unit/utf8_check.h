@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * For tests: an independent check that bytes are well-formed UTF-8, written
  * from the Unicode standard's table of well-formed byte sequences (Table 3-7)
