@@ -78,7 +78,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 E2E_HELPERS := $(BUILD)/tests/fake_agent $(BUILD)/tests/deny_connect $(BUILD)/tests/bpf_portable
 
 .SECONDARY:
-.PHONY: all run test unit e2e fuzz-smoke fuzz install clean deps lint test-kernels completion
+.PHONY: all run test unit e2e fuzz-smoke fuzz install clean deps lint test-kernels test-systemd completion
 all: aegismon
 
 deps:
@@ -176,6 +176,14 @@ test-kernels:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory -j$$(nproc) all e2e-bins
 	@tests/kernels/run.sh
+
+# make test-systemd: Debian's 6.1 kernel booted the same way with systemd as
+# PID 1: make install, the unit, journald, node_exporter, reload, watchdog,
+# exit status 3 and systemd-analyze security (tests/systemd/run.sh)
+test-systemd:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory -j$$(nproc) all e2e-bins
+	@tests/systemd/run.sh
 
 .PHONY: unit-bins e2e-bins fuzz-bins
 unit-bins: $(UNIT_BINS)

@@ -19,6 +19,8 @@ packages=(
 	qemu-system-x86 busybox-static kmod cpio xz-utils
 	# promtool, for the alert rules' tests (tests/prometheus); its server is not started
 	prometheus
+	# the systemd guest (make test-systemd) runs Debian's node_exporter as a unit
+	prometheus-node-exporter
 )
 
 missing=()
@@ -42,7 +44,7 @@ echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # a postinst must not start a service (prometheus from its init script on a
-# host without systemd): invoke-rc.d asks policy-rc.d, 101 means no
+# host without systemd, node_exporter too): invoke-rc.d asks policy-rc.d, 101 means no
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
 	printf '#!/bin/sh\nexit 101\n' >"$policy"
