@@ -851,23 +851,34 @@ void path_mtu_search(struct pmtu_search *s, int n, unsigned budget_ms)
 
 /* ---- HTTP (the ECS metadata service) ---- */
 
+/* Wait for events on fd until the deadline: 1 ready, 0 try again (EINTR,
+ * a spurious wakeup), -ETIMEDOUT or another -errno. */
+static int wait_fd(int fd, short events, double deadline)
+{
+	struct pollfd pf = { .fd = fd, .events = events };
+	double left = deadline - now_ms();
+	int rc;
+
+	if (left <= 0)
+		return -ETIMEDOUT;
+	rc = poll(&pf, 1, (int)left + 1);
+	if (rc < 0 && errno != EINTR)
+		return -errno;
+	return rc > 0;
+}
+
 /* Send all of req[0..n) on a connected non-blocking socket by the deadline. */
 static int send_all(int fd, const char *req, size_t n, double deadline)
 {
 	size_t off = 0;
 
 	while (off < n) {
-		struct pollfd pf = { .fd = fd, .events = POLLOUT };
-		double left = deadline - now_ms();
 		ssize_t s;
-		int rc, e;
+		int rc = wait_fd(fd, POLLOUT, deadline), e;
 
-		if (left <= 0)
-			return -ETIMEDOUT;
-		rc = poll(&pf, 1, (int)left + 1);
-		if (rc < 0 && errno != EINTR)
-			return -errno;
-		if (rc <= 0)
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
 			continue;
 		e = sock_error(fd);
 		if (e)
@@ -890,17 +901,12 @@ static ssize_t recv_answer(int fd, char *resp, size_t cap, double deadline)
 	size_t got = 0;
 
 	while (got < cap && !http_answer_complete(resp, got)) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		double left = deadline - now_ms();
 		ssize_t r;
-		int rc;
+		int rc = wait_fd(fd, POLLIN, deadline);
 
-		if (left <= 0)
-			return -ETIMEDOUT;
-		rc = poll(&pf, 1, (int)left + 1);
-		if (rc < 0 && errno != EINTR)
-			return -errno;
-		if (rc <= 0)
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
 			continue;
 		r = recv(fd, resp + got, cap - got, 0);
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
