@@ -20,7 +20,7 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	     -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	     -Wno-format-truncation \
-	     -I$(BUILD) -Ibpf -Iuser
+	     -I$(BUILD) -Ibpf $(USER_INC)
 # (bounded snprintf that cuts long paths is intended, hence no truncation warnings)
 LDFLAGS   ?=
 # libbpf, libelf and zlib linked statically: one binary for every distro.
@@ -40,36 +40,19 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS)) \
 	     $(patsubst bpf/%.bpf.c,$(BUILD)/%_perf.skel.h,$(BPF_SRCS))
 
-# Modules without libbpf: unit-tested and fuzzed on their own.
-PURE_SRCS := user/sink_metrics.c user/sink_syslog.c user/dns.c user/correlate_dns.c user/kallsyms.c user/endpoints.c user/correlate_net.c user/escape.c user/json.c user/timefmt.c user/signals.c \
-	     user/causes.c user/agent.c user/procfs.c user/decode.c \
-	     user/correlate.c user/sink_json.c user/sink_text.c user/options.c user/config.c user/resolv.c user/netprobe.c user/products.c \
-	     user/check.c user/check_agent.c user/check_net.c user/check_host.c user/record.c user/replay.c user/report.c \
-	     user/nftrules.c user/nftexec.c user/netns.c user/enrich.c user/nftgen.c user/nftcache.c \
-	     user/resources.c user/correlate_res.c user/refusal.c
-# what explains what, and the verdict (issue #23)
-PURE_SRCS += user/relations.c user/verdict.c
-# which diagnosed problems last now, for the metrics (issue #22)
-PURE_SRCS += user/correlate_active.c
-# remediation (issue #6)
-PURE_SRCS += user/policy.c user/safepath.c user/spawn.c user/remedy.c user/hook.c user/remediate.c
-# socket ids that hide kernel addresses (issue #20)
-PURE_SRCS += user/sockid.c
-# check's evidence read as text (issue #23)
-PURE_SRCS += user/jsonflat.c
-# the memory cgroup limit behind an OOM kill (issue #23)
-PURE_SRCS += user/memcg.c
-# files root writes where others can plant names (issue #20)
-PURE_SRCS += user/safefile.c
-# where the HTML report's timeline labels go (issue #23)
-PURE_SRCS += user/labels.c
-# systemd's notify protocol, and the outcome of a reload for `aegismon reload`
-PURE_SRCS += user/sdnotify.c user/reloadstat.c
-# check's HTTP requests and answers: the metadata token flow (issue #22)
-PURE_SRCS += user/http.c
-BPF_USER_SRCS := user/kcaps.c user/netscope.c user/loader.c user/trace.c user/main.c user/restart.c user/res_sample.c user/kfeatures.c
-PURE_OBJS := $(patsubst user/%.c,$(BUILD)/%.o,$(PURE_SRCS))
-USER_OBJS := $(PURE_OBJS) $(patsubst user/%.c,$(BUILD)/%.o,$(BPF_USER_SRCS))
+# user/ by pipeline stage (docs/layout.md): kernel (load, attach, decode),
+# correlate, enrich, output, remedy, check, host (/proc and the agent), cmd
+# (the commands and the option table), lib (small libraries every stage uses).
+USER_DIRS := kernel correlate enrich output remedy check host cmd lib
+USER_INC  := $(addprefix -Iuser/,$(USER_DIRS))
+USER_HDRS := $(wildcard $(addsuffix /*.h,$(addprefix user/,$(USER_DIRS))))
+vpath %.c $(addprefix user/,$(USER_DIRS))
+# The modules that link libbpf; every other one is unit-tested and fuzzed on its own.
+BPF_USER_SRCS := user/kernel/kcaps.c user/kernel/netscope.c user/kernel/loader.c user/kernel/kfeatures.c \
+	     user/cmd/trace.c user/cmd/main.c user/remedy/restart.c user/host/res_sample.c
+PURE_SRCS := $(filter-out $(BPF_USER_SRCS),$(wildcard $(addsuffix /*.c,$(addprefix user/,$(USER_DIRS)))))
+PURE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(notdir $(PURE_SRCS)))
+USER_OBJS := $(PURE_OBJS) $(patsubst %.c,$(BUILD)/%.o,$(notdir $(BPF_USER_SRCS)))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -108,16 +91,16 @@ $(BUILD)/%_perf.bpf.o: bpf/%.bpf.c bpf/events.h bpf/maps.bpf.h $(VMLINUX) | $(BU
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 
-# build/version_gen.h from VERSION; user/version.h includes it
+# build/version_gen.h from VERSION; user/cmd/version.h includes it
 $(BUILD)/version_gen.h: VERSION | $(BUILD)/.dirs
 	@grep -Eqx '[0-9]+(\.[0-9]+)*' VERSION || { echo "VERSION: want digits and dots, got '$(VERSION)'" >&2; exit 1; }
 	printf '#define AEGISMON_VERSION "%s"\n' '$(VERSION)' >$@
 $(USER_OBJS): $(BUILD)/version_gen.h
 
-$(BUILD)/%.o: user/%.c $(wildcard user/*.h) bpf/events.h $(SKELS) | $(BUILD)/.dirs
+$(BUILD)/%.o: %.c $(USER_HDRS) bpf/events.h $(SKELS) | $(BUILD)/.dirs
 	$(CC) $(CFLAGS) -c $< -o $@
 
-# -lpthread: the enrichment worker thread (user/enrich.c); part of libc since glibc 2.34
+# -lpthread: the enrichment worker thread (user/enrich/enrich.c); part of libc since glibc 2.34
 aegismon: $(USER_OBJS)
 	$(CC) $(LDFLAGS) $^ $(STATIC_LIBS) -lpthread -o $@
 
@@ -150,9 +133,9 @@ e2e: aegismon $(E2E_HELPERS)
 
 # libFuzzer targets (clang). fuzz-smoke runs each briefly over its corpus.
 # The modules are compiled once with the sanitizers and shared by every target.
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I$(BUILD) -Ibpf -Iuser
-FUZZ_OBJS := $(patsubst user/%.c,$(BUILD)/fuzzobj/%.o,$(PURE_SRCS))
-$(BUILD)/fuzzobj/%.o: user/%.c $(wildcard user/*.h) bpf/events.h | $(BUILD)/.dirs
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I$(BUILD) -Ibpf $(USER_INC)
+FUZZ_OBJS := $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(notdir $(PURE_SRCS)))
+$(BUILD)/fuzzobj/%.o: %.c $(USER_HDRS) bpf/events.h | $(BUILD)/.dirs
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS) | $(BUILD)/.dirs
@@ -195,10 +178,10 @@ fuzz-bins: $(FUZZ_BINS)
 lint: $(SKELS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c11 \
 		--inline-suppr --suppressions-list=.cppcheck-suppressions -D_GNU_SOURCE \
-		-Iuser -Ibpf -I$(BUILD) user/*.c
+		$(USER_INC) -Ibpf -I$(BUILD) $(PURE_SRCS) $(BPF_USER_SRCS)
 	@# loader.c is left to cppcheck: the analyzer follows it into the generated skeletons
-	printf '%s\n' $(filter-out user/loader.c,$(wildcard user/*.c)) | xargs -P$$(nproc) -n4 \
-		sh -c 'clang-tidy --quiet "$$@" -- -std=c11 -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD) 2>/dev/null' sh
+	printf '%s\n' $(filter-out user/kernel/loader.c,$(PURE_SRCS) $(BPF_USER_SRCS)) | xargs -P$$(nproc) -n4 \
+		sh -c 'clang-tidy --quiet "$$@" -- -std=c11 -D_GNU_SOURCE $(USER_INC) -Ibpf -I$(BUILD) 2>/dev/null' sh
 	@echo "lint: clean"
 
 # bash and zsh completion, generated from the binary's option table
@@ -265,6 +248,6 @@ $(BUILD)/bench/bpf_stats: tests/bench/bpf_stats.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $< $(STATIC_LIBS) -o $@
 # the DNS row of make bench: queries to a responder on 127.0.0.1:53 in a private netns
-$(BUILD)/bench/dns_storm: tests/bench/dns_storm.c tests/bench/storm.h user/dns.c
+$(BUILD)/bench/dns_storm: tests/bench/dns_storm.c tests/bench/storm.h user/lib/dns.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BENCH_CFLAGS) -Iuser tests/bench/dns_storm.c user/dns.c -lpthread -o $@
+	$(CC) $(BENCH_CFLAGS) $(USER_INC) tests/bench/dns_storm.c user/lib/dns.c -lpthread -o $@

@@ -26,7 +26,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Watched domains as hashes of their last 1-4 labels (FNV-1a over each
  * lowercased label, then over the label hashes), filled by userspace with the
- * same function (user/dns.c). A hash match is checked again in userspace. */
+ * same function (user/lib/dns.c). A hash match is checked again in userspace. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);

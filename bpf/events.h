@@ -204,7 +204,7 @@ struct aegis_tcp {
 	__u32 netns;
 	__u64 sock_id;     /* ties a socket's events together: the kernel puts the
 			    * socket's address here, userspace replaces it with a
-			    * keyed hash before anything is written (user/sockid.c) */
+			    * keyed hash before anything is written (user/kernel/sockid.c) */
 	__u64 since_ns;    /* when the connect began */
 };
 

@@ -144,7 +144,7 @@ struct {
 
 /*
  * Watched TCP sockets, keyed by the sock address (which never leaves
- * aegismon: userspace hides it, user/sockid.c). Its close is not always seen
+ * aegismon: userspace hides it, user/kernel/sockid.c). Its close is not always seen
  * (the on-demand probes may be away), so an entry may outlive its socket and
  * the address be reused: peer_sig, the peer the socket was watched for, is
  * checked at every use, and a mismatch drops the stale entry. The LRU bounds

@@ -66,7 +66,7 @@ static void pin(unsigned k)
 	sched_setaffinity(0, sizeof(one), &one);
 }
 
-/* the query the project's own resolver code builds (user/dns.c) */
+/* the query the project's own resolver code builds (user/lib/dns.c) */
 static size_t build_query(uint8_t *buf, size_t len, uint16_t id)
 {
 	return dns_build_query(buf, len, id, qname, DNS_T_A);

@@ -10,10 +10,10 @@
 SCHEMA=$REPO/docs/schema/aegismon.schema.json
 VALIDATE="/usr/bin/python3 $REPO/tests/e2e/validate_json.py $SCHEMA"
 
-# the cause codes: the schema's enum is the correlator's table (user/causes.c)
+# the cause codes: the schema's enum is the correlator's table (user/correlate/causes.c)
 schema_causes=$(jq -r '."$defs".cause.enum[]' "$SCHEMA" | sort)
-code_causes=$(sed -n 's/^\t\t"\([a-z_]*\)", SEV_.*/\1/p' "$REPO/user/causes.c" | sort)
-[ -n "$code_causes" ] || fail "no cause codes read from user/causes.c"
+code_causes=$(sed -n 's/^\t\t"\([a-z_]*\)", SEV_.*/\1/p' "$REPO/user/correlate/causes.c" | sort)
+[ -n "$code_causes" ] || fail "no cause codes read from user/correlate/causes.c"
 assert_eq "$schema_causes" "$code_causes" "the schema's cause codes"
 
 # the validator can fail

@@ -102,7 +102,7 @@ killer = os.fsencode(sys.argv[3])
 agent = int(sys.argv[4])
 out, jlog, slog, text, html = sys.argv[5:10]
 want_comm = "k\ufffd\u202ell"  # the killer's comm, decoded
-# the code points no output may show raw (user/escape.h, cp_is_hidden)
+# the code points no output may show raw (user/lib/escape.h, cp_is_hidden)
 hidden = set(range(0x20)) | set(range(0x7f, 0xa0)) | {0xad, 0x61c, 0x180e, 0x2028, 0x2029, 0xfeff}
 hidden |= set(range(0x200b, 0x2010)) | set(range(0x202a, 0x202f)) | set(range(0x2060, 0x2070))
 hidden |= set(range(0xfff9, 0xfffc)) | set(range(0xe0000, 0xe0080))

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * Fuzz the resource parsers (user/resources.c): /proc/stat, /proc/meminfo,
+ * Fuzz the resource parsers (user/host/resources.c): /proc/stat, /proc/meminfo,
  * /proc/pressure/{cpu,memory}, /proc/loadavg, /proc/<pid>/stat and statm. Each must read
  * only len bytes (no NUL needed) and return figures that hold together; the
  * histogram helpers must stay in range on any counts.

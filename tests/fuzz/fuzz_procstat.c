@@ -8,9 +8,9 @@
  * And through proc_parse_status (/proc/<pid>/status: the Name line is the
  * process's to choose), whose answer decides who counts as the agent, and
  * whose Seccomp lines name what refused a connect. And through timens_parse
- * (/proc/self/timens_offsets, user/timefmt.c): a refusal leaves no offset
+ * (/proc/self/timens_offsets, user/lib/timefmt.c): a refusal leaves no offset
  * half-set. And through the memory cgroup files' parsers (memory.max,
- * memory.events: user/memcg.c).
+ * memory.events: user/enrich/memcg.c).
  */
 #include <stdint.h>
 #include <stdio.h>

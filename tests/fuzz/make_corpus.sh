@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Regenerate the seed corpora in tests/fuzz/corpus/<target>/ from the event ABI
-# (bpf/events.h, user/ev.h), so the seeds follow the structs if they change.
+# (bpf/events.h, user/kernel/ev.h), so the seeds follow the structs if they change.
 # The records are built by a small C program compiled on the spot.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -626,8 +626,10 @@ int main(int argc, char **argv)
 }
 EOF
 
-"$CC" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$top/bpf" -I"$top/user" \
-	"$tmp/gen.c" "$top/user/dns.c" -o "$tmp/gen"
+user_inc=()
+for d in "$top"/user/*/; do user_inc+=(-I"$d"); done
+"$CC" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$top/bpf" "${user_inc[@]}" \
+	"$tmp/gen.c" "$top/user/lib/dns.c" -o "$tmp/gen"
 # generated seeds are overwritten; regress-* files (past findings) are kept
 for t in decode procstat correlate dns; do
 	mkdir -p "$here/corpus/$t"

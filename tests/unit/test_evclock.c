@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* The event clock: time namespace offsets, /proc starttimes on the event
- * clock, and event times to wall-clock text (user/timefmt.c). */
+ * clock, and event times to wall-clock text (user/lib/timefmt.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * What explains what (user/relations.c) and the verdict (user/verdict.c):
+ * What explains what (user/correlate/relations.c) and the verdict (user/correlate/verdict.c):
  * events through correlator_feed, diagnoses collected, each link of the
  * table checked with the id of the diagnosis that explains. Event time only.
  */

@@ -16,7 +16,7 @@
 #define DIAG_MAX_RULES 4
 
 /* What refused a connect() that failed with EPERM/EACCES and no netfilter
- * drop (connect_blocked_policy), as seen on the live host (user/refusal.c). */
+ * drop (connect_blocked_policy), as seen on the live host (user/correlate/refusal.c). */
 enum policy_mechanism {
 	POLICY_NOT_INSPECTED = 0, /* not looked at (a replay, another cause) */
 	POLICY_CGROUP_BPF,        /* a connect program not ours on the process's cgroup */

@@ -48,7 +48,7 @@ static long enum_value(const struct btf *btf, const char *type, const char *name
 	return -1;
 }
 
-/* The clock of event times (user/timefmt.h), and the time namespace's
+/* The clock of event times (user/lib/timefmt.h), and the time namespace's
  * offsets that aegismon takes off its own clock reads. */
 static void print_clock(FILE *out)
 {
