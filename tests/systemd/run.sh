@@ -7,6 +7,8 @@
 # usage: run.sh [LINE]       (default 6.1)
 # env:   SYSTEMD_TIMEOUT      seconds for the whole guest (default 900; about 4 minutes on an idle
 #                             2-CPU machine)
+#        SYSTEMD_INSTALL      deb (default: build/pkg's .deb, made by make deb when missing or
+#                             older than the binary) or make (make install PREFIX=SYSTEMD_PREFIX)
 #        SYSTEMD_PREFIX, SYSTEMD_EXPOSURE_MAX   passed to scenario.sh
 #        KERNEL_CACHE         where the kernels are kept (tests/kernels/fetch.sh)
 # The guest's output is in build/systemd/out.log, its console in console.log.
@@ -30,6 +32,23 @@ for p in prometheus-node-exporter systemd; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		{ echo "test-systemd: $p is not installed (scripts/deps.sh)" >&2; exit 1; }
 done
+deb=
+case ${SYSTEMD_INSTALL:-deb} in
+deb)
+	deb=$REPO/build/pkg/aegismon_$(cat VERSION)_$(dpkg --print-architecture).deb
+	# the package of this tree: make test builds it (tests/pkg), or build it now
+	if [ ! -f "$deb" ] || [ "$deb" -ot aegismon ]; then
+		echo "test-systemd: make deb"
+		make --no-print-directory deb >"$REPO/build/systemd-deb.log" 2>&1 || {
+			tail -20 "$REPO/build/systemd-deb.log"
+			echo "test-systemd: make deb failed (build/systemd-deb.log)" >&2
+			exit 1
+		}
+	fi
+	;;
+make) ;;
+*) echo "test-systemd: SYSTEMD_INSTALL is deb or make, not '$SYSTEMD_INSTALL'" >&2; exit 1 ;;
+esac
 read -r _ kver kdir < <("$KERNELS/fetch.sh" "$line") || {
 	echo "test-systemd: could not fetch the $line kernel" >&2
 	exit 1
@@ -49,7 +68,7 @@ for u in postgresql.service prometheus.service apt-daily.service apt-daily-upgra
 done
 rc=0
 "$KERNELS/boot.sh" "$kdir" "$out" --systemd --timeout "${SYSTEMD_TIMEOUT:-900}" --append "$masks" -- \
-	env SYSTEMD_PREFIX="${SYSTEMD_PREFIX:-/usr}" SYSTEMD_EXPOSURE_MAX="${SYSTEMD_EXPOSURE_MAX:-4.0}" \
+	env SYSTEMD_DEB="$deb" SYSTEMD_PREFIX="${SYSTEMD_PREFIX:-/usr}" SYSTEMD_EXPOSURE_MAX="${SYSTEMD_EXPOSURE_MAX:-4.0}" \
 	bash "$HERE/scenario.sh" || rc=$?
 sed 's/^/    /' "$out/out.log" 2>/dev/null
 echo "test-systemd: $kver: guest done in $(($(date +%s) - start)) s, status $rc"

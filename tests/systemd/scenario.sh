@@ -2,20 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Runs inside the systemd guest (tests/systemd/run.sh boots it; systemd is
 # PID 1, journald owns /dev/log, Debian's prometheus-node-exporter runs as its
-# unit): aegismon installed with `make install` and run by its own unit beside
-# a stand-in agent run as transient units (aegis.service, aegis-update.service).
+# unit): aegismon installed from its .deb (or with `make install` when there is
+# no package) and run by its own unit beside a stand-in agent run as transient
+# units (aegis.service, aegis-update.service).
 # Each item asserts what a user of a stock systemd host relies on; a failure
 # prints a FAIL line and the next item still runs.
 #   1 install, enable --now, ready      5 the watchdog restarts a hung daemon
 #   2 agent_killed in the journal       6 exit status 3 does not loop
 #   3 node_exporter serves the metrics  7 systemd-analyze security, probes attached
-#   4 a refused reload keeps the daemon
-# env: SYSTEMD_PREFIX (default /usr), SYSTEMD_EXPOSURE_MAX (default 4.0: the
-# shipped unit reaches 3.7 with systemd 252)
+#   4 a refused reload keeps the daemon 8 dpkg -r stops it, --purge takes the config
+# env: SYSTEMD_DEB (the package to install; empty: make install),
+# SYSTEMD_PREFIX (default /usr, for make install), SYSTEMD_EXPOSURE_MAX
+# (default 4.0: the shipped unit reaches 3.7 with systemd 252)
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SYSTEMD_COLORS=0 SYSTEMD_PAGER=
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PREFIX=${SYSTEMD_PREFIX:-/usr}
+DEB=${SYSTEMD_DEB:-}
+[ -z "$DEB" ] || PREFIX=/usr
 EXPOSURE_MAX=${SYSTEMD_EXPOSURE_MAX:-4.0}
 ROOT=/var/lib/aegis-standin
 CLIENT=$ROOT/aegis_client/aegis_12_93/AliYunDun
@@ -108,21 +112,48 @@ CONF
 	chmod 0644 "$CONF"
 }
 
-# --- 1: make install, enable --now, ready
-item_install() {
-	local out exec
+# --- 1: the package (or make install), enable --now, ready
+install_deb() {
+	local out st rc=0
+	# the host image's policy-rc.d (exit 101) would keep the maintainer
+	# scripts from stopping the unit on removal (item 8); a stock host has
+	# none. The guest's root is an overlay: the host keeps its file.
+	rm -f /usr/sbin/policy-rc.d
+	out=$(dpkg -i "$DEB" 2>&1) || { fail "dpkg -i $DEB: $out"; return 1; }
+	st=$(dpkg-query -W -f='${Status} ${Version}' aegismon 2>&1)
+	note "dpkg: aegismon $st"
+	[ "${st% *}" = "install ok installed" ] || { fail "dpkg-query: aegismon is '$st'"; rc=1; }
+	grep -q "aegismon $(cat "$REPO/VERSION")" <<<"$(/usr/sbin/aegismon version 2>&1)" ||
+		{ fail "/usr/sbin/aegismon version is not VERSION $(cat "$REPO/VERSION"): $(/usr/sbin/aegismon version 2>&1 | head -1)"; rc=1; }
+	[ "$(prop aegismon FragmentPath)" = /lib/systemd/system/aegismon.service ] ||
+		{ fail "the unit is not the package's /lib/systemd/system/aegismon.service: $(prop aegismon FragmentPath)"; rc=1; }
+	# installed, not enabled or started: the operator reviews the config first
+	[ "$(systemctl is-enabled aegismon 2>&1)" = disabled ] ||
+		{ fail "the package left aegismon $(systemctl is-enabled aegismon 2>&1), not disabled"; rc=1; }
+	systemctl is-active -q aegismon && { fail "the package started aegismon"; rc=1; }
+	return $rc
+}
+install_make() {
+	local out
 	make -s -C "$REPO" -q aegismon || { fail "the build is not up to date: build on the host first (make all e2e-bins)"; return 1; }
 	out=$(make -s -C "$REPO" install PREFIX="$PREFIX" 2>&1) || { fail "make install PREFIX=$PREFIX: $out"; return 1; }
+}
+item_install() {
+	local exec rc=0
+	if [ -n "$DEB" ]; then
+		install_deb || rc=1
+	else
+		install_make || return 1
+	fi
 	write_config
 	"$PREFIX/sbin/aegismon" run --check-config >/tmp/check-config.out 2>&1 ||
 		{ fail "the test's config does not pass --check-config: $(cat /tmp/check-config.out)"; return 1; }
 	systemctl daemon-reload
-	local rc=0
 	exec=$(prop aegismon ExecStart)
 	case $exec in
 	*"path=$PREFIX/sbin/aegismon "*) ;;
 	*)
-		fail "make install PREFIX=$PREFIX installed a unit whose ExecStart is not $PREFIX/sbin/aegismon: $exec"
+		fail "the installed unit's ExecStart is not $PREFIX/sbin/aegismon: $exec"
 		rc=1
 		# the rest of the scenario with the install the unit expects
 		make -s -C "$REPO" install >/dev/null 2>&1
@@ -332,6 +363,25 @@ item_security() {
 	return $rc
 }
 
+# --- 8: the package's removal stops the daemon and keeps the edited config; purge takes it
+item_remove() {
+	local rc=0 pid out
+	pid=$(main_pid)
+	[ "$pid" -gt 0 ] 2>/dev/null || { fail "aegismon is not running before the removal"; rc=1; }
+	out=$(dpkg -r aegismon 2>&1) || { fail "dpkg -r aegismon: $out"; return 1; }
+	systemctl is-active -q aegismon && { fail "aegismon is still active after dpkg -r"; rc=1; }
+	[ "$pid" -gt 0 ] 2>/dev/null && kill -0 "$pid" 2>/dev/null && { fail "the daemon (pid $pid) still runs after dpkg -r"; rc=1; }
+	[ -e /usr/sbin/aegismon ] && { fail "/usr/sbin/aegismon is still there after dpkg -r"; rc=1; }
+	grep -q "^agent-root = $ROOT$" "$CONF" 2>/dev/null ||
+		{ fail "dpkg -r did not keep the edited $CONF"; rc=1; }
+	out=$(dpkg --purge aegismon 2>&1) || { fail "dpkg --purge aegismon: $out"; return 1; }
+	[ -e "$CONF" ] && { fail "$CONF is still there after dpkg --purge"; rc=1; }
+	[ "$(dpkg-query -W -f='${Status}' aegismon 2>/dev/null)" = "" ] ||
+		dpkg-query -W -f='${Status}' aegismon 2>/dev/null | grep -q 'not-installed' ||
+		{ fail "dpkg still lists aegismon after --purge: $(dpkg-query -W -f='${Status}' aegismon 2>&1)"; rc=1; }
+	return $rc
+}
+
 echo "guest: $(uname -r), $(systemctl --version | head -1), $(systemctl is-system-running)"
 install_standin
 start_standin aegis-update.service "$UPDATE" || echo "FAIL [systemd setup]: cannot start the stand-in AliYunDunUpdate"
@@ -339,7 +389,11 @@ start_standin aegis.service "$CLIENT" || echo "FAIL [systemd setup]: cannot star
 # what the same kernel attaches outside any unit: the baseline of item 7
 BASELINE=$("$REPO/aegismon" trace --no-config --agent-root "$ROOT" --duration 2 2>&1 >/dev/null | grep -m1 "probes attached")
 
-run_item 1 "make install PREFIX=$PREFIX, systemctl enable --now aegismon" item_install
+if [ -n "$DEB" ]; then
+	run_item 1 "dpkg -i $(basename "$DEB"), systemctl enable --now aegismon" item_install
+else
+	run_item 1 "make install PREFIX=$PREFIX, systemctl enable --now aegismon" item_install
+fi
 run_item 2 "agent_killed in journalctl -t aegismon and AEGISMON_CAUSE=" item_killed
 run_item 3 "node_exporter serves aegismon's metrics" item_metrics
 run_item 4 "a broken config: reload refused, old settings kept" item_reload
@@ -356,6 +410,8 @@ echo "\$ curl -s localhost:9100/metrics | grep -E '^aegismon_|^node_textfile'   
 cat /tmp/readme-metrics.txt 2>/dev/null
 echo "\$ systemctl status aegismon"
 systemctl status --no-pager aegismon | head -12
+# last: it takes the daemon away
+[ -z "$DEB" ] || run_item 8 "dpkg -r stops the daemon and keeps the config, --purge removes it" item_remove
 
 echo "systemd: $passed passed, $failed failed${failed_items[*]:+ (items ${failed_items[*]})}"
 [ "$failed" -eq 0 ]
