@@ -8,7 +8,7 @@
 # env:   SYSTEMD_TIMEOUT      seconds for the whole guest (default 900; about 4 minutes on an idle
 #                             2-CPU machine)
 #        SYSTEMD_INSTALL      deb (default: build/pkg's .deb, made by make deb when missing or
-#                             older than the binary) or make (make install PREFIX=SYSTEMD_PREFIX)
+#                             older than the tree) or make (make install PREFIX=SYSTEMD_PREFIX)
 #        SYSTEMD_PREFIX, SYSTEMD_EXPOSURE_MAX   passed to scenario.sh
 #        KERNEL_CACHE         where the kernels are kept (tests/kernels/fetch.sh)
 # The guest's output is in build/systemd/out.log, its console in console.log.
@@ -37,7 +37,9 @@ case ${SYSTEMD_INSTALL:-deb} in
 deb)
 	deb=$REPO/build/pkg/aegismon_$(cat VERSION)_$(dpkg --print-architecture).deb
 	# the package of this tree: make test builds it (tests/pkg), or build it now
-	if [ ! -f "$deb" ] || [ "$deb" -ot aegismon ]; then
+	# when it is missing or older than the binary or anything packaged
+	if [ ! -f "$deb" ] || [ "$deb" -ot aegismon ] ||
+		[ -n "$(find VERSION Makefile bpf user scripts debian docs/man -newer "$deb" -print -quit)" ]; then
 		echo "test-systemd: make deb"
 		make --no-print-directory deb >"$REPO/build/systemd-deb.log" 2>&1 || {
 			tail -20 "$REPO/build/systemd-deb.log"
