@@ -49,7 +49,8 @@ USER_HDRS := $(wildcard $(addsuffix /*.h,$(addprefix user/,$(USER_DIRS))))
 vpath %.c $(addprefix user/,$(USER_DIRS))
 # The modules that link libbpf; every other one is unit-tested and fuzzed on its own.
 BPF_USER_SRCS := user/kernel/kcaps.c user/kernel/netscope.c user/kernel/loader.c user/kernel/kfeatures.c \
-	     user/cmd/trace.c user/cmd/main.c user/remedy/restart.c user/host/res_sample.c
+	     user/cmd/trace.c user/cmd/trace_output.c user/cmd/trace_events.c user/cmd/trace_reload.c \
+	     user/cmd/main.c user/remedy/restart.c user/host/res_sample.c
 PURE_SRCS := $(filter-out $(BPF_USER_SRCS),$(wildcard $(addsuffix /*.c,$(addprefix user/,$(USER_DIRS)))))
 PURE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(notdir $(PURE_SRCS)))
 USER_OBJS := $(PURE_OBJS) $(patsubst %.c,$(BUILD)/%.o,$(notdir $(BPF_USER_SRCS)))
