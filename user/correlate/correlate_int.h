@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* Internal to the correlator modules (correlate.c: lifecycle, correlate_net.c:
- * network). Not part of the public surface. */
+/* Internal to the correlator modules (correlate.c: the process table and the
+ * events in, correlate_emit.c: delivering diagnoses, correlate_exit.c: deaths
+ * and restarts, correlate_net.c: network). Not part of the public surface. */
 #ifndef AEGISMON_CORRELATE_INT_H
 #define AEGISMON_CORRELATE_INT_H
 
@@ -245,10 +246,28 @@ struct diagnosis *diag_begin(struct correlator *c, enum cause cause, const struc
 void diag_add_evidence(struct diagnosis *d, const struct ev *e);
 /* Deliver or aggregate by (cause, key). */
 void emit(struct correlator *c, struct diagnosis *d, const char *key);
+/* Deliver the held repeats whose interval ended (all: every one). */
+void release_held(struct correlator *c, bool all);
 const char *process_name(const struct proc *p);
 struct proc *proc_find(struct correlator *c, uint32_t tgid);
+/* proc_find, but a slot of an older process under tgid is retired: NULL. */
+struct proc *proc_lookup(struct correlator *c, uint32_t tgid, uint64_t start_ns);
+void proc_remove(struct correlator *c, struct proc *p);
 /* A pid judged an impostor and no longer tracked (its events still come). */
 bool proc_is_impostor(struct correlator *c, uint32_t tgid);
+/* Its entry in the ring of dropped impostors, or NULL. */
+uint32_t *ignored_slot(struct correlator *c, uint32_t tgid);
+
+/* Deaths and restarts (correlate_exit.c). A core process started: a restart
+ * within the window counts toward agent_flapping. */
+void core_started(struct correlator *c, struct proc *p);
+/* Diagnose the exit of p and count it gone (a deferred one, too). */
+void finish_exit(struct correlator *c, const struct ev *e, const struct proc *p);
+/* An exit: diagnosed now, or held a moment for a late OOM mark. */
+void on_exit_ev(struct correlator *c, const struct ev *e);
+void on_oom(struct correlator *c, const struct ev *e);
+/* On a tick: the held exits and the grace deadlines that are due. */
+void on_time(struct correlator *c);
 
 void net_on_connect(struct correlator *c, const struct ev *e);
 void net_on_tcp(struct correlator *c, const struct ev *e);
