@@ -58,7 +58,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The header and a reload's text, as trace.c writes them. */
+/* The header and a reload's text, as trace_output.c and trace_reload.c write them. */
 static const char *settings_text(unsigned flap_count)
 {
 	static char buf[512];

@@ -111,7 +111,7 @@ int apply_id(struct options *o, int id, const char *v, enum opt_src src, char *e
 		o->check_config = true;
 		return 0;
 	case OPT_CONFIG:
-		o->config = v; /* read before the command line, see options_parse */
+		o->config = v; /* read before the command line, see options_read_config */
 		return 0;
 	case OPT_BTF:
 		if (v[0] != '/') {

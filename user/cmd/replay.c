@@ -144,7 +144,7 @@ void correlator_config_from_options(struct correlator_config *cfg, const struct 
 }
 
 /*
- * The live session's agent install and settings from text as trace.c
+ * The live session's agent install and settings from text as trace_output.c
  * writes it (the header, a reload's record): "root = " and install_* lines,
  * then the settings as config lines after "[settings]". Into *opt (fresh
  * from options_defaults) and r->env; r->env is left alone on an error.

@@ -53,7 +53,7 @@ static enum active_kind kind_of_cause(enum cause cause, bool has_peer)
 	case CAUSE_REMEDIATION_FAILED:
 		return ACT_PROCESS;
 	case CAUSE_THIRD_PARTY_SECURITY:
-		/* a kill, or the suspect of a blocked connect (trace.c) */
+		/* a kill, or the suspect of a blocked connect (trace_output.c) */
 		return has_peer ? ACT_PEER : ACT_PROCESS;
 	case CAUSE_CONNECT_BLOCKED_LOCAL:
 	case CAUSE_CONNECT_BLOCKED_POLICY:

@@ -104,7 +104,7 @@ void rec_event(struct recorder *r, const struct ev *e);
 void rec_enrich(struct recorder *r, uint32_t seq, const struct diagnosis *d);
 void rec_suspect(struct recorder *r, const struct rec_suspect *s);
 /* A reload: the settings from now on (the header's text from "root = " on,
- * see trace.c). 0, or -1 if too large for a record (nothing written). */
+ * see trace_output.c and trace_reload.c). 0, or -1 if too large for a record (nothing written). */
 int rec_settings(struct recorder *r, uint64_t ts_ns, const char *text);
 /* Write END, flush, close. 0, or -errno if anything was lost. */
 int rec_close(struct recorder *r, const struct rec_end *end);
