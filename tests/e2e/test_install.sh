@@ -49,7 +49,7 @@ grep -q "^Documentation=file:///usr/share/doc/aegismon/README.md$" "$WORK/dest-u
 grep -qx "RestartPreventExitStatus=2 3" "$unit" || fail "exit status 2 and 3 would restart in a loop"
 
 # systemd's own check of the unit (ExecStart pointed at this build), and its
-# exposure score: the hardening must not slip (3.7 when written; the real
+# exposure score: the hardening must not slip (3.4 when written; the real
 # start under it is tests/systemd)
 sed "s|/usr/local/sbin/aegismon|$AEGISMON|" "$unit" >"$WORK/aegismon.service"
 systemd-analyze verify "$WORK/aegismon.service" >"$WORK/verify.out" 2>&1 ||
@@ -57,7 +57,7 @@ systemd-analyze verify "$WORK/aegismon.service" >"$WORK/verify.out" 2>&1 ||
 systemd-analyze security --offline=true "$WORK/aegismon.service" >"$WORK/security.out" 2>&1
 score=$(sed -n 's/.*Overall exposure level for aegismon.service: \([0-9.]*\).*/\1/p' "$WORK/security.out")
 [ -n "$score" ] || fail "no exposure score: $(tail -3 "$WORK/security.out")"
-awk -v s="$score" 'BEGIN { exit !(s <= 4.0) }' || fail "systemd-analyze security: $score, above 4.0"
+awk -v s="$score" 'BEGIN { exit !(s <= 3.5) }' || fail "systemd-analyze security: $score, above 3.5"
 echo "   systemd-analyze security: $score"
 
 # logrotate with the shipped snippet (paths to this test's, HUP to this daemon)

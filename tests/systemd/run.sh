@@ -70,7 +70,7 @@ for u in postgresql.service prometheus.service apt-daily.service apt-daily-upgra
 done
 rc=0
 "$KERNELS/boot.sh" "$kdir" "$out" --systemd --timeout "${SYSTEMD_TIMEOUT:-900}" --append "$masks" -- \
-	env SYSTEMD_DEB="$deb" SYSTEMD_PREFIX="${SYSTEMD_PREFIX:-/usr}" SYSTEMD_EXPOSURE_MAX="${SYSTEMD_EXPOSURE_MAX:-4.0}" \
+	env SYSTEMD_DEB="$deb" SYSTEMD_PREFIX="${SYSTEMD_PREFIX:-/usr}" SYSTEMD_EXPOSURE_MAX="${SYSTEMD_EXPOSURE_MAX:-3.5}" \
 	bash "$HERE/scenario.sh" || rc=$?
 sed 's/^/    /' "$out/out.log" 2>/dev/null
 echo "test-systemd: $kver: guest done in $(($(date +%s) - start)) s, status $rc"

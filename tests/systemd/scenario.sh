@@ -13,14 +13,14 @@
 #   4 a refused reload keeps the daemon 8 dpkg -r stops it, --purge takes the config
 # env: SYSTEMD_DEB (the package to install; empty: make install),
 # SYSTEMD_PREFIX (default /usr, for make install), SYSTEMD_EXPOSURE_MAX
-# (default 4.0: the shipped unit reaches 3.7 with systemd 252)
+# (default 3.5: the shipped unit reaches 3.4 with systemd 252)
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SYSTEMD_COLORS=0 SYSTEMD_PAGER=
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PREFIX=${SYSTEMD_PREFIX:-/usr}
 DEB=${SYSTEMD_DEB:-}
 [ -z "$DEB" ] || PREFIX=/usr
-EXPOSURE_MAX=${SYSTEMD_EXPOSURE_MAX:-4.0}
+EXPOSURE_MAX=${SYSTEMD_EXPOSURE_MAX:-3.5}
 ROOT=/var/lib/aegis-standin
 CLIENT=$ROOT/aegis_client/aegis_12_93/AliYunDun
 UPDATE=$ROOT/aegis_update/AliYunDunUpdate
