@@ -48,7 +48,8 @@ USER_INC  := $(addprefix -Iuser/,$(USER_DIRS))
 USER_HDRS := $(wildcard $(addsuffix /*.h,$(addprefix user/,$(USER_DIRS))))
 vpath %.c $(addprefix user/,$(USER_DIRS))
 # The modules that link libbpf; every other one is unit-tested and fuzzed on its own.
-BPF_USER_SRCS := user/kernel/kcaps.c user/kernel/netscope.c user/kernel/loader.c user/kernel/kfeatures.c \
+BPF_USER_SRCS := user/kernel/kcaps.c user/kernel/netscope.c user/kernel/loader.c user/kernel/loader_env.c \
+	     user/kernel/loader_net.c user/kernel/kfeatures.c \
 	     user/cmd/trace.c user/cmd/trace_output.c user/cmd/trace_events.c user/cmd/trace_reload.c \
 	     user/cmd/main.c user/remedy/restart.c user/host/res_sample.c
 PURE_SRCS := $(filter-out $(BPF_USER_SRCS),$(wildcard $(addsuffix /*.c,$(addprefix user/,$(USER_DIRS)))))
@@ -175,13 +176,14 @@ e2e-bins: aegismon $(E2E_HELPERS)
 fuzz-bins: $(FUZZ_BINS)
 
 # make lint: static analysis, clean or failing (config in .clang-tidy and
-# .cppcheck-suppressions). The skeletons must exist: loader.c includes them.
+# .cppcheck-suppressions). The skeletons must exist: loader.c and loader_net.c include them.
 lint: $(SKELS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c11 \
 		--inline-suppr --suppressions-list=.cppcheck-suppressions -D_GNU_SOURCE \
 		$(USER_INC) -Ibpf -I$(BUILD) $(PURE_SRCS) $(BPF_USER_SRCS)
-	@# loader.c is left to cppcheck: the analyzer follows it into the generated skeletons
-	printf '%s\n' $(filter-out user/kernel/loader.c,$(PURE_SRCS) $(BPF_USER_SRCS)) | xargs -P$$(nproc) -n4 \
+	@# loader.c and loader_net.c are left to cppcheck: the analyzer follows them into the
+	@# generated skeletons
+	printf '%s\n' $(filter-out user/kernel/loader.c user/kernel/loader_net.c,$(PURE_SRCS) $(BPF_USER_SRCS)) | xargs -P$$(nproc) -n4 \
 		sh -c 'clang-tidy --quiet "$$@" -- -std=c11 -D_GNU_SOURCE $(USER_INC) -Ibpf -I$(BUILD) 2>/dev/null' sh
 	@echo "lint: clean"
 

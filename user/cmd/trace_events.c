@@ -43,7 +43,6 @@ void scope_said(struct session *s, int changed)
 	fprintf(stderr, "aegismon: network scope: %s\n", where);
 }
 
-/* An agent process: its cgroup gets the network programs (agent scope). */
 /* Where an agent process's memory cgroup is, noted when it is first seen:
  * an OOM victim may be reaped before its mark is read. */
 static void note_memcg(struct session *s, int pid)
@@ -72,6 +71,7 @@ static void oom_memcg(struct session *s, struct ev *e)
 	}
 }
 
+/* An agent process: its cgroup gets the network programs (agent scope). */
 static void follow_agent(struct session *s, int pid)
 {
 	int rc = loader_follow_agent(&s->loader, pid);

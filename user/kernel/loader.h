@@ -174,7 +174,6 @@ int loader_net_arm(struct loader *l, bool on);
 int loader_rq_hist(struct loader *l, uint64_t out[AEGIS_RQ_CELLS]);
 /* The wait the kernel counts as starved (AEGIS_RQ_OVER), in ns. 0 or -errno. */
 int loader_rq_threshold(struct loader *l, uint64_t ns);
-/* Call fn for every process in the kernel's agent set (at most max). */
 /*
  * The exit probe of connects refused before the network probes (seccomp, an
  * LSM): attached (on) or detached. A syscall tracepoint puts every syscall
@@ -184,7 +183,7 @@ int loader_rq_threshold(struct loader *l, uint64_t ns);
  * refusals itself), or -errno.
  */
 int loader_unhooked_arm(struct loader *l, bool on);
-
+/* Call fn for every process in the kernel's agent set (at most max). */
 int loader_for_each_tracked(struct loader *l, void (*fn)(uint32_t tgid, void *ctx), void *ctx,
 			    unsigned max);
 /* Sum of a per-CPU counter. AEGIS_CNT_RINGBUF_FULL: with a perf buffer, the
