@@ -311,6 +311,11 @@ item_exit3() {
 	[ "$(prop aegismon ActiveState)" = failed ] || { fail "the unit is $(prop aegismon ActiveState), not failed"; rc=1; }
 	[ "$(prop aegismon NRestarts)" = 0 ] || { fail "exit status 3 was restarted $(prop aegismon NRestarts) times (RestartPreventExitStatus=2 3)"; rc=1; }
 	journal_has -u aegismon -- "exposes no BTF" || { fail "the journal does not say why (no BTF)"; rc=1; }
+	# the reason is an error to the journal (journalctl -p err), the start line information only
+	journal_has -u aegismon -p err -- "exposes no BTF" ||
+		{ fail "'exposes no BTF' is not in journalctl -p err"; rc=1; }
+	journal_has -u aegismon -p warning -- "probes attached" &&
+		{ fail "the start line reached the journal at warning or above"; rc=1; }
 	systemctl stop aegismon 2>/dev/null
 	rm -f "$DROPIN/50-test-nobtf.conf"
 	systemctl daemon-reload

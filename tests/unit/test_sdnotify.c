@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-/* sd_notify without libsystemd: the datagram, the watchdog interval, and the
- * journal's priority prefix on stderr. */
+/* sd_notify without libsystemd: the datagram and the watchdog interval. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,34 +87,11 @@ static void test_watchdog(void **state)
 	unsetenv("NOTIFY_SOCKET");
 }
 
-static void test_journal_prefix(void **state)
-{
-	char stream[64];
-	struct stat st;
-
-	(void)state;
-	unsetenv("JOURNAL_STREAM");
-	assert_string_equal(journal_level_prefix(4), "");
-	assert_int_equal(fstat(STDERR_FILENO, &st), 0);
-	snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long)st.st_dev,
-		 (unsigned long long)st.st_ino);
-	setenv("JOURNAL_STREAM", stream, 1);
-	assert_string_equal(journal_level_prefix(4), "<4>");
-	assert_string_equal(journal_level_prefix(8), "");
-	/* inherited by a process whose stderr went elsewhere: no prefix */
-	snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long)st.st_dev,
-		 (unsigned long long)st.st_ino + 1);
-	setenv("JOURNAL_STREAM", stream, 1);
-	assert_string_equal(journal_level_prefix(4), "");
-	unsetenv("JOURNAL_STREAM");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_datagram),
 		cmocka_unit_test(test_watchdog),
-		cmocka_unit_test(test_journal_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include "procfs.h"
 #include "reloadstat.h"
 #include "sdnotify.h"
+#include "stderrlog.h"
 #include "sink.h"
 #include "trace_int.h"
 
@@ -123,7 +124,7 @@ static int run_loop(struct session *s)
 			rc = -errno;
 	}
 	if (rc) {
-		fprintf(stderr, "aegismon: cannot set up the event loop: %s\n", strerror(-rc));
+		stderr_say(LOG_ERR, "aegismon: cannot set up the event loop: %s\n", strerror(-rc));
 		goto out;
 	}
 	while (!stop) {
@@ -134,7 +135,7 @@ static int run_loop(struct session *s)
 			if (errno == EINTR)
 				continue;
 			rc = -errno;
-			fprintf(stderr, "aegismon: epoll_wait: %s\n", strerror(errno));
+			stderr_say(LOG_ERR, "aegismon: epoll_wait: %s\n", strerror(errno));
 			break;
 		}
 		for (int i = 0; i < n; i++) {
@@ -150,7 +151,7 @@ static int run_loop(struct session *s)
 				uint64_t expirations;
 
 				if (read(timerfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-					fprintf(stderr, "aegismon: timerfd: %s\n", strerror(errno));
+					stderr_say(LOG_ERR, "aegismon: timerfd: %s\n", strerror(errno));
 				/* events first, then the tick that may judge their silence */
 				loader_consume(&s->loader);
 				feed_marker(s, AEGIS_EV_TICK);
@@ -212,7 +213,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	int rc;
 
 	if (!s) {
-		fprintf(stderr, "aegismon: out of memory\n");
+		stderr_say(LOG_ERR, "aegismon: out of memory\n");
 		return 3;
 	}
 	options_defaults(&s->opt);
@@ -229,7 +230,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	}
 	if (rc) {
 		if (rc == 2)
-			fprintf(stderr, "aegismon %s: %s\nTry 'aegismon %s --help'.\n",
+			stderr_say(LOG_ERR, "aegismon %s: %s\nTry 'aegismon %s --help'.\n",
 				daemon ? "run" : "trace", err, daemon ? "run" : "trace");
 		options_free(&s->opt);
 		free(s);
@@ -245,7 +246,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	if (rc == 0 && open_outputs(s, err, sizeof(err)))
 		rc = 2; /* a file refused: like a bad option */
 	if (rc) {
-		fprintf(stderr, "aegismon: %s\n", err);
+		stderr_say(LOG_ERR, "aegismon: %s\n", err);
 		if (s->json_fd >= 0)
 			close(s->json_fd);
 		rec_abandon(&s->rec);
@@ -262,11 +263,11 @@ static int session_main(int argc, char **argv, bool daemon)
 		    !getenv("NO_COLOR"));
 	agent_env_init(&s->env, s->opt.roots, s->opt.nroots);
 	if (s->env.files_truncated)
-		fprintf(stderr, "aegismon: the agent root holds more than %d files: only the first "
+		stderr_say(LOG_WARNING, "aegismon: the agent root holds more than %d files: only the first "
 			"identify the agent\n", AGENT_MAX_FILES);
 	rc = sockid_key_init(&s->sockid_key);
 	if (rc) {
-		fprintf(stderr, "aegismon: no random key for socket ids: %s\n", strerror(-rc));
+		stderr_say(LOG_ERR, "aegismon: no random key for socket ids: %s\n", strerror(-rc));
 		return 2;
 	}
 	/* the event clock is the kernel's (bpf/maps.bpf.h): set before any "now" */
@@ -274,7 +275,7 @@ static int session_main(int argc, char **argv, bool daemon)
 		int crc = clock_event_init(loader_boot_clock());
 
 		if (crc)
-			fprintf(stderr, "aegismon: cannot read the time namespace's offsets (%s): "
+			stderr_say(LOG_WARNING, "aegismon: cannot read the time namespace's offsets (%s): "
 				"event times are taken as the host's\n", strerror(-crc));
 	}
 	clockmap_init_now(&s->clock);
@@ -283,7 +284,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	s->corr = correlator_new(&cfg, on_diagnosis, s);
 	if (!s->corr || setup_remediation(s) ||
 	    res_sampler_init(&s->res, cfg.cpu_busy_pm, cfg.mem_used_pm, cfg.mem_psi_full)) {
-		fprintf(stderr, "aegismon: out of memory\n");
+		stderr_say(LOG_ERR, "aegismon: out of memory\n");
 		correlator_free(s->corr);
 		options_free(&s->opt);
 		free(s);
@@ -297,7 +298,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	rc = loader_open(&s->loader, s->opt.ringbuf_kib, &s->opt.endpoints, &s->opt.domains,
 			 on_ring_event, s, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "aegismon: %s\n", err);
+		stderr_say(LOG_ERR, "aegismon: %s\n", err);
 		res_sampler_free(&s->res);
 		correlator_free(s->corr);
 		options_free(&s->opt);
@@ -308,17 +309,17 @@ static int session_main(int argc, char **argv, bool daemon)
 	malloc_trim(0);
 	s->enricher = enricher_new(NULL, ENRICH_HOLD_MS);
 	if (!s->enricher)
-		fprintf(stderr, "aegismon: cannot start the nft rules worker: local drops are "
+		stderr_say(LOG_WARNING, "aegismon: cannot start the nft rules worker: local drops are "
 				"diagnosed without their rules\n");
 
 	/* trace keeps a report; the daemon, which runs for months, does not */
 	if (!daemon && (s->opt.report || !s->opt.json)) {
 		s->report = report_new(&s->clock, start_ns);
 		if (!s->report)
-			fprintf(stderr, "aegismon: out of memory for the report (continuing without)\n");
+			stderr_say(LOG_WARNING, "aegismon: out of memory for the report (continuing without)\n");
 	}
 	if (s->opt.record && open_record(s, start_ns, err, sizeof(err)))
-		fprintf(stderr, "aegismon: --record: %s (tracing without a record)\n", err);
+		stderr_say(LOG_WARNING, "aegismon: --record: %s (tracing without a record)\n", err);
 	/* attach first, then scan: a process started in between is seen by both,
 	 * and the correlator keys on the pid */
 	proc_for_each_pid(seed_one, s);
@@ -365,7 +366,7 @@ static int session_main(int argc, char **argv, bool daemon)
 	if (s->report && s->opt.report)
 		write_html_report(s, &sum);
 	if (s->malformed)
-		fprintf(stderr, "aegismon: %llu malformed events ignored\n",
+		stderr_say(LOG_WARNING, "aegismon: %llu malformed events ignored\n",
 			(unsigned long long)s->malformed);
 	if (s->rec.f) {
 		struct rec_end end = { sum.end_ns, sum.events, sum.pidset_full, sum.socks_full,
@@ -374,14 +375,14 @@ static int session_main(int argc, char **argv, bool daemon)
 		int rrc = rec_close(&s->rec, &end);
 
 		if (rrc)
-			fprintf(stderr, "aegismon: --record %s: incomplete: %s\n", s->opt.record, strerror(-rrc));
+			stderr_say(LOG_WARNING, "aegismon: --record %s: incomplete: %s\n", s->opt.record, strerror(-rrc));
 		else
-			fprintf(stderr, "aegismon: recorded %llu records to %s\n", (unsigned long long)n, s->opt.record);
+			stderr_say(LOG_INFO, "aegismon: recorded %llu records to %s\n", (unsigned long long)n, s->opt.record);
 	}
 
 	for (int i = 0; i < s->nsyslog; i++) {
 		if (s->syslog[i].dropped_total)
-			fprintf(stderr, "aegismon: syslog %s: %llu messages dropped (receiver down or slow)\n",
+			stderr_say(LOG_WARNING, "aegismon: syslog %s: %llu messages dropped (receiver down or slow)\n",
 				s->syslog[i].url, (unsigned long long)s->syslog[i].dropped_total);
 		syslog_close(&s->syslog[i]);
 	}

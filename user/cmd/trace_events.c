@@ -13,6 +13,7 @@
 #include "refusal.h"
 #include "sink.h"
 #include "trace_int.h"
+#include "stderrlog.h"
 
 static void ingest(struct session *s, const struct ev *e)
 {
@@ -40,7 +41,7 @@ void scope_said(struct session *s, int changed)
 		return;
 	netscope_describe(&s->loader.scope, where, sizeof(where));
 	status_clear(s);
-	fprintf(stderr, "aegismon: network scope: %s\n", where);
+	stderr_say(LOG_INFO, "aegismon: network scope: %s\n", where);
 }
 
 /* Where an agent process's memory cgroup is, noted when it is first seen:
@@ -79,7 +80,7 @@ static void follow_agent(struct session *s, int pid)
 	note_memcg(s, pid);
 	if (rc < 0 && rc != -ENOENT && rc != -ESRCH && !s->scope_complained) {
 		status_clear(s);
-		fprintf(stderr, "aegismon: cannot put the network probes on the cgroup of pid %d "
+		stderr_say(LOG_WARNING, "aegismon: cannot put the network probes on the cgroup of pid %d "
 			"(%s); they stay where they are%s%s\n", pid, strerror(-rc),
 			s->loader.scope.last_error[0] ? ": " : "", s->loader.scope.last_error);
 		s->scope_complained = true;
@@ -202,7 +203,7 @@ static void net_probes_activity(struct session *s, const struct ev *e)
 	if (rc) {
 		/* said once; tried again at an activity a second later */
 		if (!s->net_complained)
-			fprintf(stderr, "aegismon: cannot attach the network probes: %s\n", strerror(-rc));
+			stderr_say(LOG_WARNING, "aegismon: cannot attach the network probes: %s\n", strerror(-rc));
 		s->net_complained = true;
 		s->net_retry_ns = now + NSEC;
 		return;
@@ -214,7 +215,7 @@ static void net_probes_activity(struct session *s, const struct ev *e)
 	 * emulated 6.12) */
 	done = clock_event_ns();
 	correlator_set_probes_since(s->corr, done);
-	fprintf(stderr, "aegismon: network probes attached: the agent uses the network (%.1f ms)\n",
+	stderr_say(LOG_INFO, "aegismon: network probes attached: the agent uses the network (%.1f ms)\n",
 		(double)(done - now) / 1e6);
 }
 
@@ -232,7 +233,7 @@ void net_probes_tick(struct session *s)
 	loader_net_arm(&s->loader, false);
 	s->net_armed = false;
 	status_clear(s);
-	fprintf(stderr, "aegismon: network probes detached: no agent network activity for %g s\n",
+	stderr_say(LOG_INFO, "aegismon: network probes detached: no agent network activity for %g s\n",
 		(double)hold / 1e9);
 }
 
@@ -275,19 +276,19 @@ void unhooked_tick(struct session *s)
 			return;
 		}
 		if (rc) {
-			fprintf(stderr, "aegismon: cannot attach the refused-connect probe: %s\n", strerror(-rc));
+			stderr_say(LOG_WARNING, "aegismon: cannot attach the refused-connect probe: %s\n", strerror(-rc));
 			s->unhooked_next_ns = now + 10 * NSEC;
 			return;
 		}
 		s->unhooked_armed = true;
-		fprintf(stderr, "aegismon: refused-connect probe attached: agent process %u is confined "
+		stderr_say(LOG_INFO, "aegismon: refused-connect probe attached: agent process %u is confined "
 				"(seccomp or an LSM label)\n", pid);
 		return;
 	}
 	if (s->unhooked_armed && now - s->unhooked_seen_ns >= 10 * NSEC) {
 		loader_unhooked_arm(&s->loader, false);
 		s->unhooked_armed = false;
-		fprintf(stderr, "aegismon: refused-connect probe detached: no agent process is confined\n");
+		stderr_say(LOG_INFO, "aegismon: refused-connect probe detached: no agent process is confined\n");
 	}
 }
 
@@ -424,10 +425,10 @@ void sample_resources(struct session *s)
 		s->res.sched_changed = false;
 		status_clear(s);
 		if (s->res.sched_armed)
-			fprintf(stderr, "aegismon: scheduler probes attached: the agent's threads wait "
+			stderr_say(LOG_INFO, "aegismon: scheduler probes attached: the agent's threads wait "
 				"%.1f ms on average to run\n", (double)s->res.last_mean_wait_ns / 1e6);
 		else
-			fprintf(stderr, "aegismon: scheduler probes detached: the agent's threads run "
+			stderr_say(LOG_INFO, "aegismon: scheduler probes detached: the agent's threads run "
 				"without waiting\n");
 	}
 }

@@ -13,7 +13,7 @@
 #include "escape.h"
 #include "products.h"
 #include "safefile.h"
-#include "sdnotify.h"
+#include "stderrlog.h"
 #include "sink.h"
 #include "version.h"
 #include "trace_int.h"
@@ -48,7 +48,7 @@ static void json_log_append(struct session *s, char *line, size_t len)
 	if (n == (ssize_t)len) {
 		s->json_size += len;
 		if (s->json_failing) {
-			fprintf(stderr, "aegismon: %s is writable again (%llu lines were lost)\n", s->opt.json_log,
+			stderr_say(LOG_NOTICE, "aegismon: %s is writable again (%llu lines were lost)\n", s->opt.json_log,
 				(unsigned long long)(s->json_errors - s->json_errors_said));
 			s->json_failing = false;
 		}
@@ -61,7 +61,7 @@ static void json_log_append(struct session *s, char *line, size_t len)
 		err = errno;
 	s->json_errors++;
 	if (!s->json_failing) {
-		fprintf(stderr, "aegismon: cannot write %s: %s (lines are lost until it recovers; "
+		stderr_say(LOG_WARNING, "aegismon: cannot write %s: %s (lines are lost until it recovers; "
 				"aegismon_json_log_errors_total counts them)\n",
 			s->opt.json_log, strerror(err ? err : EIO));
 		s->json_failing = true;
@@ -76,7 +76,7 @@ static void rotate_json_log(struct session *s)
 	char err[512];
 
 	if (safefile_rotate(s->opt.json_log, s->opt.json_log_keep, err, sizeof(err)))
-		fprintf(stderr, "aegismon: %s\n", err);
+		stderr_say(LOG_WARNING, "aegismon: %s\n", err);
 	open_json_log(s);
 }
 
@@ -135,7 +135,7 @@ void open_json_log(struct session *s)
 	char err[512];
 
 	if (reopen_json_log(s, err, sizeof(err)))
-		fprintf(stderr, "aegismon: --json-log %s (diagnoses still go to the other outputs)\n", err);
+		stderr_say(LOG_WARNING, "aegismon: --json-log %s (diagnoses still go to the other outputs)\n", err);
 }
 
 /* At start: every file asked for, or a clear error (the session does not
@@ -298,7 +298,7 @@ static void enrich_overflow_said(struct session *s)
 		return;
 	if (!s->enrich_overflows_said) {
 		status_clear(s);
-		fprintf(stderr, "aegismon: %d local drop diagnoses wait for their nft rules already: "
+		stderr_say(LOG_WARNING, "aegismon: %d local drop diagnoses wait for their nft rules already: "
 				"more go out without the rules\n", ENRICH_HELD);
 	}
 	s->enrich_overflows_said = n;
@@ -408,7 +408,7 @@ void write_metrics(struct session *s, bool now)
 	why[0] = '\0';
 	rc = n ? metrics_write(s->opt.metrics, s->line, n, why, sizeof(why)) : -ENOSPC;
 	if (rc && !complained) { /* said once; tracing goes on */
-		fprintf(stderr, "aegismon: --metrics %s\n", why[0] ? why : strerror(-rc));
+		stderr_say(LOG_WARNING, "aegismon: --metrics %s\n", why[0] ? why : strerror(-rc));
 		complained = true;
 	}
 }
@@ -470,13 +470,13 @@ void write_html_report(struct session *s, const struct session_summary *sum)
 	int bad;
 
 	if (!f) {
-		fprintf(stderr, "aegismon: --report %s: %s\n", s->opt.report, strerror(errno));
+		stderr_say(LOG_WARNING, "aegismon: --report %s: %s\n", s->opt.report, strerror(errno));
 		return;
 	}
 	s->report_fd = -1; /* f has it */
 	bad = report_html(s->report, f, sum, s->host);
 	if (fclose(f) || bad)
-		fprintf(stderr, "aegismon: --report %s: write failed\n", s->opt.report);
+		stderr_say(LOG_WARNING, "aegismon: --report %s: write failed\n", s->opt.report);
 	else
-		fprintf(stderr, "aegismon: report written to %s\n", s->opt.report);
+		stderr_say(LOG_INFO, "aegismon: report written to %s\n", s->opt.report);
 }

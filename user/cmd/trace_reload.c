@@ -16,6 +16,7 @@
 #include "remedy.h"
 #include "replay.h"
 #include "sdnotify.h"
+#include "stderrlog.h"
 #include "trace_int.h"
 
 /* The daemon always remediates (advise by default); trace only when asked to
@@ -70,7 +71,7 @@ static void reload_remediation(struct session *s)
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = remediator_fd(s->rem) };
 
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
-			fprintf(stderr, "aegismon: reload: remediation: %s\n", strerror(errno));
+			stderr_say(LOG_WARNING, "aegismon: reload: remediation: %s\n", strerror(errno));
 	}
 }
 
@@ -160,7 +161,7 @@ static void record_reload(struct session *s)
 		}
 	}
 	if (!text || rec_settings(&s->rec, clock_event_ns(), text))
-		fprintf(stderr, "aegismon: reload: the new settings could not be recorded: "
+		stderr_say(LOG_WARNING, "aegismon: reload: the new settings could not be recorded: "
 			"a replay of %s goes on with the old ones\n", s->opt.record);
 	free(text);
 }
@@ -184,7 +185,7 @@ static bool reload_apply(struct session *s, char *said, size_t saidlen)
 	rc = parse_options(s, &next, err, sizeof(err));
 	if (rc) {
 		snprintf(said, saidlen, "reload refused, the running settings stay: %s", err);
-		fprintf(stderr, "%saegismon: %s\n", journal_level_prefix(4), said);
+		stderr_say(LOG_WARNING, "aegismon: %s\n", said);
 		options_free(&next);
 		open_json_log(s);
 		return false;
@@ -192,13 +193,13 @@ static bool reload_apply(struct session *s, char *said, size_t saidlen)
 	if (memcmp(&next.endpoints, &s->opt.endpoints, sizeof(next.endpoints))) {
 		rc = s->loader.net ? loader_set_endpoints(&s->loader, &s->opt.endpoints, &next.endpoints) : 0;
 		if (rc)
-			fprintf(stderr, "aegismon: reload: endpoint map: %s\n", strerror(-rc));
+			stderr_say(LOG_WARNING, "aegismon: reload: endpoint map: %s\n", strerror(-rc));
 		CHANGED("endpoints");
 	}
 	if (memcmp(&next.domains, &s->opt.domains, sizeof(next.domains))) {
 		rc = s->loader.dns ? loader_set_domains(&s->loader, &s->opt.domains, &next.domains) : 0;
 		if (rc)
-			fprintf(stderr, "aegismon: reload: domain map: %s\n", strerror(-rc));
+			stderr_say(LOG_WARNING, "aegismon: reload: domain map: %s\n", strerror(-rc));
 		CHANGED("domains");
 	}
 	roots = !same_strings(next.roots, next.nroots, s->opt.roots, s->opt.nroots);
@@ -225,18 +226,18 @@ static bool reload_apply(struct session *s, char *said, size_t saidlen)
 	    next.starve_ms != s->opt.starve_ms)
 		CHANGED("thresholds");
 	if (next.ringbuf_kib != s->opt.ringbuf_kib) {
-		fprintf(stderr, "aegismon: reload: ringbuf-size %u applies at the next start (the ring buffer stays %u KiB)\n",
+		stderr_say(LOG_NOTICE, "aegismon: reload: ringbuf-size %u applies at the next start (the ring buffer stays %u KiB)\n",
 			next.ringbuf_kib, s->opt.ringbuf_kib);
 		next.ringbuf_kib = s->opt.ringbuf_kib;
 	}
 	if (next.net_probes_always != s->opt.net_probes_always) {
-		fprintf(stderr, "aegismon: reload: net-probes %s applies at the next start (it stays %s)\n",
+		stderr_say(LOG_NOTICE, "aegismon: reload: net-probes %s applies at the next start (it stays %s)\n",
 			next.net_probes_always ? "always" : "on-demand",
 			s->opt.net_probes_always ? "always" : "on-demand");
 		next.net_probes_always = s->opt.net_probes_always;
 	}
 	if (next.host_scope != s->opt.host_scope) {
-		fprintf(stderr, "aegismon: reload: net-scope %s applies at the next start (it stays %s)\n",
+		stderr_say(LOG_NOTICE, "aegismon: reload: net-scope %s applies at the next start (it stays %s)\n",
 			next.host_scope ? "host" : "agent", s->opt.host_scope ? "host" : "agent");
 		next.host_scope = s->opt.host_scope;
 	}
@@ -266,7 +267,7 @@ static bool reload_apply(struct session *s, char *said, size_t saidlen)
 	write_metrics(s, true);
 	snprintf(said, saidlen, "reloaded %s: %s", s->opt.config ? s->opt.config : "the options",
 		 changed[0] ? changed : "no change");
-	fprintf(stderr, "%saegismon: %s\n", journal_level_prefix(5), said);
+	stderr_say(LOG_NOTICE, "aegismon: %s\n", said);
 	return true;
 #undef CHANGED
 }
@@ -285,7 +286,7 @@ void reload(struct session *s)
 	st.ok = reload_apply(s, st.message, sizeof(st.message));
 	st.generation = ++s->reload_generation;
 	if (s->daemon && reload_status_write(getpid(), &st, err, sizeof(err)))
-		fprintf(stderr, "aegismon: reload: %s (`aegismon reload` cannot see the outcome)\n", err);
+		stderr_say(LOG_WARNING, "aegismon: reload: %s (`aegismon reload` cannot see the outcome)\n", err);
 	s->reload_refused = !st.ok;
 	snprintf(s->reload_said, sizeof(s->reload_said), "%s", st.message);
 	notify_status(s, "READY=1\n");

@@ -9,6 +9,7 @@
 #include "correlate_int.h"
 #include "endpoints.h"
 #include "signals.h"
+#include "stderrlog.h"
 
 static const struct domain_set *domains(const struct correlator *c)
 {
@@ -238,7 +239,7 @@ static void unmatched_answer(struct correlator *c, const struct ev *e, const str
 	memcpy(from.daddr, t->saddr, 16);
 	from.dport = t->sport;
 	server_str(&from, src, sizeof(src));
-	fprintf(stderr,
+	stderr_say(LOG_WARNING,
 		"aegismon: warning: DNS answer from %s for %s ignored: %s (%llu ignored so far; "
 		"said at most once a minute)\n",
 		src, m->qname, why, (unsigned long long)c->stats.dns.answers_unmatched);
@@ -294,7 +295,7 @@ static void learn_address(struct correlator *c, const struct dns_answer *an, con
 	if (c->learned_full_said)
 		return;
 	c->learned_full_said = true;
-	fprintf(stderr,
+	stderr_say(LOG_WARNING,
 		"aegismon: warning: the learned endpoint set is full (%d addresses): %s (%s) and "
 		"later addresses are not learned until learned ones expire (counted in "
 		"learned_full)\n",

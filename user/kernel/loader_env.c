@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "kcaps.h"
+#include "stderrlog.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -40,6 +41,9 @@ int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 		return 0;
 	if (level == LIBBPF_INFO && !verbose)
 		return 0;
+	/* libbpf's lines end with a newline: each gets its priority */
+	fputs(journal_level_prefix(level == LIBBPF_WARN ? LOG_WARNING : level == LIBBPF_INFO ? LOG_INFO : LOG_DEBUG),
+	      stderr);
 	return vfprintf(stderr, fmt, ap);
 }
 
@@ -354,5 +358,5 @@ static void ensure_tracefs(void)
 	    stat("/sys/kernel/tracing/events", &st) == 0)
 		return;
 	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) && verbose)
-		fprintf(stderr, "aegismon: cannot mount tracefs: %s\n", strerror(errno));
+		stderr_say(LOG_WARNING, "aegismon: cannot mount tracefs: %s\n", strerror(errno));
 }

@@ -2,6 +2,7 @@
 /* Opening, replacing and rotating the files root writes, where other users
  * may have planted names (see safefile.h). */
 #include "safefile.h"
+#include "stderrlog.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,7 +75,7 @@ static void warn_once(const struct stat *st, const char *dir)
 	warned[n % WARNED_DIRS].dev = st->st_dev;
 	warned[n % WARNED_DIRS].ino = st->st_ino;
 	n++;
-	fprintf(stderr, "aegismon: warning: directory %s (mode %04o, uid %u, gid %u) is writable by "
+	stderr_say(LOG_WARNING, "aegismon: warning: directory %s (mode %04o, uid %u, gid %u) is writable by "
 			"other users: they can remove or replace what aegismon writes there, or make its "
 			"next open fail (never write through it); use a directory only root can write\n",
 		dir, (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid, (unsigned)st->st_gid);
@@ -426,7 +427,7 @@ static bool rotatable(int dfd, const char *name, const char *path, unsigned k)
 	if (S_ISREG(st.st_mode) && ours(&st) && st.st_nlink == 1)
 		return true;
 	/* %.0u prints nothing for k = 0: the live file itself */
-	fprintf(stderr, "aegismon: rotate: %s%s%.0u is %s (uid %u, nlink %lu), not a file of ours: "
+	stderr_say(LOG_WARNING, "aegismon: rotate: %s%s%.0u is %s (uid %u, nlink %lu), not a file of ours: "
 			"left alone\n", path, k ? "." : "", k, kind_of(st.st_mode), (unsigned)st.st_uid,
 		(unsigned long)st.st_nlink);
 	return false;

@@ -10,6 +10,7 @@
 
 #include "agent.h"
 #include "safefile.h"
+#include "stderrlog.h"
 
 #define RULE_BYTES (16 + 64 + 64 + 16 + 8 + 16 + 512 + 1)
 
@@ -17,7 +18,7 @@ static void put(struct recorder *r, const void *p, size_t n)
 {
 	if (!r->failed && n && fwrite(p, 1, n, r->f) != n) {
 		r->failed = true;
-		fprintf(stderr, "aegismon: record: write failed: %s (recording stops)\n", strerror(errno));
+		stderr_say(LOG_WARNING, "aegismon: record: write failed: %s (recording stops)\n", strerror(errno));
 	}
 }
 

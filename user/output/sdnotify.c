@@ -87,17 +87,3 @@ uint64_t sdnotify_watchdog_interval_ns(void)
 		return 0;
 	return us * 1000 / 2;
 }
-
-const char *journal_level_prefix(int level)
-{
-	static const char *const prefix[] = { "<0>", "<1>", "<2>", "<3>", "<4>", "<5>", "<6>", "<7>" };
-	const char *stream = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
-	struct stat st;
-
-	if (level < 0 || level > 7 || !stream || sscanf(stream, "%llu:%llu", &dev, &ino) != 2 ||
-	    fstat(STDERR_FILENO, &st) || (unsigned long long)st.st_dev != dev ||
-	    (unsigned long long)st.st_ino != ino)
-		return "";
-	return prefix[level];
-}

@@ -18,11 +18,4 @@ void sdnotify_reloading(void);
  * the watchdog is on for this process ($WATCHDOG_PID ours or absent); 0 when off. */
 uint64_t sdnotify_watchdog_interval_ns(void);
 
-/*
- * "<N>" (sd-daemon(3)) when stderr is a journal stream ($JOURNAL_STREAM is
- * its device:inode), so that a line's priority reaches the journal; "" when
- * stderr is anything else. level: 0-7, as syslog's.
- */
-const char *journal_level_prefix(int level);
-
 #endif

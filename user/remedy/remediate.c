@@ -19,6 +19,7 @@
 #include "remedy.h"
 #include "safepath.h"
 #include "sink.h"
+#include "stderrlog.h"
 
 #define NSEC 1000000000ULL
 #define HOOK_QUEUE 8
@@ -97,7 +98,7 @@ static void check_hook_now(struct remediator *r)
 		*(slash == dir ? slash + 1 : slash) = '\0';
 	if (safepath_check_exec(r->cfg.hook, dir, NULL, 0, why, sizeof(why)) == 0)
 		return;
-	fprintf(stderr, "aegismon: the remediation hook will be refused: %s\n", why);
+	stderr_say(LOG_WARNING, "aegismon: the remediation hook will be refused: %s\n", why);
 	{
 		struct action a = action_init(clock_event_ns(), "hook", "refused");
 
