@@ -66,8 +66,10 @@ client_agent run
 PIDS+=("$!")
 wait_for 5 grep -q listening "$WORK/notify.out" || fail "notify receiver did not start"
 : >"$ERR"
-NOTIFY_SOCKET="$WORK/notify.sock" WATCHDOG_USEC=1000000 \
-	"$AEGISMON" run --config "$CONF" --json >"$OUT" 2>"$ERR" &
+# stderr as systemd's journal stream: $JOURNAL_STREAM names the file's device:inode, so
+# each line carries its priority ("<N>", read by journald)
+NOTIFY_SOCKET="$WORK/notify.sock" WATCHDOG_USEC=1000000 JOURNAL_STREAM=$(stat -c '%d:%i' "$ERR") \
+	"$AEGISMON" run --config "$CONF" --json >"$OUT" 2>>"$ERR" &
 TRACE_PID=$!
 wait_for 10 grep -q "probes attached" "$ERR" || fail "aegismon run did not attach"
 links=$(link_ids)
@@ -103,6 +105,14 @@ grep -q "reload refused, the running settings stay: $CONF:3: grace: 'soon'" "$WO
 	fail "aegismon reload did not say why: $(cat "$WORK/reload.out")"
 grep -q "reload refused, the running settings stay: $CONF:3: grace: 'soon'" "$ERR" ||
 	fail "the broken file was not refused with file:line"
+# priorities on the journal stream: a refusal at warning, an applied reload at notice, the
+# start line at info (no prefix: journald's default)
+grep -q "^<4>aegismon: reload refused, the running settings stay" "$ERR" ||
+	fail "the refused reload is not at <4> on the journal stream: $(grep 'reload refused' "$ERR")"
+grep -q "^<5>aegismon: reloaded $CONF: endpoints" "$ERR" ||
+	fail "the applied reload is not at <5> on the journal stream: $(grep 'reloaded' "$ERR")"
+grep -q "^aegismon: [0-9]* probes attached" "$ERR" ||
+	fail "the start line is not plain info on the journal stream: $(grep 'probes attached' "$ERR")"
 # the last STATUS= (WATCHDOG=1 keeps coming after it)
 grep '^STATUS=' "$WORK/notify.out" | tail -1 | grep -q "; reload refused, the running settings stay: $CONF:3" ||
 	fail "the refusal is not in the last STATUS=: $(grep '^STATUS=' "$WORK/notify.out" | tail -2)"
