@@ -13,6 +13,7 @@
 #include "escape.h"
 #include "products.h"
 #include "safefile.h"
+#include "sdnotify.h"
 #include "stderrlog.h"
 #include "sink.h"
 #include "version.h"
