@@ -134,15 +134,26 @@ while read -r line kver kdir out list; do
 	attach=$(sed -n 's/^  \([0-9]* probes attached in [0-9.]* ms\).*/\1/p' "$out/features.txt" 2>/dev/null)
 	p=$(grep -hE '^e2e: [0-9]+ passed' "$out/out.log" 2>/dev/null | awk '{s+=$2} END {print s+0}')
 	f=$(grep -hE '^e2e: [0-9]+ passed' "$out/out.log" 2>/dev/null | awk '{s+=$4} END {print s+0}')
-	which=$(grep -h '^failed: ' "$out/out.log" 2>/dev/null | sed 's/^failed: //' | tr '\n' ' ')
+	# the e2e runner's own line, not a test's output that happens to start so
+	which=$(grep -h '^failed: test_' "$out/out.log" 2>/dev/null | sed 's/^failed: //' | tr '\n' ' ')
 	want=$(echo $list | wc -w)
 	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ "$p" -eq "$want" ]; then
 		passed=$((passed + 1))
 		summary+=("$name: e2e $p passed, 0 failed in ${secs}s; ${attach:-no load check}")
 	else
 		failed=$((failed + 1))
-		[ "$rc" -eq 124 ] && which+="(guest timed out) "
-		[ "$p" -ne "$want" ] && [ "$f" -eq 0 ] && which+="($p of $want tests ran) "
+		if [ "$rc" -eq 124 ]; then
+			# the runner's total never came: the tests that ended (their
+			# timing lines) and the one under way when time ran out
+			ended=$(sed -n 's/^   (\(test_[a-z0-9_]*\)\.sh: [0-9]* ms)$/\1/p' "$out/out.log" 2>/dev/null)
+			running=
+			for t in $list; do
+				grep -qx "$t" <<<"$ended" || { running=$t; break; }
+			done
+			which+="(guest timed out after $(grep -c . <<<"$ended") of $want tests${running:+, in $running}) "
+		elif [ "$p" -ne "$want" ] && [ "$f" -eq 0 ]; then
+			which+="($p of $want tests ran) "
+		fi
 		summary+=("$name: e2e $p passed, $f failed in ${secs}s; ${attach:-no load check}: $which")
 		# why, where the end of a long log is all a reader may get (CI)
 		while IFS= read -r why; do

@@ -48,6 +48,8 @@ struct fake {
 	atomic_int gen_rc;        /* what generation() returns */
 	atomic_int open_rc;       /* < 0: the namespace is gone */
 	atomic_int read_delay_ms; /* a slow nft (cancellable) */
+	atomic_bool read_honours_timeout; /* a slow nft is killed at the timeout */
+	atomic_uint read_timeout_ms;      /* the last timeout the worker gave */
 	atomic_int refusals;
 	atomic_uint refusal_tgid, refusal_tid;
 	atomic_bool refusal_before_hook;
@@ -77,15 +79,22 @@ static int fake_generation(void *ctx, int ns, uint32_t *gen)
 	return f->gen_rc;
 }
 
-static int fake_read(void *ctx, int ns, int cancel_fd, char **json, size_t *jlen, char **text,
-		     size_t *tlen)
+static int fake_read(void *ctx, int ns, int cancel_fd, unsigned timeout_ms, char **json,
+		     size_t *jlen, char **text, size_t *tlen)
 {
 	struct fake *f = ctx;
 	struct pollfd p = { .fd = cancel_fd, .events = POLLIN };
+	int delay = f->read_delay_ms;
 
 	(void)ns;
 	f->reads++;
-	if (f->read_delay_ms && poll(&p, 1, f->read_delay_ms) > 0)
+	f->read_timeout_ms = timeout_ms;
+	if (f->read_honours_timeout && delay > (int)timeout_ms) {
+		if (poll(&p, 1, (int)timeout_ms) > 0)
+			return -ECANCELED;
+		return -ETIMEDOUT;
+	}
+	if (delay && poll(&p, 1, delay) > 0)
 		return -ECANCELED;
 	*json = strdup(ruleset_json);
 	*text = strdup(ruleset_text);
@@ -263,6 +272,49 @@ static void test_slow_read_never_blocks(void **state)
 	assert_int_equal(x->fake.reads, 1);
 }
 
+/* nft gets the hold less a tenth, never more than ENRICH_NFT_TIMEOUT_MS; a job
+ * that waited behind a slow one gets only what is left of its own hold, and
+ * its timeout is not remembered against the namespace: the next drop reads
+ * again. */
+static void test_nft_time_within_the_hold(void **state)
+{
+	struct fixture *x = *state;
+	struct diagnosis d;
+
+	start(x, 1000);
+	blocked(&d, NS_AGENT);
+	assert_int_equal(enricher_submit(x->en, &d, 1, now_ns()), 1);
+	loop_until(x, 1, 2000);
+	assert_int_equal(x->last.nrules, 1);
+	assert_true(x->fake.read_timeout_ms > 800 && x->fake.read_timeout_ms <= 900);
+	enricher_free(x->en);
+
+	/* two namespaces, nft slower than the hold: the second job starts late */
+	x->fake.read_delay_ms = 10000;
+	x->fake.read_honours_timeout = true;
+	x->fake.reads = 0;
+	x->n = 0;
+	start(x, 600);
+	blocked(&d, NS_AGENT);
+	assert_int_equal(enricher_submit(x->en, &d, 1, now_ns()), 1);
+	poll(NULL, 0, 200);
+	blocked(&d, NS_AGENT + 1);
+	assert_int_equal(enricher_submit(x->en, &d, 2, now_ns()), 1);
+	loop_until(x, 2, 3000);
+	assert_int_equal(x->n, 2);
+	assert_int_equal(x->last.nrules, 0);
+	/* the first read had the hold less a tenth; the second what was left
+	 * of its own hold after the first gave up: about 200 ms */
+	assert_int_equal(x->fake.reads, 2);
+	assert_true(x->fake.read_timeout_ms < 400);
+	/* nft is quick again: the namespace whose read was cut short is read again */
+	x->fake.read_delay_ms = 0;
+	assert_int_equal(enricher_submit(x->en, &d, 3, now_ns()), 1);
+	loop_until(x, 3, 2000);
+	assert_int_equal(x->fake.reads, 3);
+	assert_int_equal(x->last.nrules, 1);
+}
+
 static void test_other_diagnoses_pass(void **state)
 {
 	struct fixture *x = *state;
@@ -399,6 +451,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rules_added_once_per_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_read_never_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nft_time_within_the_hold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_diagnoses_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_queue_and_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_refusal_inspected, setup, teardown),

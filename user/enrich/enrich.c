@@ -44,6 +44,7 @@ struct job_in {
 	uint32_t netns;
 	uint64_t location;
 	struct nft_tuple t;
+	uint64_t until_ns;      /* mono_ns() at which the loop stops holding the diagnosis */
 };
 
 /* ... and what it gives back. */
@@ -169,12 +170,13 @@ static int real_generation(void *ctx, int ns, uint32_t *gen)
 	return nft_gen_read(ns, en->home_fd, gen);
 }
 
-static int real_read(void *ctx, int ns, int cancel_fd, char **json, size_t *jlen, char **text,
-		     size_t *tlen)
+static int real_read(void *ctx, int ns, int cancel_fd, unsigned timeout_ms, char **json,
+		     size_t *jlen, char **text, size_t *tlen)
 {
 	(void)ctx;
-	return nft_ruleset_read_cancellable(ns, ENRICH_NFT_TIMEOUT_MS, cancel_fd, json, jlen,
-					    text, tlen);
+	/* two nft runs share the time */
+	return nft_ruleset_read_cancellable(ns, timeout_ms / 2 ? timeout_ms / 2 : 1, cancel_fd,
+					    json, jlen, text, tlen);
 }
 
 static int real_refusal(void *ctx, uint32_t tgid, uint32_t tid, bool before_hook,
@@ -199,14 +201,34 @@ static int real_symbol(void *ctx, uint64_t addr, char *out, size_t len)
 
 /* ---------- the worker ---------- */
 
+/*
+ * The time nft may take for a job: what is left of the diagnosis's hold less a tenth of
+ * the hold (for the symbol lookup after it), at most ENRICH_NFT_TIMEOUT_MS; 0 when that is
+ * gone and a result could not reach the diagnosis anyway (the job waited behind another).
+ */
+static unsigned nft_budget_ms(const struct enricher *en, const struct job_in *in,
+			      uint64_t now_ns)
+{
+	uint64_t margin = en->hold_ns / 10;
+	uint64_t left_ms;
+
+	if (now_ns + margin >= in->until_ns)
+		return 0;
+	left_ms = (in->until_ns - now_ns - margin) / 1000000ULL;
+	return left_ms > ENRICH_NFT_TIMEOUT_MS ? ENRICH_NFT_TIMEOUT_MS : (unsigned)left_ms;
+}
+
 static const struct nft_cached *read_into_cache(struct enricher *en, int ns, uint32_t netns,
-						bool has_gen, uint32_t gen)
+						bool has_gen, uint32_t gen, unsigned budget_ms)
 {
 	char *json = NULL, *text = NULL;
 	size_t jlen = 0, tlen = 0;
-	int rc = en->ops.read(en->ops.ctx, ns, en->cancel_fd, &json, &jlen, &text, &tlen);
+	int rc = en->ops.read(en->ops.ctx, ns, en->cancel_fd, budget_ms, &json, &jlen, &text,
+			      &tlen);
 
-	if (rc == -ECANCELED) {
+	/* shut down, or too slow for a job that got less than the whole budget (it
+	 * waited behind another): the next drop tries again */
+	if (rc == -ECANCELED || (rc == -ETIMEDOUT && budget_ms < ENRICH_NFT_TIMEOUT_MS)) {
 		free(json);
 		free(text);
 		return NULL;
@@ -237,8 +259,9 @@ static void match_rules(const struct nft_cached *e, const struct job_in *in,
 
 static void run_job(struct enricher *en, const struct job_in *in, struct job_out *out)
 {
-	const struct nft_cached *e;
+	const struct nft_cached *e = NULL;
 	uint32_t gen = 0;
+	unsigned budget_ms;
 	bool has_gen;
 	int ns;
 
@@ -248,20 +271,21 @@ static void run_job(struct enricher *en, const struct job_in *in, struct job_out
 						  &out->policy) == 0;
 		return;
 	}
+	/* the rules first: they are what the operator acts on */
+	ns = en->ops.open_ns(en->ops.ctx, in->netns);
+	if (ns >= 0) {     /* else the namespace is gone: no rules to read */
+		has_gen = en->ops.generation(en->ops.ctx, ns, &gen) == 0;
+		e = nft_cache_get(&en->cache, in->netns, has_gen, gen, mono_ns());
+		if (!e && (budget_ms = nft_budget_ms(en, in, mono_ns())))
+			e = read_into_cache(en, ns, in->netns, has_gen, gen, budget_ms);
+		en->ops.close_ns(en->ops.ctx, ns);
+		if (e && !e->err && e->json)
+			match_rules(e, in, out);
+		nft_cache_expire(&en->cache, mono_ns());
+	}
 	if (in->location && en->ops.symbol(en->ops.ctx, in->location, out->symbol,
 					   sizeof(out->symbol)) < 0)
 		out->symbol[0] = '\0';
-	ns = en->ops.open_ns(en->ops.ctx, in->netns);
-	if (ns < 0)
-		return;            /* the namespace is gone: nothing to read */
-	has_gen = en->ops.generation(en->ops.ctx, ns, &gen) == 0;
-	e = nft_cache_get(&en->cache, in->netns, has_gen, gen, mono_ns());
-	if (!e)
-		e = read_into_cache(en, ns, in->netns, has_gen, gen);
-	en->ops.close_ns(en->ops.ctx, ns);
-	if (e && !e->err && e->json)
-		match_rules(e, in, out);
-	nft_cache_expire(&en->cache, mono_ns());
 }
 
 /* The oldest queued job, under the lock. */
@@ -404,6 +428,8 @@ int enricher_submit(struct enricher *en, const struct diagnosis *d, uint32_t seq
 		job_input(&e->drop, &h->in);
 	else
 		refusal_input(refused, &h->in);
+	/* the worker's clock: now_ns is the event clock, which may be another */
+	h->in.until_ns = mono_ns() + en->hold_ns;
 	h->id = ++en->next_id;
 	h->state = HELD_QUEUED;
 	pthread_cond_signal(&en->wake);

@@ -13,14 +13,17 @@
 /*
  * The enricher: connect_blocked_local diagnoses get the rules and the drop's symbol from a
  * worker thread, never in the event loop; connect_blocked_policy ones get what refused the
- * connect (the policy object and the end of their summary: refusal.h). A diagnosis is held until the worker is done
- * with it, at most hold_ms, then given back with whatever is known by then (the rules may
- * be missing); the event loop goes on meanwhile. The worker reads a namespace's ruleset
- * once per nftables generation (nftcache.h) and runs nft at most ENRICH_NFT_TIMEOUT_MS per
- * listing. At most ENRICH_HELD diagnoses wait; one more is given back at once, unenriched.
+ * connect (the policy object and the end of their summary: refusal.h). A diagnosis is held
+ * until the worker is done with it, at most hold_ms, then given back with whatever is known
+ * by then (the rules may be missing); the event loop goes on meanwhile. The worker reads a
+ * namespace's ruleset once per nftables generation (nftcache.h); its two nft runs get what
+ * is left of the hold less a tenth of it, at most ENRICH_NFT_TIMEOUT_MS together.
+ * At most ENRICH_HELD diagnoses wait; one more is given back at once, unenriched.
+ * nft lists a plain ruleset in milliseconds; the hold is long for a loaded host with a
+ * large ruleset, where a drop diagnosis a few seconds late with its rule beats one without.
  */
-#define ENRICH_HOLD_MS 3000
-#define ENRICH_NFT_TIMEOUT_MS 5000
+#define ENRICH_HOLD_MS 10000
+#define ENRICH_NFT_TIMEOUT_MS 9000
 #define ENRICH_HELD 16
 
 /* What the worker does to the host: the real thing by default, fakes in tests.
@@ -30,10 +33,10 @@ struct enrich_ops {
 	void (*close_ns)(void *ctx, int ns);
 	/* the nftables ruleset generation of ns */
 	int (*generation)(void *ctx, int ns, uint32_t *gen);
-	/* the `nft -j` and `nft -at` listings of ns, malloc'd, NUL-terminated; gives up with
-	 * -ECANCELED when cancel_fd becomes readable */
-	int (*read)(void *ctx, int ns, int cancel_fd, char **json, size_t *jlen, char **text,
-		    size_t *tlen);
+	/* the `nft -j` and `nft -at` listings of ns within timeout_ms, malloc'd,
+	 * NUL-terminated; gives up with -ECANCELED when cancel_fd becomes readable */
+	int (*read)(void *ctx, int ns, int cancel_fd, unsigned timeout_ms, char **json,
+		    size_t *jlen, char **text, size_t *tlen);
 	/* the kernel symbol of a drop location */
 	int (*symbol)(void *ctx, uint64_t addr, char *out, size_t len);
 	void *ctx;
