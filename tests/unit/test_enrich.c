@@ -50,6 +50,7 @@ struct fake {
 	atomic_int read_delay_ms; /* a slow nft (cancellable) */
 	atomic_bool read_honours_timeout; /* a slow nft is killed at the timeout */
 	atomic_uint read_timeout_ms;      /* the last timeout the worker gave */
+	atomic_int read_rc;               /* < 0: the read fails so */
 	atomic_int refusals;
 	atomic_uint refusal_tgid, refusal_tid;
 	atomic_bool refusal_before_hook;
@@ -96,6 +97,8 @@ static int fake_read(void *ctx, int ns, int cancel_fd, unsigned timeout_ms, char
 	}
 	if (delay && poll(&p, 1, delay) > 0)
 		return -ECANCELED;
+	if (f->read_rc < 0)
+		return f->read_rc;
 	*json = strdup(ruleset_json);
 	*text = strdup(ruleset_text);
 	*jlen = strlen(ruleset_json);
@@ -262,6 +265,7 @@ static void test_slow_read_never_blocks(void **state)
 	assert_int_equal(x->n, 1);
 	assert_true(took >= 200 * MS && took < 600 * MS);
 	assert_int_equal(x->last.nrules, 0);
+	assert_string_equal(x->last.rules_unread, "timeout");
 	/* the read ends meanwhile: the next diagnosis has its rules at once */
 	while (now_ns() - t0 < 1000 * MS)
 		poll(NULL, 0, 20);
@@ -303,6 +307,7 @@ static void test_nft_time_within_the_hold(void **state)
 	loop_until(x, 2, 3000);
 	assert_int_equal(x->n, 2);
 	assert_int_equal(x->last.nrules, 0);
+	assert_string_equal(x->last.rules_unread, "timeout");
 	/* the first read had the hold less a tenth; the second what was left
 	 * of its own hold after the first gave up: about 200 ms */
 	assert_int_equal(x->fake.reads, 2);
@@ -313,6 +318,7 @@ static void test_nft_time_within_the_hold(void **state)
 	loop_until(x, 3, 2000);
 	assert_int_equal(x->fake.reads, 3);
 	assert_int_equal(x->last.nrules, 1);
+	assert_string_equal(x->last.rules_unread, "");
 }
 
 static void test_other_diagnoses_pass(void **state)
@@ -426,7 +432,34 @@ static void test_namespace_gone(void **state)
 	assert_true(now_ns() - t0 < 1000 * MS);
 	assert_int_equal(x->last.nrules, 0);
 	assert_string_equal(x->last.drop_symbol, "nft_do_chain+0x46");
+	assert_string_equal(x->last.rules_unread, "netns_gone");
 	assert_int_equal(x->fake.reads, 0);
+}
+
+/* nft cannot be read: the diagnosis says why it has no rules, once per failure
+ * kind; a read that worked but matched nothing says nothing. */
+static void test_rules_unread_reasons(void **state)
+{
+	static const struct {
+		int rc;
+		const char *why;
+	} cases[] = { { -ENOENT, "no_nft" }, { -EFBIG, "too_large" }, { -EIO, "nft_failed" },
+		      { -EPERM, "nft_failed" }, { -ETIMEDOUT, "timeout" }, { 0, "" } };
+	struct fixture *x = *state;
+	struct diagnosis d;
+
+	start(x, 3000);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		x->fake.read_rc = cases[i].rc;
+		x->fake.gen = 10 + i; /* a new generation: read again */
+		blocked(&d, NS_AGENT);
+		d.evidence[0].drop.tuple.dport = 81; /* no rule matches */
+		assert_int_equal(enricher_submit(x->en, &d, i + 1, now_ns()), 1);
+		loop_until(x, i + 1, 3000);
+		assert_int_equal(x->n, i + 1);
+		assert_int_equal(x->last.nrules, 0);
+		assert_string_equal(x->last.rules_unread, cases[i].why);
+	}
 }
 
 /* Namespaces are cached apart. */
@@ -457,6 +490,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_policy_refusal_inspected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_namespace_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rules_unread_reasons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_namespaces_apart, setup, teardown),
 	};
 

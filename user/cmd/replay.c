@@ -98,6 +98,8 @@ static void on_diagnosis(const struct diagnosis *diag, void *ctx)
 			memcpy(r->d.drop_symbol, r->enrich[i].drop_symbol, sizeof(r->d.drop_symbol));
 			r->d.nrules = r->enrich[i].nrules;
 			memcpy(r->d.rules, r->enrich[i].rules, sizeof(r->d.rules));
+			memcpy(r->d.rules_unread, r->enrich[i].rules_unread,
+			       sizeof(r->d.rules_unread));
 			if (r->enrich[i].policy.mechanism != POLICY_NOT_INSPECTED)
 				enrich_apply_policy(&r->d, &r->enrich[i].policy);
 			break;

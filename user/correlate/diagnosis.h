@@ -80,6 +80,9 @@ struct diagnosis {
 	struct diag_policy policy; /* connect_blocked_policy: what refused it */
 	struct memcg_limit memcg;  /* agent_oom_killed: the cgroup limit it ran into
 				      (path "" when the OOM was not at a limit) */
+	char rules_unread[16]; /* connect_blocked_local without rules because nft could not
+				  be read: timeout, no_nft, too_large, nft_failed, netns_gone
+				  ("" when it was read: then no rule matched, or some did) */
 	unsigned nrules;       /* nftables rules that match the dropped packet (the rules
 				  array after it is copied in part: keep new fields above) */
 	struct nft_rule_match rules[DIAG_MAX_RULES];

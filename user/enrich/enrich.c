@@ -49,6 +49,7 @@ struct job_in {
 
 /* ... and what it gives back. */
 struct job_out {
+	const char *unread;     /* why the rules could not be read (rules_unread), or NULL */
 	unsigned nrules;
 	struct nft_rule_match rules[DIAG_MAX_RULES];
 	char symbol[sizeof(((struct diagnosis *)0)->drop_symbol)];
@@ -257,6 +258,21 @@ static void match_rules(const struct nft_cached *e, const struct job_in *in,
 		malloc_trim(0);
 }
 
+/* A failed nft read as the diagnosis's rules_unread. */
+static const char *unread_reason(int err)
+{
+	switch (err) {
+	case -ETIMEDOUT:
+		return "timeout";
+	case -ENOENT:
+		return "no_nft";
+	case -EFBIG:
+		return "too_large";
+	default:
+		return "nft_failed";
+	}
+}
+
 static void run_job(struct enricher *en, const struct job_in *in, struct job_out *out)
 {
 	const struct nft_cached *e = NULL;
@@ -273,7 +289,7 @@ static void run_job(struct enricher *en, const struct job_in *in, struct job_out
 	}
 	/* the rules first: they are what the operator acts on */
 	ns = en->ops.open_ns(en->ops.ctx, in->netns);
-	if (ns >= 0) {     /* else the namespace is gone: no rules to read */
+	if (ns >= 0) {
 		has_gen = en->ops.generation(en->ops.ctx, ns, &gen) == 0;
 		e = nft_cache_get(&en->cache, in->netns, has_gen, gen, mono_ns());
 		if (!e && (budget_ms = nft_budget_ms(en, in, mono_ns())))
@@ -281,7 +297,11 @@ static void run_job(struct enricher *en, const struct job_in *in, struct job_out
 		en->ops.close_ns(en->ops.ctx, ns);
 		if (e && !e->err && e->json)
 			match_rules(e, in, out);
+		else    /* no time left, cut short, or failed */
+			out->unread = e ? unread_reason(e->err) : "timeout";
 		nft_cache_expire(&en->cache, mono_ns());
+	} else {
+		out->unread = "netns_gone";
 	}
 	if (in->location && en->ops.symbol(en->ops.ctx, in->location, out->symbol,
 					   sizeof(out->symbol)) < 0)
@@ -455,6 +475,8 @@ static struct held *next_ready(struct enricher *en, uint64_t now_ns)
 
 static void apply(struct diagnosis *d, const struct job_out *o)
 {
+	if (o->unread)
+		snprintf(d->rules_unread, sizeof(d->rules_unread), "%s", o->unread);
 	if (o->has_policy)
 		enrich_apply_policy(d, &o->policy);
 	if (o->symbol[0])
@@ -484,6 +506,8 @@ void enricher_dispatch(struct enricher *en, uint64_t now_ns, enrich_done_fn done
 		en->out = h->d;
 		if (h->state == HELD_DONE)
 			apply(&en->out, &h->out);
+		else if (!h->in.refusal)  /* the hold ended first */
+			snprintf(en->out.rules_unread, sizeof(en->out.rules_unread), "timeout");
 		seq = h->seq;
 		h->state = HELD_FREE;
 		pthread_mutex_unlock(&en->lock);

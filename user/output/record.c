@@ -123,6 +123,7 @@ static void put_fixed(struct recorder *r, const char *s, size_t n)
 
 /* What refused a connect (refusal.h), after the rules of an enrichment. */
 #define POLICY_BYTES (1 + 1 + 4 + 16 + 160 + 4 + 16 + 64 + 96)
+#define UNREAD_BYTES 16 /* rules_unread, in place of a policy */
 
 static void put_policy(struct recorder *r, const struct diag_policy *p)
 {
@@ -146,9 +147,12 @@ void rec_enrich(struct recorder *r, uint32_t seq, const struct diagnosis *d)
 
 	bool policy = d->policy.mechanism != POLICY_NOT_INSPECTED;
 
-	if (!r->f || r->failed || (!n && !d->drop_symbol[0] && !policy))
+	bool unread = !policy && d->rules_unread[0];
+
+	if (!r->f || r->failed || (!n && !d->drop_symbol[0] && !policy && !unread))
 		return;
-	begin(r, (uint32_t)(4 + 96 + 4 + n * RULE_BYTES + (policy ? POLICY_BYTES : 0)), REC_ENRICH);
+	begin(r, (uint32_t)(4 + 96 + 4 + n * RULE_BYTES + (policy ? POLICY_BYTES : 0) +
+			    (unread ? UNREAD_BYTES : 0)), REC_ENRICH);
 	put_u32(r, seq);
 	put_fixed(r, d->drop_symbol, 96);
 	put_u32(r, n);
@@ -167,6 +171,8 @@ void rec_enrich(struct recorder *r, uint32_t seq, const struct diagnosis *d)
 	}
 	if (policy)
 		put_policy(r, &d->policy);
+	else if (unread)
+		put_fixed(r, d->rules_unread, UNREAD_BYTES);
 }
 
 void rec_suspect(struct recorder *r, const struct rec_suspect *s)
@@ -352,6 +358,8 @@ int rec_decode(uint16_t kind, const uint8_t *p, size_t len, struct rec_item *out
 		}
 		if (!c.bad && c.left >= POLICY_BYTES && take_policy(&c, &en->policy))
 			return -1;
+		else if (!c.bad && c.left >= UNREAD_BYTES)
+			take_str(&c, en->rules_unread, sizeof(en->rules_unread));
 		return c.bad ? -1 : 0;
 	}
 	case REC_SUSPECT:

@@ -64,6 +64,9 @@ struct rec_enrich {
 	/* after the rules, when the live session looked at what refused a connect
 	 * (connect_blocked_policy); readers before it ignore the bytes */
 	struct diag_policy policy;
+	/* or instead (a local drop never has a policy): why the rules were not read;
+	 * shorter than a policy, so readers before it ignore it too */
+	char rules_unread[16];
 };
 
 /* The settings a reload applied: text points into the reader's buffer (or

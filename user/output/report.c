@@ -725,6 +725,11 @@ static void html_diag_table(const struct report *r, FILE *f, const struct html_l
 			html_text(f, d->rules[i].text, sizeof(d->rules[i].text));
 			fputs("</code>", f);
 		}
+		if (d->rules_unread[0]) {
+			fputs("<br><small>rules: not read (", f);
+			html_text(f, d->rules_unread, sizeof(d->rules_unread));
+			fputs(")</small>", f);
+		}
 		fprintf(f, "</td><td>%u</td><td>", d->count);
 		html_text(f, diagnosis_advice(d), 2048);
 		fputs("</td></tr>\n", f);

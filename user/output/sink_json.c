@@ -550,6 +550,8 @@ void json_diagnosis(struct jw *wp, char *buf, size_t len, const struct clockmap 
 		}
 		jw_arr_end(&w);
 	}
+	if (d->rules_unread[0])
+		jw_kstr(&w, "rules_unread", d->rules_unread);
 	jw_key(&w, "evidence");
 	jw_arr_begin(&w);
 	for (unsigned i = 0; i < d->n_evidence; i++) {

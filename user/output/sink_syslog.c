@@ -246,6 +246,8 @@ static void diagnosis_fields(struct fields *fs, const struct diagnosis *d, uint6
 		field_str(fs, "qname", d->qname);
 	if (d->nrules && d->rules[0].text[0])
 		field_str(fs, "rule", d->rules[0].text);
+	if (d->rules_unread[0])
+		field_str(fs, "rules_unread", d->rules_unread);
 	if (dropped)
 		field_uint(fs, "dropped", dropped);
 }

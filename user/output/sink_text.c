@@ -146,8 +146,17 @@ void sink_text_diagnosis(FILE *f, const struct clockmap *cm, const struct diagno
 			ESC(tbl, r->table), ESC(ch, r->chain), ESC(hk, r->hook), (unsigned long long)r->handle,
 			r->text[0] ? ESC(text, r->text) : ESC(vd, r->verdict), r->certain ? "" : " (probable)");
 	}
-	if (d->drop_symbol[0])
-		fprintf(f, "%*s dropped in: %s\n", indent, "", d->drop_symbol);
+	if (d->rules_unread[0]) {
+		char why[sizeof(d->rules_unread) * 4];
+
+		/* ours, but a replayed file may hold anything */
+		fprintf(f, "%*s rules: not read (%s)\n", indent, "", ESC(why, d->rules_unread));
+	}
+	if (d->drop_symbol[0]) {
+		char sym[sizeof(d->drop_symbol) * 4];
+
+		fprintf(f, "%*s dropped in: %s\n", indent, "", ESC(sym, d->drop_symbol));
+	}
 	put_policy(f, d, indent);
 	if (d->memcg.path[0]) {
 		char a[sizeof(d->memcg.path) * 4];
