@@ -32,6 +32,7 @@ cleanup() {
 	declare -F net_cleanup >/dev/null && net_cleanup
 	if [ -n "$TRACE_PID" ] && kill -0 "$TRACE_PID" 2>/dev/null; then
 		kill -TERM "$TRACE_PID" 2>/dev/null
+		wait_for 30 trace_gone || kill -KILL "$TRACE_PID" 2>/dev/null
 		wait "$TRACE_PID" 2>/dev/null
 	fi
 	for p in "${PIDS[@]}"; do
@@ -167,8 +168,34 @@ overflow_events() {
 }
 
 # stop_trace: SIGINT, wait, exit status in $TRACE_RC
+# trace_gone: the session has ended (a zombie not yet waited for counts)
+trace_gone() {
+	local stat
+	stat=$(cat "/proc/$TRACE_PID/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	[ "${stat%% *}" = Z ]
+}
+
+# where each of the session's threads waits: for a session that does not end
+trace_threads() {
+	local t
+	for t in /proc/"$TRACE_PID"/task/*; do
+		echo "[$(cat "$t/comm" 2>/dev/null) in $(cat "$t/wchan" 2>/dev/null)]"
+	done | tr '\n' ' '
+}
+
+# stop_trace: SIGINT, and the session must end (its held diagnoses, at most
+# 10 s, and the summary) within 30 s; a hang fails here, not at the test's limit
 stop_trace() {
+	local threads
 	kill -INT "$TRACE_PID"
+	if ! wait_for 30 trace_gone; then
+		threads=$(trace_threads)
+		kill -KILL "$TRACE_PID"
+		wait "$TRACE_PID" 2>/dev/null
+		TRACE_PID=
+		fail "aegismon did not end within $(scaled 30) s of SIGINT; its threads: $threads"
+	fi
 	wait "$TRACE_PID"
 	TRACE_RC=$?
 	TRACE_PID=
