@@ -42,9 +42,11 @@ for t in test_*.sh; do
 	# a slower machine (the kernel matrix's emulated guests) gets longer
 	limit=$((limit * ${E2E_TIME_SCALE:-1}))
 	{ timeout --kill-after=10 "$limit" bash "$t" 2>&1 1>&3 | quiet_job_notices >&2; } 3>&1
-	if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
 	else
+		[ "$rc" -eq 124 ] && echo "FAIL [${t%.sh}]: not done within $limit s" >&2
 		failed=$((failed + 1))
 		failures+=("$t")
 	fi
