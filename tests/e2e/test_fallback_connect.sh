@@ -7,10 +7,8 @@
 # a refused and a timed-out connect; and the host scope it
 # brings, as kernels before 5.18 have it (the scope tests' host branches).
 set -u
-here=$(dirname "$0")
 export AEGISMON_FORCE_SYSCALL_CONNECT=1 E2E_EXPECT_CONNECT="syscall tracepoints"
-for t in test_net_paths test_net_policy test_net_policy_seccomp test_net_refused test_net_timeout test_net_scope \
-	test_net_scope_policy test_net_probes; do
-	bash "$here/$t.sh" || { echo "FAIL [fallback_connect]: $t through the syscall tracepoints" >&2; exit 1; }
-done
+export FALLBACK="syscall tracepoints for connect()"
+"$(dirname "$0")/scenarios.sh" test_net_paths test_net_policy test_net_policy_seccomp test_net_refused \
+	test_net_timeout test_net_scope test_net_scope_policy test_net_probes || exit 1
 echo "ok [fallback_connect] syscall tracepoint path"
