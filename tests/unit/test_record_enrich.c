@@ -117,8 +117,9 @@ static void test_enrichments_read_back(void **state)
 	free(out);
 }
 
-/* rules_unread is read as a C string whatever the file holds. */
-static void test_unread_is_terminated(void **state)
+/* rules_unread from a file is one of the codes or nothing: unterminated,
+ * unknown or cut short, it is left out. */
+static void test_unread_from_a_file(void **state)
 {
 	uint8_t p[4 + 96 + 4 + 16];
 	struct rec_item *item = malloc(sizeof(*item));
@@ -128,8 +129,16 @@ static void test_unread_is_terminated(void **state)
 	memset(p, 'A', sizeof(p));
 	memset(p + 4 + 96, 0, 4); /* no rules */
 	assert_int_equal(rec_decode(REC_ENRICH, p, sizeof(p), item), 0);
-	assert_int_equal(strlen(item->enrich.rules_unread), 15);
+	assert_string_equal(item->enrich.rules_unread, "");
 	assert_int_equal(strlen(item->enrich.drop_symbol), 95);
+	memset(p + 4 + 96 + 4, 0, 16);
+	memcpy(p + 4 + 96 + 4, "\x1b[2Jtimeout", 11);
+	assert_int_equal(rec_decode(REC_ENRICH, p, sizeof(p), item), 0);
+	assert_string_equal(item->enrich.rules_unread, "");
+	memset(p + 4 + 96 + 4, 0, 16);
+	memcpy(p + 4 + 96 + 4, "netns_gone", 10);
+	assert_int_equal(rec_decode(REC_ENRICH, p, sizeof(p), item), 0);
+	assert_string_equal(item->enrich.rules_unread, "netns_gone");
 	/* fewer bytes than it needs after the rules: not taken */
 	assert_int_equal(rec_decode(REC_ENRICH, p, sizeof(p) - 1, item), 0);
 	assert_string_equal(item->enrich.rules_unread, "");
@@ -140,7 +149,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_enrichments_read_back, setup, teardown),
-		cmocka_unit_test(test_unread_is_terminated),
+		cmocka_unit_test(test_unread_from_a_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,6 +37,13 @@ struct diag_policy {
 	char lsms[96];          /* the active LSMs, "" if securityfs is not there */
 };
 
+/* Why a connect_blocked_local has no rules (its rules_unread). */
+#define RULES_UNREAD_TIMEOUT "timeout"       /* nft did not list them within the hold */
+#define RULES_UNREAD_NO_NFT "no_nft"         /* no nft binary to run */
+#define RULES_UNREAD_TOO_LARGE "too_large"   /* a listing over NFT_OUTPUT_MAX */
+#define RULES_UNREAD_NFT_FAILED "nft_failed" /* nft failed, or could not enter the namespace */
+#define RULES_UNREAD_NETNS_GONE "netns_gone" /* the drop's namespace is gone */
+
 struct diagnosis {
 	enum cause cause;
 	bool primary;
@@ -81,8 +88,8 @@ struct diagnosis {
 	struct memcg_limit memcg;  /* agent_oom_killed: the cgroup limit it ran into
 				      (path "" when the OOM was not at a limit) */
 	char rules_unread[16]; /* connect_blocked_local without rules because nft could not
-				  be read: timeout, no_nft, too_large, nft_failed, netns_gone
-				  ("" when it was read: then no rule matched, or some did) */
+				  be read: one of RULES_UNREAD_* ("" when it was read: then
+				  no rule matched, or some did) */
 	unsigned nrules;       /* nftables rules that match the dropped packet (the rules
 				  array after it is copied in part: keep new fields above) */
 	struct nft_rule_match rules[DIAG_MAX_RULES];

@@ -263,13 +263,13 @@ static const char *unread_reason(int err)
 {
 	switch (err) {
 	case -ETIMEDOUT:
-		return "timeout";
+		return RULES_UNREAD_TIMEOUT;
 	case -ENOENT:
-		return "no_nft";
+		return RULES_UNREAD_NO_NFT;
 	case -EFBIG:
-		return "too_large";
+		return RULES_UNREAD_TOO_LARGE;
 	default:
-		return "nft_failed";
+		return RULES_UNREAD_NFT_FAILED;
 	}
 }
 
@@ -298,10 +298,10 @@ static void run_job(struct enricher *en, const struct job_in *in, struct job_out
 		if (e && !e->err && e->json)
 			match_rules(e, in, out);
 		else    /* no time left, cut short, or failed */
-			out->unread = e ? unread_reason(e->err) : "timeout";
+			out->unread = e ? unread_reason(e->err) : RULES_UNREAD_TIMEOUT;
 		nft_cache_expire(&en->cache, mono_ns());
 	} else {
-		out->unread = "netns_gone";
+		out->unread = RULES_UNREAD_NETNS_GONE;
 	}
 	if (in->location && en->ops.symbol(en->ops.ctx, in->location, out->symbol,
 					   sizeof(out->symbol)) < 0)
@@ -507,7 +507,8 @@ void enricher_dispatch(struct enricher *en, uint64_t now_ns, enrich_done_fn done
 		if (h->state == HELD_DONE)
 			apply(&en->out, &h->out);
 		else if (!h->in.refusal)  /* the hold ended first */
-			snprintf(en->out.rules_unread, sizeof(en->out.rules_unread), "timeout");
+			snprintf(en->out.rules_unread, sizeof(en->out.rules_unread), "%s",
+				 RULES_UNREAD_TIMEOUT);
 		seq = h->seq;
 		h->state = HELD_FREE;
 		pthread_mutex_unlock(&en->lock);

@@ -146,7 +146,6 @@ void rec_enrich(struct recorder *r, uint32_t seq, const struct diagnosis *d)
 	unsigned n = d->nrules > DIAG_MAX_RULES ? DIAG_MAX_RULES : d->nrules;
 
 	bool policy = d->policy.mechanism != POLICY_NOT_INSPECTED;
-
 	bool unread = !policy && d->rules_unread[0];
 
 	if (!r->f || r->failed || (!n && !d->drop_symbol[0] && !policy && !unread))
@@ -245,6 +244,21 @@ static void take_str(struct cursor *c, char *out, size_t n)
 {
 	take(c, out, n);
 	out[n - 1] = '\0';
+}
+
+/* A rules_unread code; one this version does not know (a newer writer's, or
+ * a forged file's) is left out, as the JSON contract lists the codes. */
+static void take_unread(struct cursor *c, char *out, size_t n)
+{
+	static const char *const known[] = { RULES_UNREAD_TIMEOUT, RULES_UNREAD_NO_NFT,
+					     RULES_UNREAD_TOO_LARGE, RULES_UNREAD_NFT_FAILED,
+					     RULES_UNREAD_NETNS_GONE };
+
+	take_str(c, out, n);
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(out, known[i]))
+			return;
+	out[0] = '\0';
 }
 
 static int take_policy(struct cursor *c, struct diag_policy *p)
@@ -359,7 +373,7 @@ int rec_decode(uint16_t kind, const uint8_t *p, size_t len, struct rec_item *out
 		if (!c.bad && c.left >= POLICY_BYTES && take_policy(&c, &en->policy))
 			return -1;
 		else if (!c.bad && c.left >= UNREAD_BYTES)
-			take_str(&c, en->rules_unread, sizeof(en->rules_unread));
+			take_unread(&c, en->rules_unread, sizeof(en->rules_unread));
 		return c.bad ? -1 : 0;
 	}
 	case REC_SUSPECT:
